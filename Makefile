@@ -1,0 +1,36 @@
+# The two promises of the README: `make run` and `make test`, on a machine with nothing but Python 3.11.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi
+
+.PHONY: run test translations extract-messages bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Compiled catalogs are build products (.gitignore'd); the .po files are the source.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | tail -1
+
+## make run: migrate, seed the demo city and serve it on http://127.0.0.1:5000
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: the whole suite (TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make extract-messages: refresh the catalogs after changing user-facing text
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i app/translations/messages.pot -d app/translations -l zh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,125 @@
+"""The Beikaobei Flask application: create_app() and its registration steps."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import DEV_SECRET_KEY, INSTANCE_DIR, Config, config_from_env
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application from a configuration class (APP_ENV's by default) and overrides."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    check_production_settings(app)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    configure_logging(app)
+    return app
+
+
+def check_production_settings(app: Flask) -> None:
+    """Refuse to start production with the development secret key or without HTTPS settings."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError("production mode needs SECRET_KEY set to a long random value (see README)")
+    if len(app.config["SECRET_KEY"]) < 32:
+        raise RuntimeError("SECRET_KEY must be at least 32 characters in production mode")
+    if not (app.config.get("SESSION_COOKIE_SECURE") and app.config.get("HTTPS")):
+        raise RuntimeError("production mode must run behind HTTPS with Secure cookies (see docs/DEPLOYMENT.md)")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from app.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    from app.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys and let readers run beside a writer."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth.routes import bp as auth_bp
+    from app.departments.routes import bp as departments_bp
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(departments_bp, url_prefix="/admin/departments")
+
+
+def register_hooks(app: Flask) -> None:
+    from app.access import enforce_access
+    from app.security import set_security_headers
+
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.access import role_label
+    from app.i18n import html_lang, select_locale
+
+    app.jinja_env.globals.update(
+        role_label=role_label,
+        current_locale=select_locale,
+        html_lang=html_lang,
+        languages=lambda: app.config["LANGUAGES"],
+    )
+
+    @app.context_processor
+    def inject_request_path():
+        return {"request_path": request.path}
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,11 @@
+"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`."""
+
+
+def register(app) -> None:
+    from app.cli.audit import audit_cli
+    from app.cli.demo import demo_command
+    from app.cli.users import users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(audit_cli)

@@ -1,0 +1,42 @@
+"""`flask users create|list`: manage staff accounts from the shell."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Department, Role, User
+from app.services.accounts import AccountError, create_user
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do.")
+@click.option("--department", "department_code", help="Department code (department liaisons only).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(help="Asked for when not given.")
+def create(username: str, role: str, department_code: str | None, display_name: str, password: str) -> None:
+    """Create a staff account with one role."""
+    department = None
+    if department_code:
+        department = db.session.scalar(select(Department).where(Department.code == department_code))
+        if department is None:
+            raise click.ClickException(f"no department has the code {department_code!r}")
+    try:
+        user = create_user(username, password, Role(role), display_name=display_name, department=department)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"created {user.username} ({user.role.value})")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List staff accounts and their roles."""
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        scope = f" {user.department.code}" if user.department else ""
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.username:<20} {user.role.value}{scope}{state}")

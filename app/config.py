@@ -1,0 +1,100 @@
+"""Configuration read from the environment.
+
+The defaults make the embedded mode just work: SQLite in ``instance/``, SMS to
+the console outbox, rate limits in memory, jobs inline. Production mode
+(``APP_ENV=production``) refuses to start with the development secret key.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Deliberately recognisable: production mode checks for it and refuses to start.
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+
+def database_url(raw: str | None) -> str:
+    """Return a SQLAlchemy URL, defaulting to SQLite in instance/ and using psycopg 3 for PostgreSQL."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'beikaobei.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+class Config:
+    """Settings shared by every mode; each value can be overridden by an environment variable."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+
+    # Rate limits live in Redis when there is one, so that every worker shares them.
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "beikaobei")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "简体中文", "en": "English"}
+
+    # Uploads (department and pool imports) are read in memory; 16 MB is far above a 100,000-row CSV.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # An XLSX is a zip: refuse archives whose members would unpack to more than this.
+    IMPORT_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a working day; forms left open over lunch still submit
+
+    HTTPS = False  # production sets Secure cookies and HSTS
+
+
+class DevelopmentConfig(Config):
+    """The embedded default used by `make run`."""
+
+
+class ProductionConfig(Config):
+    """Behind a TLS-terminating reverse proxy; see docs/DEPLOYMENT.md."""
+
+    ENV_NAME = "production"
+    HTTPS = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestConfig(Config):
+    """The test suite: SQLite unless TEST_DATABASE_URL names another database."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
+    RATELIMIT_KEY_PREFIX = f"beikaobei-test-{os.getpid()}"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by APP_ENV (development by default)."""
+    name = os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

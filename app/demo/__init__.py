@@ -1,0 +1,97 @@
+"""The demo city: realistic data for every part of the platform, seeded idempotently by `flask demo`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Department, DepartmentKind, Role, User
+from app.services import departments as department_service
+from app.services.accounts import create_user
+
+# (code, name, kind). Names follow the usual pattern of a prefecture-level city's government.
+DEPARTMENTS = [
+    ("FGW", "市发展和改革委员会", "service"),
+    ("JYJ", "市教育局", "service"),
+    ("KJJ", "市科学技术局", "service"),
+    ("GXJ", "市工业和信息化局", "service"),
+    ("GAJ", "市公安局", "service"),
+    ("MZJ", "市民政局", "service"),
+    ("SFJ", "市司法局", "service"),
+    ("CZJ", "市财政局", "service"),
+    ("RSJ", "市人力资源和社会保障局", "service"),
+    ("ZRZY", "市自然资源和规划局", "service"),
+    ("SHJ", "市生态环境局", "service"),
+    ("ZJJ", "市住房和城乡建设局", "service"),
+    ("JTJ", "市交通运输局", "service"),
+    ("SLJ", "市水利局", "service"),
+    ("NYJ", "市农业农村局", "service"),
+    ("SWJ", "市商务局", "service"),
+    ("WGLJ", "市文化广电旅游局", "service"),
+    ("WJW", "市卫生健康委员会", "service"),
+    ("YJJ", "市应急管理局", "service"),
+    ("SCJG", "市市场监督管理局", "service"),
+    ("YBJ", "市医疗保障局", "service"),
+    ("XZSP", "市行政审批服务局", "service"),
+    ("ZWFW", "市政务服务和大数据管理局", "service"),
+    ("CGJ", "市城市管理综合执法局", "service"),
+    ("TAX", "国家税务总局市税务局", "service"),
+    ("GJJ", "市住房公积金管理中心", "service"),
+    ("BDC", "市不动产登记中心", "key_unit"),
+    ("GGZY", "市公共资源交易中心", "key_unit"),
+    ("GDGS", "国网市供电公司", "key_unit"),
+    ("GSJT", "市供水集团有限公司", "key_unit"),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    password: str
+    department_code: str | None = None
+
+
+ACCOUNTS = [
+    DemoAccount("admin", Role.admin, "admin-demo-2026"),
+    DemoAccount("designer", Role.designer, "designer-demo-2026"),
+    DemoAccount("operator", Role.operator, "operator-demo-2026"),
+    DemoAccount("hr", Role.hr, "hr-demo-2026"),
+    DemoAccount("liaison", Role.liaison, "liaison-demo-2026", "SCJG"),
+    DemoAccount("complaints", Role.complaints, "complaints-demo-2026"),
+    DemoAccount("auditor", Role.auditor, "auditor-demo-2026"),
+]
+
+
+def seed_departments() -> int:
+    """Add the demo departments that are missing; return how many were added."""
+    known = set(db.session.scalars(select(Department.code)))
+    added = 0
+    for order, (code, name, kind) in enumerate(DEPARTMENTS, start=1):
+        if code not in known:
+            department_service.create(code, name, DepartmentKind(kind).value, sort_order=order * 10)
+            added += 1
+    return added
+
+
+def seed_accounts() -> list[DemoAccount]:
+    """Create one account per role; existing demo accounts get their demo password back."""
+    for account in ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == account.username))
+        if user is None:
+            department = None
+            if account.department_code:
+                department = db.session.scalar(select(Department).where(Department.code == account.department_code))
+            create_user(account.username, account.password, account.role, department=department)
+        elif not user.check_password(account.password):
+            user.set_password(account.password)
+    return ACCOUNTS
+
+
+def seed_demo() -> list[DemoAccount]:
+    """Seed the whole demo city in one transaction; running it again changes nothing."""
+    seed_departments()
+    accounts = seed_accounts()
+    db.session.commit()
+    return accounts

@@ -1,0 +1,74 @@
+"""Staff accounts and their roles. Respondents and the public never log in."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.department import Department
+from app.models.types import UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    """What a staff account may do; see app/access.py for the rules per page."""
+
+    admin = "admin"
+    designer = "designer"
+    operator = "operator"
+    hr = "hr"
+    liaison = "liaison"
+    complaints = "complaints"
+    auditor = "auditor"
+
+
+class User(UserMixin, db.Model):
+    """A staff account. A department liaison is scoped to exactly one department."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'liaison' AND department_id IS NOT NULL) OR (role <> 'liaison' AND department_id IS NULL)",
+            name="liaison_has_department",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, create_constraint=True, length=16, name="user_role")
+    )
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        """Hash with werkzeug's default (scrypt)."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the user holds one of these roles; admin holds every role."""
+        return self.role == Role.admin or self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

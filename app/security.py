@@ -1,0 +1,23 @@
+"""HTTP response headers that every page gets."""
+from __future__ import annotations
+
+from flask import current_app, request
+
+# No inline scripts or styles anywhere: every script and stylesheet is a file under /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def set_security_headers(response):
+    """Add CSP and friends; keep pages out of shared caches except static files."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if not (request.endpoint or "").endswith("static"):
+        headers["Cache-Control"] = "no-store"
+    if current_app.config.get("HTTPS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

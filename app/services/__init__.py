@@ -1,0 +1,1 @@
+"""Application services: turn requests' intentions into database changes, one place each."""

@@ -1,0 +1,168 @@
+"""Reading uploaded spreadsheets (CSV or XLSX) as rows of named fields, safely.
+
+Shared by every import (departments, the respondent pool). It only reads and
+names columns; each import validates the values itself. Rows are numbered as
+the spreadsheet shows them, the header being row 1.
+
+- CSV: UTF-8 with or without BOM, else GB18030 (what many Chinese offices send);
+  comma, semicolon or tab separated.
+- XLSX: openpyxl in read-only mode (defusedxml is installed, so XML entity
+  attacks are refused); the archive is inspected first and refused if it would
+  unpack to more than the configured cap (a zip bomb).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read: wrong type, unreadable, too large, no usable header."""
+
+
+@dataclass
+class Table:
+    """A spreadsheet's columns mapped to field names, and its data rows."""
+
+    fields: list[str]  # canonical field names present, in column order
+    ignored_headers: list[str] = field(default_factory=list)
+    rows: Iterator[tuple[int, dict[str, str]]] = iter(())
+
+
+def normalise_header(text: str) -> str:
+    """Lower-case, without spaces, BOMs, asterisks (often marking required columns) or colons."""
+    return "".join(ch for ch in text.strip().lower() if ch not in " \t\r\n\ufeff*:：_-()（）")
+
+
+def cell_text(value) -> str:
+    """A cell's value as the text a person sees in it: 13800138000.0 becomes 13800138000."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_table(
+    filename: str,
+    data: bytes,
+    aliases: Mapping[str, str],
+    *,
+    required: tuple[str, ...] = (),
+    max_uncompressed: int = 256 * 1024 * 1024,
+) -> Table:
+    """Open ``data`` (named ``filename``) and map its header to fields through ``aliases``.
+
+    ``aliases`` maps normalised header texts (see normalise_header) to field
+    names. Raises TableError when the file cannot be read or a required column
+    is missing.
+    """
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        header, rows = _xlsx_rows(data, max_uncompressed)
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        header, rows = _csv_rows(data)
+    else:
+        raise TableError(_("Unsupported file type: choose a .csv or .xlsx file."))
+
+    fields: list[str | None] = []
+    ignored: list[str] = []
+    seen: set[str] = set()
+    for text in header:
+        canonical = aliases.get(normalise_header(text))
+        if canonical is None or canonical in seen:
+            fields.append(None)
+            if text.strip():
+                ignored.append(text.strip())
+        else:
+            fields.append(canonical)
+            seen.add(canonical)
+    missing = [f for f in required if f not in seen]
+    if missing:
+        raise TableError(_("Required columns are missing: %(columns)s.", columns=", ".join(missing)))
+
+    def named_rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for number, values in rows:
+            texts = [cell_text(v) for v in values]
+            if not any(texts):
+                continue  # blank lines are common at the end of spreadsheets
+            record = {f: (texts[i] if i < len(texts) else "") for i, f in enumerate(fields) if f is not None}
+            yield number, record
+
+    return Table(fields=[f for f in fields if f is not None], ignored_headers=ignored, rows=named_rows())
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise TableError(_("The file is neither UTF-8 nor GB18030 text; save it as CSV (UTF-8) and try again.")) from None
+
+
+def _csv_rows(data: bytes):
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise TableError(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise TableError(_("The file is not valid CSV: %(reason)s", reason=str(exc))) from None
+
+    def rows():
+        number = 1
+        try:
+            for number, values in enumerate(reader, start=2):
+                yield number, values
+        except csv.Error as exc:
+            raise TableError(_("Row %(row)d is not valid CSV: %(reason)s", row=number + 1, reason=str(exc))) from None
+
+    return header, rows()
+
+
+def _xlsx_rows(data: bytes, max_uncompressed: int):
+    import openpyxl  # imported here: only XLSX imports pay for it
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > max_uncompressed:
+                raise TableError(_("The spreadsheet unpacks to more than the allowed size."))
+    except zipfile.BadZipFile:
+        raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for damaged files
+        raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    header_values = next(iterator, None)
+    if header_values is None:
+        raise TableError(_("The spreadsheet is empty."))
+    header = [cell_text(v) for v in header_values]
+
+    def rows():
+        for number, values in enumerate(iterator, start=2):
+            yield number, values
+        workbook.close()
+
+    return header, rows()

@@ -1,0 +1,98 @@
+"""Logging in and out, throttling, and safe redirects."""
+import pytest
+
+from app.models import User
+
+
+def test_login_success_lands_on_home_with_name(client, make_user):
+    make_user("operator", username="wang")
+    response = client.post_form("/login", {"username": "wang", "password": "correct horse battery"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "wang" in page
+
+
+def test_username_is_case_insensitive(client, make_user, app):
+    make_user("hr", username="LiHua")
+    response = client.post_form("/login", {"username": " lihua ", "password": "correct horse battery"})
+    assert response.status_code == 302
+    assert app.extensions["sqlalchemy"].session.get(User, 1).last_login_at is not None
+
+
+@pytest.mark.parametrize("username,password", [("wang", "wrong password"), ("nobody", "correct horse battery")])
+def test_login_failure_stays_on_page_with_the_same_message(client, make_user, username, password):
+    make_user("operator", username="wang")
+    response = client.post_form("/login", {"username": username, "password": password})
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still anonymous
+
+
+def test_inactive_account_cannot_log_in(client, make_user, app):
+    user = make_user("operator", username="gone")
+    user.active = False
+    app.extensions["sqlalchemy"].session.commit()
+    response = client.post_form("/login", {"username": "gone", "password": "correct horse battery"})
+    assert response.status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client, make_user):
+    make_user("operator", username="wang")
+    response = client.post("/login", data={"username": "wang", "password": "correct horse battery"})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_login_is_throttled_per_client(client, make_user, app):
+    make_user("operator", username="wang")
+    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    for i in range(limit):
+        response = client.post_form("/login", {"username": f"guess{i}", "password": "x"})
+        assert response.status_code == 200
+    response = client.post_form("/login", {"username": "wang", "password": "correct horse battery"})
+    assert response.status_code == 429
+    assert "尝试次数过多" in response.get_data(as_text=True)
+
+
+def test_login_is_throttled_per_account_across_addresses(client, make_user, app):
+    make_user("operator", username="wang")
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for i in range(limit):
+        response = client.post_form("/login", {"username": "wang", "password": "wrong"},
+                                    environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"})
+        assert response.status_code == 200
+    response = client.post_form("/login", {"username": "wang", "password": "correct horse battery"},
+                                environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    assert response.status_code == 429
+
+
+def test_login_follows_a_local_next(client, make_user):
+    make_user("admin", username="boss")
+    response = client.post_form("/login?next=/admin/departments/", {
+        "username": "boss", "password": "correct horse battery", "next": "/admin/departments/"})
+    assert response.headers["Location"] == "/admin/departments/"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+def test_login_ignores_a_foreign_next(client, make_user, target):
+    make_user("admin", username="boss")
+    response = client.post_form("/login", {"username": "boss", "password": "correct horse battery", "next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_logout_needs_a_post_with_csrf(client, make_user, login):
+    login(make_user("hr"))
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200  # still logged in
+    response = client.post_form("/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_passwords_are_stored_as_scrypt_hashes(make_user):
+    user = make_user("hr")
+    assert user.password_hash.startswith("scrypt:")
+    assert "correct horse battery" not in user.password_hash

@@ -1,0 +1,54 @@
+"""`flask users create`, `flask demo`."""
+from sqlalchemy import func, select
+
+from app.demo import ACCOUNTS, DEPARTMENTS
+from app.extensions import db
+from app.models import AuditEntry, Department, Role, User
+
+
+def test_users_create_makes_an_account_that_can_log_in(runner, client):
+    result = runner.invoke(args=["users", "create", "zhang", "--role", "hr", "--password", "a long password"])
+    assert result.exit_code == 0, result.output
+    response = client.post_form("/login", {"username": "zhang", "password": "a long password"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(User.role).where(User.username == "zhang")) == Role.hr
+
+
+def test_users_create_liaison_needs_a_known_department(runner, make_department):
+    result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--password", "a long password"])
+    assert result.exit_code != 0 and "department" in result.output
+    result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--department", "NOPE",
+                                 "--password", "a long password"])
+    assert result.exit_code != 0 and "NOPE" in result.output
+    make_department("SCJG", "市市场监督管理局")
+    result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--department", "SCJG",
+                                 "--password", "a long password"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.username == "li")).department.code == "SCJG"
+
+
+def test_users_create_refuses_duplicates_and_short_passwords(runner):
+    assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "short"]).exit_code != 0
+    assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "long enough pw"]).exit_code == 0
+    result = runner.invoke(args=["users", "create", "A", "--role", "hr", "--password", "long enough pw"])
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_demo_seeds_every_role_and_is_idempotent(runner, client):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    for account in ACCOUNTS:
+        assert account.username in first.output and account.password in first.output
+    counts = (db.session.scalar(select(func.count()).select_from(Department)),
+              db.session.scalar(select(func.count()).select_from(User)),
+              db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    assert counts[0] == len(DEPARTMENTS) >= 30 and counts[1] == len(Role)
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    db.session.expire_all()
+    assert (db.session.scalar(select(func.count()).select_from(Department)),
+            db.session.scalar(select(func.count()).select_from(User)),
+            db.session.scalar(select(func.count()).select_from(AuditEntry))) == counts
+    admin = next(a for a in ACCOUNTS if a.role == Role.admin)
+    assert client.post_form("/login", {"username": admin.username, "password": admin.password}).status_code == 302
+    assert "市市场监督管理局" in client.get("/admin/departments/").get_data(as_text=True)
