@@ -29,8 +29,8 @@ test: translations
 
 ## make extract-messages: refresh the catalogs after changing user-facing text
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i app/translations/messages.pot -d app/translations -l zh
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k N_ -o app/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations -l zh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

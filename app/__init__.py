@@ -78,10 +78,12 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
+    from app.pool.routes import bp as pool_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(departments_bp, url_prefix="/admin/departments")
+    app.register_blueprint(pool_bp, url_prefix="/admin/pool")
 
 
 def register_hooks(app: Flask) -> None:

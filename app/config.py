@@ -35,6 +35,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+    # A Fernet key: when set, pool members' phone numbers are encrypted at rest (see app/phones.py).
+    PHONE_ENCRYPTION_KEY = os.environ.get("PHONE_ENCRYPTION_KEY") or None
 
     # Rate limits live in Redis when there is one, so that every worker shares them.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -51,6 +53,8 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # An XLSX is a zip: refuse archives whose members would unpack to more than this.
     IMPORT_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+    # An uploaded pool file waits this long between its preview and its commit.
+    STAGED_IMPORT_TTL_HOURS = 24
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

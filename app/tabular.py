@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 
@@ -26,13 +27,21 @@ class TableError(ValueError):
     """The file as a whole cannot be read: wrong type, unreadable, too large, no usable header."""
 
 
+class Row(NamedTuple):
+    """One data row: its number as the spreadsheet shows it, the known fields, the other columns."""
+
+    number: int
+    values: dict[str, str]
+    extra: dict[str, str]
+
+
 @dataclass
 class Table:
     """A spreadsheet's columns mapped to field names, and its data rows."""
 
     fields: list[str]  # canonical field names present, in column order
-    ignored_headers: list[str] = field(default_factory=list)
-    rows: Iterator[tuple[int, dict[str, str]]] = iter(())
+    extra_headers: list[str] = field(default_factory=list)  # other non-empty headers, as written
+    rows: Iterator[Row] = iter(())
 
 
 def normalise_header(text: str) -> str:
@@ -71,21 +80,22 @@ def read_table(
     """
     name = filename.lower()
     if name.endswith(".xlsx"):
-        header, rows = _xlsx_rows(data, max_uncompressed)
+        rows = _xlsx_rows(data, max_uncompressed)
     elif name.endswith(".csv") or name.endswith(".txt"):
-        header, rows = _csv_rows(data)
+        rows = _csv_rows(data)
     else:
         raise TableError(_("Unsupported file type: choose a .csv or .xlsx file."))
 
+    header = _find_header(rows, aliases, required)
     fields: list[str | None] = []
-    ignored: list[str] = []
+    extra: dict[int, str] = {}
     seen: set[str] = set()
-    for text in header:
+    for index, text in enumerate(header):
         canonical = aliases.get(normalise_header(text))
         if canonical is None or canonical in seen:
             fields.append(None)
-            if text.strip():
-                ignored.append(text.strip())
+            if text.strip() and text.strip() not in extra.values():
+                extra[index] = text.strip()
         else:
             fields.append(canonical)
             seen.add(canonical)
@@ -93,15 +103,43 @@ def read_table(
     if missing:
         raise TableError(_("Required columns are missing: %(columns)s.", columns=", ".join(missing)))
 
-    def named_rows() -> Iterator[tuple[int, dict[str, str]]]:
+    named = [(i, f) for i, f in enumerate(fields) if f is not None]
+
+    def named_rows() -> Iterator[Row]:
         for number, values in rows:
             texts = [cell_text(v) for v in values]
             if not any(texts):
                 continue  # blank lines are common at the end of spreadsheets
-            record = {f: (texts[i] if i < len(texts) else "") for i, f in enumerate(fields) if f is not None}
-            yield number, record
+            width = len(texts)
+            yield Row(
+                number,
+                {f: (texts[i] if i < width else "") for i, f in named},
+                {h: texts[i] for i, h in extra.items() if i < width and texts[i]},
+            )
 
-    return Table(fields=[f for f in fields if f is not None], ignored_headers=ignored, rows=named_rows())
+    return Table(fields=[f for _, f in named], extra_headers=list(extra.values()), rows=named_rows())
+
+
+# A title row (often merged across the columns) may stand above the header; look this far down for it.
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(rows: Iterator, aliases: Mapping[str, str], required: tuple[str, ...]) -> list[str]:
+    """Consume rows up to the header: the first that names every required column (else the first non-empty)."""
+    first_nonempty: list[str] | None = None
+    for number, values in rows:
+        texts = [cell_text(v) for v in values]
+        if not any(texts):
+            continue
+        if first_nonempty is None:
+            first_nonempty = texts
+        if set(required) <= {aliases.get(normalise_header(t)) for t in texts}:
+            return texts
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if first_nonempty is None:
+        raise TableError(_("The file is empty."))
+    return first_nonempty
 
 
 def _decode(data: bytes) -> str:
@@ -117,30 +155,20 @@ def _decode(data: bytes) -> str:
         raise TableError(_("The file is neither UTF-8 nor GB18030 text; save it as CSV (UTF-8) and try again.")) from None
 
 
-def _csv_rows(data: bytes):
+def _csv_rows(data: bytes) -> Iterator:
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count) if first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
     try:
-        header = next(reader)
-    except StopIteration:
-        raise TableError(_("The file is empty.")) from None
+        for number, values in enumerate(reader, start=1):
+            yield number, values
     except csv.Error as exc:
-        raise TableError(_("The file is not valid CSV: %(reason)s", reason=str(exc))) from None
-
-    def rows():
-        number = 1
-        try:
-            for number, values in enumerate(reader, start=2):
-                yield number, values
-        except csv.Error as exc:
-            raise TableError(_("Row %(row)d is not valid CSV: %(reason)s", row=number + 1, reason=str(exc))) from None
-
-    return header, rows()
+        raise TableError(_("Row %(row)d is not valid CSV: %(reason)s", row=number + 1, reason=str(exc))) from None
 
 
-def _xlsx_rows(data: bytes, max_uncompressed: int):
+def _xlsx_rows(data: bytes, max_uncompressed: int) -> Iterator:
     import openpyxl  # imported here: only XLSX imports pay for it
 
     try:
@@ -153,16 +181,7 @@ def _xlsx_rows(data: bytes, max_uncompressed: int):
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for damaged files
         raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    header_values = next(iterator, None)
-    if header_values is None:
-        raise TableError(_("The spreadsheet is empty."))
-    header = [cell_text(v) for v in header_values]
-
-    def rows():
-        for number, values in enumerate(iterator, start=2):
-            yield number, values
+    try:
+        yield from enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+    finally:
         workbook.close()
-
-    return header, rows()

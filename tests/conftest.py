@@ -5,7 +5,8 @@ is set (CI runs both). The schema is always built by the Alembic migrations,
 never by ``create_all``, so the tests exercise the migrations too.
 
 - SQLite: the migrated database is a template file copied afresh for each test.
-- PostgreSQL: migrated once per session; each test ends by truncating the tables.
+- PostgreSQL: migrated once per session; each test ends by truncating the tables
+  and restoring the rows the migrations seeded (e.g. the respondent categories).
 
 CSRF protection stays on: ``client.csrf_token()`` reads the token from a page
 as a browser would.
@@ -44,6 +45,9 @@ def reset_postgres_schema(url: str) -> None:
         db.engine.dispose()
 
 
+SEEDED_ROWS: dict[str, list[dict]] = {}  # PostgreSQL: what the migrations inserted, restored after each test
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory) -> str:
     """A database URL whose schema is at the newest migration."""
@@ -55,8 +59,26 @@ def migrated_database(tmp_path_factory) -> str:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
+        if on_postgres():
+            with db.engine.connect() as connection:
+                for table in db.metadata.sorted_tables:
+                    rows = [dict(r._mapping) for r in connection.execute(table.select())]
+                    if rows:
+                        SEEDED_ROWS[table.name] = rows
         db.engine.dispose()
     return url
+
+
+def restore_postgres_tables() -> None:
+    """Empty every table, then put back the migrations' seed rows and move the id sequences past them."""
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in db.metadata.sorted_tables:
+            if table.name in SEEDED_ROWS:
+                connection.execute(table.insert(), SEEDED_ROWS[table.name])
+                connection.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"))
 
 
 @pytest.fixture
@@ -105,9 +127,7 @@ def app(database_url_for_test):
         yield app
         db.session.remove()
         if on_postgres():
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            restore_postgres_tables()
         limiter.reset()
         db.engine.dispose()
 

@@ -91,7 +91,10 @@ def seed_accounts() -> list[DemoAccount]:
 
 def seed_demo() -> list[DemoAccount]:
     """Seed the whole demo city in one transaction; running it again changes nothing."""
+    from app.demo.pool import seed_pool
+
     seed_departments()
     accounts = seed_accounts()
+    seed_pool()
     db.session.commit()
     return accounts

@@ -63,8 +63,7 @@ class ImportOutcome:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    ignored_headers: list[str] = field(default_factory=list)
-
+    
     @property
     def ok(self) -> bool:
         return not self.errors
@@ -159,7 +158,7 @@ def import_file(filename: str, data: bytes, *, dry_run: bool = False) -> ImportO
 
 
 def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
-    outcome = ImportOutcome(ignored_headers=table.ignored_headers)
+    outcome = ImportOutcome()
     records: list[dict] = []
     codes_in_file: dict[str, int] = {}
     names_in_file: dict[str, int] = {}
@@ -168,7 +167,7 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
     def error(row, column, value, reason):
         outcome.errors.append(RowError(row, column, value, reason))
 
-    for row, cells in table.rows:
+    for row, cells, _extra in table.rows:
         code, name = cells.get("code", ""), cells.get("name", "")
         row_ok = True
         if not code:
