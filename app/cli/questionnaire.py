@@ -1,0 +1,92 @@
+"""`flask questionnaire import|export|publish`: questionnaires from the shell, for automation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import QuestionnaireVersion
+from app.services import questionnaires as service
+
+questionnaire_cli = AppGroup("questionnaire", help="Questionnaire versions (问卷).")
+
+
+def _where(problem) -> str:
+    """A problem's location as a person looks for it: sheet and row for XLSForm, the JSON path otherwise."""
+    if problem.row:
+        column = f", column {problem.column}" if problem.column else ""
+        return f"{problem.sheet or 'survey'} row {problem.row}{column}"
+    return problem.path or "/"
+
+
+def _version(version_id: int) -> QuestionnaireVersion:
+    version = db.session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        raise click.ClickException(f"no questionnaire version with id {version_id}")
+    return version
+
+
+@questionnaire_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--questionnaire", "questionnaire_id", type=int, default=None,
+              help="Import as a new draft of this questionnaire id (default: a new questionnaire).")
+def import_command(path: Path, questionnaire_id: int | None) -> None:
+    """Import a .json, .xlsx (XLSForm) or .surveyjs.json file as a draft and print the draft's version id."""
+    from app.models import Questionnaire
+
+    target = None
+    if questionnaire_id is not None:
+        target = db.session.get(Questionnaire, questionnaire_id)
+        if target is None:
+            raise click.ClickException(f"no questionnaire with id {questionnaire_id}")
+    try:
+        version = service.import_file(path.name, path.read_bytes(), questionnaire=target)
+    except service.DocumentProblems as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"{_where(problem)}: {problem.message}", err=True)
+        click.echo(f"nothing imported: {len(exc.problems)} problem(s) in {path.name}", err=True)
+        raise SystemExit(1)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(version.id)
+
+
+@questionnaire_cli.command("export")
+@click.argument("version_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(version_id: int, path: Path) -> None:
+    """Write version VERSION_ID to PATH as .json, .xlsx (XLSForm) or .surveyjs.json (by the name's ending)."""
+    version = _version(version_id)
+    try:
+        exported = service.export(version, service.format_of(path.name))
+    except service.BuilderError as exc:
+        raise click.ClickException(str(exc)) from None
+    path.write_bytes(exported.data)
+    click.echo(f"wrote {path}")
+
+
+@questionnaire_cli.command("publish")
+@click.argument("version_id", type=int)
+def publish_command(version_id: int) -> None:
+    """Validate and publish draft VERSION_ID; exit status 1 listing every problem."""
+    version = _version(version_id)
+    try:
+        service.publish(version)
+    except service.DocumentProblems as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"{_where(problem)}: {problem.message}", err=True)
+        raise SystemExit(1)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(f"published version {version.number} of questionnaire {version.questionnaire_id} "
+               f"(sha256 {version.document_hash})")

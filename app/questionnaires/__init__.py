@@ -1,0 +1,1 @@
+"""The questionnaire builder pages (designers)."""

@@ -1,0 +1,400 @@
+"""The questionnaire builder: versions, the draft editor, item pages, preview, publish, diff, import, export."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.access import roles_required
+from app.extensions import db
+from app.i18n import select_locale
+from app.models import Department, Questionnaire, QuestionnaireVersion, Role
+from app.services import questionnaires as service
+from forms.auth import EmptyForm
+from forms.questionnaire import ExpressionError, build_form_class, validate_document
+from forms.questionnaire.schema import format_path
+from forms.questionnaire_builder import (
+    TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm,
+)
+
+bp = Blueprint("questionnaires", __name__)
+
+
+def _version_or_404(version_id: int) -> QuestionnaireVersion:
+    return db.get_or_404(QuestionnaireVersion, version_id)
+
+
+def _back(version: QuestionnaireVersion, anchor: str | None = None):
+    return redirect(url_for(".version", version_id=version.id, _anchor=anchor))
+
+
+def _item_path(loc: str) -> str:
+    """The JSON path prefix of the item at ``loc`` ("1.3" -> "items[1].items[3]"), to match problems."""
+    parts: list = []
+    for index in loc.split("."):
+        parts += ["items", int(index)]
+    return format_path(parts)
+
+
+def _active_departments() -> list[tuple[str, str]]:
+    return [(d.code, d.name) for d in db.session.scalars(Department.ordered().where(Department.active.is_(True)))]
+
+
+# ------------------------------------------------------------------------------ lists
+
+@bp.route("/")
+@roles_required(Role.designer)
+def index():
+    """Every questionnaire with its versions, and the forms to create or import one."""
+    questionnaires = db.session.scalars(Questionnaire.ordered()).all()
+    return render_template("questionnaires/index.html", questionnaires=questionnaires,
+                           new_form=NewQuestionnaireForm(), button_form=EmptyForm())
+
+
+@bp.route("/new", methods=["POST"])
+@roles_required(Role.designer)
+def create():
+    """Create a questionnaire with a starter draft."""
+    form = NewQuestionnaireForm()
+    if not form.validate_on_submit():
+        flash(_("Give the questionnaire a name (at most 200 characters)."), "error")
+        return redirect(url_for(".index"))
+    try:
+        version = service.create(form.name.data, actor=current_user)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    flash(_("Questionnaire created: version 1 is a draft."), "success")
+    return _back(version)
+
+
+# ------------------------------------------------------------------------------ one version
+
+@bp.route("/versions/<int:version_id>")
+@roles_required(Role.designer)
+def version(version_id: int):
+    """A version: the editor for a draft, a read-only view for a published version."""
+    version = _version_or_404(version_id)
+    problems = validate_document(version.document) if version.is_draft else []
+    settings = SettingsForm(formdata=None, data={
+        "title_zh": (version.document.get("title") or {}).get("zh", ""),
+        "title_en": (version.document.get("title") or {}).get("en", ""),
+        "description_zh": (version.document.get("description") or {}).get("zh", ""),
+        "description_en": (version.document.get("description") or {}).get("en", ""),
+    })
+    items = service.item_locations(version.document)
+    has_block = any(item.get("type") == "department_block" for _loc, item, _in in items)
+    return render_template(
+        "questionnaires/version.html", version=version, questionnaire=version.questionnaire,
+        versions=service.versions_of(version.questionnaire), items=items, problems=problems,
+        type_labels=TYPE_LABELS, add_form=AddItemForm(), settings_form=settings, button_form=EmptyForm(),
+        has_block=has_block,
+    )
+
+
+@bp.route("/versions/<int:version_id>/settings", methods=["POST"])
+@roles_required(Role.designer)
+def settings(version_id: int):
+    """Change a draft's title and description."""
+    version = _version_or_404(version_id)
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        flash(_("The Chinese title is required."), "error")
+        return _back(version)
+    try:
+        service.update_settings(version, {"zh": form.title_zh.data, "en": form.title_en.data},
+                                {"zh": form.description_zh.data, "en": form.description_en.data}, actor=current_user)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return _back(version)
+
+
+@bp.route("/versions/<int:version_id>/items", methods=["POST"])
+@roles_required(Role.designer)
+def add_item(version_id: int):
+    """Append a new question (or page) and open it for editing."""
+    version = _version_or_404(version_id)
+    form = AddItemForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        loc = service.add_item(version, form.type.data, in_block=form.where.data == "block", actor=current_user)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(version)
+    db.session.commit()
+    return redirect(url_for(".edit_item", version_id=version.id, loc=loc))
+
+
+@bp.route("/versions/<int:version_id>/items/<loc>", methods=["GET", "POST"])
+@roles_required(Role.designer)
+def edit_item(version_id: int, loc: str):
+    """Edit one item: texts, condition, scoring and its options or rows."""
+    version = _version_or_404(version_id)
+    try:
+        stored = service.get_item(version, loc)
+    except service.BuilderError:
+        abort(404)
+    if not version.is_draft:
+        flash(_("Version %(number)d is published and can no longer change; start a new draft from it.",
+                number=version.number), "error")
+        return _back(version)
+    qtype = stored.get("type")
+    if qtype not in TYPE_LABELS:
+        abort(404)
+    if request.method == "GET":
+        form = ItemForm(formdata=None, data=ItemForm.data_from_item(stored), qtype=qtype)
+    else:
+        form = ItemForm(qtype=qtype)
+        operation = request.form.get("table_op", "")
+        if operation:
+            # A button of the options/rows table: rearrange the rows in the form, save nothing yet.
+            if not EmptyForm().validate_on_submit():
+                abort(400)
+            data = form.rearranged(operation)
+            if data is None:
+                abort(400)
+            form = ItemForm(formdata=None, data=data, qtype=qtype)
+        elif form.validate_on_submit():
+            try:
+                problems = service.update_item(version, loc, form.to_item(stored), expected_key=stored.get("key"),
+                                               actor=current_user)
+            except (service.BuilderError, ExpressionError) as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                mine = [p for p in problems if p.path.startswith(_item_path(loc))]
+                if not mine:
+                    flash(_("Saved."), "success")
+                    return _back(version, f"item-{loc}")
+                flash(_("Saved, but this question still has problems; it must be fixed before publishing."), "error")
+                return render_template("questionnaires/item.html", version=version, loc=loc, form=form, qtype=qtype,
+                                       type_labels=TYPE_LABELS, item_problems=mine, item_path=_item_path(loc))
+    return render_template("questionnaires/item.html", version=version, loc=loc, form=form, qtype=qtype,
+                           type_labels=TYPE_LABELS, item_problems=[], item_path=_item_path(loc))
+
+
+ITEM_ACTIONS = {
+    "duplicate": lambda v, loc, key: service.duplicate_item(v, loc, expected_key=key, actor=current_user),
+    "delete": lambda v, loc, key: service.delete_item(v, loc, expected_key=key, actor=current_user) and loc,
+    "up": lambda v, loc, key: service.move_item(v, loc, "up", expected_key=key, actor=current_user),
+    "down": lambda v, loc, key: service.move_item(v, loc, "down", expected_key=key, actor=current_user),
+}
+
+
+@bp.route("/versions/<int:version_id>/items/<loc>/<any(duplicate, delete, up, down):action>", methods=["POST"])
+@roles_required(Role.designer)
+def item_action(version_id: int, loc: str, action: str):
+    """Duplicate, delete, or move an item one place up or down (POST buttons of the editor)."""
+    version = _version_or_404(version_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        new_loc = ITEM_ACTIONS[action](version, loc, request.form.get("key"))
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(version)
+    db.session.commit()
+    if action == "delete":
+        flash(_("Question %(key)s deleted.", key=request.form.get("key", "")), "success")
+        return _back(version)
+    return _back(version, f"item-{new_loc}")
+
+
+@bp.route("/versions/<int:version_id>/items/<loc>/position", methods=["POST"])
+@roles_required(Role.designer)
+def move_item_to(version_id: int, loc: str):
+    """Move an item to a position in its list (drag and drop; answers JSON)."""
+    version = _version_or_404(version_id)
+    position = request.form.get("position", "")
+    if not EmptyForm().validate_on_submit() or not position.isdigit():
+        return jsonify(error="bad request"), 400
+    try:
+        new_loc = service.move_item_to(version, loc, int(position), expected_key=request.form.get("key"),
+                                       actor=current_user)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 409
+    db.session.commit()
+    return jsonify(location=new_loc)
+
+
+@bp.route("/check-expression", methods=["POST"])
+@roles_required(Role.designer)
+def check_expression():
+    """Validate-as-you-type: the syntax error of a condition, with its position (answers JSON)."""
+    if not EmptyForm().validate_on_submit():
+        return jsonify(error="bad request"), 400
+    error = service.check_expression(request.form.get("expression", "")[:1000])
+    if error is None:
+        return jsonify(ok=True)
+    return jsonify(ok=False, position=error.position + 1, pointer=error.pointer(),
+                   message=_("Syntax error at character %(position)d: %(message)s",
+                             position=error.position + 1, message=error.message))
+
+
+# ------------------------------------------------------------------------------ life cycle
+
+@bp.route("/versions/<int:version_id>/publish", methods=["POST"])
+@roles_required(Role.designer)
+def publish(version_id: int):
+    """Validate and freeze a draft."""
+    version = _version_or_404(version_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.publish(version, actor=current_user)
+    except service.DocumentProblems as exc:
+        db.session.rollback()
+        flash(ngettext_problems(len(exc.problems)), "error")
+        return _back(version, "problems")
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(version)
+    db.session.commit()
+    flash(_("Version %(number)d is published. It can no longer change; rounds can use it now.",
+            number=version.number), "success")
+    return _back(version)
+
+
+def ngettext_problems(count: int) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("Not published: %(num)d problem to fix first.", "Not published: %(num)d problems to fix first.",
+                    count)
+
+
+@bp.route("/versions/<int:version_id>/draft", methods=["POST"])
+@roles_required(Role.designer)
+def start_draft(version_id: int):
+    """Start a new draft from any version."""
+    base = _version_or_404(version_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        draft = service.start_draft(base, actor=current_user)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(base)
+    db.session.commit()
+    flash(_("Version %(number)d is a new draft, copied from version %(base)d.", number=draft.number,
+            base=base.number), "success")
+    return _back(draft)
+
+
+@bp.route("/versions/<int:version_id>/discard", methods=["POST"])
+@roles_required(Role.designer)
+def discard(version_id: int):
+    """Delete a draft."""
+    version = _version_or_404(version_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.discard_draft(version, actor=current_user)
+    except service.BuilderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(version)
+    db.session.commit()
+    flash(_("The draft was discarded."), "success")
+    return redirect(url_for(".index"))
+
+
+# ------------------------------------------------------------------------------ preview and diff
+
+@bp.route("/versions/<int:version_id>/preview", methods=["GET", "POST"])
+@roles_required(Role.designer)
+def preview(version_id: int):
+    """The questionnaire as a respondent sees it on a phone, with the active departments; answers are not stored."""
+    version = _version_or_404(version_id)
+    problems = validate_document(version.document)
+    if problems:
+        return render_template("questionnaires/preview.html", version=version, form=None, problems=problems)
+    departments = _active_departments()
+    form_class = build_form_class(version.document, departments, base=FlaskForm, gettext=_, locale=select_locale())
+    form = form_class()
+    checked = request.method == "POST"
+    valid = form.validate_on_submit() if checked else False
+    resolution = form.resolution()
+    visible = {name: state.visible for name, state in resolution.states.items()}
+    return render_template("questionnaires/preview.html", version=version, form=form, problems=[],
+                           layout=form.layout(), visible=visible, sections=resolution.sections,
+                           picked=set(resolution.picked), checked=checked, valid=valid)
+
+
+@bp.route("/<int:questionnaire_id>/diff")
+@roles_required(Role.designer)
+def diff(questionnaire_id: int):
+    """The changes between two versions of a questionnaire (default: the newest and the one before)."""
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    versions = service.versions_of(questionnaire)
+    by_number = {v.number: v for v in versions}
+    new_number = request.args.get("new", type=int) or (versions[0].number if versions else None)
+    old_number = request.args.get("old", type=int) or (new_number - 1 if new_number else None)
+    old, new = by_number.get(old_number), by_number.get(new_number)
+    changes, problems, error = [], [], None
+    if old is not None and new is not None:
+        try:
+            changes = service.diff(old, new)
+        except service.DocumentProblems as exc:
+            error, problems = str(exc), exc.problems
+    return render_template("questionnaires/diff.html", questionnaire=questionnaire, versions=versions, old=old,
+                           new=new, changes=changes, problems=problems, error=error)
+
+
+# ------------------------------------------------------------------------------ import and export
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.designer)
+def import_questionnaire():
+    """Upload a native JSON, XLSForm or SurveyJS file; it becomes a draft once it has no problems."""
+    form = ImportForm()
+    questionnaires = db.session.scalars(Questionnaire.ordered()).all()
+    form.questionnaire.choices = [("new", _("a new questionnaire"))] + [
+        (str(q.id), _("a new draft of %(name)s", name=q.name)) for q in questionnaires]
+    problems, error = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        target = None
+        if form.questionnaire.data != "new":
+            target = db.session.get(Questionnaire, int(form.questionnaire.data))
+        try:
+            version = service.import_file(upload.filename or "", upload.read(), questionnaire=target,
+                                          actor=current_user)
+        except service.DocumentProblems as exc:
+            db.session.rollback()
+            error, problems = str(exc), exc.problems
+        except service.BuilderError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("Imported as draft version %(number)d.", number=version.number), "success")
+            return _back(version)
+    return render_template("questionnaires/import.html", form=form, problems=problems, error=error)
+
+
+@bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")
+@roles_required(Role.designer)
+def export(version_id: int, fmt: str):
+    """Download a version as native JSON, XLSForm (.xlsx) or SurveyJS JSON."""
+    version = _version_or_404(version_id)
+    try:
+        exported = service.export(version, fmt, _active_departments() if fmt == "surveyjs" else None)
+    except service.BuilderError as exc:
+        flash(str(exc), "error")
+        return _back(version)
+    return Response(exported.data, mimetype=exported.mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={exported.filename}"})

@@ -1,0 +1,205 @@
+"""Monthly rounds: the list, a new round, and the round's verifiable draw."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import roles_required
+from app.extensions import db
+from app.models import Campaign, DrawStatus, Role, Stratification
+from app.services import campaigns, draws
+from forms.auth import EmptyForm
+from forms.rounds import CampaignForm, PlanForm, SeedForm, VoidForm
+
+bp = Blueprint("rounds", __name__)
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    return db.get_or_404(Campaign, campaign_id)
+
+
+@bp.route("/")
+@roles_required(Role.operator, Role.auditor)
+def index():
+    """All rounds, newest first, and (for operators) a form for a new one."""
+    return render_template("rounds/index.html", campaigns=db.session.scalars(campaigns.recent()).all(),
+                           form=CampaignForm())
+
+
+@bp.route("/new", methods=["POST"])
+@roles_required(Role.operator)
+def create():
+    """Create a round in draft."""
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = campaigns.create(form.month.data, form.title.data, current_user)
+        except campaigns.CampaignError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            return redirect(url_for(".draw", campaign_id=campaign.id))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:campaign_id>/draw")
+@roles_required(Role.operator, Role.auditor)
+def draw(campaign_id: int):
+    """The draw page: the plan, the allocation table, the three steps, and the evidence."""
+    campaign = _campaign_or_404(campaign_id)
+    current = campaign.current_draw
+    if current is None:
+        rows, problem = draws.allocation_preview(campaign)
+    else:
+        rows, problem = draws.allocation_rows(current), None
+    verification = draws.verify(current) if current is not None and current.status == DrawStatus.drawn else None
+    plan_form = PlanForm(obj=campaign, stratify_by=campaign.stratify_by.value)
+    return render_template("rounds/draw.html", campaign=campaign, current=current, rows=rows, problem=problem,
+                           plan_form=plan_form, seed_form=SeedForm(), void_form=VoidForm(), verification=verification,
+                           voided=[d for d in campaign.draws if d.status == DrawStatus.voided])
+
+
+@bp.route("/<int:campaign_id>/draw/allocation.json")
+@roles_required(Role.operator)
+def allocation_preview(campaign_id: int):
+    """The allocation a plan would give now, for the page's live table (changes nothing)."""
+    campaign = _campaign_or_404(campaign_id)
+    form = PlanForm(request.args, meta={"csrf": False})
+    if not form.validate():
+        return jsonify(error=" ".join(e for errors in form.errors.values() for e in errors)), 400
+    with db.session.no_autoflush:
+        form.populate_obj(campaign)
+        campaign.stratify_by = Stratification(form.stratify_by.data)
+        rows, problem = draws.allocation_preview(campaign)
+    db.session.rollback()  # a preview: the plan itself is saved only by the form's POST
+    return jsonify(problem=problem, rows=[
+        {"stratum": r.stratum, "eligible": r.eligible, "drawn": r.drawn, "probability": round(r.probability, 4)}
+        for r in rows])
+
+
+def _step(campaign_id: int, action) -> Response:
+    """Run one draw step for a POST with a valid CSRF token, then show the page again."""
+    campaign = _campaign_or_404(campaign_id)
+    try:
+        message = action(campaign)
+    except draws.DrawError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".draw", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/draw/plan", methods=["POST"])
+@roles_required(Role.operator)
+def save_plan(campaign_id: int):
+    """Save the sample plan (only before the frame is frozen)."""
+    form = PlanForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".draw", campaign_id=campaign_id))
+
+    def save(campaign):
+        draws.update_plan(campaign, sample_size=form.sample_size.data, allocation_method=form.allocation_method.data,
+                          minimum_per_stratum=form.minimum_per_stratum.data or 0,
+                          stratify_by=Stratification(form.stratify_by.data),
+                          exclusion_window=form.exclusion_window.data or 0)
+        return _("Sample plan saved.")
+
+    return _step(campaign_id, save)
+
+
+@bp.route("/<int:campaign_id>/draw/freeze", methods=["POST"])
+@roles_required(Role.operator)
+def freeze(campaign_id: int):
+    """Step 1: freeze the frame and record its commitment."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+    def run(campaign):
+        draw = draws.freeze(campaign, current_user)
+        return _("Frame frozen: %(n)d members. Announce the commitment before setting the seed.", n=draw.frame_size)
+
+    return _step(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/draw/seed", methods=["POST"])
+@roles_required(Role.operator)
+def set_seed(campaign_id: int):
+    """Step 2: set the seed, typed or generated."""
+    form = SeedForm()
+    if not form.validate_on_submit():
+        abort(400)
+
+    def run(campaign):
+        current = campaign.current_draw
+        if current is None:
+            raise draws.DrawError(_("Freeze the frame first: the seed must come after the commitment."))
+        typed = None if request.form.get("action") == "generate" else (form.seed.data or "")
+        draws.set_seed(current, current_user, typed)
+        return _("Seed recorded.")
+
+    return _step(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/draw/run", methods=["POST"])
+@roles_required(Role.operator)
+def run_draw(campaign_id: int):
+    """Step 3: draw and create the invitations."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+    def run(campaign):
+        current = campaign.current_draw
+        if current is None:
+            raise draws.DrawError(_("Freeze the frame first: the seed must come after the commitment."))
+        count = draws.draw_sample(current, current_user)
+        return _("%(n)d members drawn and invited.", n=count)
+
+    return _step(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/draw/void", methods=["POST"])
+@roles_required(Role.operator)
+def void(campaign_id: int):
+    """Void the current draw, with a reason; it stays on record."""
+    form = VoidForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for voiding the draw."), "error")
+        return redirect(url_for(".draw", campaign_id=campaign_id))
+
+    def run(campaign):
+        current = campaign.current_draw
+        if current is None:
+            raise draws.DrawError(_("There is no draw to void."))
+        draws.void(current, current_user, form.reason.data)
+        return _("The draw is void and kept on record. The round can be drawn again.")
+
+    return _step(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/draw/evidence.zip")
+@roles_required(Role.operator, Role.auditor)
+def evidence(campaign_id: int):
+    """frame.csv, plan.json, seed.txt, commitment.txt, selected.csv in one zip, for tools/verify_draw.py."""
+    campaign = _campaign_or_404(campaign_id)
+    current = campaign.current_draw
+    if current is None or current.status != DrawStatus.drawn:
+        abort(404)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in draws.evidence_files(current).items():
+            archive.writestr(f"draw-{campaign.month}/{name}", content)
+    return Response(buffer.getvalue(), mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename=draw-{campaign.month}-{current.id}.zip"})

@@ -1,0 +1,94 @@
+"""The secrets that open an invitation — personal link tokens and typed access codes — and their checks.
+
+A link token has 128 random bits (``secrets.token_urlsafe(16)``); an access
+code has 10 characters from an alphabet without look-alikes (31 symbols, about
+49.5 bits). Only their SHA-256 is stored. Each SMS may carry a new secret; all
+of an invitation's secrets work until its round closes, and none works after
+the one submission.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Campaign, CampaignStatus, Invitation, InvitationSubmission, InvitationToken
+
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+ACCESS_CODE_LENGTH = 10
+BEIJING = timezone(timedelta(hours=8))
+
+
+class Access(str, enum.Enum):
+    """What a respondent's secret leads to. Every refusal page looks the same to an outsider."""
+
+    ok = "ok"
+    unknown = "unknown"
+    used = "used"
+    closed = "closed"
+    not_open = "not_open"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_code(text: str) -> str:
+    """Access codes are typed on phones: ignore case, spaces and dashes."""
+    return "".join(ch for ch in text.upper() if ch not in " -\t")
+
+
+def issue(invitation: Invitation, kind: str) -> str:
+    """A new secret for this invitation (``link`` or ``code``); returns it in clear, once."""
+    if kind == "link":
+        secret = secrets.token_urlsafe(16)
+        digest = _hash("link:" + secret)
+    elif kind == "code":
+        secret = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+        digest = _hash("code:" + secret)
+    else:
+        raise ValueError(f"unknown secret kind {kind!r}")
+    db.session.add(InvitationToken(invitation_id=invitation.id, kind=kind, secret_hash=digest))
+    return secret
+
+
+def find(secret: str, kind: str) -> Invitation | None:
+    """The invitation a secret opens, or None. Constant work whatever the outcome (one indexed lookup)."""
+    if kind == "code":
+        secret = normalise_code(secret)
+        if len(secret) != ACCESS_CODE_LENGTH:
+            return None
+    elif len(secret) > 64:
+        return None
+    digest = _hash(f"{kind}:{secret}")
+    return db.session.scalar(select(Invitation).join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+                             .where(InvitationToken.secret_hash == digest, InvitationToken.kind == kind))
+
+
+def closes_at(campaign: Campaign) -> datetime | None:
+    """The end of the closing day, Beijing time."""
+    if campaign.closes_on is None:
+        return None
+    return datetime.combine(campaign.closes_on + timedelta(days=1), time(0), tzinfo=BEIJING)
+
+
+def access(invitation: Invitation | None, now: datetime | None = None) -> Access:
+    """Whether this invitation may answer now."""
+    if invitation is None:
+        return Access.unknown
+    if db.session.get(InvitationSubmission, invitation.id) is not None:
+        return Access.used
+    campaign = invitation.campaign
+    now = now or datetime.now(timezone.utc)
+    if campaign.status in (CampaignStatus.closed, CampaignStatus.scored, CampaignStatus.published):
+        return Access.closed
+    deadline = closes_at(campaign)
+    if deadline is not None and now >= deadline:
+        return Access.closed
+    if campaign.status not in (CampaignStatus.sending, CampaignStatus.open):
+        return Access.not_open
+    return Access.ok

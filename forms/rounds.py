@@ -1,0 +1,39 @@
+"""Forms of the round and draw pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+
+class CampaignForm(FlaskForm):
+    month = StringField(_l("Month"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{1,2}$", message=_l(
+        "The month must look like 2026-11."))], description=_l("e.g. 2026-11"))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
+
+
+class PlanForm(FlaskForm):
+    sample_size = IntegerField(_l("Sample size n"), validators=[DataRequired(), NumberRange(1, 1_000_000)])
+    allocation_method = SelectField(_l("Allocation"), choices=[
+        SelectChoice("proportional", _l("Proportional to stratum size")),
+        SelectChoice("neyman", _l("Neyman (size × standard deviation of the last scored round)")),
+        SelectChoice("equal", _l("Equal per stratum")),
+    ])
+    minimum_per_stratum = IntegerField(_l("Minimum per stratum"), default=0,
+                                       validators=[Optional(), NumberRange(0, 100_000)])
+    stratify_by = SelectField(_l("Strata"), choices=[
+        SelectChoice("category", _l("Category")),
+        SelectChoice("category_district", _l("Category × district")),
+    ])
+    exclusion_window = IntegerField(
+        _l("Rest period (rounds)"), default=1, validators=[Optional(), NumberRange(0, 24)],
+        description=_l("Members drawn in this many previous rounds are not eligible. 0 = no rest period."))
+
+
+class SeedForm(FlaskForm):
+    seed = StringField(_l("Seed"), validators=[Optional(), Length(max=200)], description=_l(
+        "Type a value announced after the commitment, e.g. the day's public lottery number, "
+        "or leave empty and generate one."))
+
+
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
