@@ -35,6 +35,15 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+    # Gateway settings (SMS_ALIYUN_*, SMS_TENCENT_*) are read from the environment too: see docs/SMS.md.
+    SMS_DAILY_CAP_PER_NUMBER = 3
+    SMS_MAX_ATTEMPTS = 3
+    SMS_RETRY_BACKOFF_SECONDS = 5.0
+    SMS_JOB_BATCH = 100
+    SMS_BATCH_PAUSE_SECONDS = 1.0
+    # Background jobs run on RQ when REDIS_URL is set (start `flask worker`), inline otherwise.
+    JOBS_INLINE = not REDIS_URL
     # A Fernet key: when set, pool members' phone numbers are encrypted at rest (see app/phones.py).
     PHONE_ENCRYPTION_KEY = os.environ.get("PHONE_ENCRYPTION_KEY") or None
 
@@ -90,7 +99,16 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     RATELIMIT_KEY_PREFIX = f"beikaobei-test-{os.getpid()}"
+    JOBS_INLINE = True
+    SMS_RETRY_BACKOFF_SECONDS = 0.0
+    SMS_BATCH_PAUSE_SECONDS = 0.0
 
+
+for _key in ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_ALIYUN_ENDPOINT", "SMS_ALIYUN_PROTOCOL",
+             "SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_TENCENT_APP_ID", "SMS_TENCENT_REGION",
+             "SMS_TENCENT_ENDPOINT", "SMS_TENCENT_PROTOCOL"):
+    if os.environ.get(_key):
+        setattr(Config, _key, os.environ[_key])
 
 CONFIGS = {
     "development": DevelopmentConfig,

@@ -1,7 +1,9 @@
 """Forms of the round and draw pages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms import (
+    DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 
@@ -37,3 +39,29 @@ class SeedForm(FlaskForm):
 
 class VoidForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+class RoundSetupForm(FlaskForm):
+    questionnaire_version_id = SelectField(_l("Questionnaire version"), coerce=int)
+    department_ids = SelectMultipleField(_l("Departments evaluated"), coerce=int,
+                                         widget=widgets.ListWidget(prefix_label=False),
+                                         option_widget=widgets.CheckboxInput())
+    opens_on = DateField(_l("Opens on"), validators=[Optional()])
+    closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
+    link_mode = SelectField(_l("How the SMS reaches the survey"), choices=[
+        SelectChoice("link", _l("Personal link …/s/${token}")),
+        SelectChoice("code", _l("Fixed link …/s and a personal access code ${code}")),
+    ])
+    sms_template_code = StringField(_l("Approved template code"), validators=[Optional(), Length(max=64)],
+                                    description=_l("As approved by the SMS provider, e.g. SMS_123456789."))
+    sms_template_text = TextAreaField(_l("Invitation text"), validators=[DataRequired(), Length(max=500)],
+                                      description=_l("Variables: ${name} ${month} ${deadline} and ${token} or ${code}. "
+                                                     "Word it as a government service notice; end with 回复TD退订."))
+    reminder_template_text = TextAreaField(_l("Reminder text"), validators=[Optional(), Length(max=500)])
+    max_reminders = IntegerField(_l("Reminders at most"), default=2, validators=[Optional(), NumberRange(0, 5)])
+    reminder_spacing_days = IntegerField(_l("Days between reminders"), default=3,
+                                         validators=[Optional(), NumberRange(1, 30)])
+
+
+class ExtendForm(FlaskForm):
+    closes_on = DateField(_l("New closing date"), validators=[DataRequired()])

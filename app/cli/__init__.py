@@ -8,6 +8,7 @@ def register(app) -> None:
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
     from app.cli.users import users_cli
+    from app.cli.worker import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
@@ -15,3 +16,4 @@ def register(app) -> None:
     app.cli.add_command(pool_cli)
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(draw_cli)
+    app.cli.add_command(worker_command)

@@ -21,3 +21,4 @@ def demo_command() -> None:
     for account in accounts:
         scope = f"  [{account.department_code}]" if account.department_code else ""
         click.echo(f"  {account.username:<12} {account.password:<22} {role_label(account.role)}{scope}")
+    click.echo("Respondent links of the open round: log in as operator, 月度评价 → the round → 短信发件箱.")

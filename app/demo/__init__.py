@@ -92,9 +92,11 @@ def seed_accounts() -> list[DemoAccount]:
 def seed_demo() -> list[DemoAccount]:
     """Seed the whole demo city in one transaction; running it again changes nothing."""
     from app.demo.pool import seed_pool
+    from app.demo.rounds import seed_open_round
 
     seed_departments()
     accounts = seed_accounts()
     seed_pool()
     db.session.commit()
+    seed_open_round()
     return accounts

@@ -10,10 +10,16 @@ from flask_login import current_user
 
 from app.access import roles_required
 from app.extensions import db
-from app.models import Campaign, DrawStatus, Role, Stratification
-from app.services import campaigns, draws
+from sqlalchemy import select
+
+from app.jobs import enqueue
+from app.models import (
+    Campaign, CampaignStatus, Department, DrawStatus, LinkMode, QuestionnaireVersion, Role, SmsOutbox, Stratification,
+)
+from app.services import campaigns, draws, questionnaires, rounds, sending
+from app.sms import render as render_sms
 from forms.auth import EmptyForm
-from forms.rounds import CampaignForm, PlanForm, SeedForm, VoidForm
+from forms.rounds import CampaignForm, ExtendForm, PlanForm, RoundSetupForm, SeedForm, VoidForm
 
 bp = Blueprint("rounds", __name__)
 
@@ -43,7 +49,7 @@ def create():
             flash(str(exc), "error")
         else:
             db.session.commit()
-            return redirect(url_for(".draw", campaign_id=campaign.id))
+            return redirect(url_for(".overview", campaign_id=campaign.id))
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
@@ -203,3 +209,147 @@ def evidence(campaign_id: int):
             archive.writestr(f"draw-{campaign.month}/{name}", content)
     return Response(buffer.getvalue(), mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=draw-{campaign.month}-{current.id}.zip"})
+
+
+# --- the round after the draw: setup, sending, reminders, extend, close ------------------------
+
+@bp.route("/<int:campaign_id>")
+@roles_required(Role.operator, Role.auditor)
+def overview(campaign_id: int):
+    """The round: its setup, its progress by stratum, and the operator's actions."""
+    campaign = _campaign_or_404(campaign_id)
+    setup = _setup_form(campaign)
+    preview = None
+    if campaign.sms_template_text:
+        sample = {"name": "张伟", "month": campaign.month, "deadline": "11月30日", "token": "Ab3dEf6hIj9kLm2nOp5qRs",
+                  "code": "7KQ2MX9PRT"}
+        preview = render_sms(campaign.sms_template_text, sample)
+    return render_template("rounds/overview.html", campaign=campaign, setup=setup, progress=rounds.progress(campaign),
+                           extend_form=ExtendForm(), button=EmptyForm(), preview=preview,
+                           reminder_candidates=len(sending.reminder_candidates(campaign))
+                           if campaign.status == CampaignStatus.open else 0)
+
+
+def _setup_form(campaign: Campaign, formdata=None) -> RoundSetupForm:
+    form = RoundSetupForm(formdata=formdata, obj=campaign) if formdata is not None else RoundSetupForm(obj=campaign)
+    form.questionnaire_version_id.choices = [
+        (v.id, f"{v.questionnaire.name} v{v.number}") for v in db.session.scalars(questionnaires.published_versions())]
+    form.department_ids.choices = [(d.id, d.name) for d in db.session.scalars(
+        Department.ordered().where(Department.active.is_(True)))]
+    if formdata is None:
+        form.department_ids.data = [d.id for d in campaign.departments] or [c[0] for c in form.department_ids.choices]
+        form.link_mode.data = campaign.link_mode.value
+        if campaign.questionnaire_version_id:
+            form.questionnaire_version_id.data = campaign.questionnaire_version_id
+    return form
+
+
+@bp.route("/<int:campaign_id>/setup", methods=["POST"])
+@roles_required(Role.operator)
+def setup(campaign_id: int):
+    """Save what the round asks, of which departments, until when, and the SMS text."""
+    campaign = _campaign_or_404(campaign_id)
+    form = _setup_form(campaign, request.form)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".overview", campaign_id=campaign_id))
+    try:
+        rounds.configure(
+            campaign, current_user,
+            version=db.get_or_404(QuestionnaireVersion, form.questionnaire_version_id.data),
+            departments=[db.session.get(Department, i) for i in form.department_ids.data],
+            opens_on=form.opens_on.data, closes_on=form.closes_on.data, link_mode=LinkMode(form.link_mode.data),
+            sms_template_code=form.sms_template_code.data or "", sms_template_text=form.sms_template_text.data,
+            reminder_template_text=form.reminder_template_text.data or "",
+            max_reminders=form.max_reminders.data or 0, reminder_spacing_days=form.reminder_spacing_days.data or 3)
+    except rounds.RoundError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Round settings saved."), "success")
+    return redirect(url_for(".overview", campaign_id=campaign_id))
+
+
+def _action(campaign_id: int, action):
+    """A POST-only button on the overview page, with a CSRF token."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    campaign = _campaign_or_404(campaign_id)
+    try:
+        message = action(campaign)
+    except (rounds.RoundError, sending.SendingError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".overview", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/send", methods=["POST"])
+@roles_required(Role.operator)
+def send(campaign_id: int):
+    """Queue the invitations and send them (in the background when a worker runs)."""
+
+    def run(campaign):
+        queued = sending.start(campaign, current_user)
+        db.session.commit()
+        enqueue(sending.send_queued, campaign.id)
+        return _("%(n)d invitations queued for sending.", n=queued)
+
+    return _action(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/remind", methods=["POST"])
+@roles_required(Role.operator)
+def remind(campaign_id: int):
+    """Remind those who have not answered (never those who submitted or opted out)."""
+
+    def run(campaign):
+        counts = sending.send_reminders(campaign, current_user)
+        return _("%(n)d reminders sent.", n=counts["accepted"])
+
+    return _action(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/extend", methods=["POST"])
+@roles_required(Role.operator)
+def extend(campaign_id: int):
+    """Move the closing date later."""
+    form = ExtendForm()
+    campaign = _campaign_or_404(campaign_id)
+    if form.validate_on_submit():
+        try:
+            rounds.extend(campaign, current_user, form.closes_on.data)
+        except rounds.RoundError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The round now closes on %(day)s.", day=form.closes_on.data.isoformat()), "success")
+    return redirect(url_for(".overview", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/close", methods=["POST"])
+@roles_required(Role.operator)
+def close(campaign_id: int):
+    """Close the round: links and codes stop working."""
+
+    def run(campaign):
+        rounds.close(campaign, current_user)
+        return _("The round is closed.")
+
+    return _action(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/outbox")
+@roles_required(Role.operator)
+def outbox(campaign_id: int):
+    """What the console SMS backend would have sent (demo and development)."""
+    campaign = _campaign_or_404(campaign_id)
+    messages = db.session.scalars(select(SmsOutbox).where(SmsOutbox.campaign_id == campaign_id)
+                                  .order_by(SmsOutbox.id.desc()).limit(500)).all()
+    return render_template("rounds/outbox.html", campaign=campaign, messages=messages)

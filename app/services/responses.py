@@ -58,11 +58,11 @@ def submit(invitation: Invitation, version_id: int, answers) -> None:
                        question=a.question, value=a.value, score=a.score)
         for a in answers
     ]
-    db.session.add(InvitationSubmission(invitation_id=invitation.id))
-    db.session.add(response)
-    draft = db.session.get(SurveyDraft, invitation.id)
+    draft = db.session.get(SurveyDraft, invitation.id)  # looked up first: no flush may happen below
     if draft is not None:
         db.session.delete(draft)
+    db.session.add(InvitationSubmission(invitation_id=invitation.id))
+    db.session.add(response)
     try:
         db.session.commit()
     except IntegrityError:

@@ -81,3 +81,26 @@ def close(campaign: Campaign, user) -> None:
     """Stop accepting answers: every link and code stops working."""
     move(campaign, CampaignStatus.closed, user)
     db.session.flush()
+
+
+def progress(campaign: Campaign) -> list[dict]:
+    """Per stratum: invited, accepted by the gateway, delivered, opened, submitted, response rate."""
+    from sqlalchemy import case, func, select
+
+    from app.models import Invitation, InvitationSubmission
+
+    submitted = select(InvitationSubmission.invitation_id)
+    rows = db.session.execute(
+        select(Invitation.stratum, func.count(),
+               func.sum(case((Invitation.sms_status.in_(("accepted", "delivered")), 1), else_=0)),
+               func.sum(case((Invitation.sms_status == "delivered", 1), else_=0)),
+               func.sum(case((Invitation.opened.is_(True), 1), else_=0)),
+               func.sum(case((Invitation.id.in_(submitted), 1), else_=0)),
+               func.sum(case((Invitation.sms_status == "failed", 1), else_=0)))
+        .where(Invitation.campaign_id == campaign.id).group_by(Invitation.stratum).order_by(Invitation.stratum))
+    out = []
+    for stratum, invited, accepted, delivered, opened, answered, failed in rows:
+        out.append({"stratum": stratum, "invited": invited, "accepted": accepted or 0, "delivered": delivered or 0,
+                    "opened": opened or 0, "submitted": answered or 0, "failed": failed or 0,
+                    "rate": (answered or 0) / invited if invited else 0.0})
+    return out

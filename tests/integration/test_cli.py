@@ -1,9 +1,11 @@
 """`flask users create`, `flask demo`."""
+import re
+
 from sqlalchemy import func, select
 
 from app.demo import ACCOUNTS, DEPARTMENTS
 from app.extensions import db
-from app.models import AuditEntry, Department, Role, User
+from app.models import AuditEntry, Department, Respondent, Role, SmsOutbox, User
 
 
 def test_users_create_makes_an_account_that_can_log_in(runner, client):
@@ -52,3 +54,8 @@ def test_demo_seeds_every_role_and_is_idempotent(runner, client):
     admin = next(a for a in ACCOUNTS if a.role == Role.admin)
     assert client.post_form("/login", {"username": admin.username, "password": admin.password}).status_code == 302
     assert "市市场监督管理局" in client.get("/admin/departments/").get_data(as_text=True)
+    # the open round: 500 invitations in the outbox, and their links work
+    messages = db.session.scalars(select(SmsOutbox)).all()
+    assert len(messages) == 500 and db.session.scalar(select(func.count()).select_from(Respondent)) == 2000
+    token = re.search(r"/s/([A-Za-z0-9_-]{22})", messages[0].text).group(1)
+    assert client.get(f"/s/{token}").headers["Location"] == "/s/survey"

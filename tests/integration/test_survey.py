@@ -244,3 +244,18 @@ def test_fifty_simultaneous_submissions_of_one_token_store_one_response(app, rou
     assert len(thanked) == 1
     others = [r.get_data(as_text=True) for r in results if r.status_code != 302]
     assert len(others) == 49 and all("已经提交" in text for text in others)
+
+
+def test_respondent_pages_are_light(client, round_with_links):
+    """Under 30 KB with their stylesheet and scripts, in at most three requests, nothing from elsewhere."""
+    _campaign, secrets = round_with_links
+    client.get(f"/s/{secrets[0][1]}")
+    post_page(client, 1, {})
+    post_page(client, 2, {"departments": ["SCJG", "SWJ", "GAJ"]})
+    for path in ["/s/survey", "/s/survey/2", "/s/survey/3", "/s"]:
+        html = client.get(path).get_data(as_text=True)
+        assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+        assert len(assets) <= 2, path
+        assert "http://" not in html and "https://" not in html, path
+        size = len(html.encode()) + sum(len(client.get(a).data) for a in assets)
+        assert size < 30 * 1024, (path, size)

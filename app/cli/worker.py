@@ -1,0 +1,22 @@
+"""`flask worker`: the RQ worker that sends SMS in the background (needs REDIS_URL)."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.jobs import QUEUE
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Process background jobs from Redis until stopped."""
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, there is nothing to work on")
+    from redis import Redis
+    from rq import Queue, Worker
+
+    connection = Redis.from_url(current_app.config["REDIS_URL"])
+    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)

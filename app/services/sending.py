@@ -1,0 +1,209 @@
+"""Sending the round's SMS: invitations, reminders to non-respondents, and opt-out replies.
+
+At most once per message: a batch is marked ``sending`` and committed *before*
+the gateway is called, so a worker that dies mid-call never sends the same
+invitation twice on restart (the ``sending`` ones wait for the operator).
+Transient gateway errors are retried with backoff; permanent ones are recorded
+with their reason. Each number gets at most SMS_DAILY_CAP_PER_NUMBER messages a
+day (Beijing time), and batches are spaced to the provider's rate.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Campaign, CampaignStatus, Invitation, InvitationSubmission, LinkMode, MemberStatus, Respondent, SmsDailyCount,
+    SmsOutbox,
+)
+from app.phones import current_vault, mask
+from app.services import audit, invitations, pool, rounds
+from app.sms import SmsMessage, make_backend, send_all
+
+log = logging.getLogger(__name__)
+BEIJING = timezone(timedelta(hours=8))
+
+
+class SendingError(ValueError):
+    """A user-facing reason why sending is refused."""
+
+
+def _backend(campaign: Campaign, kind: str):
+    """The configured gateway; the console one writes what it would send to the outbox."""
+    text = campaign.reminder_template_text if kind == "reminder" and campaign.reminder_template_text \
+        else campaign.sms_template_text
+
+    def to_outbox(message: SmsMessage, rendered: str) -> None:
+        db.session.add(SmsOutbox(campaign_id=campaign.id, invitation_id=int(message.reference),
+                                 phone_masked=mask(message.phone_e164), kind=kind,
+                                 text=rendered[:1000]))
+
+    config = {**current_app.config, "SMS_TEMPLATES": {campaign.sms_template_code: text}}
+    return make_backend(config, sink=to_outbox)
+
+
+def _params(campaign: Campaign, invitation: Invitation, secret: str) -> dict[str, str]:
+    name = invitation.respondent.name
+    params = {
+        "name": name[:10],
+        "month": campaign.month,
+        "deadline": campaign.closes_on.strftime("%m月%d日") if campaign.closes_on else "",
+    }
+    params["token" if campaign.link_mode == LinkMode.link else "code"] = secret
+    return params
+
+
+def start(campaign: Campaign, user) -> int:
+    """Queue every invitation of a drawn, configured round and start sending; returns how many."""
+    if campaign.questionnaire_version is None or not campaign.departments or campaign.closes_on is None \
+            or not campaign.sms_template_text:
+        raise SendingError(_("Set the questionnaire, the departments, the closing date and the SMS text first."))
+    rounds.move(campaign, CampaignStatus.sending, user)
+    queued = 0
+    for invitation in db.session.scalars(select(Invitation).where(Invitation.campaign_id == campaign.id,
+                                                                  Invitation.sms_status == "pending")):
+        invitation.sms_status = "queued"
+        queued += 1
+    audit.record("sms.queue", f"campaign:{campaign.id}", {"invitations": queued}, actor=user)
+    return queued
+
+
+def _under_daily_cap(respondent: Respondent) -> bool:
+    """Count one message to this number today, if the cap allows it."""
+    day = datetime.now(BEIJING).date()
+    row = db.session.get(SmsDailyCount, (respondent.phone_hash, day))
+    if row is None:
+        row = SmsDailyCount(phone_hash=respondent.phone_hash, day=day, count=0)
+        db.session.add(row)
+    if row.count >= current_app.config["SMS_DAILY_CAP_PER_NUMBER"]:
+        return False
+    row.count += 1
+    return True
+
+
+def _send(campaign: Campaign, batch: list[Invitation], kind: str) -> dict[str, int]:
+    """Send one batch (already marked ``sending`` and committed); record each outcome."""
+    vault = current_vault()
+    messages, by_reference = [], {}
+    for invitation in batch:
+        if not _under_daily_cap(invitation.respondent):
+            invitation.sms_status = "queued" if kind == "invitation" else invitation.sms_status
+            invitation.sms_error = "daily cap reached; will be retried"
+            continue
+        secret = invitations.issue(invitation, campaign.link_mode.value)
+        messages.append(SmsMessage(phone_e164=vault.open(invitation.respondent.phone),
+                                   template_code=campaign.sms_template_code,
+                                   params=_params(campaign, invitation, secret),
+                                   sign_name=current_app.config.get("SMS_SIGN_NAME", ""),
+                                   reference=str(invitation.id)))
+        by_reference[str(invitation.id)] = invitation
+    counts = {"accepted": 0, "failed": 0, "retry": 0}
+    if not messages:
+        return counts
+    db.session.flush()  # the new secrets exist before any SMS carries them
+    now = datetime.now(timezone.utc)
+    for result in send_all(_backend(campaign, kind), messages):
+        invitation = by_reference[result.reference]
+        invitation.sms_attempts += 1
+        if result.accepted:
+            counts["accepted"] += 1
+            invitation.sms_error, invitation.sms_provider_id = "", result.provider_id
+            if kind == "invitation":
+                invitation.sms_status, invitation.sent_at = "accepted", now
+            else:
+                invitation.reminders_sent += 1
+                invitation.last_reminded_at = now
+        elif result.transient and invitation.sms_attempts < current_app.config["SMS_MAX_ATTEMPTS"]:
+            counts["retry"] += 1
+            invitation.sms_status = "queued" if kind == "invitation" else invitation.sms_status
+            invitation.sms_error = f"{result.error_code}: {result.error_message or ''}"[:200]
+        else:
+            counts["failed"] += 1
+            if kind == "invitation":
+                invitation.sms_status = "failed"
+            invitation.sms_error = f"{result.error_code}: {result.error_message or ''}"[:200]
+    return counts
+
+
+def send_queued(campaign_id: int) -> dict[str, int]:
+    """The job: send every queued invitation of a round in batches, retrying transient failures.
+
+    When nothing is left queued, the round opens.
+    """
+    campaign = db.session.get(Campaign, campaign_id)
+    totals = {"accepted": 0, "failed": 0, "retry": 0}
+    backoff = current_app.config["SMS_RETRY_BACKOFF_SECONDS"]
+    batch_size = current_app.config["SMS_JOB_BATCH"]
+    for attempt in range(current_app.config["SMS_MAX_ATTEMPTS"]):
+        queued = list(db.session.scalars(select(Invitation).where(
+            Invitation.campaign_id == campaign_id, Invitation.sms_status == "queued").order_by(Invitation.id)))
+        if not queued:
+            break
+        if attempt:
+            time.sleep(backoff * 2 ** (attempt - 1))
+        for start_at in range(0, len(queued), batch_size):
+            batch = queued[start_at:start_at + batch_size]
+            for invitation in batch:
+                invitation.sms_status = "sending"
+            db.session.commit()  # at most once: a crash from here on never resends this batch
+            for invitation in batch:
+                invitation.sms_status = "queued"  # _send decides each one's fate
+            counts = _send(campaign, batch, "invitation")
+            db.session.commit()
+            totals = {k: totals[k] + counts[k] for k in totals}
+            if current_app.config["SMS_BACKEND"] != "console":  # spacing for the provider's rate limits
+                time.sleep(current_app.config["SMS_BATCH_PAUSE_SECONDS"])
+    remaining = db.session.scalar(select(Invitation.id).where(
+        Invitation.campaign_id == campaign_id, Invitation.sms_status.in_(("queued", "sending"))).limit(1))
+    if remaining is None and campaign.status == CampaignStatus.sending:
+        rounds.move(campaign, CampaignStatus.open, None, **totals)
+    audit.record("sms.send", f"campaign:{campaign_id}", totals)
+    db.session.commit()
+    log.info("round %s: %s", campaign_id, totals)
+    return totals
+
+
+def reminder_candidates(campaign: Campaign) -> list[Invitation]:
+    """Invited, not submitted, still in the pool, under the reminder limit, and not reminded too recently."""
+    now = datetime.now(timezone.utc)
+    spacing = timedelta(days=campaign.reminder_spacing_days)
+    submitted = select(InvitationSubmission.invitation_id)
+    rows = db.session.scalars(
+        select(Invitation).join(Respondent, Invitation.respondent_id == Respondent.id)
+        .where(Invitation.campaign_id == campaign.id, Invitation.sms_status.in_(("accepted", "delivered")),
+               Invitation.id.not_in(submitted), Respondent.status == MemberStatus.active,
+               Invitation.reminders_sent < campaign.max_reminders)
+        .order_by(Invitation.id))
+    return [i for i in rows if (i.last_reminded_at or i.sent_at or now - spacing) <= now - spacing]
+
+
+def send_reminders(campaign: Campaign, user) -> dict[str, int]:
+    """Remind the non-respondents once (each gets a new secret; the old one keeps working)."""
+    if campaign.status != CampaignStatus.open:
+        raise SendingError(_("Reminders go out only while the round is open."))
+    candidates = reminder_candidates(campaign)
+    counts = _send(campaign, candidates, "reminder") if candidates else {"accepted": 0, "failed": 0, "retry": 0}
+    audit.record("sms.remind", f"campaign:{campaign.id}", {"candidates": len(candidates), **counts}, actor=user)
+    return counts
+
+
+OPT_OUT_WORDS = {"TD", "T", "N", "退订", "退出", "取消"}
+
+
+def handle_reply(phone_e164: str, text: str) -> bool:
+    """A reply from a respondent's phone: 回复TD退订 (and its variants) opts the member out."""
+    if text.strip().upper() not in OPT_OUT_WORDS:
+        return False
+    vault = current_vault()
+    member = db.session.scalar(select(Respondent).where(Respondent.phone_hash == vault.lookup_hash(phone_e164),
+                                                        Respondent.status != MemberStatus.opted_out))
+    if member is None:
+        return False
+    pool.set_status(member, MemberStatus.opted_out, "回复TD退订")
+    return True
