@@ -7,6 +7,7 @@ def register(app) -> None:
     from app.cli.draw import draw_cli
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
+    from app.cli.sms import sms_cli
     from app.cli.users import users_cli
     from app.cli.worker import worker_command
 
@@ -17,3 +18,4 @@ def register(app) -> None:
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(draw_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(sms_cli)

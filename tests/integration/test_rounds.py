@@ -228,3 +228,13 @@ def test_sending_through_the_rq_queue(app, make_department):
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status == CampaignStatus.open
     assert db.session.scalar(select(func.count()).select_from(SmsOutbox)) > 0
+
+
+def test_a_td_reply_recorded_from_the_command_line_opts_out(app, runner):
+    from tests.integration.test_pool_import import csv_bytes, run_import
+
+    run_import(csv_bytes([["张伟", "sme", "", "", "13800000001"]]))
+    result = runner.invoke(args=["sms", "reply", "138 0000 0001", "TD"])
+    assert result.exit_code == 0 and "138****0001" in result.output and "13800000001" not in result.output
+    assert db.session.scalar(select(Respondent.status)) == MemberStatus.opted_out
+    assert "nothing to do" in runner.invoke(args=["sms", "reply", "13800000001", "谢谢"]).output
