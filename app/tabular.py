@@ -6,9 +6,10 @@ the spreadsheet shows them, the header being row 1.
 
 - CSV: UTF-8 with or without BOM, else GB18030 (what many Chinese offices send);
   comma, semicolon or tab separated.
-- XLSX: openpyxl in read-only mode (defusedxml is installed, so XML entity
-  attacks are refused); the archive is inspected first and refused if it would
-  unpack to more than the configured cap (a zip bomb).
+- XLSX: streamed by app/xlsx_reader.py (expat with defusedxml's refusals of
+  DTDs and entities; openpyxl's rules for dates); the archive is inspected
+  first and refused if it would unpack to more than the configured cap (a zip
+  bomb).
 """
 from __future__ import annotations
 
@@ -169,7 +170,7 @@ def _csv_rows(data: bytes) -> Iterator:
 
 
 def _xlsx_rows(data: bytes, max_uncompressed: int) -> Iterator:
-    import openpyxl  # imported here: only XLSX imports pay for it
+    from app.xlsx_reader import XlsxError, iter_rows
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -178,10 +179,6 @@ def _xlsx_rows(data: bytes, max_uncompressed: int) -> Iterator:
     except zipfile.BadZipFile:
         raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for damaged files
+        yield from iter_rows(data)
+    except XlsxError:
         raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None
-    try:
-        yield from enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
