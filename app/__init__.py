@@ -18,6 +18,11 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check_production_settings(app)
     INSTANCE_DIR.mkdir(exist_ok=True)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind a reverse proxy every request comes from the proxy: rate limits need the client's address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
 
     register_extensions(app)
     register_blueprints(app)
@@ -37,8 +42,14 @@ def check_production_settings(app: Flask) -> None:
         raise RuntimeError("production mode needs SECRET_KEY set to a long random value (see README)")
     if len(app.config["SECRET_KEY"]) < 32:
         raise RuntimeError("SECRET_KEY must be at least 32 characters in production mode")
-    if not (app.config.get("SESSION_COOKIE_SECURE") and app.config.get("HTTPS")):
-        raise RuntimeError("production mode must run behind HTTPS with Secure cookies (see docs/DEPLOYMENT.md)")
+    if not app.config.get("SESSION_COOKIE_SECURE"):
+        raise RuntimeError("production mode must run behind HTTPS with Secure cookies (see README, Deployment)")
+    if not app.config.get("PHONE_ENCRYPTION_KEY"):
+        raise RuntimeError("production mode needs PHONE_ENCRYPTION_KEY: pool members' phone numbers are encrypted at "
+                           "rest (see README)")
+    if app.config.get("SMS_BACKEND", "console") == "console":
+        raise RuntimeError("production mode cannot use the console SMS backend: it keeps every respondent's link "
+                           "in the outbox; set SMS_BACKEND to aliyun or tencent (docs/SMS.md)")
 
 
 def register_extensions(app: Flask) -> None:
@@ -82,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
     from app.rounds.routes import bp as rounds_bp
     from app.survey.routes import bp as survey_bp
     from app.questionnaires.routes import bp as questionnaires_bp
+    from app.realtime.routes import bp as realtime_bp
+    from app.complaints.routes import bp as complaints_bp
+    from app.assessment.routes import bp as assessment_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -90,6 +104,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp, url_prefix="/admin/rounds")
     app.register_blueprint(survey_bp)
     app.register_blueprint(questionnaires_bp, url_prefix="/admin/questionnaires")
+    # Both carry public pages (/r/…, /complaints/…) and staff pages (/admin/…), so no prefix.
+    app.register_blueprint(realtime_bp)
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
 
 
 def register_hooks(app: Flask) -> None:

@@ -58,6 +58,37 @@ class Config:
     ACCESS_CODE_RATE_LIMIT = "10 per minute"
     ACCESS_CODE_GLOBAL_RATE_LIMIT = "600 per minute"
 
+    # Real-time ratings and the complaints centre (docs/REALTIME_AND_COMPLAINTS.md).
+    REALTIME_CLIENT_RATE_LIMIT = os.environ.get("REALTIME_CLIENT_RATE_LIMIT", "20 per hour")
+    REALTIME_POINT_RATE_LIMIT = os.environ.get("REALTIME_POINT_RATE_LIMIT", "60 per minute")
+    REALTIME_SMS_CODE_RATE_LIMIT = "5 per hour"
+    REALTIME_SMS_CODE_TTL_MINUTES = 10
+    REALTIME_SMS_TEMPLATE_CODE = os.environ.get("REALTIME_SMS_TEMPLATE_CODE", "SMS_REALTIME_CODE")
+    REALTIME_SMS_TEMPLATE_TEXT = "您正在评价政务服务，验证码${code}，10分钟内有效。"
+    # Bursts flagged for review: this many ratings from one client within the window (all points) …
+    REALTIME_BURST_CLIENT_COUNT = 5
+    REALTIME_BURST_CLIENT_MINUTES = 60
+    # … or this many at one service point within the window.
+    REALTIME_BURST_POINT_COUNT = 10
+    REALTIME_BURST_POINT_MINUTES = 10
+    REALTIME_FOLLOW_UP_WORKDAYS = int(os.environ.get("REALTIME_FOLLOW_UP_WORKDAYS", "5"))
+    # Bayesian average of the channel: a department's mean shrinks toward the city mean with this weight.
+    REALTIME_PRIOR_WEIGHT = float(os.environ.get("REALTIME_PRIOR_WEIGHT", "10"))
+    COMPLAINT_INTAKE_RATE_LIMIT = "5 per hour"
+    COMPLAINT_TRACK_RATE_LIMIT = "20 per hour"
+    COMPLAINT_DEADLINE_WORKDAYS = int(os.environ.get("COMPLAINT_DEADLINE_WORKDAYS", "10"))
+    COMPLAINT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    COMPLAINT_ATTACHMENT_MAX_FILES = 5
+    COMPLAINT_ATTACHMENT_DIR = os.environ.get("COMPLAINT_ATTACHMENT_DIR") or str(INSTANCE_DIR / "attachments")
+    # Deductions in the assessment composite: points per substantiated complaint, capped per department.
+    COMPLAINT_DEDUCTION_POINTS = float(os.environ.get("COMPLAINT_DEDUCTION_POINTS", "1"))
+    COMPLAINT_DEDUCTION_CAP = float(os.environ.get("COMPLAINT_DEDUCTION_CAP", "5"))
+    # A complaint from the same phone about the same department within this many days is a repeat.
+    COMPLAINT_REPEAT_DAYS = 365
+    # Working-day calendar: weekday holidays and weekend make-up days (调休), ISO dates, comma-separated.
+    WORKDAY_HOLIDAYS = os.environ.get("WORKDAY_HOLIDAYS", "")
+    WORKDAY_EXTRA_WORKDAYS = os.environ.get("WORKDAY_EXTRA_WORKDAYS", "")
+
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh": "简体中文", "en": "English"}
@@ -75,6 +106,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a working day; forms left open over lunch still submit
 
     HTTPS = False  # production sets Secure cookies and HSTS
+    # Submitted responses join the table in shuffled batches of at least this many (see SealedResponse).
+    RESPONSE_RELEASE_BATCH = 10
+    # A draw may not invite fewer than this many people in a stratum (responses keep their stratum).
+    MIN_STRATUM_SAMPLE = 5
+    # How many reverse proxies stand in front (0: none). Their X-Forwarded-For gives the client's address.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
 
 
 class DevelopmentConfig(Config):
@@ -82,9 +119,10 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Behind a TLS-terminating reverse proxy; see docs/DEPLOYMENT.md."""
+    """Behind a TLS-terminating reverse proxy; see the README's deployment notes."""
 
     ENV_NAME = "production"
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "1"))
     HTTPS = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -100,6 +138,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     RATELIMIT_KEY_PREFIX = f"beikaobei-test-{os.getpid()}"
     JOBS_INLINE = True
+    RESPONSE_RELEASE_BATCH = 1  # tests look at each response at once; the batching has tests of its own
     SMS_RETRY_BACKOFF_SECONDS = 0.0
     SMS_BATCH_PAUSE_SECONDS = 0.0
 

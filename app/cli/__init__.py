@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`."""
+"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`."""
 
 
 def register(app) -> None:
@@ -7,6 +7,7 @@ def register(app) -> None:
     from app.cli.draw import draw_cli
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
+    from app.cli.scores import scores_cli
     from app.cli.sms import sms_cli
     from app.cli.users import users_cli
     from app.cli.worker import worker_command
@@ -19,3 +20,4 @@ def register(app) -> None:
     app.cli.add_command(draw_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(scores_cli)

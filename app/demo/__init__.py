@@ -92,6 +92,7 @@ def seed_accounts() -> list[DemoAccount]:
 def seed_demo() -> list[DemoAccount]:
     """Seed the whole demo city in one transaction; running it again changes nothing."""
     from app.demo.pool import seed_pool
+    from app.demo.realtime import seed_realtime_and_complaints
     from app.demo.rounds import seed_open_round
 
     seed_departments()
@@ -99,4 +100,8 @@ def seed_demo() -> list[DemoAccount]:
     seed_pool()
     db.session.commit()
     seed_open_round()
+    seed_realtime_and_complaints()
+    from app.demo.assessment import seed_past_rounds
+    seed_past_rounds()
+    db.session.commit()
     return accounts

@@ -110,3 +110,19 @@ class SmsDailyCount(db.Model):
     phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class SealedResponse(db.Model):
+    """A submitted response waiting to join ``responses`` together with others, in random order.
+
+    Rows written in one transaction share tell-tale system columns (PostgreSQL's xmin, physical order,
+    SQLite's rowid), so a response written beside its invitation's submission mark could be matched to it.
+    Submissions are therefore sealed here and released in shuffled batches of at least
+    RESPONSE_RELEASE_BATCH, and all at once when the round closes (app/services/responses.release).
+    """
+
+    __tablename__ = "sealed_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

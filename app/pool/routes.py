@@ -145,6 +145,7 @@ def import_upload():
 def import_preview(token: str):
     """Step 2: the preview (counts per category, every error); commit or cancel."""
     staged = pool_import.staged_for(token, current_user)
+    db.session.commit()  # staged_for deletes expired uploads
     if staged is None:
         flash(_("That upload has expired or does not exist. Please upload the file again."), "error")
         return redirect(url_for(".import_upload"))

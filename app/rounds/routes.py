@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.access import roles_required
 from app.extensions import db
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.jobs import enqueue
 from app.models import (
@@ -99,6 +100,9 @@ def _step(campaign_id: int, action) -> Response:
     except draws.DrawError as exc:
         db.session.rollback()
         flash(str(exc), "error")
+    except IntegrityError:  # the same step clicked twice at once: the database kept the first
+        db.session.rollback()
+        flash(_("This step was just done by another request; the page shows the result."), "info")
     else:
         db.session.commit()
         flash(message, "success")
@@ -299,6 +303,20 @@ def send(campaign_id: int):
         db.session.commit()
         enqueue(sending.send_queued, campaign.id)
         return _("%(n)d invitations queued for sending.", n=queued)
+
+    return _action(campaign_id, run)
+
+
+@bp.route("/<int:campaign_id>/resume", methods=["POST"])
+@roles_required(Role.operator)
+def resume(campaign_id: int):
+    """Send again what a crash or the daily cap left behind."""
+
+    def run(campaign):
+        requeued = sending.resume(campaign, current_user)
+        db.session.commit()
+        enqueue(sending.send_queued, campaign.id)
+        return _("Sending resumed (%(n)d messages were in flight).", n=requeued)
 
     return _action(campaign_id, run)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Campaign
@@ -15,7 +16,8 @@ class CampaignError(ValueError):
 
 def recent():
     """Rounds, newest month first."""
-    return select(Campaign).order_by(Campaign.month.desc(), Campaign.id.desc())
+    return (select(Campaign).options(selectinload(Campaign.draws))
+            .order_by(Campaign.month.desc(), Campaign.id.desc()))
 
 
 def create(month: str, title: str, user) -> Campaign:

@@ -145,7 +145,7 @@ def import_file(filename: str, data: bytes, *, dry_run: bool = False) -> ImportO
     for values in records:
         department = existing.get(values["code"].lower())
         if department is None:
-            db.session.add(Department(**values))
+            db.session.add(Department(**{"kind": DepartmentKind.service, "active": True, "sort_order": 0, **values}))
             outcome.added += 1
         elif _apply(department, {k: v for k, v in values.items() if k != "code"}):
             outcome.updated += 1
@@ -192,19 +192,22 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
             error(row, "name", name, _("Another department with a different code already has this name."))
             row_ok = False
 
-        kind = KIND_VALUES.get(cells.get("kind", "").strip().lower())
-        if kind is None:
-            error(row, "kind", cells["kind"], _("Unknown kind: use 服务部门 (service) or 重点单位 (key_unit)."))
-            row_ok = False
-        active = ACTIVE_VALUES.get(cells.get("active", "").strip().lower())
-        if active is None:
-            error(row, "active", cells["active"], _("Unknown status: use 启用 or 停用."))
-            row_ok = False
+        # Columns the file does not have leave those fields alone on known departments.
+        values = {"code": code, "name": name}
+        if "kind" in cells:
+            values["kind"] = KIND_VALUES.get(cells["kind"].strip().lower())
+            if values["kind"] is None:
+                error(row, "kind", cells["kind"], _("Unknown kind: use 服务部门 (service) or 重点单位 (key_unit)."))
+                row_ok = False
+        if "active" in cells:
+            values["active"] = ACTIVE_VALUES.get(cells["active"].strip().lower())
+            if values["active"] is None:
+                error(row, "active", cells["active"], _("Unknown status: use 启用 or 停用."))
+                row_ok = False
         sort_text = cells.get("sort_order", "").strip()
-        sort_order = 0
         if sort_text:
             if sort_text.isdigit() and int(sort_text) <= 100000:
-                sort_order = int(sort_text)
+                values["sort_order"] = int(sort_text)
             else:
                 error(row, "sort_order", sort_text, _("The sort order must be a whole number from 0 to 100000."))
                 row_ok = False
@@ -214,7 +217,7 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
         if name:
             names_in_file.setdefault(name, row)
         if row_ok:
-            records.append({"code": code, "name": name, "kind": kind, "active": active, "sort_order": sort_order})
+            records.append(values)
     if not records and not outcome.errors:
         outcome.errors.append(RowError(2, "", "", _("The file has a header but no data rows.")))
     return records, outcome

@@ -23,6 +23,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
 
@@ -106,10 +107,19 @@ def plan_allocation(campaign: Campaign, stratum_sizes: dict[str, int]) -> dict[s
                               "round, and there is none yet. Use proportional allocation for now."))
         sd = {s: sd.get(s, 0.0) for s in stratum_sizes}
     try:
-        return sampling.allocation_plan(stratum_sizes, campaign.sample_size, method=campaign.allocation_method,
-                                        sd=sd, minimum=campaign.minimum_per_stratum)
+        allocation = sampling.allocation_plan(stratum_sizes, campaign.sample_size, method=campaign.allocation_method,
+                                              sd=sd, minimum=campaign.minimum_per_stratum)
     except ValueError as exc:
         raise DrawError(_("The sample plan cannot be met: %(reason)s", reason=str(exc))) from None
+    # Each response keeps its stratum (the weights need it): in a stratum of one or two invited people,
+    # whoever knows who answered knows what they said.
+    smallest = current_app.config["MIN_STRATUM_SAMPLE"]
+    tiny = sorted(s for s, n in allocation.items() if 0 < n < smallest)
+    if tiny:
+        raise DrawError(_("Strata with fewer than %(k)d invited people would expose who answered: %(strata)s. "
+                          "Raise the minimum per stratum to %(k)d or stratify by category only.",
+                          k=smallest, strata=", ".join(tiny[:8]) + ("…" if len(tiny) > 8 else "")))
+    return allocation
 
 
 def previous_stratum_sd(campaign: Campaign) -> dict[str, float] | None:
@@ -191,9 +201,14 @@ def set_seed(draw: Draw, user, seed: str | None = None) -> None:
         seed, source = seed.strip(), "typed"
     if not seed or len(seed) > MAX_SEED_LENGTH or any(ch in seed for ch in "\r\n"):
         raise DrawError(_("A seed is one line of at most %(n)d characters.", n=MAX_SEED_LENGTH))
-    draw.seed, draw.seed_source, draw.seeded_at = seed, source, utcnow()
-    draw.seeded_by_id = user.id if user else None
-    draw.status = DrawStatus.seeded
+    # Conditional, so that of two requests racing to set the seed only the first succeeds.
+    claimed = db.session.execute(
+        update(Draw).where(Draw.id == draw.id, Draw.status == DrawStatus.frozen)
+        .values(seed=seed, seed_source=source, seeded_at=utcnow(), seeded_by_id=user.id if user else None,
+                status=DrawStatus.seeded))
+    if claimed.rowcount != 1:
+        raise DrawError(_("The seed can only be set once, after the frame is frozen and before the draw."))
+    db.session.refresh(draw)
     audit.record("draw.seed", f"campaign:{draw.campaign_id}",
                  {"draw": draw.id, "seed": seed, "source": source}, actor=user)
 

@@ -91,4 +91,6 @@ def access(invitation: Invitation | None, now: datetime | None = None) -> Access
         return Access.closed
     if campaign.status not in (CampaignStatus.sending, CampaignStatus.open):
         return Access.not_open
+    if campaign.opens_on is not None and now < datetime.combine(campaign.opens_on, time(0), tzinfo=BEIJING):
+        return Access.not_open
     return Access.ok

@@ -229,15 +229,12 @@ def _check_rows(rows, plan: PoolImportPlan) -> None:
 
         if len(plan.errors) > errors_before:
             continue
-        values = {
-            "name": name,
-            "category_id": category.id,
-            "district": cells.get("district", ""),
-            "organisation": organisation,
-        }
+        # A column the file does not have leaves that field alone (an empty cell does clear it).
+        values = {"name": name, "category_id": category.id}
+        values.update({f: cells[f] for f in ("district", "organisation") if f in cells})
         if member is None:
             plan.to_add.append({
-                **values,
+                "district": "", "organisation": "", **values,
                 "phone": vault.seal(phone_e164),
                 "phone_hash": phone_hash,
                 "phone_masked": mask(phone_e164),
@@ -307,6 +304,7 @@ def stage(user, filename: str, data: bytes) -> StagedImport:
 
 def staged_for(token: str, user) -> StagedImport | None:
     """The user's own staged file (nobody else's), if it has not expired."""
+    _purge_expired()
     staged = db.session.scalar(select(StagedImport).where(StagedImport.token == token,
                                                           StagedImport.user_id == user.id))
     if staged is None or staged.created_at < _expiry_cutoff():

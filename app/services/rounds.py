@@ -13,7 +13,7 @@ from app.services import audit
 TRANSITIONS = {
     CampaignStatus.draft: {CampaignStatus.drawn},
     CampaignStatus.drawn: {CampaignStatus.sending, CampaignStatus.draft},
-    CampaignStatus.sending: {CampaignStatus.open},
+    CampaignStatus.sending: {CampaignStatus.open, CampaignStatus.closed},
     CampaignStatus.open: {CampaignStatus.closed},
     CampaignStatus.closed: {CampaignStatus.scored},
     CampaignStatus.scored: {CampaignStatus.published},
@@ -78,9 +78,25 @@ def extend(campaign: Campaign, user, closes_on: date) -> None:
 
 
 def close(campaign: Campaign, user) -> None:
-    """Stop accepting answers: every link and code stops working."""
+    """Stop accepting answers: every link and code stops working; unfinished drafts and outbox texts go.
+
+    Drafts sit next to the invitation, so they must not outlive the round; the console outbox holds the
+    links in clear, which are useless from now on.
+    """
+    from sqlalchemy import delete, select
+
+    from app.models import Invitation, SmsOutbox, SurveyDraft
+
+    from app.services.responses import release
+
     move(campaign, CampaignStatus.closed, user)
     db.session.flush()
+    invited = select(Invitation.id).where(Invitation.campaign_id == campaign.id)
+    drafts = db.session.execute(delete(SurveyDraft).where(SurveyDraft.invitation_id.in_(invited)))
+    db.session.execute(delete(SmsOutbox).where(SmsOutbox.campaign_id == campaign.id))
+    audit.record("campaign.drafts_deleted", f"campaign:{campaign.id}", {"drafts": drafts.rowcount}, actor=user)
+    db.session.commit()
+    release(campaign.id)  # whatever is still sealed joins the responses now
 
 
 def progress(campaign: Campaign) -> list[dict]:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
@@ -87,14 +88,45 @@ def _under_daily_cap(respondent: Respondent) -> bool:
     return True
 
 
-def _send(campaign: Campaign, batch: list[Invitation], kind: str) -> dict[str, int]:
-    """Send one batch (already marked ``sending`` and committed); record each outcome."""
+def _claim(ids: list[int], kind: str, now: datetime, spacing: timedelta | None = None) -> list[int]:
+    """Atomically take invitations for one send, so that two jobs (or two clicks) never both send them.
+
+    Invitations go queued → sending; reminders move ``last_reminded_at`` to now, which the spacing rule of a
+    second attempt then excludes.
+    """
+    if kind == "invitation":
+        statement = (update(Invitation).where(Invitation.id.in_(ids), Invitation.sms_status == "queued")
+                     .values(sms_status="sending"))
+    else:
+        cutoff = now - spacing
+        statement = (update(Invitation)
+                     .where(Invitation.id.in_(ids),
+                            func.coalesce(Invitation.last_reminded_at, Invitation.sent_at) <= cutoff)
+                     .values(last_reminded_at=now))
+    return list(db.session.scalars(statement.returning(Invitation.id)))
+
+
+def _send(campaign: Campaign, ids: list[int], kind: str) -> dict[str, int]:
+    """Claim, prepare (new secrets, daily cap) and commit, then call the gateway, then record each outcome.
+
+    The secrets and the claim are committed before the gateway is called: a crash during the call leaves
+    the batch ``sending`` (never sent twice) and every link that went out valid.
+    """
+    counts = {"accepted": 0, "failed": 0, "retry": 0}
+    now = datetime.now(timezone.utc)
+    claimed = _claim(ids, kind, now, timedelta(days=campaign.reminder_spacing_days))
+    if not claimed:
+        db.session.commit()
+        return counts
     vault = current_vault()
+    batch = db.session.scalars(select(Invitation).where(Invitation.id.in_(claimed))
+                               .options(selectinload(Invitation.respondent)).order_by(Invitation.id)).all()
     messages, by_reference = [], {}
     for invitation in batch:
         if not _under_daily_cap(invitation.respondent):
-            invitation.sms_status = "queued" if kind == "invitation" else invitation.sms_status
-            invitation.sms_error = "daily cap reached; will be retried"
+            invitation.sms_error = "daily cap reached; send again tomorrow"
+            if kind == "invitation":
+                invitation.sms_status = "queued"
             continue
         secret = invitations.issue(invitation, campaign.link_mode.value)
         messages.append(SmsMessage(phone_e164=vault.open(invitation.respondent.phone),
@@ -103,11 +135,9 @@ def _send(campaign: Campaign, batch: list[Invitation], kind: str) -> dict[str, i
                                    sign_name=current_app.config.get("SMS_SIGN_NAME", ""),
                                    reference=str(invitation.id)))
         by_reference[str(invitation.id)] = invitation
-    counts = {"accepted": 0, "failed": 0, "retry": 0}
+    db.session.commit()
     if not messages:
         return counts
-    db.session.flush()  # the new secrets exist before any SMS carries them
-    now = datetime.now(timezone.utc)
     for result in send_all(_backend(campaign, kind), messages):
         invitation = by_reference[result.reference]
         invitation.sms_attempts += 1
@@ -118,44 +148,38 @@ def _send(campaign: Campaign, batch: list[Invitation], kind: str) -> dict[str, i
                 invitation.sms_status, invitation.sent_at = "accepted", now
             else:
                 invitation.reminders_sent += 1
-                invitation.last_reminded_at = now
         elif result.transient and invitation.sms_attempts < current_app.config["SMS_MAX_ATTEMPTS"]:
             counts["retry"] += 1
-            invitation.sms_status = "queued" if kind == "invitation" else invitation.sms_status
             invitation.sms_error = f"{result.error_code}: {result.error_message or ''}"[:200]
+            if kind == "invitation":
+                invitation.sms_status = "queued"
         else:
             counts["failed"] += 1
+            invitation.sms_error = f"{result.error_code}: {result.error_message or ''}"[:200]
             if kind == "invitation":
                 invitation.sms_status = "failed"
-            invitation.sms_error = f"{result.error_code}: {result.error_message or ''}"[:200]
+    db.session.commit()
     return counts
 
 
 def send_queued(campaign_id: int) -> dict[str, int]:
     """The job: send every queued invitation of a round in batches, retrying transient failures.
 
-    When nothing is left queued, the round opens.
+    When nothing is left queued or in flight, the round opens.
     """
     campaign = db.session.get(Campaign, campaign_id)
     totals = {"accepted": 0, "failed": 0, "retry": 0}
     backoff = current_app.config["SMS_RETRY_BACKOFF_SECONDS"]
     batch_size = current_app.config["SMS_JOB_BATCH"]
     for attempt in range(current_app.config["SMS_MAX_ATTEMPTS"]):
-        queued = list(db.session.scalars(select(Invitation).where(
+        queued = list(db.session.scalars(select(Invitation.id).where(
             Invitation.campaign_id == campaign_id, Invitation.sms_status == "queued").order_by(Invitation.id)))
         if not queued:
             break
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
         for start_at in range(0, len(queued), batch_size):
-            batch = queued[start_at:start_at + batch_size]
-            for invitation in batch:
-                invitation.sms_status = "sending"
-            db.session.commit()  # at most once: a crash from here on never resends this batch
-            for invitation in batch:
-                invitation.sms_status = "queued"  # _send decides each one's fate
-            counts = _send(campaign, batch, "invitation")
-            db.session.commit()
+            counts = _send(campaign, queued[start_at:start_at + batch_size], "invitation")
             totals = {k: totals[k] + counts[k] for k in totals}
             if current_app.config["SMS_BACKEND"] != "console":  # spacing for the provider's rate limits
                 time.sleep(current_app.config["SMS_BATCH_PAUSE_SECONDS"])
@@ -167,6 +191,20 @@ def send_queued(campaign_id: int) -> dict[str, int]:
     db.session.commit()
     log.info("round %s: %s", campaign_id, totals)
     return totals
+
+
+def resume(campaign: Campaign, user) -> int:
+    """After a crash or a daily cap: give invitations left in flight back to the queue, and send again.
+
+    An invitation left ``sending`` may or may not have reached the gateway; the operator, who chose to resume,
+    accepts that such a person might get the message twice.
+    """
+    if campaign.status not in (CampaignStatus.sending, CampaignStatus.open):
+        raise SendingError(_("Only a round that is sending or open can resume sending."))
+    stuck = db.session.execute(update(Invitation).where(
+        Invitation.campaign_id == campaign.id, Invitation.sms_status == "sending").values(sms_status="queued"))
+    audit.record("sms.resume", f"campaign:{campaign.id}", {"requeued_in_flight": stuck.rowcount}, actor=user)
+    return stuck.rowcount
 
 
 def reminder_candidates(campaign: Campaign) -> list[Invitation]:
@@ -188,7 +226,8 @@ def send_reminders(campaign: Campaign, user) -> dict[str, int]:
     if campaign.status != CampaignStatus.open:
         raise SendingError(_("Reminders go out only while the round is open."))
     candidates = reminder_candidates(campaign)
-    counts = _send(campaign, candidates, "reminder") if candidates else {"accepted": 0, "failed": 0, "retry": 0}
+    counts = _send(campaign, [i.id for i in candidates], "reminder") if candidates \
+        else {"accepted": 0, "failed": 0, "retry": 0}
     audit.record("sms.remind", f"campaign:{campaign.id}", {"candidates": len(candidates), **counts}, actor=user)
     return counts
 

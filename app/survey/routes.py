@@ -45,9 +45,8 @@ def _start(invitation: Invitation | None):
     if state != Access.ok:
         session.pop(SESSION_KEY, None)
         return _refusal(state)
+    session.clear()  # a fresh session for the respondent, whatever the browser held before
     session[SESSION_KEY] = invitation.id
-    responses.mark_opened(invitation)
-    db.session.commit()
     return redirect(url_for(".intro"))
 
 
@@ -110,6 +109,9 @@ def _form_class(version, departments, step=None):
 def intro(invitation: Invitation):
     """Why you were chosen, what 背靠背 promises, how long it takes; continue where you left off."""
     version, _departments, data, pages = _context(invitation)
+    # Counted here, not when the link is followed: mail and link scanners follow links but keep no cookies.
+    responses.mark_opened(invitation)
+    db.session.commit()
     return render_template("survey/intro.html", campaign=invitation.campaign, version=version,
                            resume=bool(data), pages=len(pages))
 
@@ -131,7 +133,7 @@ def page(invitation: Invitation, number: int):
         fields = set(form._fields) - {"csrf_token"}
         kept = {k: v for k, v in data.items() if k not in fields}
         kept.update(form.visible_data())
-        going_back = request.form.get("nav") == "back"
+        going_back = request.form.get("nav") == "back"  # (CSRFProtect has already refused a POST without a token)
         if valid or going_back:
             responses.save_draft(invitation, kept)
             db.session.commit()
@@ -156,7 +158,10 @@ def confirm(invitation: Invitation):
     complete = final.validate()
     if request.method == "POST" and FlaskForm().validate_on_submit():
         if not complete:
-            return redirect(url_for(".page", number=1))
+            # A simultaneous submission may have just used the invitation (and taken the draft with it).
+            db.session.expire_all()
+            state = invitations.access(invitation)
+            return _refusal(state) if state != Access.ok else redirect(url_for(".page", number=1))
         try:
             responses.submit(invitation, version.id, final.answers())
         except responses.AlreadySubmitted:

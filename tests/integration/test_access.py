@@ -64,18 +64,9 @@ def test_department_pages_by_role(client, make_user, login, role):
     assert new_status == (200 if role == "admin" else 403)
 
 
-def test_admin_holds_every_role():
+def test_admin_holds_every_role(make_user):
     rule = AccessRule(roles=frozenset({Role.auditor}))
-
-    class FakeUser:
-        is_authenticated = True
-
-        def __init__(self, role):
-            self.role = role
-
-        def has_role(self, *roles):
-            return self.role == Role.admin or self.role in roles
-
-    assert rule.allows(FakeUser(Role.admin))
-    assert rule.allows(FakeUser(Role.auditor))
-    assert not rule.allows(FakeUser(Role.hr))
+    assert rule.allows(make_user("admin", username="root"))
+    assert rule.allows(make_user("auditor", username="jjw"))
+    assert not rule.allows(make_user("hr", username="khb"))
+    assert not AccessRule(roles=frozenset({Role.hr})).allows(make_user("liaison", username="lly"))

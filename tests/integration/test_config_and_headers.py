@@ -15,13 +15,22 @@ def test_production_refuses_a_short_secret_key():
         create_app(ProductionConfig, SECRET_KEY="short", SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
-def test_production_refuses_to_run_without_secure_cookies():
-    with pytest.raises(RuntimeError, match="HTTPS"):
-        create_app(ProductionConfig, SECRET_KEY="x" * 40, SESSION_COOKIE_SECURE=False, SQLALCHEMY_DATABASE_URI="sqlite://")
+PRODUCTION = {"SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMS_BACKEND": "aliyun",
+              "PHONE_ENCRYPTION_KEY": "VGhpcyBpcyBub3QgYSByZWFsIGtleSBidXQgMzIgYnl0ZXM="}
 
 
-def test_production_starts_with_a_real_key_and_sends_hsts():
-    app = create_app(ProductionConfig, SECRET_KEY="k" * 48, SQLALCHEMY_DATABASE_URI="sqlite://")
+@pytest.mark.parametrize("missing,message", [
+    ({"SESSION_COOKIE_SECURE": False}, "HTTPS"),
+    ({"PHONE_ENCRYPTION_KEY": None}, "PHONE_ENCRYPTION_KEY"),
+    ({"SMS_BACKEND": "console"}, "console SMS backend"),
+])
+def test_production_refuses_unsafe_settings(missing, message):
+    with pytest.raises(RuntimeError, match=message):
+        create_app(ProductionConfig, **{**PRODUCTION, **missing})
+
+
+def test_production_starts_with_safe_settings_and_sends_hsts():
+    app = create_app(ProductionConfig, **PRODUCTION)
     response = app.test_client().get("/login", base_url="https://example.gov.cn")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -79,6 +88,27 @@ def test_oversized_upload_is_rejected(client, make_user, login, app):
     big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = client.post("/admin/departments/import", data=big, content_type="application/octet-stream")
     assert response.status_code == 413
+
+
+def test_behind_a_proxy_rate_limits_count_each_client(app):
+    """With PROXY_FIX_X_FOR, the limiter keys on X-Forwarded-For, not on the proxy's address."""
+    from app.config import TestConfig
+    from tests.conftest import Client
+
+    proxied = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], PROXY_FIX_X_FOR=1)
+    proxied.test_client_class = Client
+    limit = int(proxied.config["ACCESS_CODE_RATE_LIMIT"].split()[0])
+    client = proxied.test_client()
+    page = client.get("/s").get_data(as_text=True)
+    token = __import__("re").search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+    def attempt(ip):
+        return client.post("/s", data={"csrf_token": token, "code": "AAAAAAAAAA"},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert [attempt("203.0.113.1") for _ in range(limit)] == [200] * limit
+    assert attempt("203.0.113.1") == 429
+    assert attempt("203.0.113.2") == 200  # another respondent behind the same proxy is not blocked
 
 
 def test_rate_limits_are_shared_through_redis_when_configured(app):

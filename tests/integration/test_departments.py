@@ -186,3 +186,17 @@ def test_import_of_an_unreadable_file_gives_a_message_not_a_500(admin_client, fi
     response = upload(admin_client, filename, data)
     assert response.status_code == 200
     assert department_count() == 0
+
+
+def test_a_file_with_only_codes_and_names_keeps_kind_status_and_order(admin_client, make_department):
+    make_department("BDC", "市不动产登记中心", kind="key_unit", active=False)
+    department = db.session.scalar(select(Department).where(Department.code == "BDC"))
+    department.sort_order = 7
+    db.session.commit()
+    response = upload(admin_client, "d.csv", "编码,名称\nBDC,市不动产登记中心\nNEW,市新设局\n".encode())
+    assert response.status_code == 302
+    db.session.expire_all()
+    kept = db.session.scalar(select(Department).where(Department.code == "BDC"))
+    assert (kept.kind, kept.active, kept.sort_order) == (DepartmentKind.key_unit, False, 7)
+    new = db.session.scalar(select(Department).where(Department.code == "NEW"))
+    assert (new.kind, new.active, new.sort_order) == (DepartmentKind.service, True, 0)

@@ -48,7 +48,7 @@ def new_round(client, month="2026-11", title="十一月评价") -> Campaign:
 
 
 def save_plan(client, campaign, **plan):
-    data = {"sample_size": "50", "allocation_method": "proportional", "minimum_per_stratum": "3",
+    data = {"sample_size": "50", "allocation_method": "proportional", "minimum_per_stratum": "5",
             "stratify_by": "category", "exclusion_window": "1"}
     data.update({k: str(v) for k, v in plan.items()})
     return client.post_form(f"/admin/rounds/{campaign.id}/draw/plan", data, follow_redirects=True)
@@ -70,17 +70,17 @@ def flashes(client, campaign) -> str:
 def test_the_page_shows_the_allocation_before_the_draw_and_it_follows_the_plan(client, operator):
     seed_pool()
     campaign = new_round(client)
-    page = save_plan(client, campaign, sample_size=50, minimum_per_stratum=3).get_data(as_text=True)
+    page = save_plan(client, campaign, sample_size=50, minimum_per_stratum=5).get_data(as_text=True)
     # 200 eligible: proportional 50 → large 7.5, sme 17.5, citizen 15, supervisor 3.75, deputy 3.75, media 2.5
-    # → minimum 3 fixes media at 3; Hamilton rounding of the rest gives these sizes.
+    # → minimum 5 fixes supervisor, deputy and media at 5; Hamilton rounding of the rest gives these sizes.
     expected = sampling.allocation_plan({"citizen": 60, "deputy": 15, "large_enterprise": 30, "media": 10, "sme": 70,
-                                         "supervisor": 15}, 50, minimum=3)
+                                         "supervisor": 15}, 50, minimum=5)
     for stratum, n_h in expected.items():
         assert f"<th scope=\"row\">{stratum}</th><td>" in page
-    assert sum(expected.values()) == 50 and expected["media"] == 3
-    preview = client.get(f"/admin/rounds/{campaign.id}/draw/allocation.json?sample_size=20&allocation_method=equal"
+    assert sum(expected.values()) == 50 and expected["media"] == 5
+    preview = client.get(f"/admin/rounds/{campaign.id}/draw/allocation.json?sample_size=32&allocation_method=equal"
                          f"&minimum_per_stratum=0&stratify_by=category&exclusion_window=1").get_json()
-    assert [r["drawn"] for r in preview["rows"]] == [4, 4, 3, 3, 3, 3]  # equal: 20 over 6, first strata first
+    assert [r["drawn"] for r in preview["rows"]] == [6, 6, 5, 5, 5, 5]  # equal: 32 over 6, first strata first
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).sample_size == 50  # the preview saved nothing
 
@@ -185,10 +185,19 @@ def test_exclusion_window_and_status_decide_eligibility(client, operator):
 def test_category_by_district_strata(client, operator):
     seed_pool()
     campaign = new_round(client)
-    save_plan(client, campaign, sample_size=60, minimum_per_stratum=2, stratify_by="category_district")
+    save_plan(client, campaign, sample_size=80, minimum_per_stratum=5, stratify_by="category_district")
     current = run_all_steps(client, campaign)
     assert "sme|高新区" in current.stratum_sizes and len(current.stratum_sizes) == 12
-    assert sum(current.allocation.values()) == 60 and min(current.allocation.values()) >= 2
+    assert sum(current.allocation.values()) == 80 and min(current.allocation.values()) >= 5
+
+
+def test_strata_too_small_for_anonymity_are_refused(client, operator):
+    seed_pool()
+    campaign = new_round(client)
+    save_plan(client, campaign, sample_size=60, minimum_per_stratum=2, stratify_by="category_district")
+    page = client.post_form(f"/admin/rounds/{campaign.id}/draw/freeze", follow_redirects=True).get_data(as_text=True)
+    assert "少于 5 人" in page and "media|" in page
+    assert db.session.scalar(select(func.count()).select_from(Draw)) == 0
 
 
 def export(runner, campaign, directory) -> Path:

@@ -270,3 +270,12 @@ def test_encrypted_phones_at_rest(app):
     assert all(s.startswith("fernet:") and "1380000" not in s for s in stored)
     plan, result = run_import(csv_bytes(ROWS))  # matching by phone still works
     assert result.unchanged == 3
+
+
+def test_a_file_without_a_column_leaves_that_field_alone(app):
+    run_import(csv_bytes(ROWS))
+    slim = [[name, category, phone] for name, category, _district, _organisation, phone in ROWS]
+    plan, result = run_import(csv_bytes(slim, header=["姓名", "类别", "手机"]))
+    assert (result.updated, result.unchanged) == (0, 3)
+    assert db.session.scalar(select(Respondent.district).where(Respondent.key == "P000001")) == "高新区"
+    assert db.session.scalar(select(Respondent.organisation).where(Respondent.key == "P000001")) == "星河电子有限公司"

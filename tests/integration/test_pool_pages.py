@@ -212,3 +212,17 @@ def test_cli_export_writes_a_masked_formula_safe_file(runner, tmp_path):
     text = target.read_bytes().decode("utf-8-sig")
     assert "'=1+1" in text and "138****0001" in text and not FULL_PHONE.search(text)
     assert HEADER[0] in text
+
+
+def test_uploads_are_deleted_once_expired(app, operator_client):
+    from datetime import timedelta
+
+    from app.models import StagedImport
+
+    location = upload(operator_client, csv_bytes(ROWS)).headers["Location"]
+    staged = db.session.scalars(select(StagedImport)).one()
+    staged.created_at -= timedelta(hours=app.config["STAGED_IMPORT_TTL_HOURS"] + 1)
+    db.session.commit()
+    assert operator_client.get(location).status_code == 302  # expired: back to the upload page
+    db.session.expire_all()
+    assert db.session.scalars(select(StagedImport)).all() == []  # and the file with its phone numbers is gone

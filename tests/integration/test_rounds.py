@@ -238,3 +238,77 @@ def test_a_td_reply_recorded_from_the_command_line_opts_out(app, runner):
     assert result.exit_code == 0 and "138****0001" in result.output and "13800000001" not in result.output
     assert db.session.scalar(select(Respondent.status)) == MemberStatus.opted_out
     assert "nothing to do" in runner.invoke(args=["sms", "reply", "13800000001", "谢谢"]).output
+
+
+def test_a_round_held_back_by_the_daily_cap_can_resume_or_close(app, operator_client, make_department):
+    app.config["SMS_DAILY_CAP_PER_NUMBER"] = 0
+    campaign = drawn_round(make_department)
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/send")
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.sending  # nothing could go out
+    assert set(db.session.scalars(select(Invitation.sms_status))) == {"queued"}
+    app.config["SMS_DAILY_CAP_PER_NUMBER"] = 3  # the next day
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/resume")
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.open
+    assert set(db.session.scalars(select(Invitation.sms_status))) == {"accepted"}
+
+
+def test_a_round_stuck_while_sending_can_be_closed(app, make_department):
+    campaign = drawn_round(make_department)
+    sending.start(campaign, None)
+    rounds.close(campaign, None)
+    assert campaign.status == CampaignStatus.closed
+
+
+def test_an_invitation_is_claimed_by_one_job_only(app, make_department):
+    campaign = drawn_round(make_department)
+    sending.start(campaign, None)
+    db.session.commit()
+    ids = list(db.session.scalars(select(Invitation.id)))
+    now = __import__("datetime").datetime.now(__import__("datetime").timezone.utc)
+    assert sorted(sending._claim(ids, "invitation", now)) == sorted(ids)
+    assert sending._claim(ids, "invitation", now) == []
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["on_postgres"]).on_postgres(),
+                    reason="concurrent jobs need PostgreSQL")
+def test_two_jobs_at_once_send_each_invitation_once(app, make_department):
+    import threading
+
+    campaign = drawn_round(make_department, members=60)
+    sending.start(campaign, None)
+    db.session.commit()
+    app.config["SMS_JOB_BATCH"] = 7
+    barrier = threading.Barrier(2)
+
+    def job():
+        with app.app_context():
+            barrier.wait()
+            sending.send_queued(campaign.id)
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    per_invitation = db.session.execute(select(SmsOutbox.invitation_id, func.count()).group_by(
+        SmsOutbox.invitation_id)).all()
+    assert len(per_invitation) == 60 and {n for _, n in per_invitation} == {1}
+
+
+def test_closing_deletes_drafts_and_outbox_links(app, make_department):
+    from app.models import SurveyDraft
+    from app.services import responses
+
+    campaign = drawn_round(make_department)
+    sending.start(campaign, None)
+    sending.send_queued(campaign.id)
+    invitation = db.session.scalars(select(Invitation)).first()
+    responses.save_draft(invitation, {"departments": ["SCJG"]})
+    db.session.commit()
+    rounds.close(db.session.get(Campaign, campaign.id), None)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SmsOutbox)) == 0

@@ -259,3 +259,79 @@ def test_respondent_pages_are_light(client, round_with_links):
         assert "http://" not in html and "https://" not in html, path
         size = len(html.encode()) + sum(len(client.get(a).data) for a in assets)
         assert size < 30 * 1024, (path, size)
+
+
+def test_a_page_without_the_csrf_token_saves_nothing(client, round_with_links):
+    _campaign, secrets = round_with_links
+    client.get(f"/s/{secrets[0][1]}")
+    post_page(client, 1, {})
+    for nav in ("next", "back"):
+        response = client.post("/s/survey/2", data={"nav": nav, "departments": ["SCJG"]})
+        assert response.status_code == 400
+    assert not re.search(r'checked[^>]*value="SCJG"|value="SCJG"[^>]*checked', client.get("/s/survey/2").get_data(
+        as_text=True))
+
+
+def test_following_the_link_alone_does_not_count_as_opened(app, round_with_links):
+    _campaign, secrets = round_with_links
+    invitation, token = secrets[0]
+    scanner = app.test_client()  # a link scanner: follows the link, keeps no cookie
+    scanner.get(f"/s/{token}")
+    scanner.delete_cookie("session")
+    scanner.get("/s/survey")
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).opened is False
+    person = app.test_client()
+    person.get(f"/s/{token}", follow_redirects=True)
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).opened is True
+
+
+def test_links_wait_for_the_opening_day(client, round_with_links):
+    from datetime import date, timedelta
+
+    campaign, secrets = round_with_links
+    campaign.opens_on = date.today() + timedelta(days=2)
+    db.session.commit()
+    assert "尚未开始" in client.get(f"/s/{secrets[0][1]}").get_data(as_text=True)
+
+
+def submit_with(app, token):
+    browser = app.test_client()
+    browser.get(f"/s/{token}")
+    answer_everything(browser)
+    assert submit(browser).status_code == 302
+
+
+def test_responses_are_released_in_batches_and_at_closing(app, round_with_links):
+    from app.models import SealedResponse
+    from app.services import rounds
+
+    campaign, secrets = round_with_links
+    app.config["RESPONSE_RELEASE_BATCH"] = 3
+    counts = []
+    for _invitation, token in secrets[:4]:
+        submit_with(app, token)
+        counts.append((db.session.scalar(select(func.count()).select_from(Response)),
+                       db.session.scalar(select(func.count()).select_from(SealedResponse))))
+    assert counts == [(0, 1), (0, 2), (3, 0), (3, 1)]
+    rounds.close(campaign, None)
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 4
+    assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 0
+
+
+@pytest.mark.skipif(not on_postgres(), reason="xmin is PostgreSQL's")
+def test_no_response_shares_a_transaction_with_its_submission_mark(app, round_with_links):
+    """What an administrator with read access would try: match rows written by the same transaction."""
+    from sqlalchemy import text
+
+    _campaign, secrets = round_with_links
+    app.config["RESPONSE_RELEASE_BATCH"] = 3
+    for _invitation, token in secrets[:6]:
+        submit_with(app, token)
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 6
+    linked = db.session.execute(text(
+        "SELECT count(*) FROM responses r JOIN invitation_submissions s ON s.xmin = r.xmin")).scalar()
+    assert linked == 0
+    batches = db.session.execute(text("SELECT count(DISTINCT xmin::text) FROM responses")).scalar()
+    assert batches == 2

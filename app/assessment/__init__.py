@@ -1,0 +1,1 @@
+"""Assessment: weighted scores, rankings, dashboards and the HR export (issue #7)."""

@@ -1,0 +1,1 @@
+"""The business-environment complaints centre: public intake and tracking, back office, analysis."""

@@ -1,0 +1,463 @@
+"""The complaints centre (营商环境投诉举报中心).
+
+Public: ``/complaints/`` (what the centre takes), ``/complaints/new`` (file),
+``/complaints/filed`` (the tracking number and query code, shown once),
+``/complaints/track`` (progress and reply, with both).
+Back office (complaints handlers): ``/admin/complaints/…`` — list, one complaint
+with every step, the overdue list, analysis and export, attachments.
+Departments (liaisons): ``/admin/complaints/assigned/…`` — their assignments
+without the complainant's identity, and the reply.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice
+from sqlalchemy import select
+
+from app.access import public, roles_required
+from app.extensions import db, limiter
+from app.models import Department, Role
+from app.models.complaint import (
+    AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintCategory, ComplaintStatus,
+)
+from app.services import audit, complaints
+from app.services.workdays import local_today
+from forms.complaints import (
+    AssignForm, CloseForm, ComplaintForm, NoteForm, ReasonForm, ReassignForm, ReplyForm, TrackForm,
+)
+
+bp = Blueprint("complaints", __name__)
+FILED_KEY = "complaint_filed"
+PER_PAGE = 50
+
+
+@bp.app_template_global()
+def complaint_labels():
+    """Label functions for the templates."""
+    return {"category": complaints.category_label, "status": complaints.status_label,
+            "satisfaction": complaints.satisfaction_label, "event": complaints.event_label}
+
+
+def _active_departments() -> list[Department]:
+    return list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
+
+
+def _files(field) -> list[tuple[str, bytes]]:
+    """(name, content) of each uploaded file, read up to one byte over the limit so oversize is detected."""
+    limit = current_app.config["COMPLAINT_ATTACHMENT_MAX_BYTES"]
+    return [(f.filename or "", f.read(limit + 1)) for f in (field.data or []) if f and (f.filename or "")]
+
+
+# --------------------------------------------------------------------------- public
+
+@bp.route("/complaints/")
+@public
+def public_index():
+    """What the centre takes, and the two ways in: file a complaint, or track one."""
+    return render_template("complaints/public_index.html")
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["COMPLAINT_INTAKE_RATE_LIMIT"], methods=["POST"])
+def new():
+    """File a complaint: kind, departments, what happened, attachments, contact details (optional)."""
+    form = ComplaintForm()
+    departments = _active_departments()
+    form.departments.choices = [SelectChoice(d.id, d.name) for d in departments]
+    error = None
+    if form.validate_on_submit():
+        try:
+            complaint, code = complaints.submit(
+                category=form.category.data, department_ids=form.departments.data, subject=form.subject.data,
+                description=form.description.data, district=form.district.data or "",
+                occurred_on=form.occurred_on.data, name=form.name.data or "",
+                organisation=form.organisation.data or "", phone=form.phone.data or "",
+                contact=form.contact.data or "", files=_files(form.attachments))
+        except complaints.ComplaintError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            session[FILED_KEY] = {"number": complaint.tracking_number, "code": code}
+            return redirect(url_for(".filed"))
+    return render_template("complaints/new.html", form=form, error=error)
+
+
+@bp.route("/complaints/filed")
+@public
+def filed():
+    """The tracking number and the query code — shown this once, then forgotten by the server."""
+    data = session.pop(FILED_KEY, None)
+    if not data:
+        return redirect(url_for(".track"))
+    return render_template("complaints/filed.html", number=data["number"], code=data["code"])
+
+
+@bp.route("/complaints/track", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["COMPLAINT_TRACK_RATE_LIMIT"], methods=["POST"])
+def track():
+    """Progress and the reply, for whoever has both the tracking number and the query code."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        complaint = complaints.find_for_tracking(form.tracking_number.data, form.code.data)
+        if complaint is not None:
+            return render_template("complaints/progress.html", complaint=complaint,
+                                   events=[e for e in complaint.events if e.public])
+        form.code.errors.append(_("No complaint matches this tracking number and query code."))
+    return render_template("complaints/track.html", form=form)
+
+
+# --------------------------------------------------------------------------- back office
+
+def _complaint_or_404(number: str) -> Complaint:
+    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number.upper()))
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+@bp.route("/admin/complaints/")
+@roles_required(Role.complaints)
+def index():
+    """Complaints, newest first, filtered by status, kind, department and a search text."""
+    filters = {name: request.args.get(name, "").strip() for name in ("status", "category", "q")}
+    department_id = request.args.get("department", type=int)
+    page = db.paginate(complaints.complaint_query(filters["status"], filters["category"], department_id,
+                                                  filters["q"]), per_page=PER_PAGE, error_out=False)
+    return render_template("complaints/index.html", page=page, filters=filters, department_id=department_id,
+                           departments=_active_departments(), counts=complaints.counts_by_status(),
+                           overdue=db.session.scalar(select(db.func.count()).select_from(
+                               complaints.overdue_query().subquery())), statuses=list(ComplaintStatus),
+                           categories=list(ComplaintCategory))
+
+
+def _detail(complaint: Complaint, **forms):
+    departments = _active_departments()
+    assign_form = forms.get("assign_form") or AssignForm(formdata=None, due_on=complaints.default_due_date(),
+                                                         departments=[d.id for d in complaint.departments])
+    assign_form.departments.choices = [SelectChoice(d.id, d.name) for d in departments]
+    close_form = forms.get("close_form") or CloseForm(formdata=None)
+    close_form.substantiated.choices = [SelectChoice(a.department_id, a.department.name) for a in complaint.current_assignments]
+    reassign_form = ReassignForm(formdata=None)
+    reassign_form.department_id.choices = [SelectChoice(d.id, d.name) for d in departments]
+    identity = None
+    if not complaint.anonymous:
+        from app.phones import current_vault
+
+        identity = {"name": complaint.complainant_name, "organisation": complaint.complainant_organisation,
+                    "phone": current_vault().open(complaint.complainant_phone) if complaint.complainant_phone else "",
+                    "contact": complaint.complainant_contact}
+    return render_template("complaints/detail.html", complaint=complaint, identity=identity, today=local_today(),
+                           assign_form=assign_form, close_form=close_form, reassign_form=reassign_form,
+                           reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
+                           note_form=NoteForm(formdata=None), action_form=FlaskForm(),
+                           repeats=list(db.session.scalars(select(Complaint).where(
+                               Complaint.repeat_of_id == complaint.id))))
+
+
+@bp.route("/admin/complaints/<number>")
+@roles_required(Role.complaints)
+def detail(number: str):
+    """One complaint: the complainant (handlers only), the file, assignments, replies, history, and every step."""
+    complaint = _complaint_or_404(number)
+    audit.record("complaint.view", f"complaint:{complaint.tracking_number}", {})
+    db.session.commit()
+    return _detail(complaint)
+
+
+def _done(complaint: Complaint, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".detail", number=complaint.tracking_number))
+
+
+def _refused(complaint: Complaint, exc: Exception):
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(url_for(".detail", number=complaint.tracking_number))
+
+
+@bp.route("/admin/complaints/<number>/accept", methods=["POST"])
+@roles_required(Role.complaints)
+def accept(number: str):
+    """受理."""
+    complaint = _complaint_or_404(number)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        complaints.accept(complaint, form.note.data or "", actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The complaint is accepted."))
+
+
+@bp.route("/admin/complaints/<number>/decline", methods=["POST"])
+@roles_required(Role.complaints)
+def decline(number: str):
+    """不予受理, with the reason the complainant will read."""
+    complaint = _complaint_or_404(number)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise complaints.ComplaintError(_("Give the reason for declining (at least 5 characters)."))
+        complaints.decline(complaint, form.reason.data, actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The complaint is declined."))
+
+
+@bp.route("/admin/complaints/<number>/assign", methods=["POST"])
+@roles_required(Role.complaints)
+def assign(number: str):
+    """统一交办: to one or more departments, with a deadline."""
+    complaint = _complaint_or_404(number)
+    form = AssignForm()
+    form.departments.choices = [SelectChoice(d.id, d.name) for d in _active_departments()]
+    if not form.validate_on_submit():
+        db.session.rollback()
+        flash(_("Choose the departments and a deadline."), "error")
+        return _detail(complaint, assign_form=form)
+    departments = list(db.session.scalars(select(Department).where(Department.id.in_(form.departments.data))))
+    try:
+        complaints.assign(complaint, departments, form.due_on.data, form.instructions.data or "", actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The complaint is assigned."))
+
+
+def _assignment_or_404(complaint: Complaint, assignment_id: int) -> ComplaintAssignment:
+    assignment = db.session.get(ComplaintAssignment, assignment_id)
+    if assignment is None or assignment.complaint_id != complaint.id:
+        abort(404)
+    return assignment
+
+
+@bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/reassign", methods=["POST"])
+@roles_required(Role.complaints)
+def reassign(number: str, assignment_id: int):
+    """Move a pending assignment to another department."""
+    complaint = _complaint_or_404(number)
+    assignment = _assignment_or_404(complaint, assignment_id)
+    form = ReassignForm()
+    form.department_id.choices = [SelectChoice(d.id, d.name) for d in _active_departments()]
+    try:
+        if not form.validate_on_submit():
+            raise complaints.ComplaintError(_("Choose the new department and give the reason."))
+        complaints.reassign(assignment, db.session.get(Department, form.department_id.data), form.reason.data,
+                            actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The complaint is reassigned."))
+
+
+@bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@roles_required(Role.complaints)
+def withdraw(number: str, assignment_id: int):
+    """Take a pending assignment back."""
+    complaint = _complaint_or_404(number)
+    assignment = _assignment_or_404(complaint, assignment_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise complaints.ComplaintError(_("Give the reason."))
+        complaints.withdraw(assignment, form.reason.data, actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The assignment is withdrawn."))
+
+
+@bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/remind", methods=["POST"])
+@roles_required(Role.complaints)
+def remind(number: str, assignment_id: int):
+    """统一督办: remind the department."""
+    complaint = _complaint_or_404(number)
+    assignment = _assignment_or_404(complaint, assignment_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        complaints.remind(assignment, form.note.data or "", actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    db.session.commit()
+    flash(_("The department is reminded."), "success")
+    back = request.form.get("next", "")
+    return redirect(back if back.startswith("/admin/complaints/") else
+                    url_for(".detail", number=complaint.tracking_number))
+
+
+@bp.route("/admin/complaints/<number>/close", methods=["POST"])
+@roles_required(Role.complaints)
+def close(number: str):
+    """办结: the reply to the complainant, their satisfaction, and what was substantiated."""
+    complaint = _complaint_or_404(number)
+    form = CloseForm()
+    form.substantiated.choices = [SelectChoice(a.department_id, a.department.name) for a in complaint.current_assignments]
+    if not form.validate_on_submit():
+        flash(_("Give the complainant's satisfaction and the reply."), "error")
+        return _detail(complaint, close_form=form)
+    try:
+        complaints.close(complaint, satisfaction=form.satisfaction.data, public_reply=form.public_reply.data,
+                         substantiated_department_ids=form.substantiated.data or [], actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The complaint is closed."))
+
+
+@bp.route("/admin/complaints/<number>/reopen", methods=["POST"])
+@roles_required(Role.complaints)
+def reopen(number: str):
+    """Reopen a closed complaint; it then needs assigning again."""
+    complaint = _complaint_or_404(number)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise complaints.ComplaintError(_("Give the reason for reopening (at least 5 characters)."))
+        complaints.reopen(complaint, form.reason.data, actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("The complaint is reopened."))
+
+
+@bp.route("/admin/complaints/<number>/note", methods=["POST"])
+@roles_required(Role.complaints)
+def add_note(number: str):
+    """An internal note on the file."""
+    complaint = _complaint_or_404(number)
+    form = NoteForm()
+    try:
+        if not form.validate_on_submit():
+            raise complaints.ComplaintError(_("Write the note."))
+        complaints.note(complaint, form.note.data or "", actor=current_user)
+    except complaints.ComplaintError as exc:
+        return _refused(complaint, exc)
+    return _done(complaint, _("Note added."))
+
+
+@bp.route("/admin/complaints/<number>/attachments/<int:attachment_id>/share", methods=["POST"])
+@roles_required(Role.complaints)
+def share(number: str, attachment_id: int):
+    """Show a complainant's file to the assigned departments (after checking it reveals nobody)."""
+    complaint = _complaint_or_404(number)
+    attachment = db.session.get(ComplaintAttachment, attachment_id)
+    if attachment is None or attachment.complaint_id != complaint.id or not FlaskForm().validate_on_submit():
+        abort(404)
+    complaints.share_attachment(attachment, actor=current_user)
+    return _done(complaint, _("The file is shared with the assigned departments."))
+
+
+@bp.route("/admin/complaints/overdue")
+@roles_required(Role.complaints)
+def overdue():
+    """统一督办: assignments past their deadline, and those due within two working days."""
+    return render_template("complaints/overdue.html", overdue=list(db.session.scalars(complaints.overdue_query())),
+                           due_soon=list(db.session.scalars(complaints.due_soon_query())), today=local_today(),
+                           note_form=NoteForm(formdata=None))
+
+
+def _period() -> tuple[date, date]:
+    today = local_today()
+    try:
+        start = date.fromisoformat(request.args.get("start", ""))
+    except ValueError:
+        start = date(today.year, 1, 1)
+    try:
+        end = date.fromisoformat(request.args.get("end", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+@bp.route("/admin/complaints/analysis")
+@roles_required(Role.complaints, Role.hr, Role.auditor)
+def analysis():
+    """统一分析: counts by kind, department, district and month; on-time rate, satisfaction, repeats."""
+    start, end = _period()
+    result = complaints.analyse(start, end)
+    departments = {d.id: d for d in db.session.scalars(select(Department))}
+    return render_template("complaints/analysis.html", start=start, end=end, result=result, departments=departments,
+                           deductions=complaints.deductions(start, end))
+
+
+@bp.route("/admin/complaints/analysis.csv")
+@roles_required(Role.complaints, Role.hr, Role.auditor)
+def export():
+    """The period's complaints as CSV, without the complainants' identity."""
+    start, end = _period()
+    data = complaints.export_csv(start, end)
+    audit.record("complaint.export", "complaints", {"start": start.isoformat(), "end": end.isoformat()})
+    db.session.commit()
+    return Response(data, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=complaints-{start}-{end}.csv"})
+
+
+@bp.route("/admin/complaints/attachments/<int:attachment_id>")
+@roles_required(Role.complaints, Role.liaison)
+def attachment(attachment_id: int):
+    """Download a file: handlers any; a department its own evidence and the files shared with it."""
+    item = db.session.get(ComplaintAttachment, attachment_id)
+    if item is None:
+        abort(404)
+    if not complaints.may_download(current_user, item):
+        abort(403)
+    path = complaints.attachment_path(item)
+    if not path.is_file():
+        abort(404)
+    audit.record("complaint.attachment.download", f"complaint:{item.complaint.tracking_number}",
+                 {"attachment_id": item.id})
+    db.session.commit()
+    response = send_file(path, mimetype=item.content_type, as_attachment=True,
+                         download_name=f"{item.complaint.tracking_number}-{item.id}.{item.stored_name.rsplit('.', 1)[-1]}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --------------------------------------------------------------------------- departments
+
+@bp.route("/admin/complaints/assigned")
+@roles_required(Role.liaison)
+def assigned():
+    """The complaints assigned to the liaison's department (without the complainants' identity)."""
+    if current_user.department_id is None:
+        abort(403)
+    page = db.paginate(complaints.department_assignments(current_user.department_id), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("complaints/assigned.html", page=page, today=local_today())
+
+
+@bp.route("/admin/complaints/assigned/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(Role.liaison)
+def assignment(assignment_id: int):
+    """One assignment: the complaint as filed (no identity), the instructions, the deadline, and the reply."""
+    item = db.session.get(ComplaintAssignment, assignment_id)
+    if item is None or item.status == AssignmentStatus.withdrawn:
+        abort(404)
+    if current_user.role == Role.liaison and item.department_id != current_user.department_id:
+        abort(403)
+    form = ReplyForm()
+    error = None
+    if request.method == "POST":
+        if current_user.role != Role.liaison and not current_user.is_admin:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                complaints.reply(item, form.reply.data, _files(form.evidence), actor=current_user)
+            except complaints.ComplaintError as exc:
+                db.session.rollback()
+                error = str(exc)
+            else:
+                db.session.commit()
+                flash(_("The reply is sent to the complaints centre."), "success")
+                return redirect(url_for(".assigned"))
+    files = [a for a in item.complaint.attachments if complaints.may_download(current_user, a)]
+    return render_template("complaints/assignment.html", item=item, complaint=item.complaint, form=form,
+                           error=error, files=files, today=local_today())

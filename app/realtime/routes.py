@@ -1,0 +1,418 @@
+"""Real-time ratings (实时评价): the public rating page behind each poster, and the staff pages.
+
+Public: ``/r/<slug>`` (rate), ``/r/<slug>/code`` (SMS code), ``/r/<slug>/thanks``.
+Staff: ``/admin/realtime/…`` — overview, service points and posters, ratings and
+flag review (admins), follow-up of 差评 (departments record what they did).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice
+from sqlalchemy import select
+
+from app.access import public, roles_required
+from app.extensions import db, limiter
+from app.models import Department, Role
+from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
+from app.services import audit, realtime
+from app.services.pool import formula_safe
+from app.services.workdays import local_today
+from forms.realtime import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
+
+bp = Blueprint("realtime", __name__)
+
+PER_PAGE = 50
+CLIENT_LIMIT = lambda: current_app.config["REALTIME_CLIENT_RATE_LIMIT"]  # noqa: E731
+POINT_LIMIT = lambda: current_app.config["REALTIME_POINT_RATE_LIMIT"]  # noqa: E731
+
+
+def _point_key() -> str:
+    return "realtime-point-" + (request.view_args or {}).get("slug", "")
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+# --------------------------------------------------------------------------- public
+
+def _public_point(slug: str) -> ServicePoint:
+    point = realtime.point_by_slug(slug)
+    if point is None:
+        abort(404)
+    return point
+
+
+def _rating_form(point: ServicePoint) -> RatingForm:
+    form = RatingForm()
+    form.service_item.choices = [SelectChoice("", _("— not given —"))] + [SelectChoice(item, item) for item in point.item_list]
+    return form
+
+
+@bp.route("/r/<slug>", methods=["GET", "POST"])
+@public
+@limiter.limit(CLIENT_LIMIT, methods=["POST"])
+@limiter.limit(POINT_LIMIT, methods=["POST"], key_func=_point_key)
+def rate(slug: str):
+    """Rate a service point on the 好差评 scale; one rating per device and point a day."""
+    point = _public_point(slug)
+    device = realtime.load_device(request.cookies.get(realtime.DEVICE_COOKIE))
+    if device.rated_today(point):
+        return render_template("realtime/already.html", point=point)
+    form = _rating_form(point)
+    error = None
+    if form.validate_on_submit():
+        try:
+            phone_hash = None
+            if point.require_sms_code:
+                phone_hash = realtime.check_code(point, form.phone.data or "", form.code.data or "")
+            realtime.submit_rating(
+                point, {name: form[name].data for name in ("overall", "efficiency", "competence", "attitude")},
+                comment=form.comment.data or "", service_item=form.service_item.data or "", client=_client(),
+                device=device, phone_hash=phone_hash, callback_phone=form.callback_phone.data or "")
+        except realtime.AlreadyRated:
+            db.session.rollback()
+            response = Response(render_template("realtime/already.html", point=point))
+            device.mark(point)
+            _set_device_cookie(response, device)
+            return response
+        except realtime.RatingError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            response = redirect(url_for(".thanks", slug=point.slug))
+            _set_device_cookie(response, device)
+            return response
+    return render_template("realtime/rate.html", point=point, form=form, error=error,
+                           code_form=SendCodeForm(formdata=None))
+
+
+def _set_device_cookie(response, device: realtime.Device) -> None:
+    response.set_cookie(realtime.DEVICE_COOKIE, device.dumps(), max_age=400 * 86400, httponly=True,
+                        samesite="Lax", secure=bool(current_app.config.get("HTTPS")))
+
+
+@bp.route("/r/<slug>/code", methods=["POST"])
+@public
+@limiter.limit(lambda: current_app.config["REALTIME_SMS_CODE_RATE_LIMIT"])
+def send_code(slug: str):
+    """Send the one-time code for a point that requires SMS verification."""
+    point = _public_point(slug)
+    if not point.require_sms_code:
+        abort(404)
+    form = SendCodeForm()
+    if form.validate_on_submit():
+        try:
+            realtime.send_code(point, form.phone.data)
+        except realtime.RatingError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("A code has been sent. Enter it with your rating."), "success")
+    return redirect(url_for(".rate", slug=point.slug))
+
+
+@bp.route("/r/<slug>/thanks")
+@public
+def thanks(slug: str):
+    """After a rating."""
+    return render_template("realtime/thanks.html", point=_public_point(slug))
+
+
+# --------------------------------------------------------------------------- staff: overview
+
+def _period() -> tuple[date, date]:
+    """The period from ?start=&end= (ISO dates), this month so far by default."""
+    today = local_today()
+    try:
+        start = date.fromisoformat(request.args.get("start", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.args.get("end", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+@bp.route("/admin/realtime/")
+@roles_required(Role.hr, Role.auditor, Role.operator)
+def overview():
+    """The channel per department for a period: count, mean, shrunk mean, 差评 follow-up."""
+    start, end = _period()
+    scores = realtime.channel_scores(start, end)
+    follow = realtime.follow_up_stats(start, end)
+    departments = list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
+    return render_template("realtime/overview.html", start=start, end=end, scores=scores, follow=follow,
+                           departments=departments, city_mean=realtime.city_mean(start, end),
+                           prior_weight=current_app.config["REALTIME_PRIOR_WEIGHT"],
+                           pending_review=realtime.pending_review_count())
+
+
+@bp.route("/admin/realtime/channel.csv")
+@roles_required(Role.hr, Role.auditor)
+def channel_csv():
+    """The channel's per-department numbers for the period (UTF-8 with BOM, formula-safe)."""
+    start, end = _period()
+    scores = realtime.channel_scores(start, end)
+    follow = realtime.follow_up_stats(start, end)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["部门编码", "部门", "评价数", "平均分", "修正平均分", "差评数", "整改率", "按期办结率"])
+    for department in db.session.scalars(Department.ordered()):
+        score = scores.get(department.id)
+        stats = follow.get(department.id, realtime.FollowUpStats())
+        if score is None and not stats.total:
+            continue
+        writer.writerow([formula_safe(v) for v in (
+            department.code, department.name, score.count if score else 0,
+            f"{score.mean:.2f}" if score else "", f"{score.shrunk_mean:.2f}" if score else "", stats.total,
+            "" if stats.rectification_rate is None else f"{stats.rectification_rate:.3f}",
+            "" if stats.on_time_rate is None else f"{stats.on_time_rate:.3f}")])
+    audit.record("realtime.export", "realtime", {"start": start.isoformat(), "end": end.isoformat()})
+    db.session.commit()
+    return Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=realtime-{start}-{end}.csv"})
+
+
+# --------------------------------------------------------------------------- staff: service points and posters
+
+def _point_or_404(point_id: int) -> ServicePoint:
+    point = db.session.get(ServicePoint, point_id)
+    if point is None:
+        abort(404)
+    return point
+
+
+def _own_point_or_403(point_id: int) -> ServicePoint:
+    """A liaison may only open its own department's points."""
+    point = _point_or_404(point_id)
+    if current_user.role == Role.liaison and point.department_id != current_user.department_id:
+        abort(403)
+    return point
+
+
+@bp.route("/admin/realtime/points")
+@roles_required(Role.operator, Role.hr, Role.auditor, Role.liaison)
+def points():
+    """Service points with this month's figures; a liaison sees its own department's."""
+    start, end = _period()
+    department_id = current_user.department_id if current_user.role == Role.liaison else None
+    return render_template("realtime/points.html", summaries=realtime.point_summaries(start, end, department_id),
+                           start=start, end=end)
+
+
+def _point_form(point: ServicePoint | None = None) -> ServicePointForm:
+    form = ServicePointForm(obj=point)
+    form.department_id.choices = [SelectChoice(d.id, f"{d.code} {d.name}") for d in
+                                  db.session.scalars(Department.ordered().where(Department.active.is_(True)))]
+    return form
+
+
+@bp.route("/admin/realtime/points/new", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def new_point():
+    """Add a service point (window, hall or hotline) to a department."""
+    form = _point_form()
+    if form.validate_on_submit():
+        department = db.session.get(Department, form.department_id.data)
+        try:
+            point = realtime.create_point(
+                department, code=form.code.data, name=form.name.data, kind=form.kind.data,
+                location=form.location.data or "", district=form.district.data or "",
+                service_items=form.service_items.data or "", require_sms_code=form.require_sms_code.data)
+            point.active = form.active.data
+        except realtime.RatingError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Service point added."), "success")
+            return redirect(url_for(".poster", point_id=point.id))
+    return render_template("realtime/point_form.html", form=form, point=None)
+
+
+@bp.route("/admin/realtime/points/<int:point_id>", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def edit_point(point_id: int):
+    """Change a service point; its rating address stays the same."""
+    point = _point_or_404(point_id)
+    form = _point_form(point)
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(ServicePoint.id).where(ServicePoint.code == form.code.data.strip().upper(),
+                                                                ServicePoint.id != point.id))
+        if clash is not None:
+            form.code.errors.append(_("A service point with this code exists already."))
+        else:
+            changed = realtime.update_point(
+                point, department_id=form.department_id.data, code=form.code.data.upper(), name=form.name.data,
+                kind=form.kind.data, location=form.location.data or "", district=form.district.data or "",
+                service_items=form.service_items.data or "", require_sms_code=form.require_sms_code.data,
+                active=form.active.data)
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for(".points"))
+    return render_template("realtime/point_form.html", form=form, point=point)
+
+
+def _rating_url(point: ServicePoint) -> str:
+    return url_for("realtime.rate", slug=point.slug, _external=True)
+
+
+@bp.route("/admin/realtime/points/<int:point_id>/poster")
+@roles_required(Role.operator, Role.liaison)
+def poster(point_id: int):
+    """A printable A4 poster: the department, the service point, the QR code and the address."""
+    point = _own_point_or_403(point_id)
+    return render_template("realtime/poster.html", point=point, url=_rating_url(point))
+
+
+@bp.route("/admin/realtime/points/<int:point_id>/qr.<fmt>")
+@roles_required(Role.operator, Role.liaison)
+def qr(point_id: int, fmt: str):
+    """The point's QR code as SVG (print) or PNG (screens, documents)."""
+    point = _own_point_or_403(point_id)
+    url = _rating_url(point)
+    if fmt == "svg":
+        data, mimetype = realtime.qr_svg(url), "image/svg+xml"
+    elif fmt == "png":
+        data, mimetype = realtime.qr_png(url), "image/png"
+    else:
+        abort(404)
+    download = request.args.get("download") == "1"
+    headers = {"Content-Disposition": f"attachment; filename=qr-{point.code}.{fmt}"} if download else {}
+    return Response(data, mimetype=mimetype, headers=headers)
+
+
+# --------------------------------------------------------------------------- staff: ratings and flags
+
+@bp.route("/admin/realtime/ratings")
+@roles_required(Role.admin)
+def ratings():
+    """Ratings, newest first; ?flagged=1 lists the bursts waiting for review."""
+    flagged = request.args.get("flagged") == "1"
+    bad = request.args.get("bad") == "1"
+    department_id = request.args.get("department", type=int)
+    page = db.paginate(realtime.rating_query(department_id=department_id, flagged=flagged, bad=bad),
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("realtime/ratings.html", page=page, flagged=flagged, bad=bad, department_id=department_id,
+                           departments=list(db.session.scalars(Department.ordered())), exclude_form=ExcludeForm(),
+                           action_form=FlaskForm())
+
+
+def _rating_or_404(rating_id: str) -> RealtimeRating:
+    rating = db.session.get(RealtimeRating, rating_id)
+    if rating is None:
+        abort(404)
+    return rating
+
+
+def _back_to_ratings():
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/admin/realtime/")
+                    else url_for(".ratings", flagged=1))
+
+
+@bp.route("/admin/realtime/ratings/<rating_id>/exclude", methods=["POST"])
+@roles_required(Role.admin)
+def exclude(rating_id: str):
+    """Leave a rating out of every figure, with the reason (audited)."""
+    rating = _rating_or_404(rating_id)
+    form = ExcludeForm()
+    if form.validate_on_submit():
+        realtime.exclude(rating, form.reason.data, actor=current_user)
+        db.session.commit()
+        flash(_("The rating is excluded."), "success")
+    else:
+        flash(_("Give the reason for excluding the rating."), "error")
+    return _back_to_ratings()
+
+
+@bp.route("/admin/realtime/ratings/<rating_id>/keep", methods=["POST"])
+@roles_required(Role.admin)
+def keep(rating_id: str):
+    """A flagged rating is genuine: clear it from the review list."""
+    rating = _rating_or_404(rating_id)
+    if FlaskForm().validate_on_submit():
+        realtime.keep(rating, actor=current_user)
+        db.session.commit()
+        flash(_("The rating is kept."), "success")
+    return _back_to_ratings()
+
+
+@bp.route("/admin/realtime/ratings/<rating_id>/include", methods=["POST"])
+@roles_required(Role.admin)
+def include(rating_id: str):
+    """Count an excluded rating again."""
+    rating = _rating_or_404(rating_id)
+    if FlaskForm().validate_on_submit():
+        realtime.include(rating, actor=current_user)
+        db.session.commit()
+        flash(_("The rating counts again."), "success")
+    return _back_to_ratings()
+
+
+# --------------------------------------------------------------------------- follow-up of 差评
+
+def _scope_department() -> int | None:
+    return current_user.department_id if current_user.role == Role.liaison else None
+
+
+@bp.route("/admin/realtime/follow-ups")
+@roles_required(Role.hr, Role.auditor, Role.liaison)
+def follow_ups():
+    """Follow-up tasks of 差评: overdue ones highlighted; a liaison sees its own department's."""
+    department_id = _scope_department() or request.args.get("department", type=int)
+    status = request.args.get("status", "")
+    overdue = request.args.get("overdue") == "1"
+    page = db.paginate(realtime.follow_up_query(department_id, status, overdue), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("realtime/follow_ups.html", page=page, status=status, overdue=overdue,
+                           department_id=department_id, today=local_today(),
+                           departments=[] if _scope_department() else
+                           list(db.session.scalars(Department.ordered())))
+
+
+@bp.route("/admin/realtime/follow-ups/<int:task_id>", methods=["GET", "POST"])
+@roles_required(Role.hr, Role.auditor, Role.liaison)
+def follow_up(task_id: int):
+    """One 差评 and its follow-up; the department (or an admin) records what it did."""
+    task = db.session.get(FollowUpTask, task_id)
+    if task is None:
+        abort(404)
+    if current_user.role == Role.liaison and task.department_id != current_user.department_id:
+        abort(403)
+    may_complete = task.status == FollowUpStatus.open and (
+        current_user.is_admin or (current_user.role == Role.liaison
+                                  and task.department_id == current_user.department_id))
+    form = FollowUpForm()
+    if request.method == "POST":
+        if not may_complete:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                realtime.complete_follow_up(task, action_taken=form.action_taken.data,
+                                            contacted=form.contacted.data == "yes",
+                                            rectified=form.rectified.data == "yes", actor=current_user)
+            except realtime.RatingError as exc:
+                db.session.rollback()
+                form.action_taken.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("The follow-up is recorded."), "success")
+                return redirect(url_for(".follow_ups"))
+    callback = ""
+    if task.callback_phone and may_complete:
+        from app.phones import current_vault
+
+        callback = current_vault().open(task.callback_phone)
+    return render_template("realtime/follow_up.html", task=task, form=form, may_complete=may_complete,
+                           callback=callback, today=local_today())

@@ -1,0 +1,393 @@
+"""Scoring through the application: score → publish → frozen, corrections, scoping, comments, exports, roles."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import numpy as np
+import pytest
+from sqlalchemy import select, update
+
+from app.demo.assessment import build_round, simulate_responses
+from app.extensions import db
+from app.models import (
+    Assessment, AssessmentFrozen, AssessmentResult, AssessmentScheme, AssessmentStatus, AuditEntry, Campaign,
+    CampaignStatus, Response, ResponseAnswer,
+)
+from app.services import rounds, scoring
+from tests.integration.test_pool_import import csv_bytes, run_import
+
+CATEGORIES = {"sme": 30, "large_enterprise": 20, "citizen": 14}
+
+
+def make_pool() -> None:
+    rows, i = [], 0
+    for category, size in CATEGORIES.items():
+        for _ in range(size):
+            rows.append([f"成员{i}", category, "城关区", "", f"1370000{i:04d}"])
+            i += 1
+    plan, result = run_import(csv_bytes(rows))
+    assert result is not None, plan.errors[:3]
+
+
+def test_scheme(min_raters: int = 3) -> AssessmentScheme:
+    scheme = scoring.new_scheme_version(
+        "test", None, policy_weights={"large_enterprise": 0.3, "sme": 0.3, "citizen": 0.2, "deputy": 0.1,
+                                      "supervisor": 0.05, "media": 0.05},
+        channel_weights={"survey": 1.0}, grade_bands=[["优秀", 90], ["良好", 80], ["一般", 60], ["较差", None]],
+        min_raters=min_raters, rank_draws=200, rank_seed=7, comment_release="manual")
+    db.session.commit()
+    return scheme
+
+
+test_scheme.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def closed_round(app, make_department):
+    """A closed round: 64 members, 56 invited, ~70% answering, four departments plus a rarely rated one."""
+    make_pool()
+    departments = [make_department("SCJG", "市市场监督管理局"), make_department("SWJ", "市税务局"),
+                   make_department("GAJ", "市公安局"), make_department("ZJJ", "市住建局")]
+    rare = make_department("RARE", "市少评局")
+    campaign = build_round(date(2026, 10, 1), "十月评价", departments + [rare], sample_size=56, exclusion_window=0)
+    rng = np.random.default_rng(1)
+    simulate_responses(campaign, rng, rate=0.7, picks=3, quality={rare.id: 0.0}, comment_rate=0.5)
+    # The rare department: the simulation may have picked it; keep exactly three raters.
+    rare_answers = db.session.scalars(select(ResponseAnswer).where(ResponseAnswer.department_id == rare.id)).all()
+    for a in rare_answers:
+        db.session.delete(a)
+    for response in db.session.scalars(select(Response).order_by(Response.id).limit(3)):
+        db.session.add(ResponseAnswer(response_id=response.id, department_id=rare.id, question="overall", value=4,
+                                      score=80.0))
+        db.session.add(ResponseAnswer(response_id=response.id, department_id=rare.id, question="comment",
+                                      value="只有三人评价的意见", score=None))
+    rounds.close(campaign, None)
+    db.session.commit()
+    return campaign, departments, rare
+
+
+def english(client) -> None:
+    client.post_form("/language/en", {"next": "/"})
+
+
+def as_role(client, make_user, login, role: str, **kw):
+    user = make_user(role, **kw)
+    login(user)
+    english(client)
+    return user
+
+
+def score_via_page(client, campaign, scheme):
+    return client.post_form(f"/admin/assessment/{campaign.id}/score", {"scheme_id": scheme.id})
+
+
+def publish_via_page(client, campaign):
+    return client.post_form(f"/admin/assessment/{campaign.id}/publish")
+
+
+def page_rows(html: str) -> dict[str, dict[str, str]]:
+    """The ranking table as the browser shows it: department code → column → text."""
+    out = {}
+    for code, body in re.findall(r'<tr data-department="([^"]+)">(.*?)</tr>', html, re.S):
+        out[code] = {col: re.sub(r"<[^>]+>", "", text).strip()
+                     for col, text in re.findall(r'<td data-col="([^"]+)">(.*?)</td>', body, re.S)}
+    return out
+
+
+# --------------------------------------------------------------------------- score → publish → frozen
+
+def test_score_publish_and_freeze(client, make_user, login, closed_round):
+    campaign, departments, rare = closed_round
+    scheme = test_scheme()
+    as_role(client, make_user, login, "hr")
+    assert score_via_page(client, campaign, scheme).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.scored
+    assessment = scoring.current_assessment(campaign)
+    assert assessment.status == AssessmentStatus.scored and len(assessment.input_hash) == 64
+    results = {r.department_id: r for r in assessment.results}
+    assert set(results) == {d.id for d in departments} | {rare.id}
+    for d in departments:
+        r = results[d.id]
+        assert 20 <= r.score <= 100 and r.se > 0 and r.rank >= 1 and r.rank_low <= r.rank <= r.rank_high
+        assert r.ci_low < r.score < r.ci_high and r.n >= 3 and r.grade in ("优秀", "良好", "一般", "较差")
+        assert set(r.dimension_means) == {"attitude", "efficiency", "policy", "law", "integrity", "overall"}
+    assert results[rare.id].n == 3 and results[rare.id].score == pytest.approx(80.0)
+
+    page = client.get(f"/admin/assessment/{campaign.id}").get_data(as_text=True)
+    shown = page_rows(page)
+    for d in departments:
+        assert shown[d.code]["score"] == f"{results[d.id].score:.2f}"
+        assert shown[d.code]["n"] == str(results[d.id].n)
+
+    assert publish_via_page(client, campaign).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.published
+    frozen = scoring.current_assessment(campaign)
+    assert frozen.status == AssessmentStatus.published and frozen.published_at is not None
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"campaign.scored", "campaign.published"} <= actions
+
+    # Through the pages: scoring and publishing again are refused, nothing changes.
+    before = [(r.department_id, r.score) for r in frozen.results]
+    response = score_via_page(client, campaign, scheme)
+    assert "Only a closed round can be scored" in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = publish_via_page(client, campaign)
+    assert "Only a scored round can be published" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    again = scoring.current_assessment(campaign)
+    assert again.id == frozen.id and [(r.department_id, r.score) for r in again.results] == before
+
+    # At the model layer: results, the assessment and the scheme cannot be changed or deleted.
+    result = again.results[0]
+    result.score = 99.0
+    with pytest.raises(AssessmentFrozen):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(AssessmentFrozen):
+        db.session.delete(db.session.get(AssessmentResult, result.id))
+        db.session.flush()
+    db.session.rollback()
+    a = db.session.get(Assessment, again.id)
+    a.input_hash = "0" * 64
+    with pytest.raises(AssessmentFrozen):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(AssessmentFrozen):
+        db.session.execute(update(AssessmentResult).values(score=1.0))
+    db.session.rollback()
+    s = db.session.get(AssessmentScheme, scheme.id)
+    s.min_raters = 1
+    with pytest.raises(AssessmentFrozen):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_rescoring_replaces_the_unpublished_assessment(client, make_user, login, closed_round):
+    campaign, _departments, _rare = closed_round
+    scheme = test_scheme()
+    user = make_user("hr")
+    first = scoring.score(campaign, scheme, user)
+    db.session.commit()
+    first_hash = first.input_hash
+    other = test_scheme(min_raters=10)
+    second = scoring.score(campaign, other, user)
+    db.session.commit()
+    assert second.scheme_id == other.id and second.input_hash == first_hash  # same inputs, same hash
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.rescore")) is not None
+    assert [a.id for a in scoring.assessment_history(campaign)] == [second.id]
+    # Deterministic: the same scheme on the same inputs gives the same numbers.
+    figures = [(r.department_id, r.score, r.rank_low, r.rank_high) for r in second.results]
+    third = scoring.score(campaign, other, user)
+    assert sorted((r.department_id, r.score, r.rank_low, r.rank_high) for r in third.results) == sorted(figures)
+
+
+def test_a_correction_is_a_new_version_and_the_old_one_is_kept(client, make_user, login, closed_round):
+    campaign, _departments, _rare = closed_round
+    scheme = test_scheme()
+    as_role(client, make_user, login, "hr")
+    score_via_page(client, campaign, scheme)
+    publish_via_page(client, campaign)
+    db.session.expire_all()
+    old = scoring.current_assessment(campaign)
+    old_scores = [(r.department_id, r.score) for r in old.results]
+    stricter = test_scheme(min_raters=15)
+
+    refused = client.post_form(f"/admin/assessment/{campaign.id}/correct", {"scheme_id": stricter.id, "reason": ""})
+    assert "give the reason" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert len(scoring.assessment_history(campaign)) == 1
+
+    done = client.post_form(f"/admin/assessment/{campaign.id}/correct",
+                            {"scheme_id": stricter.id, "reason": "Minimum raters raised by the assessment office"})
+    assert "The correction is published as a new version" in client.get(done.headers["Location"]).get_data(as_text=True)
+    db.session.rollback()
+    history = scoring.assessment_history(campaign)
+    assert [(a.version, a.status) for a in history] == [(2, AssessmentStatus.published),
+                                                         (1, AssessmentStatus.superseded)]
+    assert [(r.department_id, r.score) for r in history[1].results] == old_scores  # kept as it was
+    assert history[0].correction_reason.startswith("Minimum raters") and history[0].scheme_id == stricter.id
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.correct"))
+    assert entry.details["reason"] == "Minimum raters raised by the assessment office"
+    assert entry.details["superseded"] == old.id
+    # The superseded version stays frozen too.
+    history[1].results[0].score = 1.0
+    with pytest.raises(AssessmentFrozen):
+        db.session.flush()
+    db.session.rollback()
+
+
+# --------------------------------------------------------------------------- the state machine
+
+def test_only_a_closed_round_is_scored_and_only_a_scored_one_published(app, make_department, make_user):
+    make_pool()
+    campaign = build_round(date(2026, 10, 1), "开放中", [make_department("SCJG", "市市场监督管理局")],
+                           sample_size=40, exclusion_window=0)
+    simulate_responses(campaign, np.random.default_rng(2), rate=0.8, picks=1)
+    db.session.commit()
+    scheme, user = test_scheme(), make_user("hr")
+    assert campaign.status == CampaignStatus.open
+    with pytest.raises(scoring.ScoringError):
+        scoring.score(campaign, scheme, user)
+    with pytest.raises(scoring.ScoringError):
+        scoring.publish(campaign, user)
+    rounds.close(campaign, None)
+    with pytest.raises(scoring.ScoringError):
+        scoring.publish(campaign, user)  # closed, not scored
+    with pytest.raises(scoring.ScoringError):
+        scoring.correct(campaign, scheme, user, "not yet published")
+    scoring.score(campaign, scheme, user)
+    scoring.publish(campaign, user)
+    assert campaign.status == CampaignStatus.published
+
+
+def test_a_round_without_responses_is_refused_with_a_message(app, make_department, make_user):
+    make_pool()
+    campaign = build_round(date(2026, 10, 1), "无人作答", [make_department()], sample_size=40, exclusion_window=0)
+    rounds.close(campaign, None)
+    db.session.commit()
+    with pytest.raises(scoring.ScoringError):
+        scoring.score(campaign, test_scheme(), make_user("hr"))
+    assert campaign.status.value == "closed"
+
+
+def test_a_category_without_policy_weight_is_a_clear_error(app, closed_round, make_user):
+    campaign, _d, _r = closed_round
+    scheme = scoring.new_scheme_version(
+        "partial", None, policy_weights={"sme": 1.0}, channel_weights={"survey": 1.0},
+        grade_bands=[["优秀", 90], ["良好", 80], ["一般", 60], ["较差", None]], min_raters=3, rank_draws=200,
+        rank_seed=1, comment_release="manual")
+    with pytest.raises(scoring.ScoringError, match="citizen, large_enterprise"):
+        scoring.score(campaign, scheme, make_user("hr"))
+
+
+def test_survey_only_when_other_channels_have_no_weight_or_no_data(app, closed_round, make_user):
+    campaign, _d, _r = closed_round
+    survey_only = scoring.score(campaign, test_scheme(), make_user("hr"))
+    assert survey_only.details["channels"] == {"survey": 1.0}
+    db.session.commit()
+    scores = sorted((r.department_id, r.score) for r in survey_only.results)
+    with_channels = scoring.new_scheme_version(
+        "channels", None, policy_weights={"large_enterprise": 0.3, "sme": 0.3, "citizen": 0.2},
+        channel_weights={"survey": 0.7, "realtime": 0.3, "complaints": 1.0},
+        grade_bands=[["优秀", 90], ["良好", 80], ["一般", 60], ["较差", None]], min_raters=3, rank_draws=200,
+        rank_seed=7, comment_release="manual")
+    rescored = scoring.score(campaign, with_channels, None)
+    # No real-time ratings or complaints in the period: the survey alone decides, at full weight.
+    assert set(rescored.details["channels"]) == {"survey"}
+    assert sorted((r.department_id, r.score) for r in rescored.results) == scores
+
+
+# --------------------------------------------------------------------------- roles and liaisons
+
+ROUND_PAGES = ["/admin/assessment/{id}", "/admin/assessment/{id}/charts.json", "/admin/assessment/{id}/export.xlsx",
+               "/admin/assessment/{id}/export.csv", "/admin/assessment/schemes"]
+
+
+@pytest.mark.parametrize("role,allowed", [("hr", True), ("admin", True), ("operator", False), ("designer", False),
+                                          ("auditor", False)])
+def test_roles(client, make_user, login, closed_round, role, allowed):
+    campaign, _d, _r = closed_round
+    scoring.score(campaign, test_scheme(), None)
+    db.session.commit()
+    as_role(client, make_user, login, role)
+    for path in ROUND_PAGES:
+        assert client.get(path.format(id=campaign.id)).status_code == (200 if allowed else 403), path
+    for path in ("publish", "score", "correct"):
+        status = client.post_form(f"/admin/assessment/{campaign.id}/{path}").status_code
+        assert (status == 302) if allowed else (status == 403), path
+    status = client.post_form(f"/admin/assessment/{campaign.id}/release-comments").status_code
+    assert status == (302 if role == "admin" else 403)
+
+
+def test_posts_need_the_csrf_token(client, make_user, login, closed_round):
+    campaign, _d, _r = closed_round
+    as_role(client, make_user, login, "hr")
+    response = client.post(f"/admin/assessment/{campaign.id}/score", data={"scheme_id": test_scheme().id})
+    assert response.status_code in (400, 302)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.closed
+
+
+@pytest.fixture
+def published(closed_round):
+    campaign, departments, rare = closed_round
+    scoring.score(campaign, test_scheme(), None)
+    scoring.publish(campaign, None)
+    db.session.commit()
+    return campaign, departments, rare
+
+
+def test_a_liaison_sees_only_their_own_department(client, make_user, login, published):
+    campaign, departments, _rare = published
+    own, other = departments[0], departments[1]
+    as_role(client, make_user, login, "liaison", department=own)
+    page = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}")
+    assert page.status_code == 200
+    result = next(r for r in scoring.current_assessment(campaign).results if r.department_id == own.id)
+    assert f"{result.score:.2f}" in page.get_data(as_text=True)
+    assert client.get(f"/admin/assessment/{campaign.id}/departments/{other.id}").status_code == 404
+    assert client.get(f"/admin/assessment/{campaign.id}/departments/999999").status_code == 404
+    for path in ROUND_PAGES:
+        assert client.get(path.format(id=campaign.id)).status_code == 403, path
+    index = client.get("/admin/assessment/").get_data(as_text=True)
+    assert f"/departments/{own.id}" in index and f"/departments/{other.id}" not in index
+
+
+def test_a_liaison_sees_nothing_before_publication(client, make_user, login, closed_round):
+    campaign, departments, _rare = closed_round
+    scoring.score(campaign, test_scheme(), None)
+    db.session.commit()
+    as_role(client, make_user, login, "liaison", department=departments[0])
+    assert client.get(f"/admin/assessment/{campaign.id}/departments/{departments[0].id}").status_code == 404
+
+
+def test_no_breakdown_below_five_raters_for_liaisons(client, make_user, login, published):
+    campaign, _departments, rare = published
+    as_role(client, make_user, login, "liaison", department=rare)
+    html = client.get(f"/admin/assessment/{campaign.id}/departments/{rare.id}").get_data(as_text=True)
+    assert 'id="too-few"' in html and "80.00" not in html and "只有三人评价的意见" not in html
+    assert 'id="department-dimensions"' not in html
+
+
+def test_small_categories_and_dimensions_are_hidden_from_liaisons(client, make_user, login, published):
+    campaign, departments, _rare = published
+    own = departments[0]
+    row = next(r for r in scoring.ranking_rows(scoring.current_assessment(campaign)) if r.department_id == own.id)
+    as_role(client, make_user, login, "liaison", department=own)
+    html = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}").get_data(as_text=True)
+    table = html.split('id="department-categories"')[1].split("</table>")[0]
+    for category, figures in row.categories.items():
+        cells = table.split(f'<th scope="row">{category}</th>')[1].split("</tr>")[0]
+        if figures["n"] < 5:
+            assert "fewer than 5 raters" in cells and f"{figures['mean']:.2f}" not in cells
+        else:
+            assert f"{figures['mean']:.2f}" in cells
+
+
+def test_comments_reach_liaisons_only_after_release(client, make_user, login, published):
+    campaign, departments, _rare = published
+    own = departments[0]
+    comments = scoring.department_comments(campaign, own.id)
+    assert comments, "the simulation writes comments"
+    liaison = make_user("liaison", department=own)
+    admin = make_user("admin", username="admin-2")
+    login(liaison)
+    english(client)
+    html = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}").get_data(as_text=True)
+    assert 'id="comments-held"' in html and comments[0] not in html
+    client.post_form("/logout")
+    login(admin)
+    assert client.post_form(f"/admin/assessment/{campaign.id}/release-comments").status_code == 302
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.release_comments"))
+    client.post_form("/logout")
+    login(liaison)
+    html = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}").get_data(as_text=True)
+    assert 'id="comments"' in html and comments[0] in html
+
+
+def test_hr_cannot_release_comments(client, make_user, login, published):
+    campaign, _d, _r = published
+    as_role(client, make_user, login, "hr")
+    assert client.post_form(f"/admin/assessment/{campaign.id}/release-comments").status_code == 403
+    assert not scoring.comments_released(campaign)

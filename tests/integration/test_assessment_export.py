@@ -1,0 +1,145 @@
+"""The HR export: XLSX and CSV checked cell by cell against the dashboard; formula safety; the CLI; schemes."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AssessmentScheme
+from app.services import scoring
+from tests.integration.test_assessment import as_role, closed_round, page_rows, test_scheme  # noqa: F401
+
+
+@pytest.fixture
+def published_with_a_risky_name(app, closed_round, make_department):  # noqa: F811
+    campaign, departments, rare = closed_round
+    # A department whose name a spreadsheet would run as a formula.
+    departments[0].name = "=HYPERLINK(\"http://evil\",\"x\")"
+    db.session.commit()
+    scoring.score(campaign, test_scheme(), None)
+    scoring.publish(campaign, None)
+    db.session.commit()
+    return campaign, departments, rare
+
+
+def dimension_table(html: str) -> dict[str, list[str]]:
+    table = html.split('id="dimensions"')[1].split("</table>")[0]
+    out = {}
+    for name, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table, re.S):
+        out[name] = re.findall(r"<td>(.*?)</td>", cells)
+    return out
+
+
+def test_xlsx_matches_the_dashboard_cell_by_cell(client, make_user, login, published_with_a_risky_name):
+    campaign, departments, _rare = published_with_a_risky_name
+    as_role(client, make_user, login, "hr")
+    html = client.get(f"/admin/assessment/{campaign.id}").get_data(as_text=True)
+    shown = page_rows(html)
+    response = client.get(f"/admin/assessment/{campaign.id}/export.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(response.data))
+    ws = wb["Ranking"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["Rank", "Department code", "Department", "Score"] and ws[1][0].font.bold
+    assert ws.column_dimensions["C"].width == 30
+    col = {name: i for i, name in enumerate(header)}
+    rows = list(ws.iter_rows(min_row=2, values_only=False))
+    assert len(rows) == len(shown)
+    for cells in rows:
+        code = cells[col["Department code"]].value
+        page = shown[code]
+        score = cells[col["Score"]]
+        assert score.number_format == "0.00"
+        if page["score"] == "—":
+            assert score.value is None
+            continue
+        assert f"{score.value:.2f}" == page["score"]
+        assert f"{cells[col['SE']].value:.2f}" == page["se"]
+        assert f"{cells[col['95% CI low']].value:.2f}–{cells[col['95% CI high']].value:.2f}" == page["ci"]
+        assert str(cells[col["Raters"]].value) == page["n"]
+        assert cells[col["Grade"]].value == page["grade"]
+        rank = cells[col["Rank"]].value
+        assert (str(rank) if rank else "—") == page["rank"]
+        if rank:
+            assert f"{cells[col['Rank interval low']].value}–{cells[col['Rank interval high']].value}" == \
+                page["rank-interval"]
+    # The risky name is text, neutralised, never a formula.
+    risky = next(c for c in rows if c[col["Department code"]].value == departments[0].code)[col["Department"]]
+    assert risky.data_type == "s" and risky.value.startswith("'=")
+
+    # A sheet per dimension, equal to the dashboard's dimension table.
+    dims = dimension_table(html)
+    for index, dimension in enumerate(scoring.dimension_keys(campaign)):
+        sheet = wb[dimension]
+        assert sheet.freeze_panes == "A2"
+        for code, name, mean, se, n in sheet.iter_rows(min_row=2, values_only=True):
+            page_name = next(k for k in dims if k.replace("&#34;", '"').replace("&quot;", '"') == name.lstrip("'"))
+            assert (f"{mean:.2f}" if mean is not None else "—") == dims[page_name][index]
+    method = {row[0]: row[1] for row in wb["Method"].iter_rows(min_row=2, values_only=True)}
+    assessment = scoring.current_assessment(campaign)
+    assert method["Input SHA-256"] == assessment.input_hash
+    assert method["Scheme"] == f"test version {assessment.scheme.version}"
+
+
+def test_csv_has_a_bom_and_is_formula_safe(client, make_user, login, published_with_a_risky_name):
+    campaign, departments, _rare = published_with_a_risky_name
+    as_role(client, make_user, login, "hr")
+    response = client.get(f"/admin/assessment/{campaign.id}/export.csv")
+    assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
+    text = response.data.decode("utf-8-sig")
+    import csv
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["Rank", "Department code", "Department", "Score"]
+    risky = next(r for r in rows if r[1] == departments[0].code)
+    assert risky[2].startswith("'=")
+    shown = page_rows(client.get(f"/admin/assessment/{campaign.id}").get_data(as_text=True))
+    for r in rows[1:]:
+        assert (r[3] or "—") == shown[r[1]]["score"]
+    assert not any(cell.startswith(("=", "+", "@")) for r in rows for cell in r)
+
+
+def test_chart_data_carries_the_same_numbers(client, make_user, login, published_with_a_risky_name):
+    campaign, _departments, _rare = published_with_a_risky_name
+    as_role(client, make_user, login, "hr")
+    data = client.get(f"/admin/assessment/{campaign.id}/charts.json").get_json()
+    rows = {r.name: r for r in scoring.ranking_rows(scoring.current_assessment(campaign))}
+    assert data["ranking"] and all(rows[r["name"]].score == r["score"] for r in data["ranking"])
+    assert set(data["distribution"]) == set(scoring.dimension_keys(campaign))
+    assert data["trend"]["months"] == [campaign.month]
+
+
+def test_cli_export(runner, published_with_a_risky_name, tmp_path):
+    campaign, _d, _r = published_with_a_risky_name
+    target = tmp_path / "out.xlsx"
+    result = runner.invoke(args=["scores", "export", campaign.month, str(target)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(target)["Method"]["B6"].value is not None
+    csv_target = tmp_path / "out.csv"
+    assert runner.invoke(args=["scores", "export", str(campaign.id), str(csv_target)]).exit_code == 0
+    assert csv_target.read_bytes().startswith(b"\xef\xbb\xbf")
+    bad = runner.invoke(args=["scores", "export", "1999-01", str(target)])
+    assert bad.exit_code != 0 and "no round" in bad.output
+    assert runner.invoke(args=["scores", "export", campaign.month, str(tmp_path / "x.pdf")]).exit_code != 0
+
+
+def test_a_new_scheme_version_through_the_page(client, make_user, login, app):
+    as_role(client, make_user, login, "hr")
+    page = client.get("/admin/assessment/schemes").get_data(as_text=True)
+    assert "default v1" in page and 'name="policy__sme"' in page
+    data = {"name": "default", "survey": "1", "realtime": "0", "complaints": "0", "excellent": "92", "good": "82",
+            "fair": "60", "min_raters": "20", "rank_draws": "1000", "rank_seed": "5", "comment_release": "manual",
+            "policy__large_enterprise": "0.4", "policy__sme": "0.4", "policy__citizen": "0.2"}
+    assert client.post_form("/admin/assessment/schemes/new", data).status_code == 302
+    latest = scoring.default_scheme()
+    assert latest.version == 2 and latest.min_raters == 20 and latest.policy_weights == {
+        "large_enterprise": 0.4, "sme": 0.4, "citizen": 0.2}
+    assert latest.grade_bands[0] == ["优秀", 92.0] and latest.grade_bands[-1] == ["较差", None]
+    # Thresholds out of order: a clear message, no new version.
+    response = client.post_form("/admin/assessment/schemes/new", {**data, "good": "95"})
+    assert "strictly decreasing" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(AssessmentScheme).where(AssessmentScheme.version == 3)) is None
