@@ -192,12 +192,19 @@ def department(campaign_id: int, department_id: int):
     row = next((r for r in scoring.ranking_rows(assessment) if r.department_id == dept.id), None)
     if row is None:
         abort(404)
-    enough = row.n >= scoring.K_ANONYMITY
+    k = scoring.K_ANONYMITY
+    enough = row.n >= k
     show_comments = enough and (not liaison or scoring.comments_released(campaign))
+    # Hiding one small group is not enough: the total and the other groups give it back by subtraction.
+    # A liaison sees a breakdown only when no part of it has fewer than k raters.
+    dimensions = scoring.dimension_keys(campaign)
+    hide_categories = liaison and any(0 < m["n"] < k for m in row.categories.values())
+    hide_dimensions = liaison and any(0 < row.dimensions[d]["n"] < k for d in dimensions if d in row.dimensions)
     return render_template(
         "assessment/department.html", campaign=campaign, assessment=assessment, department=dept, row=row,
-        liaison=liaison, enough=enough, k=scoring.K_ANONYMITY, dimensions=scoring.dimension_keys(campaign),
-        distribution=scoring.answer_distribution(campaign, dept.id) if enough else {},
+        liaison=liaison, enough=enough, k=k, dimensions=dimensions, hide_categories=hide_categories,
+        hide_dimensions=hide_dimensions,
+        distribution=scoring.answer_distribution(campaign, dept.id) if enough and not hide_dimensions else {},
         comments=scoring.department_comments(campaign, dept.id) if show_comments else None,
         comments_released=scoring.comments_released(campaign),
         trend=scoring.trend(dept.id))

@@ -28,7 +28,7 @@ from app.models.complaint import (
     AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintCategory, ComplaintStatus,
 )
 from app.services import audit, complaints
-from app.services.workdays import local_today
+from app.services.workdays import local_today, report_period
 from forms.complaints import (
     AssignForm, CloseForm, ComplaintForm, NoteForm, ReasonForm, ReassignForm, ReplyForm, TrackForm,
 )
@@ -365,16 +365,8 @@ def overdue():
 
 
 def _period() -> tuple[date, date]:
-    today = local_today()
-    try:
-        start = date.fromisoformat(request.args.get("start", ""))
-    except ValueError:
-        start = date(today.year, 1, 1)
-    try:
-        end = date.fromisoformat(request.args.get("end", ""))
-    except ValueError:
-        end = today
-    return (start, end) if start <= end else (end, start)
+    """The period from ?start=&end= (ISO dates), this year so far by default."""
+    return report_period(request.args.get("start"), request.args.get("end"), date(local_today().year, 1, 1))
 
 
 @bp.route("/admin/complaints/analysis")

@@ -23,7 +23,7 @@ from app.models import Department, Role
 from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
 from app.services import audit, realtime
 from app.services.pool import formula_safe
-from app.services.workdays import local_today
+from app.services.workdays import local_today, report_period
 from forms.realtime import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
 
 bp = Blueprint("realtime", __name__)
@@ -132,16 +132,7 @@ def thanks(slug: str):
 
 def _period() -> tuple[date, date]:
     """The period from ?start=&end= (ISO dates), this month so far by default."""
-    today = local_today()
-    try:
-        start = date.fromisoformat(request.args.get("start", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.args.get("end", ""))
-    except ValueError:
-        end = today
-    return (start, end) if start <= end else (end, start)
+    return report_period(request.args.get("start"), request.args.get("end"), local_today().replace(day=1))
 
 
 @bp.route("/admin/realtime/")

@@ -105,6 +105,13 @@ def keyed_hash(kind: str, value: str, length: int = 32) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:length]
 
 
+def rater_phone_hash(point: "ServicePoint", e164: str) -> str:
+    """A rater's number as this point's one-per-day rule needs it: a hash of its own, under its own key, so that
+    it can never be joined to the pool's or the complaints' phone hashes (the page promises the number is not
+    kept with the rating)."""
+    return keyed_hash("rater-phone", f"{point.id}:{e164}", 64)
+
+
 DEVICE_COOKIE = "bkb_rt"
 
 
@@ -157,7 +164,7 @@ def send_code(point: ServicePoint, phone: str) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     config = current_app.config
     record = RealtimeSmsCode(
-        service_point_id=point.id, phone_hash=current_vault().lookup_hash(e164),
+        service_point_id=point.id, phone_hash=rater_phone_hash(point, e164),
         code_hash=keyed_hash("sms-code", f"{e164}:{code}", 64),
         expires_at=utcnow() + timedelta(minutes=config["REALTIME_SMS_CODE_TTL_MINUTES"]))
     db.session.add(record)
@@ -182,7 +189,7 @@ def check_code(point: ServicePoint, phone: str, code: str) -> str:
         e164 = normalise(phone)
     except PhoneError:
         raise RatingError(_("Not a valid mainland China mobile number.")) from None
-    phone_hash = current_vault().lookup_hash(e164)
+    phone_hash = rater_phone_hash(point, e164)
     record = db.session.scalar(
         select(RealtimeSmsCode).where(RealtimeSmsCode.service_point_id == point.id,
                                       RealtimeSmsCode.phone_hash == phone_hash, RealtimeSmsCode.used.is_(False))
@@ -376,7 +383,9 @@ class ChannelScore:
 
 def _included_in(start: date, end: date) -> list:
     lo, hi = period_bounds(start, end)
-    return [RealtimeRating.created_at >= lo, RealtimeRating.created_at < hi, RealtimeRating.excluded.is_(False)]
+    # A flagged rating counts only once an admin has reviewed and kept it: until then it may be stuffing.
+    return [RealtimeRating.created_at >= lo, RealtimeRating.created_at < hi, RealtimeRating.excluded.is_(False),
+            or_(RealtimeRating.flagged.is_(False), RealtimeRating.reviewed.is_(True))]
 
 
 def _rating_score_expression():

@@ -81,3 +81,22 @@ def local_date(moment: datetime) -> date:
 
 def local_today() -> date:
     return datetime.now(local_zone()).date()
+
+
+# Report periods come from query strings; years outside this range are typos (and overflow datetime arithmetic).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def report_period(start_text: str | None, end_text: str | None, default_start: date) -> tuple[date, date]:
+    """A (start, end) period from ISO dates typed in a URL: unreadable or absurd dates fall back, order is fixed."""
+    today = local_today()
+
+    def parse(text: str | None, fallback: date) -> date:
+        try:
+            day = date.fromisoformat(text or "")
+        except ValueError:
+            return fallback
+        return day if FIRST_YEAR <= day.year <= LAST_YEAR else fallback
+
+    start, end = parse(start_text, default_start), parse(end_text, today)
+    return (start, end) if start <= end else (end, start)

@@ -356,13 +356,12 @@ def test_small_categories_and_dimensions_are_hidden_from_liaisons(client, make_u
     row = next(r for r in scoring.ranking_rows(scoring.current_assessment(campaign)) if r.department_id == own.id)
     as_role(client, make_user, login, "liaison", department=own)
     html = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}").get_data(as_text=True)
-    table = html.split('id="department-categories"')[1].split("</table>")[0]
-    for category, figures in row.categories.items():
-        cells = table.split(f'<th scope="row">{category}</th>')[1].split("</tr>")[0]
-        if figures["n"] < 5:
-            assert "fewer than 5 raters" in cells and f"{figures['mean']:.2f}" not in cells
-        else:
-            assert f"{figures['mean']:.2f}" in cells
+    small = [c for c, figures in row.categories.items() if 0 < figures["n"] < 5]
+    assert small, "the fixture has a small category"
+    # one small category hides the whole breakdown: the others and the total would give it back
+    assert 'id="department-categories"' not in html
+    for category in small:
+        assert f">{row.categories[category]['mean']:.2f}<" not in html
 
 
 def test_comments_reach_liaisons_only_after_release(client, make_user, login, published):
@@ -391,3 +390,35 @@ def test_hr_cannot_release_comments(client, make_user, login, published):
     as_role(client, make_user, login, "hr")
     assert client.post_form(f"/admin/assessment/{campaign.id}/release-comments").status_code == 403
     assert not scoring.comments_released(campaign)
+
+
+def test_a_liaison_cannot_recover_a_small_category_by_subtraction(app, client, make_user, login, closed_round):
+    """One small category hidden while the total and the others show would give it back: hide the breakdown."""
+    import re
+
+    campaign, departments, _rare = closed_round
+    dept = departments[0]
+    citizens = [r for r in db.session.scalars(select(Response).where(Response.campaign_id == campaign.id))
+                if r.stratum.startswith("citizen")]
+    rated = [r for r in citizens if db.session.scalar(select(ResponseAnswer.id).where(
+        ResponseAnswer.response_id == r.id, ResponseAnswer.department_id == dept.id).limit(1))]
+    assert len(rated) > 2
+    for response in rated[2:]:  # leave two citizens who rated this department
+        for answer in db.session.scalars(select(ResponseAnswer).where(
+                ResponseAnswer.response_id == response.id, ResponseAnswer.department_id == dept.id)):
+            db.session.delete(answer)
+    db.session.commit()
+    scheme = test_scheme()
+    as_role(client, make_user, login, "hr")
+    assert score_via_page(client, campaign, scheme).status_code == 302
+    assert publish_via_page(client, campaign).status_code == 302
+    liaison_client = app.test_client()
+    liaison = make_user("liaison", username="lly", department=dept)
+    liaison_client.post_form("/login", {"username": liaison.username, "password": "correct horse battery"})
+    liaison_client.post_form("/language/en", {"next": "/"})
+    html = liaison_client.get(f"/admin/assessment/{campaign.id}/departments/{dept.id}").get_data(as_text=True)
+    assert 'data-col="score"' in html  # the department's own total is still there
+    assert 'id="department-categories"' not in html and "would give it away" in html
+    hr_html = client.get(f"/admin/assessment/{campaign.id}/departments/{dept.id}").get_data(as_text=True)
+    assert 'id="department-categories"' in hr_html  # HR sees the breakdown
+    assert re.search(r"citizen", hr_html)

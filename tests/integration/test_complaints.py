@@ -409,3 +409,10 @@ def test_analysis_counts_and_a_formula_safe_export(app, client, departments, mak
     text = export.data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "complaint.export"))
+
+
+@pytest.mark.parametrize("path", ["/admin/complaints/analysis", "/admin/complaints/analysis.csv",
+                                  "/admin/realtime/", "/admin/realtime/channel.csv"])
+def test_report_pages_survive_absurd_dates(client, make_user, login, path):
+    login(make_user("admin"))
+    assert client.get(f"{path}?start=0001-01-01&end=9999-12-31").status_code == 200

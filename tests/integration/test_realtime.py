@@ -238,6 +238,19 @@ def test_admins_review_flags_and_exclude_with_a_reason(app, client, make_user, l
     assert realtime.pending_review_count() == 0
 
 
+def test_flagged_ratings_count_only_once_reviewed(app, client, make_user, login, point, make_point):
+    app.config["REALTIME_BURST_CLIENT_COUNT"] = 2
+    for _ in range(2):
+        rate(app.test_client(), make_point(point.department), overall=5)
+    today = local_today()
+    assert point.department_id not in realtime.channel_scores(today, today)  # both flagged, none reviewed
+    login(make_user("admin"))
+    for rating in ratings():
+        client.post_form(f"/admin/realtime/ratings/{rating.id}/keep")
+    db.session.expire_all()
+    assert realtime.channel_scores(today, today)[point.department_id].count == 2
+
+
 @pytest.mark.parametrize("role", ["operator", "hr", "liaison", "complaints", "auditor"])
 def test_only_admins_review_ratings(client, make_user, login, role):
     login(make_user(role))
@@ -258,6 +271,10 @@ def test_sms_verification_when_the_point_requires_it(client, make_point):
     assert rate(client, point, phone="13800138000", code=code).status_code == 302
     (rating,) = ratings()
     assert rating.phone_hash and "13800138000" not in rating.phone_hash
+    # and it cannot be joined to the pool's (or the complaints') phone hashes
+    from app.phones import current_vault
+
+    assert rating.phone_hash != current_vault().lookup_hash("+8613800138000")
     # The same phone cannot rate the point again today, even from another device.
     other = client.application.test_client()
     other.post_form(f"/r/{point.slug}/code", {"phone": "13800138000"})

@@ -39,3 +39,18 @@ def test_the_configured_calendar_is_used(app):
                                           ("2026-01-01, ,2026-02-17", [date(2026, 1, 1), date(2026, 2, 17)])])
 def test_parse_dates(raw, expected):
     assert parse_dates(raw) == expected
+
+
+@pytest.mark.parametrize("start,end", [("9999-12-31", None), ("0001-01-01", "9999-12-31"), ("nonsense", "2026-13-01")])
+def test_report_periods_ignore_absurd_dates(app, start, end):
+    from app.services.workdays import local_today, report_period
+
+    default = date(2026, 1, 1)
+    first, last = report_period(start, end, default)
+    assert (first, last) == (default, local_today())
+
+
+def test_report_periods_put_the_dates_in_order(app):
+    from app.services.workdays import report_period
+
+    assert report_period("2026-03-31", "2026-03-01", date(2026, 1, 1)) == (date(2026, 3, 1), date(2026, 3, 31))
