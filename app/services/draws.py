@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import secrets
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ import sampling
 from app.extensions import db
 from app.models import (
     Campaign, CampaignStatus, Draw, DrawStatus, FrameMember, Invitation, MemberStatus, Respondent,
-    RespondentCategory, Stratification,
+    RespondentCategory, Response, ResponseAnswer, Stratification,
 )
 from app.models.types import utcnow
 from app.services import audit
@@ -105,7 +106,8 @@ def plan_allocation(campaign: Campaign, stratum_sizes: dict[str, int]) -> dict[s
         if sd is None:
             raise DrawError(_("Neyman allocation needs the standard deviation of each stratum from an earlier scored "
                               "round, and there is none yet. Use proportional allocation for now."))
-        sd = {s: sd.get(s, 0.0) for s in stratum_sizes}
+        known = statistics.fmean(sd.values())
+        sd = {s: sd.get(s, known) for s in stratum_sizes}  # a new stratum gets the average spread
     try:
         allocation = sampling.allocation_plan(stratum_sizes, campaign.sample_size, method=campaign.allocation_method,
                                               sd=sd, minimum=campaign.minimum_per_stratum)
@@ -123,8 +125,27 @@ def plan_allocation(campaign: Campaign, stratum_sizes: dict[str, int]) -> dict[s
 
 
 def previous_stratum_sd(campaign: Campaign) -> dict[str, float] | None:
-    """Per-stratum standard deviations of the scores of the previous scored round (none before scoring exists)."""
-    return None
+    """Per-stratum standard deviations of respondents' scores in the latest earlier scored round, or None.
+
+    A respondent's score is the mean of their scored answers; strata with fewer than two respondents have
+    no standard deviation and are left out (plan_allocation gives them the mean of the others).
+    """
+    previous = db.session.scalar(
+        select(Campaign.id).where(Campaign.id != campaign.id, Campaign.month <= campaign.month,
+                                  Campaign.status.in_((CampaignStatus.scored, CampaignStatus.published)))
+        .order_by(Campaign.month.desc(), Campaign.id.desc()).limit(1))
+    if previous is None:
+        return None
+    rows = db.session.execute(
+        select(Response.stratum, func.avg(ResponseAnswer.score))
+        .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
+        .where(Response.campaign_id == previous, ResponseAnswer.score.is_not(None))
+        .group_by(Response.id, Response.stratum)).all()
+    by_stratum: dict[str, list[float]] = {}
+    for stratum, score in rows:
+        by_stratum.setdefault(stratum, []).append(float(score))
+    sd = {s: statistics.stdev(v) for s, v in by_stratum.items() if len(v) >= 2}
+    return sd or None
 
 
 def allocation_preview(campaign: Campaign) -> tuple[list[AllocationRow], str | None]:

@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 import sampling
 from app.extensions import db
 from app.models import (
-    AuditEntry, Campaign, CampaignStatus, Draw, DrawStatus, FrameMember, Invitation, MemberStatus, Respondent,
+    AuditEntry, Campaign, CampaignStatus, Draw, DrawStatus, FrameMember, Invitation, MemberStatus,
+    QuestionnaireVersion, Respondent,
 )
 from app.services import draws, pool
 from tests.integration.test_pool_import import csv_bytes, run_import
@@ -305,3 +306,40 @@ def test_who_may_see_and_run_the_draw(app, make_user, login, client, role, page,
     login(make_user(role))
     assert client.get(f"/admin/rounds/{campaign.id}/draw").status_code == page
     assert client.post_form(f"/admin/rounds/{campaign.id}/draw/freeze").status_code == post
+
+
+def test_neyman_uses_the_spread_of_the_previous_scored_round(client, operator):
+    from datetime import date
+
+    from app.models import Response, ResponseAnswer
+
+    seed_pool()
+    earlier = Campaign(month="2026-10", title="十月", status=CampaignStatus.published)
+    db.session.add(earlier)
+    db.session.flush()
+    version_id = db.session.scalar(select(func.min(QuestionnaireVersion.id)))
+    spread = {"sme": [20, 100, 40, 100, 20, 80], "citizen": [80, 80, 80, 80, 81, 79]}  # sme varies, citizens agree
+    for stratum, scores in spread.items():
+        for score in scores:
+            response = Response(campaign_id=earlier.id, questionnaire_version_id=version_id, stratum=stratum,
+                                inclusion_probability=0.25, submitted_on=date(2026, 10, 20))
+            response.answers = [ResponseAnswer(question="overall", value=1, score=score)]
+            db.session.add(response)
+    db.session.commit()
+    campaign = new_round(client)
+    save_plan(client, campaign, sample_size=60, allocation_method="neyman", minimum_per_stratum=5)
+    rows = {r["stratum"]: r["drawn"] for r in client.get(
+        f"/admin/rounds/{campaign.id}/draw/allocation.json?sample_size=60&allocation_method=neyman"
+        f"&minimum_per_stratum=5&stratify_by=category&exclusion_window=1").get_json()["rows"]}
+    proportional = sampling.allocation_plan(
+        {"citizen": 60, "deputy": 15, "large_enterprise": 30, "media": 10, "sme": 70, "supervisor": 15}, 60, minimum=5)
+    assert sum(rows.values()) == 60
+    assert rows["sme"] > proportional["sme"] and rows["citizen"] < proportional["citizen"]
+
+
+def test_neyman_without_an_earlier_scored_round_says_so(client, operator):
+    seed_pool()
+    campaign = new_round(client)
+    preview = client.get(f"/admin/rounds/{campaign.id}/draw/allocation.json?sample_size=60&allocation_method=neyman"
+                         f"&minimum_per_stratum=5&stratify_by=category&exclusion_window=1").get_json()
+    assert "奈曼分配需要" in preview["problem"]
