@@ -280,18 +280,22 @@ def test_two_jobs_at_once_send_each_invitation_once(app, make_department):
     sending.start(campaign, None)
     db.session.commit()
     app.config["SMS_JOB_BATCH"] = 7
+    campaign_id = campaign.id  # plain id: each thread has its own session
     barrier = threading.Barrier(2)
+    finished = []
 
     def job():
         with app.app_context():
             barrier.wait()
-            sending.send_queued(campaign.id)
+            finished.append(sending.send_queued(campaign_id))
 
     threads = [threading.Thread(target=job) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert len(finished) == 2  # both jobs ran to the end
+    assert sum(totals["accepted"] for totals in finished) == 60  # and between them sent each message once
     db.session.expire_all()
     per_invitation = db.session.execute(select(SmsOutbox.invitation_id, func.count()).group_by(
         SmsOutbox.invitation_id)).all()
