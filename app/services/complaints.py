@@ -315,8 +315,11 @@ def reassign(assignment: ComplaintAssignment, department: Department, reason: st
     complaint = assignment.complaint
     if department.id == assignment.department_id:
         raise ComplaintError(_("Choose another department."))
+    if due_on is None:
+        # An overdue assignment is the usual reason to move one: the new department gets a fresh deadline.
+        due_on = assignment.due_on if assignment.due_on >= local_today() else default_due_date()
     withdraw(assignment, reason, actor=actor)
-    created = assign(complaint, [department], due_on or assignment.due_on, assignment.instructions, actor=actor)
+    created = assign(complaint, [department], due_on, assignment.instructions, actor=actor)
     audit.record("complaint.reassign", _target(complaint),
                  {"from": assignment.department.code, "to": department.code}, actor=actor)
     return created[0]

@@ -416,3 +416,20 @@ def test_analysis_counts_and_a_formula_safe_export(app, client, departments, mak
 def test_report_pages_survive_absurd_dates(client, make_user, login, path):
     login(make_user("admin"))
     assert client.get(f"{path}?start=0001-01-01&end=9999-12-31").status_code == 200
+
+
+def test_an_overdue_assignment_can_be_moved_with_a_fresh_deadline(app, client, departments, handler):
+    complaint, number, _code = filed(client, [departments[0].id])
+    office = as_user(app, handler)
+    office.post_form(f"/admin/complaints/{number}/accept")
+    office.post_form(f"/admin/complaints/{number}/assign", {"departments": [departments[0].id],
+                                                           "due_on": local_today().isoformat()})
+    assignment = db.session.scalar(select(ComplaintAssignment))
+    assignment.due_on = local_today() - timedelta(days=3)
+    db.session.commit()
+    office.post_form(f"/admin/complaints/{number}/assignments/{assignment.id}/reassign",
+                     {"department_id": departments[1].id, "reason": "职责划分调整，改由该部门办理"})
+    db.session.expire_all()
+    moved = db.session.scalars(select(ComplaintAssignment).where(
+        ComplaintAssignment.department_id == departments[1].id)).one()
+    assert moved.due_on == complaints.default_due_date() and moved.due_on > local_today()
