@@ -9,9 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import (
-    Department, Invitation, InvitationSubmission, Response, ResponseAnswer, SealedResponse, SurveyDraft,
-)
+from app.models import Invitation, InvitationSubmission, Response, ResponseAnswer, SealedResponse, SurveyDraft
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -100,4 +98,4 @@ def release(campaign_id: int, minimum: int = 1) -> int:
 
 def department_choices(invitation: Invitation) -> list[tuple[str, str]]:
     """(code, name) of the round's departments, in display order, for the form factory."""
-    return [(d.code, d.name) for d in invitation.campaign.departments if isinstance(d, Department)]
+    return [(d.code, d.name) for d in invitation.campaign.departments]
