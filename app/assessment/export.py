@@ -6,7 +6,6 @@ beginning with = + - @ is never run as a formula.
 """
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -14,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.models import Assessment
-from app.services.pool import formula_safe
+from app.exports import csv_bytes as _csv_bytes, formula_safe
 from app.services.scoring import K_ANONYMITY, dimension_keys, ranking_rows
 
 RANKING_HEADER = ["Rank", "Department code", "Department", "Score", "SE", "95% CI low", "95% CI high",
@@ -119,11 +118,8 @@ def xlsx_bytes(assessment: Assessment) -> bytes:
 
 def csv_bytes(assessment: Assessment) -> bytes:
     """The ranking as CSV, UTF-8 with a BOM so that Excel reads the Chinese names."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in ranking_table(assessment):
-        writer.writerow(["" if v is None else (f"{v:.2f}" if isinstance(v, float) else v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return _csv_bytes(["" if v is None else (f"{v:.2f}" if isinstance(v, float) else v) for v in row]
+                      for row in ranking_table(assessment))
 
 
 def filename(assessment: Assessment, ext: str) -> str:

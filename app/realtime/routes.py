@@ -6,8 +6,6 @@ flag review (admins), follow-up of 差评 (departments record what they did).
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -22,7 +20,7 @@ from app.extensions import db, limiter
 from app.models import Department, Role
 from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
 from app.services import audit, realtime
-from app.services.pool import formula_safe
+from app.exports import csv_bytes, formula_safe
 from app.services.workdays import local_today, report_period
 from forms.realtime import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
 
@@ -156,22 +154,20 @@ def channel_csv():
     start, end = _period()
     scores = realtime.channel_scores(start, end)
     follow = realtime.follow_up_stats(start, end)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["部门编码", "部门", "评价数", "平均分", "修正平均分", "差评数", "整改率", "按期办结率"])
+    rows = [["部门编码", "部门", "评价数", "平均分", "修正平均分", "差评数", "整改率", "按期办结率"]]
     for department in db.session.scalars(Department.ordered()):
         score = scores.get(department.id)
         stats = follow.get(department.id, realtime.FollowUpStats())
         if score is None and not stats.total:
             continue
-        writer.writerow([formula_safe(v) for v in (
+        rows.append([formula_safe(v) for v in (
             department.code, department.name, score.count if score else 0,
             f"{score.mean:.2f}" if score else "", f"{score.shrunk_mean:.2f}" if score else "", stats.total,
             "" if stats.rectification_rate is None else f"{stats.rectification_rate:.3f}",
             "" if stats.on_time_rate is None else f"{stats.on_time_rate:.3f}")])
     audit.record("realtime.export", "realtime", {"start": start.isoformat(), "end": end.isoformat()})
     db.session.commit()
-    return Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv",
+    return Response(csv_bytes(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=realtime-{start}-{end}.csv"})
 
 

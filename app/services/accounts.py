@@ -15,8 +15,9 @@ MIN_PASSWORD_LENGTH = 10
 
 
 @cache
-def _dummy_hash() -> str:
-    """Checked when the username is unknown, so that both failures take the same time."""
+def dummy_password_hash() -> str:
+    """A real scrypt hash of nothing anybody types: checked when the account (or the complaint) is unknown,
+    so that both failures take the same time. Made on first use, not at start-up."""
     return generate_password_hash("no account has this password")
 
 
@@ -28,7 +29,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None; records the login time."""
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(dummy_password_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None

@@ -9,9 +9,7 @@ audit entry (``complaint.*``) without personal data.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.exports import csv_bytes, formula_safe
 from app.extensions import db
 from app.models import Department
 from app.models.complaint import (
@@ -33,14 +32,12 @@ from app.models.complaint import (
 from app.models.types import utcnow
 from app.phones import PhoneError, current_vault, mask, normalise
 from app.services import audit
-from app.services.pool import formula_safe
+from app.services.accounts import dummy_password_hash
 from app.services.realtime import period_bounds
 from app.services.workdays import add_workdays, local_date, local_today
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
 QUERY_CODE_LENGTH = 10
-# Checked against when the tracking number is unknown, so that both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-code")
 
 # Content sniffing: the file's first bytes decide its type, never its name.
 SIGNATURES = [
@@ -229,7 +226,7 @@ def find_for_tracking(tracking_number: str, code: str) -> Complaint | None:
     """The complaint when both the number and the code match; None otherwise, in the same time either way."""
     number = (tracking_number or "").strip().upper()
     complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number)) if number else None
-    ok = check_password_hash(complaint.query_code_hash if complaint else _DUMMY_HASH, normalise_code(code))
+    ok = check_password_hash(complaint.query_code_hash if complaint else dummy_password_hash(), normalise_code(code))
     return complaint if complaint is not None and ok else None
 
 
@@ -570,14 +567,12 @@ EXPORT_HEADER = ["受理编号", "提交日期", "类别", "状态", "区县", "
 def export_csv(start: date, end: date) -> bytes:
     """The period's complaints as CSV (UTF-8 with BOM, formula-safe), without the complainants' identity."""
     lo, hi = period_bounds(start, end)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_HEADER)
+    rows = [EXPORT_HEADER]
     query = (select(Complaint).where(Complaint.submitted_at >= lo, Complaint.submitted_at < hi)
              .order_by(Complaint.submitted_at))
     for c in db.session.scalars(query):
         live = [a for a in c.assignments if a.status != AssignmentStatus.withdrawn]
-        writer.writerow([formula_safe(v) for v in (
+        rows.append([formula_safe(v) for v in (
             c.tracking_number, local_date(c.submitted_at).isoformat(), category_label(c.category),
             status_label(c.status), c.district, "、".join(d.name for d in c.departments),
             "、".join(a.department.name for a in live), "、".join(sorted({a.due_on.isoformat() for a in live})),
@@ -585,7 +580,7 @@ def export_csv(start: date, end: date) -> bytes:
             satisfaction_label(c.satisfaction) if c.satisfaction else "",
             "、".join(a.department.name for a in live if a.substantiated),
             c.repeat_of.tracking_number if c.repeat_of else "", c.reopen_count)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(rows)
 
 
 # --------------------------------------------------------------------------- labels

@@ -1,7 +1,6 @@
 """The respondent pool: listing, editing, status changes, composition and export."""
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,14 +9,11 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
+from app.exports import csv_bytes, formula_safe
 from app.extensions import db
 from app.models import MemberStatus, Respondent, RespondentCategory
 from app.phones import PhoneError, current_vault, mask, normalise
 from app.services import audit
-
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
 
 class PoolError(ValueError):
     """A user-facing reason why a pool change is refused."""
@@ -139,12 +135,6 @@ def composition() -> Composition:
     )
 
 
-def formula_safe(value) -> str:
-    """Text a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' in front."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 EXPORT_HEADER = ["编号", "姓名", "类别", "区县", "单位", "手机", "状态", "入库日期", "抽中次数"]
 
 
@@ -160,11 +150,8 @@ def export_rows():
 
 
 def export_csv() -> bytes:
-    """UTF-8 with a BOM, so that Excel opens the Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(export_rows())
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The pool as CSV (UTF-8 with a BOM, formula-safe, phones masked)."""
+    return csv_bytes(export_rows())
 
 
 def export_xlsx() -> bytes:
