@@ -1,4 +1,5 @@
 """The respondent's survey, without JavaScript: links, codes, pages, drafts, one submission, anonymity."""
+import hashlib
 import re
 import threading
 
@@ -69,6 +70,8 @@ def test_tokens_are_stored_only_as_hashes(round_with_links):
     for _invitation, token in secrets:
         assert len(token) >= 22  # 128 random bits in URL-safe base64
         assert token not in stored and all(token not in h for h in stored)
+        # what is stored is the token's SHA-256, so the database alone cannot open the link
+        assert hashlib.sha256(f"link:{token}".encode()).hexdigest() in stored
 
 
 def test_full_flow_without_javascript_stores_an_anonymous_response(client, round_with_links):
