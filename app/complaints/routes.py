@@ -139,7 +139,7 @@ def index():
                            categories=list(ComplaintCategory))
 
 
-def _detail(complaint: Complaint, **forms):
+def _detail(complaint: Complaint, *, reveal_phone: bool = False, **forms):
     departments = _active_departments()
     assign_form = forms.get("assign_form") or AssignForm(formdata=None, due_on=complaints.default_due_date(),
                                                          departments=[d.id for d in complaint.departments])
@@ -150,12 +150,14 @@ def _detail(complaint: Complaint, **forms):
     reassign_form.department_id.choices = [SelectChoice(d.id, d.name) for d in departments]
     identity = None
     if not complaint.anonymous:
-        from app.phones import current_vault
-
         identity = {"name": complaint.complainant_name, "organisation": complaint.complainant_organisation,
-                    "phone": current_vault().open(complaint.complainant_phone) if complaint.complainant_phone else "",
-                    "contact": complaint.complainant_contact}
+                    "phone": complaint.complainant_phone_masked, "contact": complaint.complainant_contact}
+        if reveal_phone and complaint.complainant_phone:
+            from app.phones import current_vault
+
+            identity["phone"] = current_vault().open(complaint.complainant_phone)
     return render_template("complaints/detail.html", complaint=complaint, identity=identity, today=local_today(),
+                           phone_revealed=reveal_phone,
                            assign_form=assign_form, close_form=close_form, reassign_form=reassign_form,
                            reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
                            note_form=NoteForm(formdata=None), action_form=FlaskForm(),
@@ -171,6 +173,16 @@ def detail(number: str):
     audit.record("complaint.view", f"complaint:{complaint.tracking_number}", {})
     db.session.commit()
     return _detail(complaint)
+
+
+@bp.route("/admin/complaints/<number>/phone", methods=["POST"])
+@roles_required(Role.complaints)
+def reveal_phone(number: str):
+    """Show the complainant's full number to call back; every reveal is in the audit log."""
+    complaint = _complaint_or_404(number)
+    audit.record("complaint.phone_reveal", f"complaint:{complaint.tracking_number}", {})
+    db.session.commit()
+    return _detail(complaint, reveal_phone=True)
 
 
 def _done(complaint: Complaint, message: str):

@@ -111,7 +111,8 @@ class Complaint(db.Model):
 
     @property
     def anonymous(self) -> bool:
-        return not (self.complainant_name or self.complainant_phone or self.complainant_contact)
+        return not (self.complainant_name or self.complainant_organisation or self.complainant_phone
+                    or self.complainant_contact)
 
     @property
     def cycle(self) -> int:

@@ -368,10 +368,8 @@ def follow_ups():
                            list(db.session.scalars(Department.ordered())))
 
 
-@bp.route("/admin/realtime/follow-ups/<int:task_id>", methods=["GET", "POST"])
-@roles_required(Role.hr, Role.auditor, Role.liaison)
-def follow_up(task_id: int):
-    """One 差评 and its follow-up; the department (or an admin) records what it did."""
+def _follow_up_task(task_id: int) -> tuple[FollowUpTask, bool]:
+    """The task (a liaison only its own department's) and whether this account may record the follow-up."""
     task = db.session.get(FollowUpTask, task_id)
     if task is None:
         abort(404)
@@ -380,6 +378,14 @@ def follow_up(task_id: int):
     may_complete = task.status == FollowUpStatus.open and (
         current_user.is_admin or (current_user.role == Role.liaison
                                   and task.department_id == current_user.department_id))
+    return task, may_complete
+
+
+@bp.route("/admin/realtime/follow-ups/<int:task_id>", methods=["GET", "POST"])
+@roles_required(Role.hr, Role.auditor, Role.liaison)
+def follow_up(task_id: int):
+    """One 差评 and its follow-up; the department (or an admin) records what it did."""
+    task, may_complete = _follow_up_task(task_id)
     form = FollowUpForm()
     if request.method == "POST":
         if not may_complete:
@@ -396,10 +402,21 @@ def follow_up(task_id: int):
                 db.session.commit()
                 flash(_("The follow-up is recorded."), "success")
                 return redirect(url_for(".follow_ups"))
-    callback = ""
-    if task.callback_phone and may_complete:
-        from app.phones import current_vault
-
-        callback = current_vault().open(task.callback_phone)
     return render_template("realtime/follow_up.html", task=task, form=form, may_complete=may_complete,
-                           callback=callback, today=local_today())
+                           callback="", reveal_form=FlaskForm(), today=local_today())
+
+
+@bp.route("/admin/realtime/follow-ups/<int:task_id>/callback", methods=["POST"])
+@roles_required(Role.liaison)
+def reveal_callback(task_id: int):
+    """Show the rater's call-back number to the department that must call; every reveal is audited."""
+    task, may_complete = _follow_up_task(task_id)
+    if not (may_complete and task.callback_phone):
+        abort(403)
+    from app.phones import current_vault
+
+    audit.record("realtime.callback_reveal", f"follow_up:{task.id}", {"department_id": task.department_id})
+    db.session.commit()
+    return render_template("realtime/follow_up.html", task=task, form=FollowUpForm(formdata=None),
+                           may_complete=may_complete, callback=current_vault().open(task.callback_phone),
+                           reveal_form=FlaskForm(), today=local_today())

@@ -256,7 +256,12 @@ def test_the_complainants_identity_is_hidden_from_departments(app, client, depar
                                      phone="13912345678", contact="lisi@example.com")
     office = as_user(app, handler)
     handler_view = office.get(f"/admin/complaints/{number}").get_data(as_text=True)
-    assert "李四" in handler_view and "13912345678" in handler_view and "lisi@example.com" in handler_view
+    assert "李四" in handler_view and "139****5678" in handler_view and "lisi@example.com" in handler_view
+    assert "13912345678" not in handler_view  # masked until the handler asks to call back
+    revealed = office.post_form(f"/admin/complaints/{number}/phone").get_data(as_text=True)
+    assert "13912345678" in revealed
+    reveal = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "complaint.phone_reveal"))
+    assert reveal.target == f"complaint:{number}" and "13912345678" not in str(reveal.details)
     office.post_form(f"/admin/complaints/{number}/accept")
     office.post_form(f"/admin/complaints/{number}/assign", {"departments": [departments[0].id],
                                                            "due_on": local_today().isoformat()})

@@ -297,7 +297,10 @@ def test_the_department_records_its_follow_up(app, client, make_user, login, poi
     listing = client.get("/admin/realtime/follow-ups").get_data(as_text=True)
     assert "办事等候时间过长" in listing
     page = client.get(f"/admin/realtime/follow-ups/{task.id}").get_data(as_text=True)
-    assert "13900139000" in page  # the rater asked to be called back
+    assert "139****9000" in page and "13900139000" not in page  # masked until someone calls back
+    revealed = client.post_form(f"/admin/realtime/follow-ups/{task.id}/callback").get_data(as_text=True)
+    assert "13900139000" in revealed  # the rater asked to be called back
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "realtime.callback_reveal"))
     response = client.post_form(f"/admin/realtime/follow-ups/{task.id}", {
         "action_taken": "已电话联系办事人并当场办结，对窗口人员进行批评教育", "contacted": "yes", "rectified": "yes"})
     assert response.status_code == 302
@@ -317,6 +320,7 @@ def test_another_departments_liaison_cannot_see_or_complete_the_follow_up(app, c
     assert "办事等候时间过长" not in client.get("/admin/realtime/follow-ups").get_data(as_text=True)
     assert client.post_form(f"/admin/realtime/follow-ups/{task.id}", {
         "action_taken": "xxxxxxxxxx", "contacted": "yes", "rectified": "yes"}).status_code == 403
+    assert client.post_form(f"/admin/realtime/follow-ups/{task.id}/callback").status_code == 403
 
 
 def test_overdue_follow_ups_are_highlighted_and_counted(app, client, make_user, login, point):
