@@ -474,10 +474,15 @@ def deductions(start: date, end: date, points_each: float | None = None, cap: fl
     each = config["COMPLAINT_DEDUCTION_POINTS"] if points_each is None else points_each
     limit = config["COMPLAINT_DEDUCTION_CAP"] if cap is None else cap
     lo, hi = period_bounds(start, end)
+    # A complaint belongs to the period of its FIRST closing: reopened and closed again next month, it is
+    # not deducted a second time.
+    first_closed = (select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
+                    .where(ComplaintEvent.kind == "closed").group_by(ComplaintEvent.complaint_id).subquery())
     rows = db.session.execute(
         select(ComplaintAssignment.department_id, func.count(func.distinct(ComplaintAssignment.complaint_id)))
         .join(ComplaintAssignment.complaint)
-        .where(Complaint.status == ComplaintStatus.closed, Complaint.closed_at >= lo, Complaint.closed_at < hi,
+        .join(first_closed, first_closed.c.complaint_id == Complaint.id)
+        .where(Complaint.status == ComplaintStatus.closed, first_closed.c.at >= lo, first_closed.c.at < hi,
                ComplaintAssignment.substantiated.is_(True))
         .group_by(ComplaintAssignment.department_id)).all()
     return {d: Deduction(d, n, round(min(n * each, limit), 4)) for d, n in rows}

@@ -176,6 +176,20 @@ class Estimate(NamedTuple):
     dimensions: dict[int, dict[str, dict]]
     channel_scores: dict[int, dict[str, float]]
     details: dict[str, Any]
+    channels_digest: str = ""  # SHA-256 of the real-time and complaint inputs; "" when the scheme uses neither
+
+
+def _channels_digest(channels: dict[str, composite.Channel]) -> str:
+    """SHA-256 of the other channels' per-department inputs (name, department, score, count), canonical order."""
+    if not channels:
+        return ""
+    h = hashlib.sha256()
+    for name in sorted(channels):
+        ch = channels[name]
+        for d, score, n in sorted(zip(np.asarray(ch.domains).tolist(), np.asarray(ch.score, float).tolist(),
+                                      np.asarray(ch.n).tolist())):
+            h.update(f"{name}|{int(d)}|{score!r}|{int(n)}|{ch.weight!r}\n".encode())
+    return h.hexdigest()
 
 
 def _category(strata: np.ndarray) -> np.ndarray:
@@ -240,10 +254,10 @@ def _breakdown(domains, mean, se, n) -> dict[int, dict]:
 
 
 def _period(campaign: Campaign) -> tuple[date, date]:
+    """The round's calendar month: the other channels' period, which never overlaps another monthly round's
+    (the survey's open window can run past the month end when a round is extended)."""
     year, month = map(int, campaign.month.split("-"))
-    start = campaign.opens_on or date(year, month, 1)
-    end = campaign.closes_on or date(year, month, calendar.monthrange(year, month)[1])
-    return start, end
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _extra_channels(scheme: AssessmentScheme, campaign: Campaign) -> dict[str, composite.Channel]:
@@ -297,7 +311,8 @@ def estimate(campaign: Campaign, scheme: AssessmentScheme, inputs: RoundInputs) 
         if survey_weight <= 0:
             raise ScoringError(_("The scheme gives the survey channel no weight."))
         channels = {"survey": composite.Channel(policy.domains, policy.mean, policy.se, policy.n, survey_weight)}
-        channels.update(_extra_channels(scheme, campaign))
+        extra = _extra_channels(scheme, campaign)
+        channels.update(extra)
         combined = composite.combine_channels(channels)
     except ValueError as e:
         if isinstance(e, ScoringError):
@@ -312,7 +327,7 @@ def estimate(campaign: Campaign, scheme: AssessmentScheme, inputs: RoundInputs) 
     details = {"channels": {k: float(abs(v.weight)) for k, v in channels.items()}, "empty_strata": empty,
                "fpc": fpc is not None, "questionnaire_version": inputs.questionnaire_version_id}
     return Estimate(combined.domains, combined.score, combined.se, n, categories, dimensions, channel_scores,
-                    details)
+                    details, _channels_digest(extra))
 
 
 # --------------------------------------------------------------------------- schemes
@@ -416,6 +431,8 @@ def _build(campaign: Campaign, scheme: AssessmentScheme, user, version: int, sta
     inputs = load_inputs(campaign)
     est = estimate(campaign, scheme, inputs)
     digest = inputs.digest()
+    if est.channels_digest:  # the real-time and complaint inputs are part of what the hash vouches for
+        digest = hashlib.sha256(f"{digest}:{est.channels_digest}".encode()).hexdigest()
     seed = (int(digest[:8], 16) ^ int(scheme.rank_seed)) & 0x7FFFFFFF  # fits a 32-bit signed INTEGER column
     previous = previous_published(campaign)
     result = ranking.assess(est.domains, est.score, est.se, est.n, seed, min_raters=scheme.min_raters,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import numpy as np
 import pytest
@@ -14,7 +14,8 @@ from app.models import (
     Assessment, AssessmentFrozen, AssessmentResult, AssessmentScheme, AssessmentStatus, AuditEntry, Campaign,
     CampaignStatus, Response, ResponseAnswer,
 )
-from app.services import rounds, scoring
+from app.services import complaints, rounds, scoring
+from app.services.workdays import local_today
 from tests.integration.test_pool_import import csv_bytes, run_import
 
 CATEGORIES = {"sme": 30, "large_enterprise": 20, "citizen": 14}
@@ -422,3 +423,61 @@ def test_a_liaison_cannot_recover_a_small_category_by_subtraction(app, client, m
     hr_html = client.get(f"/admin/assessment/{campaign.id}/departments/{dept.id}").get_data(as_text=True)
     assert 'id="department-categories"' in hr_html  # HR sees the breakdown
     assert re.search(r"citizen", hr_html)
+
+
+def _complaint_closed_on(department, when: datetime):
+    """A complaint substantiated against ``department`` and first closed at ``when`` (UTC)."""
+    complaint, _code = complaints.submit(category="enterprise_policy", department_ids=[department.id],
+                                         subject="惠企政策未兑现", description="申请的稳岗补贴超过承诺时限仍未发放。")
+    complaints.accept(complaint)
+    for assignment in complaints.assign(complaint, [department], local_today()):
+        complaints.reply(assignment, "经核查已发放补贴，并向企业说明。")
+    complaints.close(complaint, satisfaction="satisfied", public_reply="补贴已发放到位。",
+                     substantiated_department_ids=[department.id])
+    db.session.flush()
+    complaint.closed_at = when
+    for event in complaint.events:
+        event.at = when
+    db.session.commit()
+    return complaint
+
+
+def test_complaints_count_in_the_month_first_closed_once_and_are_part_of_the_input_hash(app, closed_round):
+    campaign, departments, _rare = closed_round  # the October 2026 round
+    scheme = scoring.new_scheme_version(
+        "deductions", None, policy_weights={"large_enterprise": 0.3, "sme": 0.3, "citizen": 0.2},
+        channel_weights={"survey": 1.0, "complaints": 1.0},
+        grade_bands=[["优秀", 90], ["良好", 80], ["一般", 60], ["较差", None]], min_raters=3, rank_draws=200,
+        rank_seed=7, comment_release="manual")
+    base = scoring.score(campaign, scheme, None)
+    db.session.commit()
+    base_hash, base_scores = base.input_hash, {r.department_id: r.score for r in base.results}
+    target = departments[0]
+
+    # Closed in November: not the October round's business, however long the round stayed open.
+    campaign.closes_on = date(2026, 11, 10)
+    _complaint_closed_on(target, datetime(2026, 11, 5, 4, tzinfo=timezone.utc))
+    november = scoring.score(campaign, scheme, None)
+    db.session.commit()
+    assert november.input_hash == base_hash
+    assert {r.department_id: r.score for r in november.results} == base_scores
+
+    # First closed in October: one point off, and the hash vouches for it.
+    october = _complaint_closed_on(target, datetime(2026, 10, 20, 4, tzinfo=timezone.utc))
+    scored = scoring.score(campaign, scheme, None)
+    db.session.commit()
+    assert scored.input_hash != base_hash
+    after = {r.department_id: r.score for r in scored.results}
+    assert after[target.id] == pytest.approx(base_scores[target.id] - 1.0, abs=0.01)
+    assert all(after[d] == base_scores[d] for d in after if d != target.id)
+
+    # Reopened and closed again in November: still October's deduction, never November's too.
+    complaints.reopen(october, "投诉人对答复不满意，要求重新核查。")
+    for assignment in complaints.assign(october, [target], local_today()):
+        complaints.reply(assignment, "再次核查，补贴已足额发放。")
+    complaints.close(october, satisfaction="satisfied", public_reply="已再次核查并答复。",
+                     substantiated_department_ids=[target.id])
+    db.session.commit()
+    assert complaints.deductions(date(2026, 10, 1), date(2026, 10, 31))[target.id].substantiated == 1
+    november_deductions = complaints.deductions(date(2026, 11, 1), date(2026, 11, 30))
+    assert november_deductions[target.id].substantiated == 1  # only the complaint first closed in November
