@@ -3,13 +3,14 @@
 
     python tools/verify_draw.py exported_round/
 
-The folder holds five files:
+The folder holds these files:
 
     frame.csv        key,stratum                      every member who could be drawn
     commitment.txt   SHA-256 (hex) of the frame       published before the seed existed
     plan.json        {"allocation": {stratum: n_h}}   other fields are ignored
     seed.txt         the seed                         made public after the commitment
     selected.csv     key,stratum,inclusion_probability
+    voided.json      earlier draws of the round set aside (read it; not checked here)
 
 The rules checked here are the whole method:
 

@@ -331,7 +331,23 @@ def evidence_files(draw: Draw) -> dict[str, str]:
         "seed.txt": draw.seed + "\n",
         "commitment.txt": draw.commitment + "\n",
         "selected.csv": selected_csv(draw),
+        "voided.json": voided_json(draw),
     }
+
+
+def voided_json(draw: Draw) -> str:
+    """voided.json: every earlier draw of the round that was set aside — its commitment, seed, reason and the
+    keys it had selected — so that an auditor sees whether a round was drawn until someone liked the sample."""
+    earlier = [d for d in sorted(draw.campaign.draws, key=lambda d: d.id)
+               if d.status == DrawStatus.voided and d.id != draw.id]
+    return json.dumps([{
+        "commitment": d.commitment, "seed": d.seed, "frozen_at": _iso(d.frozen_at), "drawn_at": _iso(d.drawn_at),
+        "voided_at": _iso(d.voided_at), "reason": d.void_reason, "selected_keys": d.voided_selection or [],
+    } for d in earlier], ensure_ascii=False, indent=2) + "\n"
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 import csv
 import hashlib
 import io
+import json
 import subprocess
 import sys
 import zipfile
@@ -219,8 +220,9 @@ def test_export_and_verify_round_trip(client, operator, runner, tmp_path):
     current = run_all_steps(client, campaign)
     directory = export(runner, campaign, tmp_path / "evidence")
     assert sorted(p.name for p in directory.iterdir()) == [
-        "commitment.txt", "frame.csv", "plan.json", "seed.txt", "selected.csv"]
+        "commitment.txt", "frame.csv", "plan.json", "seed.txt", "selected.csv", "voided.json"]
     assert (directory / "seed.txt").read_text(encoding="utf-8").strip() == current.seed
+    assert json.loads((directory / "voided.json").read_text(encoding="utf-8")) == []  # never voided
     selected = (directory / "selected.csv").read_text(encoding="utf-8")
     assert hashlib.sha256(selected.encode()).hexdigest() == current.selection_hash
     assert verify_tool(directory).returncode == 0
@@ -295,6 +297,12 @@ def test_void_keeps_the_draw_on_record_and_allows_a_new_one(client, operator):
     assert second.id != first.id and second.status == DrawStatus.drawn
     page = client.get(f"/admin/rounds/{campaign.id}/draw").get_data(as_text=True)
     assert "抽样框漏了高新区新入库的成员" in page and first.commitment in page
+    # The evidence of the new draw shows the sample that was set aside, for anyone to compare.
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/rounds/{campaign.id}/draw/evidence.zip").data))
+    voided_entries = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith("voided.json"))))
+    assert [(v["commitment"], v["reason"], len(v["selected_keys"])) for v in voided_entries] == [
+        (first.commitment, "抽样框漏了高新区新入库的成员", 50)]
+    assert voided_entries[0]["seed"] == first.seed
 
 
 @pytest.mark.parametrize("role,page,post", [("auditor", 200, 403), ("hr", 403, 403), ("liaison", 403, 403),
