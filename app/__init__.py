@@ -127,9 +127,11 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app.access import role_label
     from app.i18n import html_lang, select_locale
+    from app.services.pool import stratum_label
 
     app.jinja_env.globals.update(
         role_label=role_label,
+        stratum_label=stratum_label,
         current_locale=select_locale,
         html_lang=html_lang,
         languages=lambda: app.config["LANGUAGES"],

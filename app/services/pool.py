@@ -191,3 +191,18 @@ def set_targets(targets: dict[RespondentCategory, int]) -> None:
             category.target = target
     if changed:
         audit.record("pool.targets", "pool", {"changes": changed})
+
+
+def stratum_label(stratum: str) -> str:
+    """What people read for a stratum key: 「四上企业 · 城关区」 for ``large_enterprise|城关区``."""
+    from flask import g
+
+    from app.i18n import select_locale
+
+    labels = g.get("category_labels")
+    if labels is None:
+        labels = g.category_labels = {c.key: c for c in db.session.scalars(select(RespondentCategory))}
+    key, _sep, district = stratum.partition("|")
+    category = labels.get(key)
+    name = category.label(select_locale()) if category else key
+    return f"{name} · {district}" if district else name

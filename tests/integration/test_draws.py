@@ -75,10 +75,10 @@ def test_the_page_shows_the_allocation_before_the_draw_and_it_follows_the_plan(c
     page = save_plan(client, campaign, sample_size=50, minimum_per_stratum=5).get_data(as_text=True)
     # 200 eligible: proportional 50 → large 7.5, sme 17.5, citizen 15, supervisor 3.75, deputy 3.75, media 2.5
     # → minimum 5 fixes supervisor, deputy and media at 5; Hamilton rounding of the rest gives these sizes.
-    expected = sampling.allocation_plan({"citizen": 60, "deputy": 15, "large_enterprise": 30, "media": 10, "sme": 70,
-                                         "supervisor": 15}, 50, minimum=5)
+    eligible = {"citizen": 60, "deputy": 15, "large_enterprise": 30, "media": 10, "sme": 70, "supervisor": 15}
+    expected = sampling.allocation_plan(eligible, 50, minimum=5)
     for stratum, n_h in expected.items():
-        assert f"<th scope=\"row\">{stratum}</th><td>" in page
+        assert f'<code class="muted">{stratum}</code></th><td>{eligible[stratum]}</td><td>{n_h}</td>' in page
     assert sum(expected.values()) == 50 and expected["media"] == 5
     preview = client.get(f"/admin/rounds/{campaign.id}/draw/allocation.json?sample_size=32&allocation_method=equal"
                          f"&minimum_per_stratum=0&stratify_by=category&exclusion_window=1").get_json()
