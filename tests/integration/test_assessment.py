@@ -208,6 +208,9 @@ def test_a_correction_is_a_new_version_and_the_old_one_is_kept(client, make_user
                                                          (1, AssessmentStatus.superseded)]
     assert [(r.department_id, r.score) for r in history[1].results] == old_scores  # kept as it was
     assert history[0].correction_reason.startswith("Minimum raters") and history[0].scheme_id == stricter.id
+    page = client.get(f"/admin/assessment/{campaign.id}").get_data(as_text=True)
+    assert "Assessment version 2 (Published)" in page and "<td>Superseded by a correction</td>" in page
+    assert "<td>superseded</td>" not in page  # statuses read as words, not as codes
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.correct"))
     assert entry.details["reason"] == "Minimum raters raised by the assessment office"
     assert entry.details["superseded"] == old.id
