@@ -40,8 +40,9 @@ class Config:
     SMS_DAILY_CAP_PER_NUMBER = 3
     SMS_MAX_ATTEMPTS = 3
     SMS_RETRY_BACKOFF_SECONDS = 5.0
-    SMS_JOB_BATCH = 100
-    SMS_BATCH_PAUSE_SECONDS = 1.0
+    # Invitations claimed and sent per gateway round trip, and the pause between batches (the provider's rate).
+    SMS_JOB_BATCH = int(os.environ.get("SMS_JOB_BATCH", "100"))
+    SMS_BATCH_PAUSE_SECONDS = float(os.environ.get("SMS_BATCH_PAUSE_SECONDS", "1.0"))
     # Background jobs run on RQ when REDIS_URL is set (start `flask worker`), inline otherwise.
     JOBS_INLINE = not REDIS_URL
     # A Fernet key: when set, pool members' phone numbers are encrypted at rest (see app/phones.py).
@@ -62,6 +63,8 @@ class Config:
     REALTIME_CLIENT_RATE_LIMIT = os.environ.get("REALTIME_CLIENT_RATE_LIMIT", "20 per hour")
     REALTIME_POINT_RATE_LIMIT = os.environ.get("REALTIME_POINT_RATE_LIMIT", "60 per minute")
     REALTIME_SMS_CODE_RATE_LIMIT = "5 per hour"
+    # Per number too, whatever address asks: nobody can flood somebody's phone with codes (key: a keyed hash).
+    REALTIME_SMS_CODE_PER_PHONE_LIMIT = os.environ.get("REALTIME_SMS_CODE_PER_PHONE_LIMIT", "3 per hour")
     REALTIME_SMS_CODE_TTL_MINUTES = 10
     REALTIME_SMS_TEMPLATE_CODE = os.environ.get("REALTIME_SMS_TEMPLATE_CODE", "SMS_REALTIME_CODE")
     REALTIME_SMS_TEMPLATE_TEXT = "您正在评价政务服务，验证码${code}，10分钟内有效。"
@@ -93,8 +96,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh": "简体中文", "en": "English"}
 
-    # Uploads (department and pool imports) are read in memory; 16 MB is far above a 100,000-row CSV.
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # The largest request: the complaint form takes 5 attachments of 5 MB each, plus its text.
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Imported files (departments, the pool, questionnaires) are read in memory; 16 MB is far above a
+    # 100,000-row CSV. A larger one is refused on the form with this limit named.
+    IMPORT_MAX_BYTES = 16 * 1024 * 1024
     # An XLSX is a zip: refuse archives whose members would unpack to more than this.
     IMPORT_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
     # An uploaded pool file waits this long between its preview and its commit.
@@ -112,6 +118,14 @@ class Config:
     MIN_STRATUM_SAMPLE = 5
     # How many reverse proxies stand in front (0: none). Their X-Forwarded-For gives the client's address.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+
+    # `flask backup create` writes here unless given --output (the files hold personal data: see docs).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(INSTANCE_DIR / "backups")
+    # `flask retention purge`: personal data of members who left the pool (paused or opted out) this many days
+    # ago, and complainants' contact details of complaints closed or declined this many days ago, are erased.
+    RETENTION_LEFT_MEMBER_DAYS = int(os.environ.get("RETENTION_LEFT_MEMBER_DAYS", "365"))
+    COMPLAINT_CONTACT_RETENTION_DAYS = int(os.environ.get("COMPLAINT_CONTACT_RETENTION_DAYS", "730"))
+    CALLBACK_RETENTION_DAYS = int(os.environ.get("CALLBACK_RETENTION_DAYS", "90"))
 
 
 class DevelopmentConfig(Config):

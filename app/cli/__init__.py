@@ -1,12 +1,15 @@
-"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`."""
+"""Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`,
+`flask backup …`, `flask retention …`."""
 
 
 def register(app) -> None:
     from app.cli.audit import audit_cli
+    from app.cli.backup import backup_cli
     from app.cli.demo import demo_command
     from app.cli.draw import draw_cli
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
+    from app.cli.retention import retention_cli
     from app.cli.scores import scores_cli
     from app.cli.sms import sms_cli
     from app.cli.users import users_cli
@@ -21,3 +24,5 @@ def register(app) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(sms_cli)
     app.cli.add_command(scores_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(retention_cli)

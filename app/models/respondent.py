@@ -77,6 +77,8 @@ class Respondent(db.Model):
     )
     status_changed_on: Mapped[date | None] = mapped_column()
     status_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Set when `flask retention purge` erased the name, organisation and phone of a member who left the pool.
+    erased_on: Mapped[date | None] = mapped_column()
     enrolled_on: Mapped[date] = mapped_column(default=date.today)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # What the draw needs: the exclusion window looks at the last round a member was drawn in.

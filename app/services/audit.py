@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models.audit import GENESIS_HASH, AuditEntry
@@ -68,3 +68,56 @@ def verify_chain() -> ChainReport:
         expected_prev = entry.entry_hash
         checked += 1
     return ChainReport(checked)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest point of the chain: how many entries it holds and the last one's hash.
+
+    Publishing it outside the database (the monthly notice, a letter to the auditor) anchors the log: the chain
+    alone cannot show that its newest entries were deleted, an anchor can.
+    """
+
+    count: int
+    entry_hash: str
+
+    @property
+    def anchor(self) -> str:
+        """COUNT:HASH, the text ``flask audit verify --anchor`` takes back."""
+        return f"{self.count}:{self.entry_hash}"
+
+
+def head() -> ChainHead:
+    """The number of entries and the newest entry's hash (the genesis hash for an empty log)."""
+    count = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    newest = db.session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
+    return ChainHead(count, newest or GENESIS_HASH)
+
+
+def parse_anchor(value: str) -> ChainHead:
+    """COUNT:HASH as printed by ``flask audit head``; ValueError saying what is wrong."""
+    count_text, sep, entry_hash = value.strip().partition(":")
+    entry_hash = entry_hash.strip().lower()
+    if not sep or not count_text.strip().isdigit():
+        raise ValueError(f"an anchor is COUNT:HASH as `flask audit head` prints it, not {value!r}")
+    if len(entry_hash) != 64 or any(c not in "0123456789abcdef" for c in entry_hash):
+        raise ValueError(f"the hash of anchor {value!r} is not 64 hexadecimal digits")
+    return ChainHead(int(count_text), entry_hash)
+
+
+def check_anchor(anchor: ChainHead) -> str:
+    """An empty string when entry number ``anchor.count`` (in chain order) has ``anchor.entry_hash``; else why not.
+
+    Together with ``verify_chain`` this proves that every entry up to the anchor is still there, unchanged.
+    """
+    if anchor.count == 0:
+        return "" if anchor.entry_hash == GENESIS_HASH else "an anchor of 0 entries must carry the genesis hash"
+    found = db.session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id)
+                              .offset(anchor.count - 1).limit(1))
+    if found is None:
+        count = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+        return (f"the log holds {count} entries but the anchor says it held {anchor.count}: "
+                f"the newest entries were deleted")
+    if found != anchor.entry_hash:
+        return f"entry {anchor.count} does not have the anchored hash: the log was rewritten up to there"
+    return ""

@@ -61,7 +61,7 @@ def update_member(member: Respondent, *, name: str, category_id: int, district: 
             raise PoolError(_("Not a valid mainland China mobile number.")) from None
         vault = current_vault()
         phone_hash = vault.lookup_hash(e164)
-        if phone_hash != member.phone_hash:
+        if phone_hash != member.phone_hash or not member.phone:  # (no phone: erased by the retention purge)
             holder = db.session.scalar(select(Respondent).where(
                 Respondent.phone_hash == phone_hash, Respondent.status == MemberStatus.active,
                 Respondent.id != member.id))
@@ -78,6 +78,10 @@ def set_status(member: Respondent, status: MemberStatus, reason: str = "") -> No
     """Pause, opt out or reactivate a member, with the date and the reason."""
     if member.status == status:
         return
+    if status == MemberStatus.active and not member.phone:
+        raise PoolError(_("The personal data of member %(key)s was erased on %(day)s under the retention rule; "
+                          "enter their name and phone number again before reactivating them.",
+                          key=member.key, day=member.erased_on or "?"))
     if status == MemberStatus.active:
         holder = db.session.scalar(select(Respondent).where(
             Respondent.phone_hash == member.phone_hash, Respondent.status == MemberStatus.active,

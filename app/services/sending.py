@@ -2,7 +2,9 @@
 
 At most once per message: a batch is marked ``sending`` and committed *before*
 the gateway is called, so a worker that dies mid-call never sends the same
-invitation twice on restart (the ``sending`` ones wait for the operator).
+invitation twice on restart (the ``sending`` ones wait for the operator). A
+restarted ``flask worker`` queues the rest of such a round again
+(``requeue_interrupted``), so that nothing still ``queued`` is lost.
 Transient gateway errors are retried with backoff; permanent ones are recorded
 with their reason. Each number gets at most SMS_DAILY_CAP_PER_NUMBER messages a
 day (Beijing time), and batches are spaced to the provider's rate.
@@ -205,6 +207,41 @@ def resume(campaign: Campaign, user) -> int:
         Invitation.campaign_id == campaign.id, Invitation.sms_status == "sending").values(sms_status="queued"))
     audit.record("sms.resume", f"campaign:{campaign.id}", {"requeued_in_flight": stuck.rowcount}, actor=user)
     return stuck.rowcount
+
+
+def requeue_interrupted() -> dict[int, int]:
+    """At worker start: hand rounds whose sending job died with its worker to the queue again.
+
+    A worker killed mid-job (SIGKILL, out of memory, a reboot) leaves its RQ job in the started or failed
+    registry, where nothing runs it again, and the round's unsent invitations ``queued``. Queueing
+    ``send_queued`` for every round still ``sending`` with queued invitations picks them up; the atomic claim
+    (queued → sending) keeps it harmless when another worker is still working on the round, and a round whose
+    job still waits in the queue is left to that job. The batch in flight at the kill stays ``sending`` and is
+    not sent again (at most once): its messages may or may not have reached the gateway, and the operator
+    decides, after checking the provider's delivery report, whether to resume (which sends them again).
+    Returns {round id: invitations queued again}.
+    """
+    from app.jobs import enqueue, waiting_calls
+
+    rows = db.session.execute(
+        select(Invitation.campaign_id, func.count()).join(Campaign, Campaign.id == Invitation.campaign_id)
+        .where(Campaign.status == CampaignStatus.sending, Invitation.sms_status == "queued")
+        .group_by(Invitation.campaign_id).order_by(Invitation.campaign_id)).all()
+    in_flight = db.session.execute(
+        select(Invitation.campaign_id, func.count()).join(Campaign, Campaign.id == Invitation.campaign_id)
+        .where(Campaign.status == CampaignStatus.sending, Invitation.sms_status == "sending")
+        .group_by(Invitation.campaign_id)).all()
+    db.session.rollback()  # nothing written: end the read before a job (maybe inline) starts its own
+    for campaign_id, count in in_flight:
+        log.warning("round %s: %s invitations are marked sending (in flight now, or left by a worker that "
+                    "stopped mid-call); they are never sent again unless an operator resumes sending — check "
+                    "the provider's delivery report first", campaign_id, count)
+    waiting = waiting_calls(send_queued)  # a job not started yet will do it: no need for another
+    requeued = {campaign_id: count for campaign_id, count in rows if (campaign_id,) not in waiting}
+    for campaign_id, count in requeued.items():
+        log.info("round %s: %s queued invitations handed to the queue again", campaign_id, count)
+        enqueue(send_queued, campaign_id)
+    return requeued
 
 
 def reminder_candidates(campaign: Campaign) -> list[Invitation]:

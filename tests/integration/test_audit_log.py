@@ -78,3 +78,65 @@ def test_verify_reports_the_first_tampered_entry(app, runner, tamper, broken):
     assert not report.ok and report.broken_id == broken
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"entry {broken}" in result.output
+
+
+def anchor_of(runner) -> str:
+    result = runner.invoke(args=["audit", "head"])
+    assert result.exit_code == 0, result.output
+    return next(line.split(": ", 1)[1] for line in result.output.splitlines() if line.startswith("anchor: "))
+
+
+def test_head_prints_the_count_and_newest_hash_and_older_anchors_keep_holding(app, runner):
+    write_entries(3)
+    newest = db.session.scalars(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc())).first()
+    anchor = anchor_of(runner)
+    assert anchor == f"3:{newest}"
+    write_entries(2)  # the log grows after the anchor was published: the anchor still holds
+    result = runner.invoke(args=["audit", "verify", "--anchor", anchor, "--anchor", anchor_of(runner)])
+    assert result.exit_code == 0, result.output
+    assert "5 entries verified" in result.output and result.output.count("holds") == 2
+
+
+def test_an_anchor_shows_that_the_newest_entries_were_deleted(app, runner):
+    write_entries(4)
+    anchor = anchor_of(runner)
+    with db.engine.begin() as connection:  # someone with database access removes the last two entries
+        disable_protection(connection)
+        connection.execute(text("DELETE FROM audit_log WHERE id > 2"))
+        enable_protection(connection)
+    db.session.expire_all()
+    plain = runner.invoke(args=["audit", "verify"])
+    assert plain.exit_code == 0  # the shortened chain is still a valid chain: this is why anchors exist
+    anchored = runner.invoke(args=["audit", "verify", "--anchor", anchor])
+    assert anchored.exit_code == 1
+    assert "FAILED" in anchored.output and "holds 2 entries" in anchored.output and "deleted" in anchored.output
+
+
+def test_an_anchor_shows_a_chain_rewritten_from_a_changed_entry(app, runner):
+    write_entries(4)
+    anchor = anchor_of(runner)
+    table = AuditEntry.__table__
+    rows = [dict(row._mapping) for row in db.session.execute(table.select().order_by(table.c.id))]
+    prev = rows[0]["entry_hash"]
+    with db.engine.begin() as connection:  # change entry 2 and recompute every hash after it
+        disable_protection(connection)
+        for row in rows[1:]:
+            forged = AuditEntry(**{**row, "prev_hash": prev})  # transient: only used to compute the hash
+            if row["id"] == 2:
+                forged.details = {"n": 99}
+            prev = forged.compute_hash()
+            connection.execute(update(table).where(table.c.id == row["id"])
+                               .values(details=forged.details, prev_hash=forged.prev_hash, entry_hash=prev))
+        enable_protection(connection)
+    db.session.expire_all()
+    assert audit.verify_chain().ok  # a consistent forgery: the chain alone cannot tell
+    anchored = runner.invoke(args=["audit", "verify", "--anchor", anchor])
+    assert anchored.exit_code == 1 and "entry 4 does not have the anchored hash" in anchored.output
+
+
+@pytest.mark.parametrize("anchor", ["3", "x:abc", "3:" + "g" * 64, "3:abc"])
+def test_a_malformed_anchor_is_a_usage_error(app, runner, anchor):
+    write_entries(3)
+    result = runner.invoke(args=["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 2 and ("COUNT:HASH" in result.output or "hexadecimal" in result.output)
+    assert "verified" not in result.output
