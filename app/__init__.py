@@ -1,6 +1,7 @@
 """The Beikaobei Flask application: create_app() and its registration steps."""
 from __future__ import annotations
 
+import hmac
 import logging
 
 from flask import Flask, request
@@ -42,8 +43,10 @@ def check_production_settings(app: Flask) -> None:
         raise RuntimeError("production mode needs SECRET_KEY set to a long random value (see README)")
     if len(app.config["SECRET_KEY"]) < 32:
         raise RuntimeError("SECRET_KEY must be at least 32 characters in production mode")
-    if not app.config.get("SESSION_COOKIE_SECURE"):
-        raise RuntimeError("production mode must run behind HTTPS with Secure cookies (see README, Deployment)")
+    if not (app.config.get("SESSION_COOKIE_SECURE") and app.config.get("REMEMBER_COOKIE_SECURE")
+            and app.config.get("HTTPS")):
+        raise RuntimeError("production mode must run behind HTTPS with Secure cookies and HSTS (HTTPS, "
+                           "SESSION_COOKIE_SECURE, REMEMBER_COOKIE_SECURE; see README, Deployment)")
     if not app.config.get("PHONE_ENCRYPTION_KEY"):
         raise RuntimeError("production mode needs PHONE_ENCRYPTION_KEY: pool members' phone numbers are encrypted at "
                            "rest (see README)")
@@ -71,8 +74,12 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        """The session's account, unless it was deactivated or its password changed since the login."""
+        ident, _sep, fingerprint = user_id.partition(":")
+        user = db.session.get(User, int(ident)) if ident.isdigit() else None
+        if user is None or not user.active or not hmac.compare_digest(fingerprint, user.session_fingerprint):
+            return None
+        return user
 
 
 @event.listens_for(Engine, "connect")
@@ -96,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from app.realtime.routes import bp as realtime_bp
     from app.complaints.routes import bp as complaints_bp
     from app.assessment.routes import bp as assessment_bp
+    from app.audit.routes import bp as audit_bp
+    from app.users.routes import bp as users_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -108,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realtime_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
+    app.register_blueprint(audit_bp, url_prefix="/admin/audit")
+    app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
 
 
 def register_hooks(app: Flask) -> None:

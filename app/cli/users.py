@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -26,7 +27,8 @@ def create(username: str, role: str, department_code: str | None, display_name: 
         if department is None:
             raise click.ClickException(f"no department has the code {department_code!r}")
     try:
-        user = create_user(username, password, Role(role), display_name=display_name, department=department)
+        with force_locale("en"):  # the shell speaks English, like the rest of the CLI
+            user = create_user(username, password, Role(role), display_name=display_name, department=department)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,6 +60,17 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def session_fingerprint(self) -> str:
+        """A keyed digest of the password hash: a new password changes it."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, b"session:" + self.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def get_id(self) -> str:
+        """What the session remembers: the id and the fingerprint, so that a password change or reset
+        ends every session opened with the old password (see load_user in app/__init__.py)."""
+        return f"{self.id}:{self.session_fingerprint}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

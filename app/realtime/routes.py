@@ -39,6 +39,18 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
+def _phone_key() -> str:
+    """The number a code is asked for, as a keyed hash: the limiter's storage never holds a phone number."""
+    from app.phones import PhoneError, normalise
+
+    typed = (request.form.get("phone") or "").strip()
+    try:
+        number = normalise(typed)
+    except PhoneError:
+        number = typed  # refused by the view anyway; still counted, so junk cannot be sent at will
+    return "realtime-sms-phone-" + realtime.keyed_hash("sms-code-limit", number)
+
+
 # --------------------------------------------------------------------------- public
 
 def _public_point(slug: str) -> ServicePoint:
@@ -101,6 +113,7 @@ def _set_device_cookie(response, device: realtime.Device) -> None:
 @bp.route("/r/<slug>/code", methods=["POST"])
 @public
 @limiter.limit(lambda: current_app.config["REALTIME_SMS_CODE_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["REALTIME_SMS_CODE_PER_PHONE_LIMIT"], key_func=_phone_key)
 def send_code(slug: str):
     """Send the one-time code for a point that requires SMS verification."""
     point = _public_point(slug)

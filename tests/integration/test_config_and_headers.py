@@ -1,8 +1,17 @@
 """Configuration from the environment, production safety, and response headers."""
+import re
+
 import pytest
+from flask import url_for
 
 from app import create_app
 from app.config import DEV_SECRET_KEY, ProductionConfig, database_url
+from app.access import rule_for
+from app.extensions import db
+from app.models import Role
+from app.services.accounts import create_user
+from tests.conftest import Client
+from tests.integration.test_access_matrix import url_values, world  # noqa: F401  (the fixture world)
 
 
 def test_production_refuses_the_development_secret_key():
@@ -117,3 +126,116 @@ def test_rate_limits_are_shared_through_redis_when_configured(app):
 
     expected = "redis" if app.config["REDIS_URL"] else "memory"
     assert type(limiter.storage).__name__.lower().startswith(expected)
+
+
+# --------------------------------------------------------------------------- headers on every page
+
+EXPECTED_CSP = {"default-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'none'"],
+                "frame-ancestors": ["'none'"], "form-action": ["'self'"]}
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    parts = [p.split() for p in header.split(";") if p.strip()]
+    return {p[0]: p[1:] for p in parts}
+
+
+def test_the_content_security_policy_is_exactly_the_strict_one(client):
+    csp = csp_directives(client.get("/login").headers["Content-Security-Policy"])
+    assert csp == EXPECTED_CSP
+    # No script-src of its own: scripts fall back to default-src 'self', so no inline script and no eval.
+    assert all("unsafe" not in source for sources in csp.values() for source in sources)
+
+
+def every_get(app, world, client):
+    """(endpoint, response) for every GET route, with the world's real objects in the URLs."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if "GET" not in rule.methods:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **url_values(rule.endpoint, set(rule.arguments), world, real=True))
+        yield rule.endpoint, client.get(url)
+
+
+def test_every_staff_page_carries_the_headers_and_is_never_cached(app, world):
+    client = app.test_client()
+    admin = world.users["admin"]
+    client.post_form("/login", {"username": admin.username, "password": "correct horse battery"})
+    problems, blueprints = [], set()
+    for endpoint, response in every_get(app, world, client):
+        headers = response.headers
+        if csp_directives(headers.get("Content-Security-Policy", "")) != EXPECTED_CSP:
+            problems.append(f"{endpoint}: CSP {headers.get('Content-Security-Policy')}")
+        if headers.get("X-Content-Type-Options") != "nosniff" or headers.get("X-Frame-Options") != "DENY":
+            problems.append(f"{endpoint}: nosniff/frame options missing")
+        if endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
+            problems.append(f"{endpoint}: Cache-Control {headers.get('Cache-Control')}")
+        if headers.get("Referrer-Policy") not in ("same-origin", "no-referrer"):
+            problems.append(f"{endpoint}: Referrer-Policy {headers.get('Referrer-Policy')}")
+        blueprints.add(endpoint.split(".")[0])
+    assert problems == [], "\n".join(problems)
+    assert {"assessment", "audit", "complaints", "departments", "pool", "questionnaires", "realtime", "rounds",
+            "users", "main"} <= blueprints
+
+
+def test_public_pages_never_send_their_address_to_another_site(app, world):
+    """Respondent, rating and complaint pages: no Referer leaves the site; the token link sends none at all.
+
+    Not no-referrer on pages with forms: over HTTPS Flask-WTF refuses a POST without a same-origin Referer
+    (see test_complaint_forms_submit_over_https_with_the_pages_own_referer).
+    """
+    client = app.test_client()
+    seen = set()
+    for endpoint, response in every_get(app, world, client):
+        if endpoint == "static" or not rule_for(endpoint).public:
+            continue
+        seen.add(endpoint)
+        assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer"), endpoint
+        assert "no-store" in response.headers["Cache-Control"], endpoint
+        assert 'name="referrer"' not in response.get_data(as_text=True), endpoint
+    assert {"survey.open_link", "survey.enter_code", "realtime.rate", "complaints.new", "complaints.track"} <= seen
+    assert client.get("/s/" + "x" * 22).headers["Referrer-Policy"] == "no-referrer"  # the address holds a secret
+
+
+def test_complaint_forms_submit_over_https_with_the_pages_own_referer(app):
+    https = "https://localhost"
+    client = app.test_client()
+    page = client.get("/complaints/track", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    data = {"csrf_token": token, "tracking_number": "TS20000101-0001", "code": "AAAAA-AAAAA"}
+    assert client.post("/complaints/track", base_url=https, data=data).status_code == 400  # what no-referrer sends
+    sent = client.post("/complaints/track", base_url=https, data=data,
+                       headers={"Referer": f"{https}/complaints/track"})
+    assert sent.status_code == 200
+
+
+def test_production_cookies_are_secure_httponly_and_samesite(app):
+    production = create_app(ProductionConfig, **{**PRODUCTION,
+                                                 "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    production.test_client_class = Client
+    with production.app_context():
+        create_user("root", "correct horse battery", Role.admin)
+        db.session.commit()
+    client = production.test_client()
+    https = "https://pj.example.gov.cn"
+    page = client.get("/login", base_url=https)
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post("/login", base_url=https, data={"csrf_token": token, "username": "root",
+                                                           "password": "correct horse battery"},
+                           headers={"Referer": f"{https}/login"})
+    assert response.status_code == 302
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies, "no session cookie"
+    attributes = {a.strip().split("=")[0].lower() for a in cookies[-1].split(";")[1:]}
+    assert {"secure", "httponly", "samesite"} <= attributes and "samesite=lax" in cookies[-1].lower()
+    language = client.post("/language/en", base_url=https, data={"csrf_token": token, "next": "/"},
+                           headers={"Referer": f"{https}/"})
+    lang_cookie = [c for c in language.headers.getlist("Set-Cookie") if c.startswith("lang=")][0].lower()
+    assert "secure" in lang_cookie and "samesite=lax" in lang_cookie
+    assert production.config["REMEMBER_COOKIE_SECURE"] and production.config["REMEMBER_COOKIE_HTTPONLY"]
+
+
+@pytest.mark.parametrize("setting", ["HTTPS", "REMEMBER_COOKIE_SECURE"])
+def test_production_refuses_to_start_without_every_https_setting(setting):
+    with pytest.raises(RuntimeError, match="HTTPS"):
+        create_app(ProductionConfig, **{**PRODUCTION, setting: False})

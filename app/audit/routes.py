@@ -1,0 +1,132 @@
+"""The auditor's page: the audit log newest first with filters, the chain check, and the CSV export.
+
+The log itself is written by app/services/audit.py; nothing here changes an
+entry. Verifying and exporting are themselves recorded, so that the log shows
+who looked at it in bulk.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+
+from app.access import roles_required
+from app.exports import csv_bytes, formula_safe
+from app.extensions import db
+from app.models import AuditEntry, Role
+from app.services import audit
+from app.services.realtime import period_bounds
+from forms.auth import EmptyForm
+
+bp = Blueprint("audit", __name__)
+
+PER_PAGE = 50
+CHAIN_REASONS = {  # verify_chain's reasons, in the reader's language
+    "previous hash does not match the entry before it": lambda: _(
+        "Its previous-entry hash does not match the entry before it: an entry was removed, inserted or reordered."),
+    "content does not match its hash": lambda: _(
+        "Its content does not match its hash: the entry was changed after it was written."),
+}
+
+
+@dataclass
+class Filters:
+    """The page's filters as typed; ``errors`` names the ones that could not be read."""
+
+    action: str = ""
+    actor: str = ""
+    target: str = ""
+    start: str = ""
+    end: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        return cls(**{name: (args.get(name) or "").strip()[:128] for name in ("action", "actor", "target", "start",
+                                                                              "end")})
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+    def query(self, errors: list[str]) -> Select:
+        """The matching entries, newest first; an unreadable date is reported in ``errors`` and ignored."""
+        query = select(AuditEntry).order_by(AuditEntry.id.desc())
+        if self.action:
+            query = query.where(AuditEntry.action == self.action)
+        if self.actor:
+            query = query.where(AuditEntry.actor_name.icontains(self.actor, autoescape=True))
+        if self.target:
+            query = query.where(AuditEntry.target.icontains(self.target, autoescape=True))
+        start, end = self._date(self.start, _("From"), errors), self._date(self.end, _("To"), errors)
+        if start is not None:
+            query = query.where(AuditEntry.at >= period_bounds(start, start)[0])
+        if end is not None:
+            query = query.where(AuditEntry.at < period_bounds(end, end)[1])
+        return query
+
+    @staticmethod
+    def _date(text: str, label: str, errors: list[str]) -> date | None:
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            errors.append(_("%(field)s: %(value)s is not a date (YYYY-MM-DD); the filter is ignored.",
+                            field=label, value=text))
+            return None
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def _page(filters: Filters, report=None, reason: str = ""):
+    errors: list[str] = []
+    page = db.paginate(filters.query(errors), per_page=PER_PAGE, error_out=False)
+    return render_template("audit/index.html", page=page, filters=filters, actions=_actions(), errors=errors,
+                           report=report, reason=reason, verify_form=EmptyForm())
+
+
+@bp.route("/")
+@roles_required(Role.auditor)
+def index():
+    """The audit log, newest first, 50 a page, filtered by action, actor, target and local dates."""
+    return _page(Filters.from_args(request.args))
+
+
+@bp.route("/verify", methods=["POST"])
+@roles_required(Role.auditor)
+def verify():
+    """Walk the whole hash chain and show the outcome: entries checked, and the first broken one if any."""
+    if not EmptyForm().validate_on_submit():
+        return _page(Filters()), 400
+    report = audit.verify_chain()
+    audit.record("audit.verify", "audit_log", {"checked": report.checked, "ok": report.ok,
+                                               "broken_id": report.broken_id})
+    db.session.commit()
+    reason = CHAIN_REASONS[report.reason]() if report.reason in CHAIN_REASONS else report.reason
+    return _page(Filters(), report=report, reason=reason)
+
+
+@bp.route("/export.csv")
+@roles_required(Role.auditor)
+def export():
+    """The filtered entries as CSV (oldest first, full hashes, so that the chain can be checked outside)."""
+    filters = Filters.from_args(request.args)
+    query = filters.query([]).order_by(None).order_by(AuditEntry.id)
+    rows: list[list] = [["id", "at_utc", "at_local", "actor", "action", "target", "details", "prev_hash",
+                         "entry_hash"]]
+    for entry in db.session.scalars(query.execution_options(yield_per=1000)):
+        rows.append([entry.id, entry.at.isoformat(timespec="microseconds"),
+                     format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss")] + [formula_safe(v) for v in (
+                         entry.actor_name, entry.action, entry.target,
+                         json.dumps(entry.details, ensure_ascii=False, sort_keys=True))]
+                    + [entry.prev_hash, entry.entry_hash])
+    audit.record("audit.export", "audit_log", {"filters": filters.as_args(), "entries": len(rows) - 1})
+    db.session.commit()
+    return Response(csv_bytes(rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

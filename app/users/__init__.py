@@ -1,0 +1,1 @@
+"""Staff account administration (admins) and the own-password page (every account)."""

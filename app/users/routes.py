@@ -1,0 +1,161 @@
+"""Staff accounts: list, create, role and department, deactivate/reactivate, password reset (admins);
+and every account's own password.
+
+Every change goes through app/services/accounts.py, which audits it and refuses
+to lock the platform out (no self-deactivation, never without an active admin).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from wtforms import SelectChoice
+
+from app.access import role_label, roles_required, staff_only
+from app.extensions import db, limiter
+from app.models import Department, Role, User
+from app.services import accounts
+from forms.auth import EmptyForm
+from forms.users import ChangePasswordForm, CreateUserForm, ResetPasswordForm, RoleForm
+
+bp = Blueprint("users", __name__)
+
+PER_PAGE = 50
+NO_DEPARTMENT = 0
+
+
+def _fill_choices(form: RoleForm) -> None:
+    form.role.choices = [SelectChoice(r.value, role_label(r)) for r in Role]
+    form.department_id.choices = [SelectChoice(NO_DEPARTMENT, _("— none —"))] + [
+        SelectChoice(d.id, f"{d.code} {d.name}")
+        for d in db.session.scalars(Department.ordered().where(Department.active.is_(True)))]
+
+
+def _chosen(form: RoleForm) -> tuple[Role, Department | None]:
+    department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
+    return Role(form.role.data), department
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/admin/users/")
+@roles_required(Role.admin)
+def index():
+    """Every staff account: username, name, role, department, status, last login."""
+    page = db.paginate(accounts.accounts_query(), per_page=PER_PAGE, error_out=False)
+    return render_template("users/index.html", page=page)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def create():
+    """Add a staff account with one role and an initial password."""
+    form = CreateUserForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        role, department = _chosen(form)
+        try:
+            user = accounts.create_user(form.username.data, form.password.data, role,
+                                        display_name=form.display_name.data or "", department=department)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.username.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Account %(name)s created.", name=user.username), "success")
+            return redirect(url_for(".index"))
+    return render_template("users/new.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def edit(user_id: int):
+    """An account: change its name, role and department; deactivate or reactivate it; reset its password."""
+    user = _user_or_404(user_id)
+    form = RoleForm(obj=user)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.department_id.data = user.department_id or NO_DEPARTMENT
+    if form.validate_on_submit():
+        role, department = _chosen(form)
+        try:
+            changed = accounts.change_role(user, role, department, actor=current_user,
+                                           display_name=form.display_name.data or "")
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.role.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for(".edit", user_id=user.id))
+    return render_template("users/edit.html", user=user, form=form, button=EmptyForm(),
+                           password_form=ResetPasswordForm(formdata=None), min_length=accounts.MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@roles_required(Role.admin)
+def set_active(user_id: int):
+    """Deactivate (no more logins; open sessions end) or reactivate an account."""
+    user = _user_or_404(user_id)
+    active = request.form.get("active") == "1"
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.set_active(user, active, actor=current_user)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Account %(name)s reactivated.", name=user.username) if active else
+                  _("Account %(name)s deactivated: it can no longer log in.", name=user.username), "success")
+    return redirect(url_for(".edit", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.admin)
+def reset_password(user_id: int):
+    """Set a new password for an account (tell its owner in person); its open sessions end."""
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data, actor=current_user)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            if user.id == current_user.id:
+                login_user(user)  # keep this session: the admin just chose the new password
+            flash(_("The password of %(name)s is reset.", name=user.username), "success")
+    else:
+        flash(_("Type the new password."), "error")
+    return redirect(url_for(".edit", user_id=user.id))
+
+
+def _own_account_key() -> str:
+    """Guesses at the current password count per account, whichever address they come from."""
+    return f"password-change:{getattr(current_user, 'id', '')}"
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@staff_only
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_own_account_key)
+def change_password():
+    """Any staff account changes its own password, giving the current one."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(current_user, form.current.data, form.password.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            (form.current if isinstance(exc, accounts.WrongPassword) else form.password).errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session goes on; the others end
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("users/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)

@@ -1,0 +1,411 @@
+"""Who may open what: an explicit table of every endpoint, checked against the declared rules and by real requests.
+
+EXPECTED is the conscious decision for each endpoint. A new route fails this file until it gets a row here,
+and a row that differs from the view's declared rule (app.access.rule_for) fails too. Then every route is
+requested as anonymous and as every role: anonymous on a staff page goes to the login page (401 for JSON),
+a role not allowed gets 403, an allowed role gets neither.
+
+The second half checks liaisons object by object: changing an id in a URL never shows another department's
+assessment, complaint assignments, attachments, real-time follow-ups or service points.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from app.access import rule_for
+from app.extensions import db
+from app.models import QuestionnaireVersion, Respondent, Role
+from app.models.complaint import ComplaintAttachment
+from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating
+from app.services import campaigns, complaints, realtime, scoring
+from app.services.workdays import local_today
+from tests.conftest import PASSWORD
+from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401  (a fixture and a helper)
+from tests.integration.test_complaints import PDF, PNG
+from tests.integration.test_draws import seed_pool
+from tests.integration.test_realtime import rate
+
+PUBLIC = "public"
+STAFF = "staff"
+
+EXPECTED: dict[str, str | set[str]] = {
+    # assessment
+    "assessment.chart_data": {"hr"},
+    "assessment.correct": {"hr"},
+    "assessment.department": {"hr", "liaison"},
+    "assessment.export_csv": {"hr"},
+    "assessment.export_xlsx": {"hr"},
+    "assessment.index": {"hr", "liaison"},
+    "assessment.new_scheme": {"hr"},
+    "assessment.publish": {"hr"},
+    "assessment.release_comments": {"admin"},
+    "assessment.round_view": {"hr"},
+    "assessment.schemes": {"hr"},
+    "assessment.score": {"hr"},
+    # audit
+    "audit.export": {"auditor"},
+    "audit.index": {"auditor"},
+    "audit.verify": {"auditor"},
+    # auth
+    "auth.login": PUBLIC,
+    "auth.logout": STAFF,
+    "auth.set_language": PUBLIC,
+    # complaints
+    "complaints.accept": {"complaints"},
+    "complaints.add_note": {"complaints"},
+    "complaints.analysis": {"auditor", "complaints", "hr"},
+    "complaints.assign": {"complaints"},
+    "complaints.assigned": {"liaison"},
+    "complaints.assignment": {"liaison"},
+    "complaints.attachment": {"complaints", "liaison"},
+    "complaints.close": {"complaints"},
+    "complaints.decline": {"complaints"},
+    "complaints.detail": {"complaints"},
+    "complaints.export": {"auditor", "complaints", "hr"},
+    "complaints.filed": PUBLIC,
+    "complaints.index": {"complaints"},
+    "complaints.new": PUBLIC,
+    "complaints.overdue": {"complaints"},
+    "complaints.public_index": PUBLIC,
+    "complaints.reassign": {"complaints"},
+    "complaints.remind": {"complaints"},
+    "complaints.reopen": {"complaints"},
+    "complaints.reveal_phone": {"complaints"},
+    "complaints.share": {"complaints"},
+    "complaints.track": PUBLIC,
+    "complaints.withdraw": {"complaints"},
+    # departments
+    "departments.create": {"admin"},
+    "departments.edit": {"admin"},
+    "departments.import_departments": {"admin"},
+    "departments.index": {"auditor", "complaints", "designer", "hr", "operator"},
+    "departments.set_active": {"admin"},
+    # main
+    "main.health": PUBLIC,
+    "main.index": STAFF,
+    # pool
+    "pool.categories": {"operator"},
+    "pool.composition": {"auditor", "operator"},
+    "pool.edit": {"operator"},
+    "pool.export": {"admin"},
+    "pool.import_preview": {"operator"},
+    "pool.import_upload": {"operator"},
+    "pool.index": {"operator"},
+    "pool.save_targets": {"operator"},
+    "pool.set_status": {"operator"},
+    # questionnaires
+    "questionnaires.add_item": {"designer"},
+    "questionnaires.check_expression": {"designer"},
+    "questionnaires.create": {"designer"},
+    "questionnaires.diff": {"designer"},
+    "questionnaires.discard": {"designer"},
+    "questionnaires.edit_item": {"designer"},
+    "questionnaires.export": {"designer"},
+    "questionnaires.import_questionnaire": {"designer"},
+    "questionnaires.index": {"designer"},
+    "questionnaires.item_action": {"designer"},
+    "questionnaires.move_item_to": {"designer"},
+    "questionnaires.preview": {"designer"},
+    "questionnaires.publish": {"designer"},
+    "questionnaires.settings": {"designer"},
+    "questionnaires.start_draft": {"designer"},
+    "questionnaires.version": {"designer"},
+    # realtime
+    "realtime.channel_csv": {"auditor", "hr"},
+    "realtime.edit_point": {"admin"},
+    "realtime.exclude": {"admin"},
+    "realtime.follow_up": {"auditor", "hr", "liaison"},
+    "realtime.follow_ups": {"auditor", "hr", "liaison"},
+    "realtime.include": {"admin"},
+    "realtime.keep": {"admin"},
+    "realtime.new_point": {"admin"},
+    "realtime.overview": {"auditor", "hr", "operator"},
+    "realtime.points": {"auditor", "hr", "liaison", "operator"},
+    "realtime.poster": {"liaison", "operator"},
+    "realtime.qr": {"liaison", "operator"},
+    "realtime.rate": PUBLIC,
+    "realtime.ratings": {"admin"},
+    "realtime.reveal_callback": {"liaison"},
+    "realtime.send_code": PUBLIC,
+    "realtime.thanks": PUBLIC,
+    # rounds
+    "rounds.allocation_preview": {"operator"},
+    "rounds.close": {"operator"},
+    "rounds.create": {"operator"},
+    "rounds.draw": {"auditor", "operator"},
+    "rounds.evidence": {"auditor", "operator"},
+    "rounds.extend": {"operator"},
+    "rounds.freeze": {"operator"},
+    "rounds.index": {"auditor", "operator"},
+    "rounds.outbox": {"operator"},
+    "rounds.overview": {"auditor", "operator"},
+    "rounds.remind": {"operator"},
+    "rounds.resume": {"operator"},
+    "rounds.run_draw": {"operator"},
+    "rounds.save_plan": {"operator"},
+    "rounds.send": {"operator"},
+    "rounds.set_seed": {"operator"},
+    "rounds.setup": {"operator"},
+    "rounds.void": {"operator"},
+    # static
+    "static": PUBLIC,
+    # survey
+    "survey.confirm": PUBLIC,
+    "survey.enter_code": PUBLIC,
+    "survey.intro": PUBLIC,
+    "survey.open_link": PUBLIC,
+    "survey.page": PUBLIC,
+    "survey.thanks": PUBLIC,
+    # users
+    "users.change_password": STAFF,
+    "users.create": {"admin"},
+    "users.edit": {"admin"},
+    "users.index": {"admin"},
+    "users.reset_password": {"admin"},
+    "users.set_active": {"admin"},
+}
+
+ROLES = [r.value for r in Role]
+
+# Allowed by role, refused by the object with 403, and why.
+OBJECT_LEVEL_REFUSALS = {
+    ("complaints.assigned", "admin"): "the page lists the account's own department's assignments; an admin has none",
+}
+WHO = ["anonymous"] + ROLES
+
+
+def allowed(endpoint: str, who: str) -> bool:
+    """What EXPECTED promises for ``who`` (admin holds every role)."""
+    rule = EXPECTED[endpoint]
+    if rule == PUBLIC:
+        return True
+    if who == "anonymous":
+        return False
+    return rule == STAFF or who == "admin" or who in rule
+
+
+def test_every_endpoint_has_a_conscious_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - set(EXPECTED)) == [], "new endpoints need a row in EXPECTED"
+    assert sorted(set(EXPECTED) - endpoints) == [], "EXPECTED names endpoints that no longer exist"
+
+
+def test_the_declared_rules_match_the_table(app):
+    differences = {}
+    for endpoint, expected in EXPECTED.items():
+        rule = rule_for(endpoint)
+        declared = (None if rule is None else PUBLIC if rule.public else STAFF if not rule.roles
+                    else {r.value for r in rule.roles})
+        if declared != expected:
+            differences[endpoint] = (declared, expected)
+    assert differences == {}
+
+
+# --------------------------------------------------------------------------- one world with one of everything
+
+class World:
+    """Two departments (A has the liaison), a round, a complaint assigned to both, service points, ratings."""
+
+
+@pytest.fixture
+def world(app, make_department, make_user, tmp_path):
+    app.config["COMPLAINT_ATTACHMENT_DIR"] = str(tmp_path / "attachments")
+    w = World()
+    w.dept_a, w.dept_b = make_department("AAA", "甲局"), make_department("BBB", "乙局")
+    w.users = {role: make_user(role, department=w.dept_a if role == "liaison" else None) for role in ROLES}
+    w.liaison_b = make_user("liaison", username="liaison-b", department=w.dept_b)
+    w.campaign = campaigns.create("2026-10", "十月评价", None)
+    seed_pool({"办事群众": 3})
+    w.member = db.session.scalars(select(Respondent)).first()
+    w.complaint, _code = complaints.submit(
+        category="enforcement", department_ids=[w.dept_a.id, w.dept_b.id], subject="执法检查吃拿卡要",
+        description="执法人员到我店检查时暗示需要“表示”，否则将从严处罚。", name="张三", phone="13800138000",
+        files=[("现场.png", PNG)])
+    complaints.accept(w.complaint)
+    assigned = complaints.assign(w.complaint, [w.dept_a, w.dept_b], local_today() + timedelta(days=10))
+    w.assignment_a, w.assignment_b = sorted(assigned, key=lambda a: a.department_id != w.dept_a.id)
+    w.attachment = w.complaint.attachments[0]
+    complaints.share_attachment(w.attachment)  # so that the assigned liaison may open it
+    w.point_a = realtime.create_point(w.dept_a, code="WA", name="甲窗口", kind="window")
+    w.point_b = realtime.create_point(w.dept_b, code="WB", name="乙窗口", kind="window")
+    db.session.commit()
+    for i, point in enumerate((w.point_a, w.point_b)):
+        assert rate(app.test_client(), point, ip=f"10.9.0.{i}", overall=1,
+                    comment="等了两个小时没人办理").status_code == 302
+    w.task_a = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_a.id))
+    w.task_b = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_b.id))
+    w.rating = db.session.scalars(select(RealtimeRating)).first()
+    w.version = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
+    return w
+
+
+DUMMY_ID = 999_999
+
+
+def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict:
+    """Values for a route's parameters: the world's real objects, or ids that exist nowhere."""
+    per_endpoint = {"pool.export": {"fmt": "csv"}, "questionnaires.export": {"fmt": "json"},
+                    "realtime.qr": {"fmt": "svg"}, "survey.page": {"number": 1},
+                    "questionnaires.item_action": {"action": "up"}, "auth.set_language": {"code": "en"},
+                    "static": {"filename": "css/admin.css"}, "survey.open_link": {"token": "x" * 22},
+                    "pool.import_preview": {"token": "no-such-upload"}}
+    values = {
+        "campaign_id": w.campaign.id, "department_id": w.dept_a.id, "number": w.complaint.tracking_number,
+        "assignment_id": w.assignment_a.id, "attachment_id": w.attachment.id, "key": w.member.key,
+        "version_id": w.version.id, "loc": "0", "questionnaire_id": w.version.questionnaire_id,
+        "point_id": w.point_a.id, "rating_id": w.rating.id, "task_id": w.task_a.id, "slug": w.point_a.slug,
+        "user_id": w.users["operator"].id,
+    } if real else {
+        "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
+        "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
+        "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
+        "slug": "no-such-point", "user_id": DUMMY_ID,
+    }
+    values.update(per_endpoint.get(endpoint, {}))
+    return {name: values[name] for name in arguments}
+
+
+def routes(app):
+    """(endpoint, arguments, methods) of every route; logout last, since it ends the session."""
+    found = [(r.endpoint, set(r.arguments), r.methods - {"HEAD", "OPTIONS"}) for r in app.url_map.iter_rules()]
+    return sorted(found, key=lambda r: (r[0] == "auth.logout", r[0]))
+
+
+def to_login(response) -> bool:
+    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_route_answers_each_role_as_the_table_says(app, world, who):
+    client = app.test_client()
+    if who != "anonymous":
+        user = world.users[who]
+        assert client.post_form("/login", {"username": user.username, "password": PASSWORD}).status_code == 302
+    token = client.csrf_token()
+    problems = []
+    for endpoint, arguments, methods in routes(app):
+        may = allowed(endpoint, who)
+        # An allowed role must not perform real actions: POSTs then go to ids that exist nowhere (404 after the
+        # access check) or carry no form data (refused by the form).
+        get = "GET" in methods
+        with app.test_request_context():
+            url = url_for(endpoint, **url_values(endpoint, arguments, world, real=get or not may))
+        response = client.get(url) if get else client.post(url, data={"csrf_token": token})
+        status = response.status_code
+        if (endpoint, who) in OBJECT_LEVEL_REFUSALS:
+            ok = status == 403
+        elif may and endpoint == "auth.logout":
+            ok = to_login(response)  # it did log out: the session is over
+        elif may:
+            ok = status not in (401, 403) and not to_login(response) and status < 500
+        elif who == "anonymous":
+            ok = to_login(response)
+            if ok and get:
+                as_json = client.get(url, headers={"Accept": "application/json"})
+                ok = as_json.status_code == 401
+        else:
+            ok = status == 403
+        if not ok:
+            problems.append(f"{endpoint} {url} as {who}: {status} (allowed: {may})")
+    assert problems == [], "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- liaisons: object by object
+
+def as_liaison(app, user):
+    client = app.test_client()
+    assert client.post_form("/login", {"username": user.username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_a_liaison_reads_and_answers_only_its_own_complaint_assignments(app, world):
+    mine = as_liaison(app, world.users["liaison"])
+    assert mine.get(f"/admin/complaints/assigned/{world.assignment_a.id}").status_code == 200
+    assert mine.get(f"/admin/complaints/assigned/{world.assignment_b.id}").status_code == 403
+    refused = mine.post_form(f"/admin/complaints/assigned/{world.assignment_b.id}", {"reply": "冒充乙局答复：已处理完毕"},
+                             content_type="multipart/form-data")
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert world.assignment_b.reply == "" or world.assignment_b.reply is None
+    listing = mine.get("/admin/complaints/assigned").get_data(as_text=True)
+    assert f"/admin/complaints/assigned/{world.assignment_a.id}" in listing
+    assert f"/admin/complaints/assigned/{world.assignment_b.id}" not in listing
+    assert "13800138000" not in listing and "张三" not in listing  # never the complainant's identity
+
+
+def test_a_liaison_downloads_only_files_meant_for_its_department(app, world, make_department, make_user):
+    # Department B's evidence, uploaded with its reply, is B's alone.
+    complaints.reply(world.assignment_b, "经核查情况属实，已整改。", [("整改.pdf", PDF)], actor=world.liaison_b)
+    db.session.commit()
+    evidence_b = db.session.scalars(select(ComplaintAttachment).where(
+        ComplaintAttachment.assignment_id == world.assignment_b.id)).one()
+    mine = as_liaison(app, world.users["liaison"])
+    assert mine.get(f"/admin/complaints/attachments/{world.attachment.id}").status_code == 200  # shared with A
+    assert mine.get(f"/admin/complaints/attachments/{evidence_b.id}").status_code == 403
+    assert as_liaison(app, world.liaison_b).get(f"/admin/complaints/attachments/{evidence_b.id}").status_code == 200
+    # A department the complaint was never assigned to sees nothing, shared or not.
+    outsider = make_user("liaison", username="liaison-c", department=make_department("CCC"))
+    assert as_liaison(app, outsider).get(f"/admin/complaints/attachments/{world.attachment.id}").status_code == 403
+    # A complainant's file that was not shared stays with the complaints centre.
+    unshared, _code = complaints.submit(category="enforcement", department_ids=[world.dept_a.id], subject="又一件",
+                                        description="执法人员到我店检查时暗示需要“表示”，否则将从严处罚。",
+                                        files=[("身份证.png", PNG)])
+    complaints.accept(unshared)
+    complaints.assign(unshared, [world.dept_a], local_today() + timedelta(days=10))
+    db.session.commit()
+    assert mine.get(f"/admin/complaints/attachments/{unshared.attachments[0].id}").status_code == 403
+
+
+def test_a_liaison_sees_and_completes_only_its_own_follow_ups(app, world):
+    mine = as_liaison(app, world.users["liaison"])
+    assert mine.get(f"/admin/realtime/follow-ups/{world.task_a.id}").status_code == 200
+    assert mine.get(f"/admin/realtime/follow-ups/{world.task_b.id}").status_code == 403
+    form = {"action_taken": "冒充乙局：已整改", "contacted": "yes", "rectified": "yes"}
+    assert mine.post_form(f"/admin/realtime/follow-ups/{world.task_b.id}", form).status_code == 403
+    assert mine.post_form(f"/admin/realtime/follow-ups/{world.task_b.id}/callback").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(FollowUpTask, world.task_b.id).status == FollowUpStatus.open
+    # The list ignores a department typed into the address.
+    listing = mine.get(f"/admin/realtime/follow-ups?department={world.dept_b.id}").get_data(as_text=True)
+    assert f"/admin/realtime/follow-ups/{world.task_a.id}" in listing
+    assert f"/admin/realtime/follow-ups/{world.task_b.id}" not in listing
+
+
+def test_a_liaison_sees_only_its_own_service_points_and_posters(app, world):
+    mine = as_liaison(app, world.users["liaison"])
+    listing = mine.get(f"/admin/realtime/points?department={world.dept_b.id}").get_data(as_text=True)
+    assert "甲窗口" in listing and "乙窗口" not in listing
+    for path in ("poster", "qr.svg", "qr.png"):
+        assert mine.get(f"/admin/realtime/points/{world.point_a.id}/{path}").status_code == 200
+        assert mine.get(f"/admin/realtime/points/{world.point_b.id}/{path}").status_code == 403
+
+
+def test_a_liaison_reads_only_its_own_published_assessment_and_comments(app, closed_round, make_user):  # noqa: F811
+    campaign, departments, _rare = closed_round
+    own, other = departments[0], departments[1]
+    liaison = make_user("liaison", username="liaison-own", department=own)
+    scheme = test_scheme()
+    scoring.score(campaign, scheme, None)
+    db.session.commit()
+    mine = as_liaison(app, liaison)
+    base = f"/admin/assessment/{campaign.id}/departments"
+    # Scored but not published: nothing for the liaison, not even its own page.
+    assert mine.get(f"{base}/{own.id}").status_code == 404
+    assert f"/admin/assessment/{campaign.id}/" not in mine.get("/admin/assessment/").get_data(as_text=True)
+    scoring.publish(campaign, None)
+    scoring.release_comments(campaign, None)
+    db.session.commit()
+    assert mine.get(f"{base}/{own.id}").status_code == 200
+    assert mine.get(f"{base}/{other.id}").status_code == 404  # another department's page does not exist for it
+    assert mine.get(f"{base}/{999_999}").status_code == 404
+    for path in ("", "/charts.json", "/export.csv", "/export.xlsx"):
+        assert mine.get(f"/admin/assessment/{campaign.id}{path}").status_code == 403
+    other_comments = scoring.department_comments(campaign, other.id)
+    page = mine.get(f"{base}/{own.id}").get_data(as_text=True)
+    assert other_comments and not any(c in page for c in other_comments if c not in
+                                      scoring.department_comments(campaign, own.id))
