@@ -1,7 +1,7 @@
 """Error pages in the user's language, and JSON errors for API clients."""
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -10,12 +10,28 @@ from app.access import wants_json
 
 
 def register(app) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No browser sends a NUL character, and PostgreSQL can neither store nor compare text holding one."""
+        if any("\x00" in value for value in (request.view_args or {}).values() if isinstance(value, str)):
+            return _render(404, _describe(404))  # no page has such an address
+        field = _field_with_nul()
+        if field is not None:
+            return _render(400, _("The form field %(field)s contains a NUL character, which is not allowed. "
+                                  "Remove it and try again.", field=field[:40]))
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _render(400, _("The form expired or was sent from another site. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 413:
+            return _render(413, _("What you sent is too large: at most %(mb)d MB at once, and a text field at most "
+                                  "%(kb)d KB. Attach fewer or smaller files, or shorten the text, and try again.",
+                                  mb=(app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
+                                  kb=(app.config["MAX_FORM_MEMORY_SIZE"] or 0) // 1000))
         return _render(error.code or 500, _describe(error.code))
 
     @app.errorhandler(Exception)
@@ -36,9 +52,21 @@ def _describe(code: int | None) -> str:
         403: _("You do not have permission to open this page."),
         404: _("This page does not exist."),
         405: _("This action is not allowed here."),
-        413: _("The file is too large."),
         429: _("Too many attempts. Please wait a minute and try again."),
     }.get(code or 500, _("Something went wrong on our side. The error has been logged; please try again later."))
+
+
+def _field_with_nul() -> str | None:
+    """The name of the first query or form value (or uploaded file name) holding a NUL, else None."""
+    sources = [request.args.items(multi=True)]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sources += [request.form.items(multi=True),
+                    ((name, upload.filename or "") for name, upload in request.files.items(multi=True))]
+    for items in sources:
+        for name, value in items:
+            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                return name.replace("\x00", "")
+    return None
 
 
 def _render(code: int, message: str):

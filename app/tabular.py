@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
+import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +26,30 @@ from flask_babel import gettext as _
 
 
 class TableError(ValueError):
-    """The file as a whole cannot be read: wrong type, unreadable, too large, no usable header."""
+    """The file as a whole cannot be read: wrong type, unreadable, too large, no usable header.
+
+    ``row`` is the row to blame when there is one (a CSV line that cannot be parsed).
+    """
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
+
+
+# What a spreadsheet cell cannot hold (the XML 1.0 rule openpyxl enforces): C0 controls but tab, LF and CR.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` as U+XXXX, or None; such text could not be exported again."""
+    found = CONTROL_CHARACTERS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def display_name(filename: str | None, limit: int = 200) -> str:
+    """An uploaded file's name fit to store and show: its last part, without control characters, shortened."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cs"))[:limit]
 
 
 class Row(NamedTuple):
@@ -72,13 +96,16 @@ def read_table(
     *,
     required: tuple[str, ...] = (),
     max_uncompressed: int = 256 * 1024 * 1024,
+    max_bytes: int = 16 * 1024 * 1024,
 ) -> Table:
     """Open ``data`` (named ``filename``) and map its header to fields through ``aliases``.
 
     ``aliases`` maps normalised header texts (see normalise_header) to field
     names. Raises TableError when the file cannot be read or a required column
-    is missing.
+    is missing — also while the rows are read, for a defect further down.
     """
+    if len(data) > max_bytes:
+        raise TableError(_("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
     name = filename.lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data, max_uncompressed)
@@ -144,12 +171,13 @@ def _find_header(rows: Iterator, aliases: Mapping[str, str], required: tuple[str
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+    bom = data.startswith(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8")
+        return data[3:].decode("utf-8") if bom else data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        if bom:  # it says it is UTF-8 but it is not: GB18030 would only read the BOM as garbage
+            raise TableError(_("The file starts as UTF-8 but is not UTF-8 text; save it as CSV (UTF-8) and try "
+                               "again.")) from None
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
@@ -166,19 +194,25 @@ def _csv_rows(data: bytes) -> Iterator:
         for number, values in enumerate(reader, start=1):
             yield number, values
     except csv.Error as exc:
-        raise TableError(_("Row %(row)d is not valid CSV: %(reason)s", row=number + 1, reason=str(exc))) from None
+        raise TableError(_("Row %(row)d is not valid CSV: %(reason)s", row=number + 1, reason=str(exc)),
+                         row=number + 1) from None
 
 
 def _xlsx_rows(data: bytes, max_uncompressed: int) -> Iterator:
-    from app.xlsx_reader import XlsxError, iter_rows
+    """The rows of the first sheet; a zip bomb is refused before it is unpacked (see app/xlsx_reader.py)."""
+    from app.xlsx_reader import XlsxBomb, XlsxError, XlsxTooLarge, XlsxTooManyParts, iter_rows
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > max_uncompressed:
-                raise TableError(_("The spreadsheet unpacks to more than the allowed size."))
-    except zipfile.BadZipFile:
-        raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None
-    try:
-        yield from iter_rows(data)
-    except XlsxError:
+        yield from iter_rows(data, max_uncompressed=max_uncompressed)
+    except XlsxBomb:
+        raise TableError(_("The spreadsheet is compressed far more than a real one can be; it is refused as a "
+                           "zip bomb.")) from None
+    except XlsxTooLarge:
+        raise TableError(_("The spreadsheet unpacks to more than the allowed size.")) from None
+    except XlsxTooManyParts:
+        raise TableError(_("The file holds far more parts than any spreadsheet; it is refused.")) from None
+    except XlsxError as exc:
+        if exc.cell:
+            raise TableError(_("The file is not a valid .xlsx spreadsheet: cell %(cell)s cannot be read.",
+                               cell=exc.cell)) from None
         raise TableError(_("The file is not a valid .xlsx spreadsheet.")) from None

@@ -11,6 +11,12 @@ with defusedxml itself, and leaves the meaning of cells to openpyxl's own
 helpers: which number formats are dates, and how Excel serial numbers become
 dates. It reads values only — what a person sees in the cells (a formula's
 cached result) — not styles, merges or formulas. About 5 s for 600,000 cells.
+
+Zip bombs are refused twice: from the sizes the archive declares (total,
+compression ratio, number of parts) before anything is decompressed, and by
+counting the bytes actually decompressed, in case the declared sizes lie.
+Anything else malformed — a cell reference, a style or string index, a number —
+is an XlsxError naming the cell, never another exception.
 """
 from __future__ import annotations
 
@@ -31,28 +37,104 @@ RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 CHUNK = 1 << 16
+# Zip-bomb guards. The parts of a real workbook compress 5-20 times (a 100,000-member pool sheet: 12 times);
+# repeated cells compress about 1,000 times. Small parts may compress well, so the ratio only counts for parts
+# that unpack to more than RATIO_FLOOR bytes.
+MAX_UNCOMPRESSED = 256 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 2000
 
 
 class XlsxError(ValueError):
-    """The archive is not a readable workbook."""
+    """The archive is not a readable workbook; ``cell`` names the cell to blame (e.g. "B7") when there is one."""
+
+    def __init__(self, message: str, cell: str | None = None):
+        super().__init__(message)
+        self.cell = cell
 
 
-def iter_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    """(row number, cell values) of the first worksheet, in order; empty cells are None."""
+class XlsxTooLarge(XlsxError):
+    """The archive would unpack to too much: a zip bomb, or simply too big a file."""
+
+
+class XlsxBomb(XlsxTooLarge):
+    """A part compressed far more than any real workbook part: a zip bomb."""
+
+
+class XlsxTooManyParts(XlsxError):
+    """The archive holds far more parts than any workbook (its directory alone is a burden)."""
+
+
+def check_archive(archive: zipfile.ZipFile, max_uncompressed: int = MAX_UNCOMPRESSED) -> None:
+    """Refuse a zip bomb from what the archive declares, before anything is decompressed: too many parts
+    (XlsxTooManyParts), too many bytes in all (XlsxTooLarge), a part compressed like no real one (XlsxBomb)."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise XlsxTooManyParts(f"the archive has {len(infos)} parts (at most {MAX_MEMBERS})")
+    if sum(info.file_size for info in infos) > max_uncompressed:
+        raise XlsxTooLarge(f"the archive unpacks to more than {max_uncompressed} bytes")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
+            raise XlsxBomb(f"{info.filename} is compressed {ratio:.0f} times (at most {MAX_RATIO})")
+
+
+class _Budget:
+    """The bytes still allowed out of the archive, counted as they are read: declared sizes may lie."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def read(self, source, size: int = CHUNK) -> bytes:
+        chunk = source.read(size)
+        self.left -= len(chunk)
+        if self.left < 0:
+            raise XlsxTooLarge("the archive unpacks to more than it declares")
+        return chunk
+
+    def read_all(self, archive: zipfile.ZipFile, name: str) -> bytes:
+        parts = []
+        with archive.open(name) as source:
+            while chunk := self.read(source):
+                parts.append(chunk)
+        return b"".join(parts)
+
+
+# What a malformed archive or part can raise, from the small-part readers or from inside the parser's handlers.
+_BROKEN = (KeyError, IndexError, StopIteration, AttributeError, TypeError, ValueError, OverflowError,
+           SyntaxError, expat.ExpatError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError)
+
+
+def iter_rows(data: bytes, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> Iterator[tuple[int, list]]:
+    """(row number, cell values) of the first worksheet, in order; empty cells are None.
+
+    Raises XlsxTooLarge for a zip bomb (before unpacking it), XlsxError for anything unreadable.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        sheet_path, date1904 = _first_sheet(archive)
-        shared = _shared_strings(archive)
-        date_styles = _date_styles(archive)
+        check_archive(archive, max_uncompressed)
+        budget = _Budget(max_uncompressed)
+        sheet_path, date1904 = _first_sheet(archive, budget)
+        shared = _shared_strings(archive, budget)
+        date_styles = _date_styles(archive, budget)
         source = archive.open(sheet_path)
-    except (KeyError, IndexError, StopIteration, zipfile.BadZipFile, ValueError, SyntaxError, expat.ExpatError) as exc:
+    except XlsxError:
+        raise
+    except _BROKEN as exc:
         raise XlsxError(str(exc) or type(exc).__name__) from None
     sheet = _Sheet(shared, date_styles, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
     parser = _safe_parser(sheet.start, sheet.end, sheet.text)
     with source:
         while True:
-            chunk = source.read(CHUNK)
-            _feed(parser, chunk, final=not chunk)
+            try:
+                chunk = budget.read(source)
+                _feed(parser, chunk, final=not chunk)
+            except XlsxError as exc:
+                exc.cell = exc.cell or sheet.where()
+                raise
+            except _BROKEN as exc:
+                raise XlsxError(str(exc) or type(exc).__name__, sheet.where()) from None
             yield from sheet.take_rows()
             if not chunk:
                 break
@@ -81,29 +163,29 @@ def _feed(parser, chunk: bytes, final: bool = False) -> None:
         raise XlsxError(str(exc)) from None
 
 
-def _parse_all(archive: zipfile.ZipFile, name: str, start, end, text) -> None:
+def _parse_all(archive: zipfile.ZipFile, name: str, budget: _Budget, start, end, text) -> None:
     parser = _safe_parser(start, end, text)
     with archive.open(name) as source:
         while True:
-            chunk = source.read(CHUNK)
+            chunk = budget.read(source)
             _feed(parser, chunk, final=not chunk)
             if not chunk:
                 break
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, bool]:
+def _first_sheet(archive: zipfile.ZipFile, budget: _Budget) -> tuple[str, bool]:
     """The path of the workbook's first sheet, and whether it counts dates from 1904."""
     workbook_path = "xl/workbook.xml"
     if "_rels/.rels" in archive.namelist():
-        for rel in fromstring(archive.read("_rels/.rels")).iter(f"{{{RELS}}}Relationship"):
+        for rel in fromstring(budget.read_all(archive, "_rels/.rels")).iter(f"{{{RELS}}}Relationship"):
             if rel.get("Type") == OFFICE_DOCUMENT:
                 workbook_path = rel.get("Target").lstrip("/")
-    workbook = fromstring(archive.read(workbook_path))
+    workbook = fromstring(budget.read_all(archive, workbook_path))
     first = workbook.find(f"{{{MAIN}}}sheets/{{{MAIN}}}sheet")
     if first is None:
         raise XlsxError("the workbook has no sheet")
     folder, name = posixpath.split(workbook_path)
-    rels = fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")))
+    rels = fromstring(budget.read_all(archive, posixpath.join(folder, "_rels", name + ".rels")))
     target = next(r.get("Target") for r in rels.iter(f"{{{RELS}}}Relationship") if r.get("Id") == first.get(R_ID))
     path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
     properties = workbook.find(f"{{{MAIN}}}workbookPr")
@@ -111,11 +193,11 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, bool]:
     return path, date1904
 
 
-def _date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+def _date_styles(archive: zipfile.ZipFile, budget: _Budget) -> frozenset[int]:
     """Indexes of the cell formats (the ``s`` attribute of cells) that show numbers as dates."""
     if "xl/styles.xml" not in archive.namelist():
         return frozenset()
-    styles = fromstring(archive.read("xl/styles.xml"))
+    styles = fromstring(budget.read_all(archive, "xl/styles.xml"))
     custom = {int(f.get("numFmtId")): f.get("formatCode", "")
               for f in styles.iter(f"{{{MAIN}}}numFmt")}
     cell_formats = styles.find(f"{{{MAIN}}}cellXfs")
@@ -165,12 +247,12 @@ class _SharedStrings:
             self._parts.append(content)
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile, budget: _Budget) -> list[str]:
     path = next((n for n in archive.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
     if path is None:
         return []
     table = _SharedStrings()
-    _parse_all(archive, path, table.start, table.end, table.text)
+    _parse_all(archive, path, budget, table.start, table.end, table.text)
     return table.strings
 
 
@@ -189,6 +271,11 @@ class _Sheet:
         self._value: str | None = None
         self._inline: list[str] = []
         self._in_phonetic = False
+        self._where = ""  # the cell (or row) being read, for error messages
+
+    def where(self) -> str | None:
+        """The cell being read, as the spreadsheet names it ("B7"), or None before the first row."""
+        return self._where[:20] or None
 
     def take_rows(self) -> list[tuple[int, list]]:
         rows, self.rows = self.rows, []
@@ -198,12 +285,14 @@ class _Sheet:
         local = ELEMENTS.get(name)
         if local == "c":
             ref = attrs.get("r")
+            self._where = ref or f"R{self._row_number}C{self._column + 1}"
             self._column = column_index_from_string(ref.rstrip("0123456789")) if ref else self._column + 1
             self._type = attrs.get("t", "n")
             self._style = int(attrs.get("s") or 0)
             self._value, self._inline = None, []
         elif local == "row":
             number = attrs.get("r")
+            self._where = number or str(self._row_number + 1)
             self._row_number = int(number) if number else self._row_number + 1
             self._cells, self._column = {}, 0
         elif local == "v":

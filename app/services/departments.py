@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Department, DepartmentKind
 from app.services import audit
-from app.tabular import Table, TableError, normalise_header, read_table
+from app.tabular import (
+    CONTROL_CHARACTERS, Table, TableError, control_character, display_name, normalise_header, read_table,
+)
 
 # Header texts accepted for each field, in Chinese or English (compared after normalise_header).
 HEADER_ALIASES = {
@@ -134,10 +136,11 @@ def import_file(filename: str, data: bytes, *, dry_run: bool = False) -> ImportO
     """
     try:
         table = read_table(filename, data, HEADER_ALIASES, required=REQUIRED_FIELDS,
-                           max_uncompressed=current_app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"])
+                           max_uncompressed=current_app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"],
+                           max_bytes=current_app.config["IMPORT_MAX_BYTES"])
         records, outcome = _validate(table)
     except TableError as exc:
-        return ImportOutcome(errors=[RowError(1, "", "", str(exc))])
+        return ImportOutcome(errors=[RowError(exc.row or 1, "", "", str(exc))])
     if outcome.errors or dry_run:
         return outcome
 
@@ -152,7 +155,8 @@ def import_file(filename: str, data: bytes, *, dry_run: bool = False) -> ImportO
         else:
             outcome.unchanged += 1
     audit.record("department.import", "departments", {
-        "file": filename, "added": outcome.added, "updated": outcome.updated, "unchanged": outcome.unchanged,
+        "file": display_name(filename), "added": outcome.added, "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
     })
     return outcome
 
@@ -165,11 +169,17 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
     by_name = {d.name: d.code.lower() for d in db.session.scalars(select(Department))}
 
     def error(row, column, value, reason):
-        outcome.errors.append(RowError(row, column, value, reason))
+        outcome.errors.append(RowError(row, column, CONTROL_CHARACTERS.sub("\ufffd", value), reason))
 
     for row, cells, _extra in table.rows:
         code, name = cells.get("code", ""), cells.get("name", "")
         row_ok = True
+        for column, value in cells.items():
+            bad = control_character(value)
+            if bad:
+                error(row, column, value[:40], _("Contains a control character (%(char)s) that a spreadsheet "
+                                                 "cannot hold.", char=bad))
+                row_ok = False
         if not code:
             error(row, "code", code, _("Missing code."))
             row_ok = False
@@ -206,7 +216,7 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
                 row_ok = False
         sort_text = cells.get("sort_order", "").strip()
         if sort_text:
-            if sort_text.isdigit() and int(sort_text) <= 100000:
+            if sort_text.isdecimal() and int(sort_text) <= 100000:
                 values["sort_order"] = int(sort_text)
             else:
                 error(row, "sort_order", sort_text, _("The sort order must be a whole number from 0 to 100000."))

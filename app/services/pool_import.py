@@ -27,7 +27,7 @@ from app.models.types import utcnow
 from app.phones import PhoneError, current_vault, mask, normalise
 from app.services import audit
 from app.services.departments import RowError
-from app.tabular import TableError, normalise_header, read_table
+from app.tabular import CONTROL_CHARACTERS, TableError, control_character, display_name, normalise_header, read_table
 
 HEADER_ALIASES = {
     normalise_header(text): name
@@ -119,11 +119,12 @@ def check(filename: str, data: bytes) -> PoolImportPlan:
     plan = PoolImportPlan()
     try:
         table = read_table(filename, data, HEADER_ALIASES, required=REQUIRED_FIELDS,
-                           max_uncompressed=current_app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"])
+                           max_uncompressed=current_app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"],
+                           max_bytes=current_app.config["IMPORT_MAX_BYTES"])
         plan.extra_headers = table.extra_headers
         _check_rows(table.rows, plan)
     except TableError as exc:
-        return PoolImportPlan(errors=[RowError(1, "", "", str(exc))])
+        return PoolImportPlan(errors=[RowError(exc.row or 1, "", "", str(exc))])
     if plan.rows_read == 0 and not plan.errors:
         plan.errors.append(RowError(2, "", "", _("The file has a header but no data rows.")))
     return plan
@@ -159,7 +160,13 @@ def _check_rows(rows, plan: PoolImportPlan) -> None:
         errors_before = len(plan.errors)
 
         def error(column: str, value: str, reason: str) -> None:
-            plan.errors.append(RowError(number, column, value, reason))
+            plan.errors.append(RowError(number, column, CONTROL_CHARACTERS.sub("\ufffd", value), reason))
+
+        for column, value in [*cells.items(), *extra.items()]:
+            bad = control_character(value)
+            if bad:
+                error(column, value[:40], _("Contains a control character (%(char)s) that a spreadsheet cannot hold.",
+                                            char=bad))
 
         name = cells.get("name", "")
         for column in REQUIRED_FIELDS:
@@ -296,8 +303,8 @@ def stage(user, filename: str, data: bytes) -> StagedImport:
     """Check an uploaded file and keep it, with its findings, until the operator commits or cancels."""
     _purge_expired()
     plan = check(filename, data)
-    staged = StagedImport(token=secrets.token_urlsafe(24), user_id=user.id, filename=filename[:255], data=data,
-                          summary=plan.summary())
+    staged = StagedImport(token=secrets.token_urlsafe(24), user_id=user.id, filename=display_name(filename, 255),
+                          data=data, summary=plan.summary())
     db.session.add(staged)
     return staged
 

@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from app.models import Questionnaire, QuestionnaireVersion, VersionStatus
 from app.models.questionnaire import document_hash
 from app.models.types import utcnow
 from app.services import audit
+from app.tabular import display_name
 from forms.questionnaire import (
     REGISTRY, SCHEMA_VERSION, Change, ExpressionError, Problem, QuestionnaireError, diff_documents,
     export_surveyjs, export_xlsform, import_surveyjs, import_xlsform, normalize_document, parse_expression,
@@ -462,19 +464,38 @@ def format_of(filename: str) -> str:
     raise BuilderError(_("Choose a .json, .surveyjs.json or .xlsx file."))
 
 
+def _no_constant(name: str):
+    raise _NotJSON(f"not valid JSON: {name} is not a number JSON allows")
+
+
+class _NotJSON(ValueError):
+    pass
+
+
 def read_document(filename: str, data: bytes) -> dict:
     """Parse and validate an uploaded questionnaire; DocumentProblems lists every located problem."""
     fmt = format_of(filename)
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    if len(data) > limit:
+        raise BuilderError(_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
     try:
         if fmt == "xlsform":
             return import_xlsform(data)
         try:
-            parsed = json.loads(data.decode("utf-8-sig"))
+            parsed = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
         except UnicodeDecodeError:
             raise QuestionnaireError([Problem("", "the file is not UTF-8 text")]) from None
         except json.JSONDecodeError as exc:
             raise QuestionnaireError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno}, "
                                                   f"column {exc.colno}")]) from None
+        except _NotJSON as exc:
+            raise QuestionnaireError([Problem("", str(exc))]) from None
+        except RecursionError:
+            raise QuestionnaireError([Problem("", "not valid JSON for a questionnaire: nested far too deeply")]) \
+                from None
+        except ValueError:  # an integer of thousands of digits
+            raise QuestionnaireError([Problem("", "not valid JSON for a questionnaire: a number is far too long")]) \
+                from None
         if fmt == "surveyjs":
             return import_surveyjs(parsed)
         problems = validate_document(parsed)
@@ -489,9 +510,10 @@ def import_file(filename: str, data: bytes, *, questionnaire: Questionnaire | No
                 actor=None) -> QuestionnaireVersion:
     """Import a file as a new draft: of ``questionnaire`` if given, else of a new questionnaire."""
     document = read_document(filename, data)
-    name = filename.rsplit("/", 1)[-1][:200]
+    name = display_name(filename)
     if questionnaire is None:
-        version = create(document["title"]["zh"][:200], document, source=name, actor=actor)
+        title = document["title"]["zh"].strip()[:200] or name or "问卷"
+        version = create(title, document, source=name, actor=actor)
     else:
         if questionnaire.draft is not None:
             raise BuilderError(_("Version %(number)d is already a draft of this questionnaire: edit it, or discard "

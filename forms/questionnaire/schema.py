@@ -11,6 +11,8 @@ docs/QUESTIONNAIRE.md for the full reference.
 from __future__ import annotations
 
 import copy
+import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator
@@ -24,6 +26,10 @@ from .types import (
 
 SCHEMA_VERSION = 1
 EXPRESSION_FIELDS = ("show_if", "required_if")
+# A questionnaire nests about 7 levels deep; a deeper document is refused before the schema (which recurses) sees it.
+MAX_DEPTH = 32
+# C0 controls but tab, LF and CR (no spreadsheet cell holds them), and lone UTF-16 surrogates (no database stores them).
+BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -143,19 +149,31 @@ class Located:
 
 def iter_items(doc: dict) -> Iterator[Located]:
     """Every item in document order, including those inside the department block."""
-    for i, item in enumerate(doc.get("items") or []):
+    for i, item in enumerate(_list(doc.get("items"))):
         if not isinstance(item, dict):
             continue
         yield Located(item, ("items", i), False)
         if item.get("type") == "department_block":
-            for j, sub in enumerate(item.get("items") or []):
+            for j, sub in enumerate(_list(item.get("items"))):
                 if isinstance(sub, dict):
                     yield Located(sub, ("items", i, "items", j), True, item)
 
 
 def department_block(doc: dict) -> dict | None:
     """The department block of a document, or None."""
-    return next((it for it in doc.get("items", []) if it.get("type") == "department_block"), None)
+    return next((it for it in _list(doc.get("items")) if isinstance(it, dict) and it.get("type") == "department_block"),
+                None)
+
+
+def _list(value) -> list:
+    """``value`` if it is a list, else an empty one: the semantic checks also run on documents the schema refuses."""
+    return value if isinstance(value, list) else []
+
+
+def _kind(item: dict) -> str | None:
+    """An item's type if it is a registered one (a list or dict in its place is no type at all)."""
+    kind = item.get("type")
+    return kind if isinstance(kind, str) and kind in REGISTRY else None
 
 
 def top_level_questions(doc: dict) -> list[dict]:
@@ -208,7 +226,8 @@ def semantic_problems(doc: Any) -> list[Problem]:
     block_keys: set[str] = set()
     block = department_block(doc) if blocks else None
     if isinstance(block, dict):
-        block_keys = {s.get("key") for s in block.get("items") or [] if isinstance(s, dict)}
+        block_keys = {s.get("key") for s in _list(block.get("items"))
+                      if isinstance(s, dict) and isinstance(s.get("key"), str)}
     for loc in iter_items(doc):
         item = loc.item
         if loc.in_block:
@@ -225,14 +244,14 @@ def semantic_problems(doc: Any) -> list[Problem]:
 
 
 def _declare(item: dict, scope: _Scope) -> None:
-    kind, key = item.get("type"), item.get("key")
-    if not isinstance(key, str) or kind not in REGISTRY:
+    kind, key = _kind(item), item.get("key")
+    if not isinstance(key, str) or kind is None:
         return
     if kind == "section":
         scope.kinds[key] = "section"
     elif kind == "matrix":
         scope.kinds[key] = "matrix"
-        for row in item.get("rows") or []:
+        for row in _list(item.get("rows")):
             if isinstance(row, dict) and isinstance(row.get("key"), str):
                 scope.kinds[f"{key}.{row['key']}"] = "matrix_row"
                 scope.questions[f"{key}.{row['key']}"] = item
@@ -285,7 +304,7 @@ def _check_literals(expr, path, scope, add) -> None:
             q, kind = scope.questions.get(var.name), scope.kinds.get(var.name)
             if q is None or kind not in ("single", "multiple"):
                 continue
-            values = [o.get("value") for o in q.get("options") or [] if isinstance(o, dict)]
+            values = [o.get("value") for o in _list(q.get("options")) if isinstance(o, dict)]
             if isinstance(lit.value, str) and lit.value not in values:
                 add(path, f"{lit.value!r} is not an option of {{{var.name}}} (options: {', '.join(map(str, values))})")
             elif not isinstance(lit.value, str):
@@ -294,8 +313,8 @@ def _check_literals(expr, path, scope, add) -> None:
 
 def _check_item(loc: Located, add) -> None:
     item, path = loc.item, loc.path
-    kind = item.get("type")
-    if kind not in REGISTRY:
+    kind = _kind(item)
+    if kind is None:
         return
     if loc.in_block and not REGISTRY[kind].in_block:
         return  # the schema reports it
@@ -303,8 +322,8 @@ def _check_item(loc: Located, add) -> None:
     if isinstance(options, list):
         seen = {}
         for i, option in enumerate(options):
-            if not isinstance(option, dict) or "value" not in option:
-                continue
+            if not isinstance(option, dict) or not isinstance(option.get("value"), (str, int, float)):
+                continue  # no value, or one the schema refuses (a list cannot even be compared)
             value = option["value"]
             if value in seen and type(value) is type(options[seen[value]].get("value")):
                 add(path + ("options", i, "value"), f"duplicate option value {value!r} (also option {seen[value] + 1})")
@@ -320,8 +339,8 @@ def _check_item(loc: Located, add) -> None:
     if kind == "matrix" and isinstance(item.get("rows"), list):
         seen_rows = set()
         for i, row in enumerate(item["rows"]):
-            key = row.get("key") if isinstance(row, dict) else None
-            if key in seen_rows:
+            key = row.get("key") if isinstance(row, dict) and isinstance(row.get("key"), str) else None
+            if key is not None and key in seen_rows:
                 add(path + ("rows", i, "key"), f"duplicate row key {key!r}")
             seen_rows.add(key)
     if kind in ("single", "multiple") and item.get("scored") is True and isinstance(options, list):
@@ -339,9 +358,42 @@ def _check_min_max(item, path, lo, hi, add):
 
 # ------------------------------------------------------------------------------ public API
 
+def value_problems(doc: Any) -> list[Problem]:
+    """Values no questionnaire may hold, wherever they are: too deep a nesting, control characters and lone
+    surrogates in texts and keys, numbers that are not finite (NaN, Infinity)."""
+    problems: list[Problem] = []
+    stack = [(doc, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return [Problem(format_path(path[:MAX_DEPTH]), f"nested more than {MAX_DEPTH} levels deep")]
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if isinstance(key, str) and BAD_CHARACTERS.search(key):
+                    problems.append(Problem(format_path(path), f"a field name contains {_character(key)}"))
+                stack.append((sub, path + (key,)))
+        elif isinstance(value, list):
+            stack.extend((sub, path + (i,)) for i, sub in enumerate(value))
+        elif isinstance(value, str) and BAD_CHARACTERS.search(value):
+            problems.append(Problem(format_path(path), f"the text contains {_character(value)}, which cannot be "
+                                                       "shown or stored: remove it"))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(format_path(path), "not a finite number"))
+    return sorted(problems, key=lambda p: p.path)
+
+
+def _character(text: str) -> str:
+    found = BAD_CHARACTERS.search(text).group()
+    kind = "a lone surrogate" if "\ud800" <= found <= "\udfff" else "a control character"
+    return f"{kind} (U+{ord(found):04X})"
+
+
 def validate_document(doc: Any) -> list[Problem]:
     """Return every problem of a questionnaire document (empty list when valid)."""
-    return schema_problems(doc) + semantic_problems(doc)
+    values = value_problems(doc)
+    if any(p.message.startswith("nested more than") for p in values):
+        return values
+    return values + schema_problems(doc) + semantic_problems(doc)
 
 
 def check_document(doc: Any) -> dict:

@@ -345,6 +345,16 @@ def _export_block(block: dict, departments) -> list[dict]:
 
 # ============================================================================ import
 
+def _seq(value: Any) -> list:
+    """``value`` if it is a list, else an empty one (hostile files put anything anywhere)."""
+    return value if isinstance(value, list) else []
+
+
+def _name(value: Any) -> str | None:
+    """``value`` if it is a string: names are looked up in sets and dicts, where a list cannot go."""
+    return value if isinstance(value, str) else None
+
+
 def _unloc(value: Any) -> dict | None:
     if value is None:
         return None
@@ -393,7 +403,7 @@ class _Importer:
 
     def scale(self, q: dict, values: list, path: tuple, key: str) -> None:
         options = []
-        for i, v in enumerate(values or []):
+        for i, v in enumerate(_seq(values)):
             v = v if isinstance(v, dict) else {"value": v}
             if v.get("value") == NOT_FAMILIAR:
                 q["not_familiar"] = True
@@ -408,7 +418,7 @@ class _Importer:
 
     def choices(self, q: dict, values: list, path: tuple) -> None:
         options = []
-        for i, v in enumerate(values or []):
+        for i, v in enumerate(_seq(values)):
             self.origins[f"options[{len(options)}]"] = format_path(path + ("choices", i))
             v = v if isinstance(v, dict) else {"value": v}
             option = {"value": str(v.get("value")), "label": _unloc(v.get("text")) or {"zh": str(v.get("value"))}}
@@ -427,7 +437,10 @@ def _im_rating(imp, el, path):
     if rate_values:
         imp.scale(q, rate_values, path, "rateValues")
     else:
-        lo, hi = int(el.get("rateMin", 1)), int(el.get("rateMax", 5))
+        lo, hi = el.get("rateMin", 1), el.get("rateMax", 5)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in (lo, hi)):
+            imp.fail(path + ("rateMin",), "rateMin and rateMax must be whole numbers from -1000 to 1000")
+            return q
         if (lo, hi) == (1, 5):
             q["options"] = [dict(o) for o in DEFAULT_SCALE]
         else:  # a linear 0..100 score over any other range
@@ -481,7 +494,7 @@ def _im_matrix(imp, el, path):
     q = imp.common(el, "matrix", path)
     imp.scale(q, el.get("columns"), path, "columns")
     rows = []
-    for r in el.get("rows") or []:
+    for r in _seq(el.get("rows")):
         r = r if isinstance(r, dict) else {"value": r}
         row = {"key": str(r.get("value")), "label": _unloc(r.get("text")) or {"zh": str(r.get("value"))}}
         if "weight" in r:
@@ -510,10 +523,14 @@ def import_surveyjs(survey: dict) -> dict:
         doc["description"] = _unloc(survey["description"])
     items = doc["items"]
     # The department picker is the checkbox whose name a paneldynamic uses as valueName.
-    panel_value_names = {el.get("valueName") or el.get("name") for _, el in _walk(pages) if el.get("type") == "paneldynamic"}
+    panel_value_names = {_name(el.get("valueName")) or _name(el.get("name")) for _, el in _walk(pages)
+                         if el.get("type") == "paneldynamic"}
     pickers: dict[str, dict] = {}
     for p, page in enumerate(pages):
         page_path = ("pages", p)
+        if not isinstance(page, dict):
+            imp.fail(page_path, "a page is an object with 'elements'")
+            continue
         bkb = page.get("bkb") if isinstance(page.get("bkb"), dict) else {}
         if not bkb:
             section = {"type": "section", "key": str(page.get("name", "")),
@@ -524,12 +541,13 @@ def import_surveyjs(survey: dict) -> dict:
                 section["show_if"] = imp.expr(page_path + ("visibleIf",), page["visibleIf"])
             imp.origins[f"items[{len(items)}]"] = format_path(page_path)
             items.append({k: v for k, v in section.items() if v is not None})
-        for path, el in _walk_elements(page.get("elements") or [], page_path + ("elements",)):
+        for path, el in _walk_elements(_seq(page.get("elements")), page_path + ("elements",)):
             kind = el.get("type")
             here = f"items[{len(items)}]"
             el_bkb = el.get("bkb") if isinstance(el.get("bkb"), dict) else {}
-            if kind == "checkbox" and (el.get("name") in panel_value_names or el_bkb.get("type") == "department_block"):
-                pickers[el.get("name")] = el
+            if kind == "checkbox" and (_name(el.get("name")) in panel_value_names
+                                       or el_bkb.get("type") == "department_block"):
+                pickers[_name(el.get("name"))] = el
                 continue
             if kind == "paneldynamic":
                 block = _import_block(imp, el, path, pickers, len(items))
@@ -570,7 +588,7 @@ def _import_question(imp: _Importer, el: dict, path: tuple) -> dict | None:
     for key in [k for k in imp.origins if k.startswith("options[")]:
         del imp.origins[key]
     kind = el.get("type")
-    importer = _IMPORTERS.get(kind)
+    importer = _IMPORTERS.get(_name(kind))
     if importer is None:
         imp.fail(path + ("type",), f"unsupported SurveyJS element type {kind!r}; supported: "
                                    f"{', '.join(sorted(_IMPORTERS))}, html, panel, paneldynamic")
@@ -579,7 +597,7 @@ def _import_question(imp: _Importer, el: dict, path: tuple) -> dict | None:
 
 
 def _import_block(imp: _Importer, el: dict, path: tuple, pickers: dict, index: int) -> dict:
-    picker = pickers.get(el.get("valueName") or el.get("name")) or {}
+    picker = pickers.get(_name(el.get("valueName")) or _name(el.get("name"))) or {}
     source = picker or el
     block = {"type": "department_block", "key": str(source.get("name", "")),
              "label": _unloc(source.get("title")) or {"zh": str(source.get("name", ""))}, "items": []}
@@ -590,7 +608,7 @@ def _import_block(imp: _Importer, el: dict, path: tuple, pickers: dict, index: i
     for ours, theirs in (("min_picks", "minSelectedChoices"), ("max_picks", "maxSelectedChoices")):
         if picker.get(theirs) is not None:
             block[ours] = picker[theirs]
-    for sub_path, sub in _walk_elements(el.get("templateElements") or [], path + ("templateElements",)):
+    for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
         if sub.get("type") in ("paneldynamic", "html"):
             imp.fail(sub_path + ("type",), f"{sub.get('type')!r} is not supported inside the department panel")
             continue
@@ -607,7 +625,7 @@ def _walk_elements(elements: list, path: tuple):
         if not isinstance(el, dict):
             continue
         if el.get("type") == "panel":
-            yield from _walk_elements(el.get("elements") or [], path + (i, "elements"))
+            yield from _walk_elements(_seq(el.get("elements")), path + (i, "elements"))
         else:
             yield path + (i,), el
 
@@ -615,7 +633,7 @@ def _walk_elements(elements: list, path: tuple):
 def _walk(pages: list):
     for p, page in enumerate(pages):
         if isinstance(page, dict):
-            yield from _walk_elements(page.get("elements") or [], ("pages", p, "elements"))
+            yield from _walk_elements(_seq(page.get("elements")), ("pages", p, "elements"))
 
 
 def _find_origin(origins: dict[str, str], path: str) -> str | None:

@@ -33,6 +33,10 @@ from .schema import SCHEMA_VERSION, Problem, QuestionnaireError, validate_docume
 from .types import DEFAULT_SCALE, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, REGISTRY
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+# Zip-bomb guards (as app/xlsx_reader.py): real workbook parts compress 5-20 times, repeated cells about 1,000.
+MAX_RATIO = 100
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 2000
 MAX_ROWS = 5000
 LANGS = ("zh", "en")
 SURVEY_COLUMNS = [
@@ -427,16 +431,28 @@ def _located(sheet: str, row: int | None, message: str, column: str | None = Non
 
 
 def _check_archive(data: bytes) -> None:
-    """Refuse non-zip input and zip bombs before openpyxl decompresses anything."""
+    """Refuse non-zip input and zip bombs before openpyxl decompresses anything.
+
+    The declared sizes also bound what is read: Python's zipfile stops at a part's declared size (and then fails
+    its CRC check), so a part that lies about its size cannot unpack to more than it declares.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise XLSFormError([Problem("", "the file is not an .xlsx workbook")]) from None
+    if len(infos) > MAX_MEMBERS:
+        raise XLSFormError([Problem("", f"the file has {len(infos)} parts, far more than a workbook "
+                                        f"(at most {MAX_MEMBERS})")])
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED_BYTES or len(infos) > 10000:
+    if total > MAX_UNCOMPRESSED_BYTES:
         raise XLSFormError([Problem("", f"the workbook is too large once uncompressed ({total} bytes; "
                                         f"the limit is {MAX_UNCOMPRESSED_BYTES})")])
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
+            raise XLSFormError([Problem("", f"{info.filename} is compressed {ratio:.0f} times, as no real workbook "
+                                            f"is (at most {MAX_RATIO}): refused as a zip bomb")])
 
 
 def _header_key(raw: Any) -> tuple[str, str | None] | None:
@@ -625,16 +641,24 @@ def import_xlsform(data: bytes) -> dict:
     problems: list[Problem] = []
     if "survey" not in book.sheetnames:
         raise XLSFormError([Problem("survey", "the workbook has no 'survey' sheet", sheet="survey")])
-    survey = _read_sheet(book, "survey", problems)
+    sheets = {}
+    for title in ("survey", "choices", "settings"):
+        try:  # read-only sheets are parsed as they are read: a broken one fails here
+            sheets[title] = _read_sheet(book, title, problems)
+        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on a broken sheet
+            book.close()
+            raise XLSFormError([Problem(title, f"the sheet cannot be read: {e.__class__.__name__}",
+                                        sheet=title)]) from None
+    book.close()
+    survey = sheets["survey"]
     lists: dict[str, list] = {}
-    for number, rec in _read_sheet(book, "choices", problems):
+    for number, rec in sheets["choices"]:
         if "list_name" not in rec or "name" not in rec:
             problems.append(_located("choices", number, "a choice needs list_name and name"))
             continue
         lists.setdefault(str(rec["list_name"]), []).append((number, rec))
-    settings_rows = _read_sheet(book, "settings", problems)
+    settings_rows = sheets["settings"]
     settings = settings_rows[0][1] if settings_rows else {}
-    book.close()
 
     # Matrix rows are named <matrix>__<row>; expressions refer to them as {matrix.row}.
     row_names, stack = {}, []

@@ -14,8 +14,8 @@ RATINGS = ("attitude", "efficiency", "policy", "law", "integrity", "overall")
 
 
 def open_round(make_department, *, members: int = 12, link_mode: LinkMode = LinkMode.link,
-               closes_in_days: int = 10) -> Campaign:
-    """A round with the default questionnaire, three departments, every member drawn, status open."""
+               closes_in_days: int = 10, version: QuestionnaireVersion | None = None) -> Campaign:
+    """A round with the default questionnaire (or ``version``), three departments, every member drawn, status open."""
     rows = [[f"成员{i}", "sme", "城关区", "", f"1370000{i:04d}"] for i in range(members)]
     run_import(csv_bytes(rows))
     departments = [make_department("SCJG", "市市场监督管理局"), make_department("SWJ", "市税务局"),
@@ -23,7 +23,7 @@ def open_round(make_department, *, members: int = 12, link_mode: LinkMode = Link
     campaign = Campaign(month="2026-11", title="十一月营商环境评价", sample_size=members)
     db.session.add(campaign)
     db.session.flush()
-    version = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
+    version = version or db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
     text = "【市营商办】${name}您好，请于${deadline}前完成评价：https://pj.example.gov.cn/s/${token} 回复TD退订" if link_mode == LinkMode.link \
         else "【市营商办】${name}您好，请于${deadline}前登录 https://pj.example.gov.cn/s 输入访问码${code} 回复TD退订"
     rounds.configure(campaign, None, version=version, departments=departments, opens_on=None,
