@@ -50,7 +50,8 @@ class ConsoleBackend(SmsBackend):
             return f"【{sign}】[{message.template_code}] {body}".rstrip()
         rendered = render(text, {"sign": sign, **message.params})
         # Gateways put the sign in front of the approved text; templates written without ${sign} get it the same way.
-        return rendered if "${sign}" in text else f"【{sign}】{rendered}"
+        # Without a sign name configured (the demo), the text is shown as written, not behind an empty 【】.
+        return rendered if "${sign}" in text or not sign else f"【{sign}】{rendered}"
 
     def _send_batch(self, messages: list[SmsMessage]) -> list[SmsResult]:
         results = []
