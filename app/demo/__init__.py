@@ -51,16 +51,27 @@ class DemoAccount:
     role: Role
     password: str
     department_code: str | None = None
+    tries: str = ""  # what to try with this account, printed by `flask demo`
 
 
 ACCOUNTS = [
-    DemoAccount("admin", Role.admin, "admin-demo-2026"),
-    DemoAccount("designer", Role.designer, "designer-demo-2026"),
-    DemoAccount("operator", Role.operator, "operator-demo-2026"),
-    DemoAccount("hr", Role.hr, "hr-demo-2026"),
-    DemoAccount("liaison", Role.liaison, "liaison-demo-2026", "SCJG"),
-    DemoAccount("complaints", Role.complaints, "complaints-demo-2026"),
-    DemoAccount("auditor", Role.auditor, "auditor-demo-2026"),
+    DemoAccount("admin", Role.admin, "admin-demo-2026",
+                tries="everything below; 实时评价 → 评价与异常审核 (a flagged burst), add service points"),
+    DemoAccount("designer", Role.designer, "designer-demo-2026",
+                tries="问卷管理: new draft, conditions, preview on a phone frame, publish, diff, XLSForm export"),
+    DemoAccount("operator", Role.operator, "operator-demo-2026",
+                tries="月度评价: the open round (progress, 提醒, 延期, 结束本轮评价), 短信发件箱; 主体样本库: import"),
+    DemoAccount("hr", Role.hr, "hr-demo-2026",
+                tries="考核结果: six published rounds with trends, XLSX export, corrections; "
+                      "score the open round once closed"),
+    DemoAccount("liaison", Role.liaison, "liaison-demo-2026", "SCJG",
+                tries="own results only (k=5); 差评整改 follow-ups of its service window"),
+    DemoAccount("liaison-zjj", Role.liaison, "liaison-zjj-demo-2026", "ZJJ",
+                tries="an overdue complaint assigned to 住建局: reply with evidence"),
+    DemoAccount("complaints", Role.complaints, "complaints-demo-2026",
+                tries="投诉举报: complaints in every state; accept, assign, remind, close, reopen; 统一督办"),
+    DemoAccount("auditor", Role.auditor, "auditor-demo-2026",
+                tries="月度评价 → 抽样: evidence zip for tools/verify_draw.py; complaint analysis (read-only)"),
 ]
 
 
@@ -89,7 +100,7 @@ def seed_accounts() -> list[DemoAccount]:
     return ACCOUNTS
 
 
-def seed_demo() -> list[DemoAccount]:
+def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     """Seed the whole demo city in one transaction; running it again changes nothing."""
     from app.demo.pool import seed_pool
     from app.demo.realtime import seed_realtime_and_complaints
@@ -99,9 +110,39 @@ def seed_demo() -> list[DemoAccount]:
     accounts = seed_accounts()
     seed_pool()
     db.session.commit()
-    seed_open_round()
+    seed_open_round(base_url)
     seed_realtime_and_complaints()
     from app.demo.assessment import seed_past_rounds
     seed_past_rounds()
     db.session.commit()
     return accounts
+
+
+@dataclass(frozen=True)
+class DemoPointers:
+    """Where to look in the seeded demo: what `flask demo` prints after the accounts."""
+
+    open_round_id: int | None
+    open_round_month: str | None
+    respondent_link: str | None
+    rating_path: str | None
+    tracking_number: str | None
+    query_code: str
+    published_months: list[str]
+
+
+def pointers() -> DemoPointers:
+    from app.demo.realtime import DEMO_QUERY_CODE, TRACKING_EXAMPLE
+    from app.demo.rounds import open_round, sample_link
+    from app.models import Campaign, CampaignStatus, Complaint, ServicePoint
+
+    campaign = open_round()
+    point = db.session.scalar(select(ServicePoint).order_by(ServicePoint.id).limit(1))
+    months = list(db.session.scalars(select(Campaign.month).where(Campaign.status == CampaignStatus.published)
+                                     .order_by(Campaign.month)))
+    return DemoPointers(
+        open_round_id=campaign.id if campaign else None, open_round_month=campaign.month if campaign else None,
+        respondent_link=sample_link(), rating_path=f"/r/{point.slug}" if point else None,
+        tracking_number=db.session.scalar(select(Complaint.tracking_number).where(
+            Complaint.subject == TRACKING_EXAMPLE)),
+        query_code=DEMO_QUERY_CODE, published_months=months)

@@ -20,7 +20,7 @@ from app.models.survey import random_id
 from app.services import draws, rounds
 from app.services import scoring as scoring_service
 
-PAST_ROUNDS = 3
+PAST_ROUNDS = 6
 TITLE = "%s 营商环境“背靠背”月度评价（演示，往期）"
 COMMENTS = ["窗口服务热情，办事效率高。", "希望进一步简化审批材料。", "政策宣传还不够到位。", "排队时间较长，建议增加窗口。",
             "工作人员业务熟练，解释清楚。", "网上办理系统偶尔卡顿。"]
@@ -60,10 +60,11 @@ def build_round(month: date, title: str, departments: list[Department], *, sampl
 
 def simulate_responses(campaign: Campaign, rng: np.random.Generator, *, rate: float = 0.6, picks: float = 5.0,
                        quality: dict[int, float] | None = None, not_familiar: float = 0.07,
-                       comment_rate: float = 0.15) -> int:
+                       comment_rate: float = 0.15, days: list[date] | None = None) -> int:
     """Write responses for a random ``rate`` of the invitations: each rates ~``picks`` departments.
 
-    ``quality`` is a department's mean level on the 1–5 scale (random when absent). Returns how many
+    ``quality`` is a department's mean level on the 1–5 scale (random when absent); ``days`` are the
+    days the responses are spread over (by default the 4th of the round's month). Returns how many
     responses were written. The caller commits.
     """
     items = scoring_service.item_table(campaign.questionnaire_version.document)
@@ -75,10 +76,11 @@ def simulate_responses(campaign: Campaign, rng: np.random.Generator, *, rate: fl
     invitations = db.session.execute(select(Invitation.id, Invitation.stratum, Invitation.inclusion_probability)
                                      .where(Invitation.campaign_id == campaign.id).order_by(Invitation.id)).all()
     answering = [inv for inv in invitations if rng.random() < rate]
-    day = date.fromisoformat(f"{campaign.month}-01") + timedelta(days=3)
+    days = days or [date.fromisoformat(f"{campaign.month}-01") + timedelta(days=3)]
     responses, answers = [], []
     for _inv_id, stratum, pi in answering:
         rid = random_id()
+        day = days[int(rng.integers(len(days)))] if len(days) > 1 else days[0]
         responses.append({"id": rid, "campaign_id": campaign.id,
                           "questionnaire_version_id": campaign.questionnaire_version_id, "stratum": stratum,
                           "inclusion_probability": pi, "submitted_on": day})
@@ -101,7 +103,7 @@ def simulate_responses(campaign: Campaign, rng: np.random.Generator, *, rate: fl
 
 
 def seed_past_rounds(today: date | None = None, count: int = PAST_ROUNDS) -> list[Campaign]:
-    """Three past monthly rounds, simulated, scored and published with the default scheme; once only."""
+    """Past monthly rounds (six by default), simulated, scored and published with the default scheme; once only."""
     months = _months_before(today or date.today(), count)
     departments = list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
     scheme = scoring_service.default_scheme()
@@ -109,14 +111,15 @@ def seed_past_rounds(today: date | None = None, count: int = PAST_ROUNDS) -> lis
         return []
     rng = np.random.default_rng(20261127)
     base = {d.id: rng.uniform(2.9, 4.4) for d in departments}
+    slope = {d.id: rng.normal(0.03, 0.05) for d in departments}
     made = []
     for step, month in enumerate(months):
         title = TITLE % month.strftime("%Y-%m")
         if db.session.scalar(select(Campaign.id).where(Campaign.title == title)) is not None:
             continue
         campaign = build_round(month, title, departments, sample_size=500, minimum_per_stratum=30)
-        # Departments drift a little from month to month, a few of them visibly.
-        quality = {d: float(np.clip(q + step * rng.normal(0.05, 0.12), 1.5, 4.9)) for d, q in base.items()}
+        # Each department drifts steadily (most improve a little, some slip), with a little monthly noise.
+        quality = {d: float(np.clip(q + step * slope[d] + rng.normal(0, 0.03), 1.5, 4.9)) for d, q in base.items()}
         simulate_responses(campaign, rng, rate=0.6, quality=quality)
         rounds.close(campaign, None)
         scoring_service.score(campaign, scheme, None)

@@ -3,16 +3,18 @@ a month of ratings with their follow-up, flagged bursts, and complaints in every
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import Complaint, Department, RealtimeRating, ServicePoint, User
+from app.models.complaint import AssignmentStatus
 from app.models.realtime import FollowUpStatus
 from app.models.types import utcnow
 from app.services import complaints, realtime
-from app.services.workdays import local_today
+from app.services.workdays import add_workdays, local_date, local_today, local_zone
 
 # (department code, point code, name, kind, location, service items)
 POINTS = [
@@ -26,6 +28,12 @@ POINTS = [
     ("GJJ", "GJJ-01", "公积金提取窗口", "window", "市民中心三楼 21 号", "公积金提取\n公积金贷款"),
     ("BDC", "BDC-01", "不动产登记窗口", "window", "市民中心一楼 5 号", "转移登记\n抵押登记", ),
 ]
+
+# Every demo complaint opens on the tracking page (/complaints/track) with this query code.
+DEMO_QUERY_CODE = "DEMO-2026"
+DEADLINE_WORKDAYS = 10
+# The closed complaint whose public reply `flask demo` suggests looking up.
+TRACKING_EXAMPLE = "招工补贴申请被无故退回"
 
 GOOD_COMMENTS = ["办理很快，工作人员很耐心", "一次就办好了", "", "", "", "指引清楚", "服务热情"]
 BAD_COMMENTS = ["排队时间太长，窗口只开了一个", "材料要求前后说法不一，跑了两趟", "工作人员态度生硬，不愿解释",
@@ -101,11 +109,15 @@ def seed_complaints() -> int:
     if db.session.scalar(select(func.count()).select_from(Complaint)):
         return 0
     handler = db.session.scalar(select(User).where(User.username == "complaints"))
+    scjg_liaison = db.session.scalar(select(User).where(User.username == "liaison"))
     departments = {d.code: d for d in db.session.scalars(select(Department))}
     if not {"SCJG", "ZJJ", "RSJ", "CGJ", "TAX", "XZSP"} <= set(departments):
         return 0
     today = local_today()
     made = []
+
+    demo_code_hash = generate_password_hash(complaints.normalise_code(DEMO_QUERY_CODE))
+    numbers: dict[str, int] = {}
 
     def new(category, codes, subject, description, days_ago, **identity):
         complaint, _code = complaints.submit(category=category, department_ids=[departments[c].id for c in codes],
@@ -113,6 +125,12 @@ def seed_complaints() -> int:
         complaint.submitted_at = utcnow() - timedelta(days=days_ago)
         for event in complaint.events:
             event.at = complaint.submitted_at
+        # Numbered by the day it was filed, and one query code that `flask demo` prints, to try the tracking page.
+        prefix = f"TS{local_date(complaint.submitted_at):%Y%m%d}-"
+        numbers[prefix] = numbers.get(prefix, 0) + 1
+        complaint.tracking_number = f"{prefix}{numbers[prefix]:04d}"
+        complaint.query_code_hash = demo_code_hash
+        db.session.flush()
         made.append(complaint)
         return complaint
 
@@ -144,7 +162,7 @@ def seed_complaints() -> int:
     replied = new("enforcement", ["SCJG"], "重复检查影响经营", "一个月内被不同科室检查四次，内容基本相同。", 12)
     complaints.accept(replied, actor=handler)
     (a,) = complaints.assign(replied, [departments["SCJG"]], today + timedelta(days=3), actor=handler)
-    complaints.reply(a, "经核查，确有多头检查，已纳入“双随机、一公开”统一计划，今后合并检查。")
+    complaints.reply(a, "经核查，确有多头检查，已纳入“双随机、一公开”统一计划，今后合并检查。", actor=scjg_liaison)
     # closed and substantiated (deduction), with a repeat complaint from the same phone
     closed = new("enterprise_policy", ["RSJ"], "招工补贴申请被无故退回", "材料齐全但被以格式不符为由退回三次。", 25,
                  phone="13800138003")
@@ -164,7 +182,56 @@ def seed_complaints() -> int:
     complaints.reopen(reopened, "投诉人对答复不满意：未说明为何不适用首违不罚", actor=handler)
     complaints.assign(reopened, [departments["CGJ"]], today + timedelta(days=5),
                       "请对照首违不罚清单重新核查", actor=handler)
+    # assigned to the wrong department, moved to the right one (a withdrawn assignment)
+    moved = new("enterprise_policy", ["GXJ"] if "GXJ" in departments else ["SCJG"], "技改补助资金拨付缓慢",
+                "企业技术改造补助已公示两个月，资金仍未拨付。", 8, name="孙先生", phone="13800138004")
+    complaints.accept(moved, actor=handler)
+    (a,) = complaints.assign(moved, [departments["XZSP"]], today + timedelta(days=6), "请核实拨付进度", actor=handler)
+    complaints.reassign(a, departments.get("GXJ", departments["SCJG"]), "补助资金由工信局拨付，改派工信局", actor=handler)
+    # closed, basically satisfied, not substantiated
+    basic = new("enforcement", ["SCJG"], "食品经营许可现场核查时间过长", "现场核查预约后等待两周，影响开业。", 16)
+    complaints.accept(basic, actor=handler)
+    (a,) = complaints.assign(basic, [departments["SCJG"]], today, actor=handler)
+    complaints.reply(a, "经核查，核查排期在承诺时限内；已增派人员，核查等待时间缩短至五个工作日。", actor=scjg_liaison)
+    complaints.close(basic, satisfaction="basically", public_reply="核查在承诺时限内完成；我局已增派人员，缩短等待时间。",
+                     substantiated_department_ids=[], actor=handler)
+    for complaint in made:
+        _spread_over_time(complaint)
     return len(made)
+
+
+def _office_hours(moment: datetime) -> datetime:
+    """The same day, moved into 9:00–17:00 local time: handlers work office hours."""
+    local = moment.astimezone(local_zone())
+    if 9 <= local.hour < 17:
+        return moment
+    return local.replace(hour=9 + local.hour % 8).astimezone(timezone.utc)
+
+
+def _spread_over_time(complaint: Complaint) -> None:
+    """Date a demo complaint's steps between its filing and now, as if handled over the days since."""
+    events = sorted(complaint.events, key=lambda e: e.id)
+    start = complaint.submitted_at
+    span = (utcnow() - timedelta(hours=2) - start) * 0.9
+    for i, event in enumerate(events):
+        event.at = _office_hours(start + span * (i / max(1, len(events) - 1))) if i else start
+    first = {}
+    for event in events:
+        first.setdefault(event.kind, event.at)
+    complaint.accepted_at = first.get("accepted") if complaint.accepted_at else None
+    complaint.declined_at = first.get("declined") if complaint.declined_at else None
+    if complaint.closed_at:
+        complaint.closed_at = [e.at for e in events if e.kind == "closed"][-1]
+    assignments = sorted(complaint.assignments, key=lambda a: a.id)
+    for assignment, event in zip(assignments, [e for e in events if e.kind == "assigned"]):
+        assignment.assigned_at = event.at
+        if assignment.status != AssignmentStatus.pending:  # handled ones had the usual deadline
+            assignment.due_on = add_workdays(local_date(event.at), DEADLINE_WORKDAYS)
+    for department_id in {a.department_id for a in assignments}:
+        replied = [a for a in assignments if a.department_id == department_id and a.replied_at]
+        times = [e.at for e in events if e.kind == "replied" and e.department_id == department_id]
+        for assignment, at in zip(replied, times):
+            assignment.replied_at = at
 
 
 def seed_realtime_and_complaints() -> None:

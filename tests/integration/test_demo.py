@@ -1,0 +1,87 @@
+"""`flask demo`: every part of the demo city is there, and what it prints leads somewhere that works."""
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from app.access import role_label
+from app.demo import ACCOUNTS
+from app.extensions import db
+from app.models import (
+    Campaign, CampaignStatus, Complaint, ComplaintAssignment, ComplaintStatus, Invitation, InvitationSubmission, Role,
+    ServicePoint,
+)
+from app.models.complaint import AssignmentStatus
+from app.services import scoring, sending
+from app.services.workdays import local_today
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def test_demo_has_every_part_and_prints_an_account_for_every_role(runner, client):
+    """One test, because seeding the demo city takes a while."""
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for role in Role:
+        accounts = [a for a in ACCOUNTS if a.role == role]
+        assert accounts, f"no demo account for {role.value}"
+        for account in accounts:
+            (line,) = [x for x in lines if re.search(rf"\s{re.escape(account.username)}\s", x)]
+            assert account.password in line and role_label(role) in line and account.tries in line
+    liaison_departments = {a.department_code for a in ACCOUNTS if a.role == Role.liaison}
+    assert len(liaison_departments) >= 2
+    # every printed account logs in
+    for account in ACCOUNTS:
+        response = client.post_form("/login", {"username": account.username, "password": account.password})
+        assert response.status_code == 302, account.username
+        client.post_form("/logout")
+
+    # the printed respondent link opens the questionnaire
+    link = re.search(r"https?://\S+/s/[A-Za-z0-9_-]{22}", result.output).group(0)
+    assert client.get(path_of(link)).headers["Location"] == "/s/survey"
+    assert client.get("/s/survey").status_code == 200
+    # the printed rating page (what a poster's QR code opens) shows the rating form
+    rating = re.search(r"https?://\S+(/r/[A-Za-z0-9_-]+)", result.output).group(1)
+    assert client.get(rating).status_code == 200
+    # the printed tracking number and query code open the complaint's progress with its public reply
+    number, code = re.search(r"track (TS\d{8}-\d{4}) with query code (\S+)", result.output).groups()
+    page = client.post_form("/complaints/track", {"tracking_number": number, "code": code}).get_data(as_text=True)
+    closed = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
+    assert closed.status == ComplaintStatus.closed and closed.public_reply in page
+
+    # complaints in every state of the lifecycle, assignments in every state, one overdue, one reopened
+    assert set(db.session.scalars(select(Complaint.status))) == set(ComplaintStatus)
+    assert set(db.session.scalars(select(ComplaintAssignment.status))) == set(AssignmentStatus)
+    overdue = db.session.scalars(select(ComplaintAssignment).where(
+        ComplaintAssignment.status == AssignmentStatus.pending)).all()
+    assert any(a.overdue(local_today()) for a in overdue)
+    assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.reopen_count > 0))
+    # an overdue assignment belongs to the second liaison's department: they can reply to it
+    zjj = next(a for a in ACCOUNTS if a.username == "liaison-zjj")
+    assert any(a.department.code == zjj.department_code for a in overdue if a.overdue(local_today()))
+
+    # past rounds, scored and published, with a trend over at least three months
+    published = db.session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.published)).all()
+    assert len(published) >= 3
+    trend = scoring.trend()
+    assert len(trend["months"]) >= 3 and all(None not in v for v in trend["series"].values())
+
+    # the open round is under way: some answers, and reminders can go out now
+    (open_round,) = db.session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.open)).all()
+    answered = db.session.scalar(select(func.count()).select_from(InvitationSubmission).join(
+        Invitation, Invitation.id == InvitationSubmission.invitation_id).where(Invitation.campaign_id == open_round.id))
+    assert 0 < answered < open_round.sample_size
+    waiting = sending.reminder_candidates(open_round)
+    assert 0 < len(waiting) < open_round.sample_size
+
+    # every service point's poster opens, with its QR code
+    operator = next(a for a in ACCOUNTS if a.role == Role.operator)
+    client.post_form("/login", {"username": operator.username, "password": operator.password})
+    for point in db.session.scalars(select(ServicePoint)):
+        poster = client.get(f"/admin/realtime/points/{point.id}/poster")
+        assert poster.status_code == 200 and f"/r/{point.slug}" in poster.get_data(as_text=True)
+        qr = client.get(f"/admin/realtime/points/{point.id}/qr.png")
+        assert qr.status_code == 200 and qr.data.startswith(b"\x89PNG")
