@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped when the account is deactivated: sessions opened before never come back, even after reactivation.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
 
@@ -63,9 +65,10 @@ class User(UserMixin, db.Model):
 
     @property
     def session_fingerprint(self) -> str:
-        """A keyed digest of the password hash: a new password changes it."""
+        """A keyed digest of the password hash and the session epoch: a new password or a deactivation changes it."""
         key = current_app.config["SECRET_KEY"].encode()
-        return hmac.new(key, b"session:" + self.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+        message = f"session:{self.session_epoch or 0}:{self.password_hash}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
     def get_id(self) -> str:
         """What the session remembers: the id and the fingerprint, so that a password change or reset

@@ -142,6 +142,7 @@ def set_active(user: User, active: bool, *, actor) -> bool:
         if actor is not None and actor.id == user.id:
             raise AccountError(_("You cannot deactivate your own account."))
         _refuse_losing_last_admin(user)
+        user.session_epoch = (user.session_epoch or 0) + 1  # its open sessions end, and stay ended
     user.active = active
     audit.record("user.reactivate" if active else "user.deactivate", f"user:{user.id}",
                  {"username": user.username, "role": user.role.value}, actor=actor)

@@ -65,12 +65,19 @@ SQLITE_TRIGGERS = {
         WHEN EXISTS (SELECT 1 FROM assessments WHERE scheme_id = OLD.id AND status <> 'scored')
         BEGIN SELECT RAISE(ABORT, 'the scheme of a published assessment is frozen: UPDATE refused'); END
     """,
+    # The foreign key would refuse it on the application's connections, but the sqlite3 shell runs without
+    # foreign keys unless told.
+    "assessment_schemes_frozen_delete": """
+        CREATE TRIGGER assessment_schemes_frozen_delete BEFORE DELETE ON assessment_schemes
+        WHEN EXISTS (SELECT 1 FROM assessments WHERE scheme_id = OLD.id AND status <> 'scored')
+        BEGIN SELECT RAISE(ABORT, 'the scheme of a published assessment is frozen: DELETE refused'); END
+    """,
 }
 
 POSTGRES_FUNCTIONS = {
     # A generic comparison: the row with its lifecycle columns put back must equal the old row.
     "assessments_frozen": f"""
-        CREATE FUNCTION assessments_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION assessments_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             probe assessments;
         BEGIN
@@ -96,7 +103,7 @@ POSTGRES_FUNCTIONS = {
         END $$
     """,
     "assessment_results_frozen": """
-        CREATE FUNCTION assessment_results_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION assessment_results_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             parent text;
         BEGIN
@@ -117,7 +124,7 @@ POSTGRES_FUNCTIONS = {
         END $$
     """,
     "assessment_schemes_frozen": """
-        CREATE FUNCTION assessment_schemes_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION assessment_schemes_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF EXISTS (SELECT 1 FROM assessments WHERE scheme_id = OLD.id AND status <> 'scored') THEN
                 RAISE EXCEPTION 'the scheme of a published assessment is frozen: % refused', TG_OP;
@@ -142,6 +149,9 @@ def upgrade():
         for name, body in POSTGRES_FUNCTIONS.items():
             op.execute(body)
             table, events = POSTGRES_TRIGGERS[name]
+            # OR REPLACE / IF EXISTS: a backup of an older revision restored over a newer database leaves the
+            # functions behind (pg_restore --clean drops only what the dump holds); upgrading again must work.
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             op.execute(f"CREATE TRIGGER {name} BEFORE {events} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
     elif dialect == "sqlite":
         for body in SQLITE_TRIGGERS.values():

@@ -71,6 +71,8 @@ def test_the_scheme_of_a_published_assessment_cannot_be_changed(app, published):
     scheme_id = scoring.current_assessment(campaign).scheme_id
     with pytest.raises(DatabaseError, match="frozen"):
         raw("UPDATE assessment_schemes SET policy_weights = '{\"sme\": 1.0}' WHERE id = :id", id=scheme_id)
+    with pytest.raises(DatabaseError, match="frozen"):
+        raw("DELETE FROM assessment_schemes WHERE id = :id", id=scheme_id)
 
 
 def test_a_scored_assessment_can_still_be_rescored_and_published(app, closed_round):

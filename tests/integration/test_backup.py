@@ -118,3 +118,21 @@ def test_a_missing_pg_dump_is_a_clear_error(app, runner, tmp_path, monkeypatch):
     result = runner.invoke(args=["backup", "create", "--output", str(tmp_path)])
     assert result.exit_code == 1 and "pg_dump was not found" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_from_an_older_revision_restores_and_upgrades(app, runner, tmp_path, city):
+    """The rollback path of DEPLOYMENT.md: restore last month's backup over a newer schema, then `flask db upgrade`."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="0008")  # the schema before the assessment triggers (0009) existed
+    path = backup_file(runner, tmp_path)
+    upgrade()
+    result = runner.invoke(args=["backup", "restore", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
+    upgrade()  # on PostgreSQL, pg_restore --clean left the newer trigger functions behind
+    head = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
+    assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
+    assert db.session.scalars(select(Respondent.name).order_by(Respondent.key)).all() == ["张三", "李四"]
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

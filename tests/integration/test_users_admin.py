@@ -154,7 +154,8 @@ def test_nobody_deactivates_their_own_account(office, admin, make_user):
 def test_a_deactivated_account_is_logged_out_and_cannot_log_in_until_reactivated(app, office, make_user):
     target = make_user("hr", username="khb")
     theirs = browser(app, target)
-    assert theirs.get("/").status_code == 200
+    stolen = browser(app, target)  # a session left open on a lost laptop
+    assert theirs.get("/").status_code == 200 and stolen.get("/").status_code == 200
     assert office.post_form(f"/admin/users/{target.id}/active", {"active": "0"}).status_code == 302
     response = theirs.get("/admin/assessment/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
@@ -164,6 +165,7 @@ def test_a_deactivated_account_is_logged_out_and_cannot_log_in_until_reactivated
     assert "Deactivated" in listing
     office.post_form(f"/admin/users/{target.id}/active", {"active": "1"})
     assert browser(app, target).get("/").status_code == 200
+    assert stolen.get("/").status_code == 302  # sessions opened before the deactivation never come back
     assert [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.target == f"user:{target.id}")
                                                  .order_by(AuditEntry.id))] == [
         "user.create", "user.deactivate", "user.reactivate"]
