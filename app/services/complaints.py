@@ -376,6 +376,9 @@ def close(complaint: Complaint, *, satisfaction: str, public_reply: str, substan
     for assignment in complaint.current_assignments:
         assignment.substantiated = assignment.department_id in substantiated
     _event(complaint, "closed", complaint.public_reply, actor=actor)
+    # The finding, on record for good: deductions count it in its month even if the complaint is reopened later.
+    for department_id in sorted({a.department_id for a in complaint.current_assignments if a.substantiated}):
+        _event(complaint, "substantiated", public=False, department_id=department_id, actor=actor)
     audit.record("complaint.close", _target(complaint),
                  {"satisfaction": complaint.satisfaction.value,
                   "substantiated": sorted(a.department.code for a in complaint.current_assignments
@@ -464,27 +467,25 @@ class Deduction:
 
 
 def deductions(start: date, end: date, points_each: float | None = None, cap: float | None = None) -> dict[int, Deduction]:
-    """Per department, complaints closed on the local dates ``start``…``end`` and found substantiated against it.
+    """Per department, complaints first found substantiated against it on the local dates ``start``…``end``.
 
-    Each such complaint costs ``points_each`` (COMPLAINT_DEDUCTION_POINTS), at most ``cap``
-    (COMPLAINT_DEDUCTION_CAP) per department. A complaint counts once per department
-    however many times it was assigned to it.
+    A finding is made when a complaint is closed (a ``substantiated`` event per department). Each
+    complaint costs ``points_each`` (COMPLAINT_DEDUCTION_POINTS), at most ``cap``
+    (COMPLAINT_DEDUCTION_CAP) per department; it counts once per department, in the month of its
+    first finding, whether or not it was reopened since: never twice, never zero times.
     """
     config = current_app.config
     each = config["COMPLAINT_DEDUCTION_POINTS"] if points_each is None else points_each
     limit = config["COMPLAINT_DEDUCTION_CAP"] if cap is None else cap
     lo, hi = period_bounds(start, end)
-    # A complaint belongs to the period of its FIRST closing: reopened and closed again next month, it is
-    # not deducted a second time.
-    first_closed = (select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
-                    .where(ComplaintEvent.kind == "closed").group_by(ComplaintEvent.complaint_id).subquery())
+    first_finding = (select(ComplaintEvent.complaint_id, ComplaintEvent.department_id,
+                            func.min(ComplaintEvent.at).label("at"))
+                     .where(ComplaintEvent.kind == "substantiated")
+                     .group_by(ComplaintEvent.complaint_id, ComplaintEvent.department_id).subquery())
     rows = db.session.execute(
-        select(ComplaintAssignment.department_id, func.count(func.distinct(ComplaintAssignment.complaint_id)))
-        .join(ComplaintAssignment.complaint)
-        .join(first_closed, first_closed.c.complaint_id == Complaint.id)
-        .where(Complaint.status == ComplaintStatus.closed, first_closed.c.at >= lo, first_closed.c.at < hi,
-               ComplaintAssignment.substantiated.is_(True))
-        .group_by(ComplaintAssignment.department_id)).all()
+        select(first_finding.c.department_id, func.count())
+        .where(first_finding.c.at >= lo, first_finding.c.at < hi)
+        .group_by(first_finding.c.department_id)).all()
     return {d: Deduction(d, n, round(min(n * each, limit), 4)) for d, n in rows}
 
 
@@ -609,6 +610,7 @@ def status_label(status: ComplaintStatus | str) -> str:
         "assigned": _("Being handled"),
         "replied": _("Replied, awaiting closure"),
         "closed": _("Closed and answered"),
+        "substantiated": _("Found substantiated against"),
     }.get(value, value)
 
 
@@ -632,6 +634,7 @@ def event_label(kind: str) -> str:
         "reminded": _("Department reminded"),
         "replied": _("Department replied"),
         "closed": _("Closed and answered"),
+        "substantiated": _("Found substantiated against"),
         "reopened": _("Reopened"),
         "note": _("Note"),
     }.get(kind, kind)

@@ -484,3 +484,21 @@ def test_complaints_count_in_the_month_first_closed_once_and_are_part_of_the_inp
     assert complaints.deductions(date(2026, 10, 1), date(2026, 10, 31))[target.id].substantiated == 1
     november_deductions = complaints.deductions(date(2026, 11, 1), date(2026, 11, 30))
     assert november_deductions[target.id].substantiated == 1  # only the complaint first closed in November
+
+
+def test_a_complaint_reopened_before_its_months_round_is_scored_is_still_deducted_once(app, closed_round):
+    """Closed in October, reopened before October is scored, closed again in November: deducted in October."""
+    campaign, departments, _rare = closed_round
+    target = departments[0]
+    complaint = _complaint_closed_on(target, datetime(2026, 10, 20, 4, tzinfo=timezone.utc))
+    complaints.reopen(complaint, "投诉人对答复不满意，要求重新核查。")
+    db.session.commit()
+    october = (date(2026, 10, 1), date(2026, 10, 31))
+    assert complaints.deductions(*october)[target.id].substantiated == 1  # reopened, but the finding stands
+    for assignment in complaints.assign(complaint, [target], local_today()):
+        complaints.reply(assignment, "再次核查，补贴已足额发放。")
+    complaints.close(complaint, satisfaction="satisfied", public_reply="已再次核查并答复。",
+                     substantiated_department_ids=[target.id])
+    db.session.commit()
+    assert complaints.deductions(*october)[target.id].substantiated == 1
+    assert target.id not in complaints.deductions(date(2026, 11, 1), date(2026, 11, 30))
