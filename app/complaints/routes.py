@@ -139,7 +139,7 @@ def index():
                            categories=list(ComplaintCategory))
 
 
-def _detail(complaint: Complaint, *, reveal_phone: bool = False, **forms):
+def _detail(complaint: Complaint, *, revealed_phone: str = "", **forms):
     departments = _active_departments()
     assign_form = forms.get("assign_form") or AssignForm(formdata=None, due_on=complaints.default_due_date(),
                                                          departments=[d.id for d in complaint.departments])
@@ -151,13 +151,10 @@ def _detail(complaint: Complaint, *, reveal_phone: bool = False, **forms):
     identity = None
     if not complaint.anonymous:
         identity = {"name": complaint.complainant_name, "organisation": complaint.complainant_organisation,
-                    "phone": complaint.complainant_phone_masked, "contact": complaint.complainant_contact}
-        if reveal_phone and complaint.complainant_phone:
-            from app.phones import current_vault
-
-            identity["phone"] = current_vault().open(complaint.complainant_phone)
+                    "phone": revealed_phone or complaint.complainant_phone_masked,
+                    "contact": complaint.complainant_contact}
     return render_template("complaints/detail.html", complaint=complaint, identity=identity, today=local_today(),
-                           phone_revealed=reveal_phone,
+                           phone_revealed=bool(revealed_phone),
                            assign_form=assign_form, close_form=close_form, reassign_form=reassign_form,
                            reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
                            note_form=NoteForm(formdata=None), action_form=FlaskForm(),
@@ -180,9 +177,9 @@ def detail(number: str):
 def reveal_phone(number: str):
     """Show the complainant's full number to call back; every reveal is in the audit log."""
     complaint = _complaint_or_404(number)
-    audit.record("complaint.phone_reveal", f"complaint:{complaint.tracking_number}", {})
+    phone = complaints.reveal_phone(complaint, actor=current_user)
     db.session.commit()
-    return _detail(complaint, reveal_phone=True)
+    return _detail(complaint, revealed_phone=phone)
 
 
 def _done(complaint: Complaint, message: str):

@@ -426,10 +426,8 @@ def reveal_callback(task_id: int):
     task, may_complete = _follow_up_task(task_id)
     if not (may_complete and task.callback_phone):
         abort(403)
-    from app.phones import current_vault
-
-    audit.record("realtime.callback_reveal", f"follow_up:{task.id}", {"department_id": task.department_id})
+    callback = realtime.reveal_callback(task, actor=current_user)
     db.session.commit()
     return render_template("realtime/follow_up.html", task=task, form=FollowUpForm(formdata=None),
-                           may_complete=may_complete, callback=current_vault().open(task.callback_phone),
-                           reveal_form=FlaskForm(), today=local_today())
+                           may_complete=may_complete, callback=callback, reveal_form=FlaskForm(),
+                           today=local_today())

@@ -89,9 +89,11 @@ class ChainHead:
 
 def head() -> ChainHead:
     """The number of entries and the newest entry's hash (the genesis hash for an empty log)."""
-    count = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    newest = db.session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
-    return ChainHead(count, newest or GENESIS_HASH)
+    # One statement, so that an entry appended meanwhile cannot pair one count with another entry's hash.
+    count, newest = db.session.execute(
+        select(func.count(), select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+               .scalar_subquery()).select_from(AuditEntry)).one()
+    return ChainHead(count or 0, newest or GENESIS_HASH)
 
 
 def parse_anchor(value: str) -> ChainHead:

@@ -400,6 +400,14 @@ def reopen(complaint: Complaint, reason: str, actor=None) -> None:
                                                           "cycle": complaint.cycle}, actor=actor)
 
 
+def reveal_phone(complaint: Complaint, actor=None) -> str:
+    """The complainant's full number, for a handler about to call back; every reveal is audited."""
+    if not complaint.complainant_phone:
+        return ""
+    audit.record("complaint.phone_reveal", _target(complaint), {}, actor=actor)
+    return current_vault().open(complaint.complainant_phone)
+
+
 def note(complaint: Complaint, text: str, actor=None) -> None:
     """An internal note on the file (not shown to the complainant)."""
     if not (text or "").strip():

@@ -322,6 +322,15 @@ def keep(rating: RealtimeRating, actor=None) -> None:
     audit.record("realtime.keep", f"realtime_rating:{rating.id}", {"flag": rating.flag_reason}, actor=actor)
 
 
+def reveal_callback(task: FollowUpTask, actor=None) -> str:
+    """The number a dissatisfied rater left to be called back on; every reveal is audited."""
+    if not task.callback_phone:
+        return ""
+    audit.record("realtime.callback_reveal", f"follow_up:{task.id}", {"department_id": task.department_id},
+                 actor=actor)
+    return current_vault().open(task.callback_phone)
+
+
 def complete_follow_up(task: FollowUpTask, *, action_taken: str, contacted: bool, rectified: bool,
                        actor=None) -> None:
     """The department records what it did, whether it reached the person and whether it put things right."""
