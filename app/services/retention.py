@@ -19,6 +19,11 @@ What is erased, and what is kept on purpose:
   expired. The one-rating-per-day rule keeps its own hash on the rating.
 - **Call-back numbers** that dissatisfied raters left for their follow-up: erased CALLBACK_RETENTION_DAYS (90)
   after the department recorded the follow-up. The masked number stays, for the record.
+- **Real-time raters' keyed hashes** (client, device, phone): they serve the one-per-day rule and burst
+  detection, which look at one day; after a week they are blanked, except on flagged ratings still awaiting
+  review. Otherwise anyone holding SECRET_KEY could test a known number against every rating ever made.
+- **Complainants' own attachments** (not the departments' evidence) go with their identity: an ID-card photo
+  or a contract names the complainant as surely as the name field does. Files and rows are deleted.
 
 One audit entry records the counts, never who.
 """
@@ -34,7 +39,8 @@ from app.extensions import db
 from app.models import (
     Campaign, CampaignStatus, Complaint, ComplaintStatus, Invitation, MemberStatus, Respondent, SmsDailyCount,
 )
-from app.models.realtime import FollowUpTask, RealtimeSmsCode
+from app.models.complaint import ComplaintAttachment
+from app.models.realtime import FollowUpTask, RealtimeRating, RealtimeSmsCode
 from app.services import audit
 
 ERASED = "—"  # what an erased text field shows where an empty one would read as "never given"
@@ -53,6 +59,8 @@ class PurgeCounts:
     sms_daily_counters: int = 0
     callback_phones: int = 0
     sms_codes: int = 0
+    rating_hashes: int = 0
+    complainant_attachments: int = 0
 
 
 def _member_filter(today: date):
@@ -88,6 +96,12 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     complaints = _complaint_filter(now)
     old_counters = SmsDailyCount.day < today - timedelta(days=DAILY_COUNTER_DAYS)
     old_codes = RealtimeSmsCode.expires_at < now - timedelta(days=DAILY_COUNTER_DAYS)
+    old_ratings = and_(RealtimeRating.created_at < now - timedelta(days=DAILY_COUNTER_DAYS),
+                       or_(RealtimeRating.flagged.is_(False), RealtimeRating.reviewed.is_(True)),
+                       or_(RealtimeRating.client_hash != "", RealtimeRating.device_hash != "",
+                           RealtimeRating.phone_hash.is_not(None)))
+    old_attachments = and_(ComplaintAttachment.assignment_id.is_(None),
+                           ComplaintAttachment.complaint_id.in_(select(Complaint.id).where(complaints)))
     old_callbacks = and_(FollowUpTask.callback_phone != "", FollowUpTask.completed_at.is_not(None),
                          FollowUpTask.completed_at <= now - timedelta(days=current_app.config["CALLBACK_RETENTION_DAYS"]))
     counts = PurgeCounts(
@@ -97,6 +111,8 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
         sms_daily_counters=_count(SmsDailyCount, old_counters),
         callback_phones=_count(FollowUpTask, old_callbacks),
         sms_codes=_count(RealtimeSmsCode, old_codes),
+        rating_hashes=_count(RealtimeRating, old_ratings),
+        complainant_attachments=_count(ComplaintAttachment, old_attachments),
     )
     if dry_run:
         return counts
@@ -107,6 +123,10 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
                        .values(**erased_member).execution_options(synchronize_session=False))
     db.session.execute(update(Respondent).where(members, Respondent.status != MemberStatus.opted_out)
                        .values(**erased_member, phone_hash="").execution_options(synchronize_session=False))
+    _delete_attachments(old_attachments)  # before the complaints stop matching the filter
+    db.session.execute(update(RealtimeRating).where(old_ratings).values(client_hash="", device_hash="",
+                                                                        phone_hash=None)
+                       .execution_options(synchronize_session=False))
     db.session.execute(update(Complaint).where(complaints).values(
         complainant_name="", complainant_organisation="", complainant_phone="", complainant_phone_masked="",
         complainant_phone_hash=None, complainant_contact=ERASED).execution_options(synchronize_session=False))
@@ -122,3 +142,16 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     })
     db.session.expire_all()
     return counts
+
+
+def _delete_attachments(condition) -> None:
+    """Rows first (the transaction may still roll back and keep them), files once the rows are gone."""
+    from app.services.complaints import attachment_path
+
+    attachments = list(db.session.scalars(select(ComplaintAttachment).where(condition)))
+    paths = [attachment_path(a) for a in attachments]
+    for attachment in attachments:
+        db.session.delete(attachment)
+    db.session.flush()
+    for path in paths:
+        path.unlink(missing_ok=True)

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry, Complaint, MemberStatus, Respondent, SmsDailyCount
+from app.models.complaint import ComplaintAttachment
 from app.services import complaints, draws, pool, retention, rounds
 from tests.integration.survey_helpers import open_round
+from tests.integration.test_complaints import PNG
 from tests.integration.test_pool_import import csv_bytes, run_import
 
 PHONES = ["13800000001", "13800000002", "13800000003", "13800000004"]
@@ -109,10 +111,10 @@ def test_complainants_contacts_are_erased_long_after_closing(app, make_departmen
     identity = {"name": "赵六", "organisation": "某公司", "phone": "13900000009", "contact": "微信 zhaoliu"}
     declined = file_complaint(department, **identity)
     complaints.decline(declined, "不属于受理范围")
-    closed = file_complaint(department, **identity)
+    closed = file_complaint(department, **identity, files=[("身份证.png", PNG)])
     complaints.accept(closed)
     assignment, = complaints.assign(closed, [department], complaints.default_due_date())
-    complaints.reply(assignment, "已经核实并整改")
+    complaints.reply(assignment, "已经核实并整改", files=[("整改通知.png", PNG)])
     complaints.close(closed, satisfaction="satisfied", public_reply="已整改完毕，感谢监督",
                      substantiated_department_ids=[department.id])
     still_open = file_complaint(department, **identity)
@@ -120,10 +122,17 @@ def test_complainants_contacts_are_erased_long_after_closing(app, make_departmen
     complaints.decline(anonymous, "不属于受理范围")
     db.session.commit()
     ids = {"declined": declined.id, "closed": closed.id, "open": still_open.id, "anonymous": anonymous.id}
+    evidence, id_card = sorted(db.session.scalars(select(ComplaintAttachment)), key=lambda a: a.assignment_id is None)
+    id_card_file = complaints.attachment_path(id_card)
+    assert id_card_file.is_file()
     assert retention.purge(today=date.today() + timedelta(days=700)).complaints == 0
-    assert retention.purge(today=MUCH_LATER).complaints == 2
+    counts = retention.purge(today=MUCH_LATER)
+    assert (counts.complaints, counts.complainant_attachments) == (2, 1)
     db.session.commit()
     db.session.expire_all()
+    # The complainant's own file goes with their identity; the department's evidence stays with the record.
+    assert [a.original_name for a in db.session.scalars(select(ComplaintAttachment))] == ["整改通知.png"]
+    assert not id_card_file.exists() and complaints.attachment_path(evidence).is_file()
     for name in ("declined", "closed"):
         erased = db.session.get(Complaint, ids[name])
         assert (erased.complainant_name, erased.complainant_organisation, erased.complainant_phone,
@@ -194,3 +203,29 @@ def test_call_back_numbers_and_expired_sms_codes_go_once_no_longer_needed(app, m
     assert old.callback_phone == "" and old.callback_phone_masked == "139****9000"  # the record stays, masked
     assert recent.callback_phone  # the department may still need to call
     assert db.session.scalars(select(RealtimeSmsCode.phone_hash)).all() == ["c" * 64]
+
+
+def test_real_time_raters_hashes_are_blanked_after_a_week_unless_awaiting_review(app, make_department):
+    from datetime import datetime, timezone
+
+    from app.models.realtime import RealtimeRating
+    from app.services import realtime
+    from tests.integration.test_realtime import rate
+
+    point = realtime.create_point(make_department(), code="W01", name="1号窗口", kind="window", location="市民中心")
+    db.session.commit()
+    for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        rate(app.test_client(), point, ip=ip)
+    old, flagged, recent = db.session.scalars(select(RealtimeRating).order_by(RealtimeRating.id)).all()
+    for rating in (old, flagged):
+        rating.created_at = datetime.now(timezone.utc) - timedelta(days=8)
+    flagged.flagged = True  # a burst nobody has reviewed yet: its hashes are the evidence
+    db.session.commit()
+    assert all(r.client_hash for r in (old, flagged, recent))
+
+    assert retention.purge().rating_hashes == 1
+    db.session.commit()
+    db.session.expire_all()
+    old, flagged, recent = db.session.scalars(select(RealtimeRating).order_by(RealtimeRating.id)).all()
+    assert (old.client_hash, old.device_hash, old.phone_hash) == ("", "", None)
+    assert old.overall and flagged.client_hash and recent.client_hash  # the ratings themselves stay
