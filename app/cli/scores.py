@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Campaign
 
-scores_cli = AppGroup("scores", help="Assessment scores: exports.")
+scores_cli = AppGroup("scores", help="Assessment scores: exports and verification.")
 
 
 def find_round(ref: str) -> Campaign | None:
@@ -41,3 +41,21 @@ def export_command(round_ref: str, file: str) -> None:
     path.write_bytes(data)
     click.echo(f"wrote {path} ({len(data)} bytes): round {campaign.month}, assessment version {assessment.version} "
                f"({assessment.status.value}), input SHA-256 {assessment.input_hash}")
+
+
+@scores_cli.command("verify")
+@click.argument("round_ref", metavar="ROUND")
+def verify_command(round_ref: str) -> None:
+    """Check ROUND's assessment versions against the audit log; exit 1 on any difference."""
+    from app.services.scoring import assessment_history, verify_results
+
+    campaign = find_round(round_ref)
+    if campaign is None:
+        raise click.ClickException(f"no round {round_ref!r}")
+    problems = verify_results(campaign)
+    for problem in problems:
+        click.echo(f"MISMATCH {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"round {campaign.month}: {len(assessment_history(campaign))} assessment version(s) match the "
+               f"results the audit log recorded")

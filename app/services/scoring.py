@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
-    Assessment, AssessmentResult, AssessmentScheme, AssessmentStatus, Campaign, CampaignStatus, CommentRelease,
-    CommentReleaseRecord, Department, Invitation, InvitationSubmission, Response, ResponseAnswer,
+    Assessment, AssessmentResult, AssessmentScheme, AssessmentStatus, AuditEntry, Campaign, CampaignStatus,
+    CommentRelease, CommentReleaseRecord, Department, Invitation, InvitationSubmission, Response, ResponseAnswer,
 )
 from app.models.types import utcnow
 from app.services import audit
@@ -487,6 +487,46 @@ def _refuse_sealed(campaign: Campaign) -> None:
                              n=waiting))
 
 
+RESULT_ACTIONS = ("campaign.scored", "assessment.rescore", "campaign.published", "assessment.correct")
+
+
+def results_digest(assessment: Assessment) -> str:
+    """SHA-256 of the figures people read (per department: score, SE, raters, ranks, grade, change), canonical
+    order. Scoring, publishing and correcting write it into the audit log, so that `flask scores verify` can tell
+    results changed outside the application (before publication, when the triggers still allow it) or an
+    assessment version that no audited step created."""
+    def number(value) -> str:
+        return "" if value is None else f"{float(value):.10g}"
+
+    rows = sorted((r.department_id, number(r.score), number(r.se), r.n, r.rank, r.rank_low, r.rank_high, r.grade,
+                   number(r.change)) for r in db.session.scalars(
+        select(AssessmentResult).where(AssessmentResult.assessment_id == assessment.id)))
+    return hashlib.sha256("\n".join("|".join("" if v is None else str(v) for v in row)
+                                     for row in rows).encode()).hexdigest()
+
+
+def verify_results(campaign: Campaign) -> list[str]:
+    """What does not match the audit log: every assessment version must have been recorded by an audited step,
+    and its results must still have the digest each of those steps recorded. Empty when all is well."""
+    entries = list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.target == f"campaign:{campaign.id}", AuditEntry.action.in_(RESULT_ACTIONS))
+        .order_by(AuditEntry.id)))
+    problems = []
+    for assessment in assessment_history(campaign):
+        recorded = [e for e in entries if (e.details or {}).get("assessment") == assessment.id
+                    and "results_hash" in (e.details or {})]
+        if not recorded:
+            problems.append(f"version {assessment.version}: no audit entry records its results "
+                            f"(created outside the application?)")
+            continue
+        digest = results_digest(assessment)
+        for entry in recorded:
+            if entry.details["results_hash"] != digest:
+                problems.append(f"version {assessment.version}: results differ from those recorded by audit entry "
+                                f"{entry.id} ({entry.action})")
+    return problems
+
+
 def score(campaign: Campaign, scheme: AssessmentScheme, user) -> Assessment:
     """Score a closed round (closed → scored), or re-score a scored one, replacing its unpublished assessment."""
     if campaign.status not in (CampaignStatus.closed, CampaignStatus.scored):
@@ -505,7 +545,8 @@ def score(campaign: Campaign, scheme: AssessmentScheme, user) -> Assessment:
                or 0) + 1
     assessment = _build(campaign, scheme, user, version, AssessmentStatus.scored)
     details = {"assessment": assessment.id, "version": version, "scheme": scheme.label,
-               "input_hash": assessment.input_hash, "replaced": replaced is not None}
+               "input_hash": assessment.input_hash, "results_hash": results_digest(assessment),
+               "replaced": replaced is not None}
     if campaign.status == CampaignStatus.closed:
         round_service.move(campaign, CampaignStatus.scored, user, **details)
     else:
@@ -526,7 +567,8 @@ def publish(campaign: Campaign, user) -> Assessment:
     assessment.published_at = utcnow()
     assessment.published_by_id = user.id if user is not None else None
     round_service.move(campaign, CampaignStatus.published, user, assessment=assessment.id,
-                       version=assessment.version, input_hash=assessment.input_hash)
+                       version=assessment.version, input_hash=assessment.input_hash,
+                       results_hash=results_digest(assessment))
     db.session.flush()
     return assessment
 
@@ -550,7 +592,7 @@ def correct(campaign: Campaign, scheme: AssessmentScheme, user, reason: str) -> 
     audit.record("assessment.correct", f"campaign:{campaign.id}",
                  {"superseded": old.id, "superseded_version": old.version, "assessment": new.id,
                   "version": new.version, "scheme": scheme.label, "reason": reason[:500],
-                  "input_hash": new.input_hash}, actor=user)
+                  "input_hash": new.input_hash, "results_hash": results_digest(new)}, actor=user)
     db.session.flush()
     return new
 

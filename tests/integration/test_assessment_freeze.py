@@ -108,3 +108,34 @@ def test_a_correction_still_works_and_freezes_both_versions(app, published):
             raw("UPDATE assessment_results SET score = 0 WHERE assessment_id = :id", id=assessment_id)
     with pytest.raises(DatabaseError, match="frozen"):  # a superseded one cannot be brought back either
         raw("UPDATE assessments SET status = 'published' WHERE id = :id", id=old_id)
+
+
+# --------------------------------------------------------------------------- what the triggers cannot stop
+
+def test_results_changed_before_publication_are_caught_by_flask_scores_verify(app, runner, closed_round):
+    """Before publication the database lets figures change (re-scoring needs it); the audit log remembers them."""
+    campaign, departments, _rare = closed_round
+    scoring.score(campaign, test_scheme(), None)
+    db.session.commit()
+    clean = runner.invoke(args=["scores", "verify", campaign.month])
+    assert clean.exit_code == 0 and "1 assessment version(s) match" in clean.output
+
+    assessment_id = scoring.current_assessment(campaign).id
+    raw("UPDATE assessment_results SET score = score + 5 WHERE assessment_id = :id AND department_id = :d",
+        id=assessment_id, d=departments[1].id)
+    scoring.publish(campaign, None)  # published as it now stands
+    db.session.commit()
+    tampered = runner.invoke(args=["scores", "verify", campaign.month])
+    assert tampered.exit_code == 1
+    assert "version 1: results differ from those recorded by audit entry" in tampered.output
+    assert "(campaign.scored)" in tampered.output and "(campaign.published)" not in tampered.output
+
+
+def test_an_assessment_version_no_audited_step_created_is_caught(app, runner, published):
+    campaign, _departments, _rare = published
+    assert runner.invoke(args=["scores", "verify", campaign.month]).exit_code == 0
+    raw("INSERT INTO assessments (campaign_id, scheme_id, version, status, input_hash, seed, invited, responded, "
+        "details, correction_reason, scored_at) SELECT campaign_id, scheme_id, 2, 'scored', input_hash, seed, invited, "
+        "responded, details, 'forged', scored_at FROM assessments WHERE campaign_id = :c", c=campaign.id)
+    result = runner.invoke(args=["scores", "verify", campaign.month])
+    assert result.exit_code == 1 and "version 2: no audit entry records its results" in result.output
