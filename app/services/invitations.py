@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Campaign, CampaignStatus, Invitation, InvitationSubmission, InvitationToken
@@ -65,7 +66,9 @@ def find(secret: str, kind: str) -> Invitation | None:
     elif len(secret) > 64:
         return None
     digest = _hash(f"{kind}:{secret}")
+    # The round comes with it: every caller checks access() next.
     return db.session.scalar(select(Invitation).join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+                             .options(joinedload(Invitation.campaign, innerjoin=True))
                              .where(InvitationToken.secret_hash == digest, InvitationToken.kind == kind))
 
 
@@ -76,11 +79,13 @@ def closes_at(campaign: Campaign) -> datetime | None:
     return datetime.combine(campaign.closes_on + timedelta(days=1), time(0), tzinfo=BEIJING)
 
 
-def access(invitation: Invitation | None, now: datetime | None = None) -> Access:
-    """Whether this invitation may answer now."""
+def access(invitation: Invitation | None, now: datetime | None = None, *, submitted: bool | None = None) -> Access:
+    """Whether this invitation may answer now (``submitted``: whether it has been used, if already read)."""
     if invitation is None:
         return Access.unknown
-    if db.session.get(InvitationSubmission, invitation.id) is not None:
+    if submitted is None:
+        submitted = db.session.get(InvitationSubmission, invitation.id) is not None
+    if submitted:
         return Access.used
     campaign = invitation.campaign
     now = now or datetime.now(timezone.utc)

@@ -6,6 +6,7 @@ token stays out of the address bar, the history and Referer headers.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -15,10 +16,10 @@ from flask_wtf import FlaskForm
 from app.access import public
 from app.extensions import db, limiter
 from app.i18n import select_locale
-from app.models import Invitation
+from app.models import Campaign, Invitation
 from app.services import invitations, responses
 from app.services.invitations import Access
-from forms.questionnaire import build_form_class, steps
+from forms.questionnaire import Step, build_form_class, steps
 from forms.questionnaire.answers import PICKER_FIELD
 from forms.survey import AccessCodeForm
 
@@ -26,10 +27,25 @@ bp = Blueprint("survey", __name__)
 SESSION_KEY = "survey_invitation"
 
 
+@bp.before_request
+def anonymous_respondent():
+    """Respondents are never logged in: opening a link starts a fresh session (_start clears it).
+
+    Said to Flask-Login up front, because otherwise the first template it serves asks it for the user, and
+    its "strong" session protection takes a respondent's session (which has no login identifier) for a
+    stolen one: it then rewrites the session cookie and deletes a remember-me cookie on every response.
+    """
+    current_app.login_manager._update_request_context_with_user()
+
+
 @bp.after_request
-def no_referrer(response):
-    """Respondent pages never tell other sites where the visitor came from."""
-    response.headers["Referrer-Policy"] = "no-referrer"
+def referrer_policy(response):
+    """The address with the token is never sent anywhere; the clean pages send it to this site only.
+
+    Not ``no-referrer`` everywhere: over HTTPS, Flask-WTF refuses a POST without a same-origin Referer,
+    so pages with forms must let the browser send their own (token-free) address back to this site.
+    """
+    response.headers["Referrer-Policy"] = "no-referrer" if request.endpoint == "survey.open_link" else "same-origin"
     return response
 
 
@@ -55,6 +71,7 @@ def _start(invitation: Invitation | None):
 @limiter.limit(lambda: current_app.config["SURVEY_TOKEN_RATE_LIMIT"])
 def open_link(token: str):
     """A personal link from the SMS: trade it for a session, then go to a clean URL."""
+    _single_statements()
     return _start(invitations.find(token, "link"))
 
 
@@ -74,58 +91,107 @@ def enter_code():
     return render_template("survey/code.html", form=form)
 
 
+@dataclass
+class Survey:
+    """The session's invitation and what its pages are built from, as plain values read once per request.
+
+    Nothing here is read again after a commit. The invitation, its round, its use and its draft come in one
+    query; the document of a published version and its form classes are cached per process (they never
+    change); the round's departments are read at most every 30 s (responses.open_round_departments).
+    """
+
+    invitation: Invitation
+    campaign: Campaign
+    version_id: int
+    document: dict  # shared by every request: never modify it
+    cache_key: tuple | None
+    departments: list[tuple[str, str]]
+    department_ids: dict[str, int]
+    data: dict  # the answers saved so far
+    visit: responses.Visit  # held so that the draft's row stays in the session (no second SELECT to save it)
+
+    def picked(self, data: dict | None = None) -> list[tuple[str, str]]:
+        """(code, name) of the departments picked in these answers (the saved ones by default), in order."""
+        codes = (self.data if data is None else data).get(PICKER_FIELD)
+        codes = {codes} if isinstance(codes, str) else set(codes) if isinstance(codes, list) else set()
+        return [d for d in self.departments if d[0] in codes]
+
+    def pages(self, data: dict | None = None) -> list[Step]:
+        """The respondent's pages for these answers (the saved ones by default)."""
+        data = self.data if data is None else data
+        picked = self.picked(data)
+        # Departments nobody picked only hold hidden questions: leaving them out changes no page.
+        return steps(self.document, [code for code, _name in picked], data=data, departments=picked)
+
+    def form_class(self, step: Step | None = None) -> type:
+        """The form of one page."""
+        return build_form_class(self.document, self.departments, base=FlaskForm, gettext=gettext,
+                                locale=select_locale(), step=step, cache_key=self.cache_key)
+
+    def final_form_class(self) -> type:
+        """The whole questionnaire for the final check, with the picked departments only: the others' questions
+        are hidden, so they would add fields that can hold no answer (a round may have dozens of departments)."""
+        return build_form_class(self.document, self.picked(), base=FlaskForm, gettext=gettext,
+                                locale=select_locale(), cache_key=self.cache_key)
+
+
+def _single_statements() -> None:
+    """Run this request's statements without a surrounding transaction.
+
+    For the GET pages, which read (and at most mark the invitation opened, one UPDATE): each statement is its
+    own transaction, which saves the BEGIN and ROLLBACK round trips that a page shown about twelve times per
+    respondent would otherwise pay. Called before the request's first query.
+    """
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def with_invitation(view):
-    """Give the view the session's invitation, or show why it cannot answer."""
+    """Give the view the session's invitation and questionnaire, or show why it cannot answer."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        invitation = db.session.get(Invitation, session.get(SESSION_KEY) or 0)
-        state = invitations.access(invitation)
+        if request.method == "GET":
+            _single_statements()
+        found = responses.visit(session.get(SESSION_KEY) or 0)
+        state = invitations.access(found and found.invitation, submitted=found and found.submitted)
         if state != Access.ok:
             return _refusal(state)
-        return view(invitation, *args, **kwargs)
+        campaign = found.invitation.campaign
+        document, cache_key = responses.questionnaire_document(campaign.questionnaire_version_id,
+                                                               found.version_hash)
+        rows = responses.open_round_departments(campaign)
+        survey = Survey(found.invitation, campaign, campaign.questionnaire_version_id, document, cache_key,
+                        [(code, name) for code, name, _id in rows], {code: id_ for code, _name, id_ in rows},
+                        found.draft, found)
+        return view(survey, *args, **kwargs)
 
     return wrapper
-
-
-def _context(invitation: Invitation):
-    """The questionnaire document, the departments, the saved answers and the pages."""
-    version = invitation.campaign.questionnaire_version
-    departments = responses.department_choices(invitation)
-    data = responses.load_draft(invitation)
-    picked = [c for c in data.get(PICKER_FIELD, []) if c in dict(departments)]
-    pages = steps(version.document, picked, data=data, departments=departments)
-    return version, departments, data, pages
-
-
-def _form_class(version, departments, step=None):
-    return build_form_class(version.document, departments, base=FlaskForm, gettext=gettext,
-                            locale=select_locale(), step=step)
 
 
 @bp.route("/s/survey")
 @public
 @with_invitation
-def intro(invitation: Invitation):
+def intro(survey: Survey):
     """Why you were chosen, what 背靠背 promises, how long it takes; continue where you left off."""
-    version, _departments, data, pages = _context(invitation)
+    html = render_template("survey/intro.html", campaign=survey.campaign, resume=bool(survey.data),
+                           pages=len(survey.pages()))
     # Counted here, not when the link is followed: mail and link scanners follow links but keep no cookies.
-    responses.mark_opened(invitation)
-    db.session.commit()
-    return render_template("survey/intro.html", campaign=invitation.campaign, version=version,
-                           resume=bool(data), pages=len(pages))
+    if not survey.invitation.opened:
+        responses.mark_opened(survey.invitation)
+        db.session.commit()
+    return html
 
 
 @bp.route("/s/survey/<int:number>", methods=["GET", "POST"])
 @public
 @with_invitation
-def page(invitation: Invitation, number: int):
+def page(survey: Survey, number: int):
     """One page of the questionnaire; its answers are saved on the server before moving on."""
-    version, departments, data, pages = _context(invitation)
+    data, pages = survey.data, survey.pages()
     if not 1 <= number <= len(pages):
         return redirect(url_for(".confirm"))
     step = pages[number - 1]
-    Form = _form_class(version, departments, step)
+    Form = survey.form_class(step)
     form = Form(prior=data) if request.method == "POST" else Form(formdata=None, data=data, prior=data,
                                                                   meta={"csrf": False})
     if request.method == "POST" and form.is_submitted():
@@ -135,24 +201,24 @@ def page(invitation: Invitation, number: int):
         kept.update(form.visible_data())
         going_back = request.form.get("nav") == "back"  # (CSRFProtect has already refused a POST without a token)
         if valid or going_back:
-            responses.save_draft(invitation, kept)
+            responses.save_draft(survey.invitation, kept)
             db.session.commit()
             if going_back:
                 return redirect(url_for(".page", number=max(number - 1, 1)) if number > 1 else url_for(".intro"))
             # The picker may have changed the pages that follow; count them again.
-            _v, _d, data, pages = _context(invitation)
+            pages = survey.pages(kept)
             return redirect(url_for(".page", number=number + 1) if number < len(pages) else url_for(".confirm"))
     return render_template("survey/page.html", form=form, layout=form.layout(), number=number, total=len(pages),
-                           campaign=invitation.campaign, step=step, departments=dict(departments))
+                           campaign=survey.campaign, step=step, departments=dict(survey.departments))
 
 
 @bp.route("/s/survey/confirm", methods=["GET", "POST"])
 @public
 @with_invitation
-def confirm(invitation: Invitation):
+def confirm(survey: Survey):
     """Check everything once more, then submit — once."""
-    version, departments, data, pages = _context(invitation)
-    Final = _form_class(version, departments)
+    data = survey.data
+    Final = survey.final_form_class()
     # A check of the saved answers, not a form post: the POST's CSRF token is checked below.
     final = Final(formdata=None, data=data, prior=data, meta={"csrf": False})
     complete = final.validate()
@@ -160,19 +226,19 @@ def confirm(invitation: Invitation):
         if not complete:
             # A simultaneous submission may have just used the invitation (and taken the draft with it).
             db.session.expire_all()
-            state = invitations.access(invitation)
+            state = invitations.access(survey.invitation)
             return _refusal(state) if state != Access.ok else redirect(url_for(".page", number=1))
         try:
-            responses.submit(invitation, version.id, final.answers())
+            responses.submit(survey.invitation, survey.version_id, final.answers(), survey.department_ids)
         except responses.AlreadySubmitted:
             return render_template("survey/used.html"), 200
         session.pop(SESSION_KEY, None)
         return redirect(url_for(".thanks"))
-    picked = set(data.get(PICKER_FIELD, []))
+    picked = {code for code, _name in survey.picked()}
     layout = [entry for entry in final.layout() if entry.department is None or entry.department in picked]
     return render_template("survey/confirm.html", layout=layout, form=final, complete=complete,
-                           campaign=invitation.campaign, departments=dict(departments), total=len(pages),
-                           submit_form=FlaskForm())
+                           campaign=survey.campaign, departments=dict(survey.departments),
+                           total=len(survey.pages()), submit_form=FlaskForm())
 
 
 @bp.route("/s/thanks")

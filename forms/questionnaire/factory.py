@@ -17,8 +17,10 @@ order: hidden questions are never required and their answers are discarded.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 import wtforms
 from wtforms import SelectChoice, SelectMultipleField, widgets
@@ -133,7 +135,28 @@ class QuestionnaireFormMixin:
         assume = [self._bkb_step.department] if self._bkb_step and self._bkb_step.department else []
         if PICKER_FIELD in self.prior or PICKER_FIELD in self._fields:
             assume = []
-        return resolve(self._bkb_doc, self._bkb_departments, self._raw, assume_picked=assume)
+        return resolve(self._bkb_doc, self._resolved_departments(), self._raw, assume_picked=assume)
+
+    def _resolved_departments(self) -> list[tuple[str, str]]:
+        """The departments whose questions can matter to this form.
+
+        A form without the picker (a section page, one department's page) holds no other department's fields,
+        and a department nobody picked has only hidden questions, whose answers reach no expression outside
+        their own department: resolving the picked departments and this page's own gives every field of the
+        form, and every answer the rest of the document sees, exactly as resolving them all would.
+        """
+        if PICKER_FIELD in self._fields:
+            return self._bkb_departments
+        picked = self.prior.get(PICKER_FIELD)
+        if isinstance(picked, str):
+            wanted = {picked}
+        elif isinstance(picked, (list, tuple, set)):
+            wanted = {c for c in picked if isinstance(c, str)}
+        else:
+            wanted = set()
+        if self._bkb_step is not None and self._bkb_step.department:
+            wanted.add(self._bkb_step.department)
+        return [d for d in self._bkb_departments if d[0] in wanted]
 
     def validate(self, extra_validators=None) -> bool:
         """Validate with show-if/required-if evaluated on the submitted data."""
@@ -153,8 +176,14 @@ class QuestionnaireFormMixin:
         return answers_from(self._bkb_resolution or self.resolution())
 
     def layout(self) -> list[LayoutEntry]:
-        """The entries a template renders for this form, in order."""
-        return _layout(self._bkb_doc, self._bkb_departments, self._bkb_step, self._bkb_locale, set(self._fields))
+        """The entries a template renders for this form, in order (computed once per class)."""
+        cls = type(self)
+        cached = cls.__dict__.get("_bkb_layout")
+        if cached is None:
+            # The fields are the class's own (csrf_token aside), so the layout is the same for every instance.
+            cached = cls._bkb_layout = tuple(_layout(self._bkb_doc, self._bkb_departments, self._bkb_step,
+                                                     self._bkb_locale, set(self._fields)))
+        return list(cached)
 
 
 def _plan(doc: dict, departments: list[tuple[str, str]], step: Step | None) -> list[tuple[str, dict, Any, str | None]]:
@@ -183,6 +212,15 @@ def _plan(doc: dict, departments: list[tuple[str, str]], step: Step | None) -> l
     return out
 
 
+# Built classes by (cache_key, departments, base, gettext, locale, step), least recently used first. A class is
+# immutable once built (fields, labels and layout depend only on the key), so one class serves every request
+# that asks for it; a document named by a cache key is checked once, however many classes are built from it.
+_CLASS_CACHE: OrderedDict[tuple, type] = OrderedDict()
+_CLASS_CACHE_SIZE = 512  # a round needs about (departments + 4) x locales page classes, plus final forms
+_CHECKED: set = set()
+_CACHE_LOCK = threading.Lock()
+
+
 def build_form_class(
     doc: dict,
     departments: Iterable[tuple[str, str]],
@@ -191,10 +229,39 @@ def build_form_class(
     gettext: Callable[[str], str] = _identity,
     locale: str = "zh",
     step: Step | None = None,
+    cache_key: Hashable | None = None,
 ) -> type:
-    """Build a form class for a questionnaire (the whole document, or one ``Step`` of ``steps()``)."""
-    check_document(doc)
+    """Build a form class for a questionnaire (the whole document, or one ``Step`` of ``steps()``).
+
+    With ``cache_key`` — something that names this exact document and never another, such as a
+    published version's id and document hash — the document is checked once, and the same class is
+    returned for the same departments, base, gettext, locale and step.
+    """
     departments = [(str(c), str(n)) for c, n in departments]
+    if cache_key is None:
+        check_document(doc)
+        return _build_form_class(doc, departments, base, gettext, locale, step)
+    key = (cache_key, tuple(departments), base, gettext, locale, step)
+    with _CACHE_LOCK:
+        cls = _CLASS_CACHE.get(key)
+        if cls is not None:
+            _CLASS_CACHE.move_to_end(key)
+            return cls
+    if cache_key not in _CHECKED:
+        check_document(doc)
+        if len(_CHECKED) >= _CLASS_CACHE_SIZE:
+            _CHECKED.clear()
+        _CHECKED.add(cache_key)
+    cls = _build_form_class(doc, departments, base, gettext, locale, step)
+    with _CACHE_LOCK:
+        _CLASS_CACHE[key] = cls
+        while len(_CLASS_CACHE) > _CLASS_CACHE_SIZE:
+            _CLASS_CACHE.popitem(last=False)
+    return cls
+
+
+def _build_form_class(doc: dict, departments: list[tuple[str, str]], base: type, gettext: Callable[[str], str],
+                      locale: str, step: Step | None) -> type:
     codes = [c for c, _ in departments]
     if len(set(codes)) != len(codes):
         raise ValueError("department codes must be unique")

@@ -59,8 +59,37 @@ def test_the_link_is_exchanged_for_a_session_and_a_clean_url(client, round_with_
     assert token not in response.headers["Location"]
     assert response.headers["Referrer-Policy"] == "no-referrer"
     intro = client.get("/s/survey")
-    assert "随机抽取" in intro.get_data(as_text=True) and intro.headers["Referrer-Policy"] == "no-referrer"
+    # The clean pages carry no secret: their address may go back to this site (CSRF over HTTPS needs it).
+    assert "随机抽取" in intro.get_data(as_text=True) and intro.headers["Referrer-Policy"] == "same-origin"
     assert "no-store" in intro.headers["Cache-Control"]
+
+
+def test_over_https_the_pages_let_the_browser_send_the_referer_csrf_checks(client, round_with_links):
+    """Flask-WTF refuses an HTTPS POST without a same-origin Referer: a no-referrer page could never submit."""
+    _campaign, secrets = round_with_links
+    https = "https://localhost"
+    opened = client.get(f"/s/{secrets[0][1]}", base_url=https)
+    assert opened.headers["Referrer-Policy"] == "no-referrer"  # the address with the token goes nowhere
+    page = client.get("/s/survey/1", base_url=https)
+    html = page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "same-origin" and 'name="referrer"' not in html
+    data = {"csrf_token": token_of(html), "nav": "next"}
+    # What a browser sends under no-referrer: refused, nothing saved.
+    assert client.post("/s/survey/1", base_url=https, data=data).status_code == 400
+    assert db.session.scalars(select(SurveyDraft)).first() is None
+    # What it sends under same-origin: the page's own address.
+    accepted = client.post("/s/survey/1", base_url=https, data=data, headers={"Referer": f"{https}/s/survey/1"})
+    assert accepted.status_code == 302 and accepted.headers["Location"].endswith("/s/survey/2")
+
+
+def test_survey_pages_leave_the_cookies_alone_once_the_session_is_set(client, round_with_links):
+    """A respondent is never logged in: no page rewrites the session cookie or deletes a remember-me cookie."""
+    _campaign, secrets = round_with_links
+    client.get(f"/s/{secrets[0][1]}")
+    client.get("/s/survey/1")  # the first form stores its CSRF secret in the session
+    for path in ("/s/survey", "/s/survey/1", "/s/survey/2"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers.getlist("Set-Cookie") == [], path
 
 
 def test_tokens_are_stored_only_as_hashes(round_with_links):
