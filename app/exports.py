@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet cell cannot hold (the XML 1.0 rule openpyxl enforces): C0 controls but tab, LF and CR.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def formula_safe(value) -> str:
-    """Text a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' in front."""
-    text = "" if value is None else str(value)
+    """Text a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' in front, and characters no
+    cell can hold are dropped (one typed into an edit form must not make an export fail)."""
+    text = CONTROL_CHARACTERS.sub("", "" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 

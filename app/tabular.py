@@ -36,8 +36,7 @@ class TableError(ValueError):
         self.row = row
 
 
-# What a spreadsheet cell cannot hold (the XML 1.0 rule openpyxl enforces): C0 controls but tab, LF and CR.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+from app.exports import CONTROL_CHARACTERS  # noqa: E402 (what no spreadsheet cell can hold)
 
 
 def control_character(text: str) -> str | None:

@@ -126,6 +126,17 @@ def test_exports_cannot_be_read_as_formulas(admin_client):
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
+def test_a_name_no_spreadsheet_cell_can_hold_still_exports(admin_client):
+    """The edit form takes what a keyboard sends; a control character pasted in must not break the export."""
+    run_import(csv_bytes(ROWS))
+    admin_client.post_form("/admin/pool/members/P000002", {
+        "name": "李\x0b娜", "category_id": "2", "district": "高新区", "organisation": "李\x01记", "phone": "138****0002"})
+    response = admin_client.get("/admin/pool/export.xlsx")
+    assert response.status_code == 200
+    names = [c.value for c in openpyxl.load_workbook(io.BytesIO(response.data)).active["B"]]
+    assert "李娜" in names
+
+
 def test_edit_member_and_replace_the_phone(operator_client):
     run_import(csv_bytes(ROWS))
     page = operator_client.get("/admin/pool/members/P000002").get_data(as_text=True)
