@@ -9,6 +9,7 @@ audit entry (``complaint.*``) without personal data.
 """
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from collections import Counter, defaultdict
@@ -22,6 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import readable_codes
 from app.exports import csv_bytes, formula_safe
 from app.extensions import db
 from app.models import Department
@@ -36,7 +38,6 @@ from app.services.accounts import dummy_password_hash
 from app.services.realtime import period_bounds
 from app.services.workdays import add_workdays, local_date, local_today
 
-QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
 QUERY_CODE_LENGTH = 10
 
 # Content sniffing: the file's first bytes decide its type, never its name.
@@ -140,12 +141,11 @@ def share_attachment(attachment: ComplaintAttachment, actor=None) -> None:
 # --------------------------------------------------------------------------- intake and tracking
 
 def new_query_code() -> str:
-    raw = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+    raw = readable_codes.new_code(QUERY_CODE_LENGTH)
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def normalise_code(code: str) -> str:
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+normalise_code = readable_codes.normalise
 
 
 def _next_tracking_number(day: date) -> str:
@@ -599,8 +599,12 @@ def export_csv(start: date, end: date) -> bytes:
 
 # --------------------------------------------------------------------------- labels
 
+def _value(item) -> str:
+    return item.value if isinstance(item, enum.Enum) else item
+
+
 def category_label(category: ComplaintCategory | str) -> str:
-    value = category.value if isinstance(category, ComplaintCategory) else category
+    value = _value(category)
     return {
         "discipline": _("Discipline inspection supervision"),
         "procuratorial": _("Procuratorial legal supervision"),
@@ -610,7 +614,7 @@ def category_label(category: ComplaintCategory | str) -> str:
 
 
 def status_label(status: ComplaintStatus | str) -> str:
-    value = status.value if isinstance(status, ComplaintStatus) else status
+    value = _value(status)
     return {
         "submitted": _("Awaiting acceptance"),
         "declined": _("Not accepted"),
@@ -618,12 +622,11 @@ def status_label(status: ComplaintStatus | str) -> str:
         "assigned": _("Being handled"),
         "replied": _("Replied, awaiting closure"),
         "closed": _("Closed and answered"),
-        "substantiated": _("Found substantiated against"),
     }.get(value, value)
 
 
 def satisfaction_label(value: Satisfaction | str) -> str:
-    value = value.value if isinstance(value, Satisfaction) else value
+    value = _value(value)
     return {
         "satisfied": _("Satisfied"),
         "basically": _("Basically satisfied"),

@@ -16,10 +16,10 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import readable_codes
 from app.extensions import db
 from app.models import Campaign, CampaignStatus, Invitation, InvitationSubmission, InvitationToken
 
-ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 ACCESS_CODE_LENGTH = 10
 BEIJING = timezone(timedelta(hours=8))
 
@@ -38,9 +38,7 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def normalise_code(text: str) -> str:
-    """Access codes are typed on phones: ignore case, spaces and dashes."""
-    return "".join(ch for ch in text.upper() if ch not in " -\t")
+normalise_code = readable_codes.normalise  # typed on phones: any case, spaces and dashes ignored
 
 
 def issue(invitation: Invitation, kind: str) -> str:
@@ -49,7 +47,7 @@ def issue(invitation: Invitation, kind: str) -> str:
         secret = secrets.token_urlsafe(16)
         digest = _hash("link:" + secret)
     elif kind == "code":
-        secret = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+        secret = readable_codes.new_code(ACCESS_CODE_LENGTH)
         digest = _hash("code:" + secret)
     else:
         raise ValueError(f"unknown secret kind {kind!r}")
