@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import importlib.util
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +24,7 @@ from app.models import (
     CommentRelease, CommentReleaseRecord, Department, Invitation, InvitationSubmission, Response, ResponseAnswer,
 )
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, complaints, realtime
 from app.services import rounds as round_service
 from forms.questionnaire.schema import department_block
 from forms.questionnaire.types import type_of
@@ -261,19 +260,17 @@ def _period(campaign: Campaign) -> tuple[date, date]:
 
 
 def _extra_channels(scheme: AssessmentScheme, campaign: Campaign) -> dict[str, composite.Channel]:
-    """The real-time and complaint channels, when the scheme weighs them and their modules exist."""
+    """The real-time and complaint channels, when the scheme weighs them."""
     out = {}
     weights_ = scheme.channel_weights or {}
     start, end = _period(campaign)
-    if float(weights_.get("realtime", 0) or 0) > 0 and importlib.util.find_spec("app.services.realtime"):
-        from app.services import realtime
+    if float(weights_.get("realtime", 0) or 0) > 0:
         figures = [f for f in realtime.channel_scores(start, end).values() if f.shrunk_mean is not None]
         if figures:
             out["realtime"] = composite.Channel(
                 np.array([f.department_id for f in figures]), np.array([f.shrunk_mean for f in figures], float),
                 np.zeros(len(figures)), np.array([f.count for f in figures]), float(weights_["realtime"]))
-    if float(weights_.get("complaints", 0) or 0) > 0 and importlib.util.find_spec("app.services.complaints"):
-        from app.services import complaints
+    if float(weights_.get("complaints", 0) or 0) > 0:
         figures = list(complaints.deductions(start, end).values())
         if figures:
             # Deductions are points off the composite: an additive channel with a negative weight.
