@@ -10,7 +10,8 @@ holds when every sampling stratum lies inside one category (the strata of
 different categories are sampled independently). ``by_category`` checks it
 and raises ValueError when a stratum spans categories. The re-normalised
 weights a_c are treated as fixed (which categories rated a department is
-conditioned on).
+conditioned on). A category of policy weight 0 is left out of the composite
+entirely (as if it had no data); it still has its own per-category estimate.
 
 Channels (the sampled survey now; real-time ratings and complaint deductions
 later) are just more entries of a mapping. A *scored* channel is a 0-100 score
@@ -122,28 +123,34 @@ def by_category(
 
 
 def policy_weighted(estimates: Mapping, policy_weights: Mapping, min_raters: int = 1) -> PolicyComposite:
-    """Policy-weighted mean over categories per department, re-normalised over the categories with ≥ min_raters raters."""
+    """Policy-weighted mean over categories per department, re-normalised over the categories with ≥ min_raters raters.
+
+    A category of weight 0 is left out: its estimates count nowhere in the result (mean, SE, raters, or which
+    departments have a composite), exactly as if it had no data; it keeps its column in ``shares`` (always 0).
+    A category without a weight is an error, so that a category nobody thought of is not silently dropped.
+    """
     unknown = sorted(map(str, set(estimates) - set(policy_weights)))
     if unknown:
         raise ValueError(f"no policy weight for categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}")
     categories = tuple(policy_weights)
     weight = np.array([policy_weights[c] for c in categories], dtype=float)
-    if not np.all(np.isfinite(weight) & (weight > 0)):
-        raise ValueError("policy weights must be finite and > 0 (leave a category out rather than give it 0)")
+    if not np.all(np.isfinite(weight) & (weight >= 0)):
+        raise ValueError("policy weights must be finite and >= 0 (0 leaves a category out)")
+    if not np.any(weight > 0):
+        raise ValueError("at least one policy weight must be > 0")
     if int(min_raters) != min_raters or min_raters < 1:
         raise ValueError(f"min_raters must be an integer >= 1; got {min_raters!r}")
-    present = [estimates[c] for c in categories if c in estimates]
-    labels = [np.asarray(e.domains) for e in present]
+    used = [j for j, c in enumerate(categories) if weight[j] > 0 and c in estimates]
+    labels = [np.asarray(estimates[categories[j]].domains) for j in used]
     domains = np.unique(np.concatenate(labels)) if labels else np.zeros(0)
     shape = (domains.size, len(categories))
     means, ses, counts = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=np.int64)
-    for j, c in enumerate(categories):
-        if c not in estimates:
-            continue
+    for j in used:
+        c = categories[j]
         e = _checked(estimates[c], f"estimates[{c!r}]")
         column = np.searchsorted(domains, e.domains)
         means[column, j], ses[column, j], counts[column, j] = e.mean, e.se, e.n
-    counted = counts >= min_raters
+    counted = counts >= min_raters  # zero-weight categories have count 0 everywhere, so never count
     raw = np.where(counted, weight, 0.0)
     total = raw.sum(axis=1)
     keep = total > 0  # a department no category rated often enough has no composite

@@ -219,10 +219,12 @@ def _fpc(inputs: RoundInputs) -> np.ndarray | None:
 
 
 def _policy(scheme: AssessmentScheme, estimates: dict) -> dict[str, float]:
-    policy = {c: float(w) for c, w in (scheme.policy_weights or {}).items() if float(w) > 0}
+    """The scheme's policy weights, 0 included (0 = the category is left out of the composite, not an error)."""
+    policy = {c: float(w) for c, w in (scheme.policy_weights or {}).items()}
     unknown = sorted(set(estimates) - set(policy))
     if unknown:
-        raise ScoringError(_("The scheme %(scheme)s has no policy weight for the respondent categories: %(names)s.",
+        raise ScoringError(_("The scheme %(scheme)s has no policy weight for the respondent categories: %(names)s. "
+                             "Record a new scheme version that gives them a weight (0 leaves a category out).",
                              scheme=scheme.label, names=", ".join(unknown)))
     return policy
 
@@ -348,6 +350,24 @@ def schemes():
     return select(AssessmentScheme).order_by(AssessmentScheme.name, AssessmentScheme.version.desc())
 
 
+def _checked_policy_weights(policy_weights: dict[str, float]) -> dict[str, float]:
+    """The weights as stored, 0 kept: a 0 says "left out" on purpose, while a category missing from the scheme
+    is an error at scoring time (docs/ASSESSMENT.md, section 4)."""
+    policy = {}
+    for key, value in policy_weights.items():
+        try:
+            weight = float(value)
+        except (TypeError, ValueError):
+            weight = math.nan
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ScoringError(_("The policy weight of %(category)s must be a number of 0 or more.", category=key))
+        policy[str(key)] = weight
+    if not any(w > 0 for w in policy.values()):
+        raise ScoringError(_("Every policy weight is 0: give at least one respondent category a positive policy "
+                             "weight (0 leaves a category out)."))
+    return policy
+
+
 def new_scheme_version(name: str, user, *, policy_weights: dict[str, float], channel_weights: dict[str, float],
                        grade_bands: list, min_raters: int, rank_draws: int, rank_seed: int,
                        comment_release: str, note: str = "") -> AssessmentScheme:
@@ -355,9 +375,7 @@ def new_scheme_version(name: str, user, *, policy_weights: dict[str, float], cha
     name = name.strip()
     if not name:
         raise ScoringError(_("A scheme needs a name."))
-    policy = {str(k): float(v) for k, v in policy_weights.items() if float(v) > 0}
-    if not policy or any(not math.isfinite(v) for v in policy.values()):
-        raise ScoringError(_("Give at least one respondent category a positive policy weight."))
+    policy = _checked_policy_weights(policy_weights)
     channels = {k: float(channel_weights.get(k, 0) or 0) for k in CHANNELS}
     if channels["survey"] <= 0 or any(v < 0 or not math.isfinite(v) for v in channels.values()):
         raise ScoringError(_("The survey channel needs a positive weight; other channel weights cannot be negative."))
@@ -447,7 +465,9 @@ def _build(campaign: Campaign, scheme: AssessmentScheme, user, version: int, sta
     for dept in department_ids:
         i = position.get(dept)
         if i is None:
-            results.append(AssessmentResult(department_id=dept, n=0, grade=ranking.INSUFFICIENT))
+            # No score; a category of policy weight 0 may still have rated it (its breakdown is kept).
+            results.append(AssessmentResult(department_id=dept, n=0, grade=ranking.INSUFFICIENT,
+                                            category_means=est.categories.get(dept, {})))
             continue
         score, se = float(result.score[i]), float(result.se[i])
         ranked = bool(result.ranked[i])

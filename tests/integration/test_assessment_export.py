@@ -137,7 +137,7 @@ def test_a_new_scheme_version_through_the_page(client, make_user, login, app):
     assert client.post_form("/admin/assessment/schemes/new", data).status_code == 302
     latest = scoring.default_scheme()
     assert latest.version == 2 and latest.min_raters == 20 and latest.policy_weights == {
-        "large_enterprise": 0.4, "sme": 0.4, "citizen": 0.2}
+        "large_enterprise": 0.4, "sme": 0.4, "citizen": 0.2, "deputy": 0.0, "supervisor": 0.0, "media": 0.0}
     assert latest.grade_bands[0] == ["优秀", 92.0] and latest.grade_bands[-1] == ["较差", None]
     # Thresholds out of order: a clear message, no new version.
     response = client.post_form("/admin/assessment/schemes/new", {**data, "good": "95"})

@@ -1,9 +1,14 @@
 """The migrations build exactly the schema the models describe, and can be undone."""
+import os
+import re
+import secrets
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.config import TestConfig
@@ -35,29 +40,44 @@ def test_the_drift_check_notices_a_missing_column(app):
         assert compare_metadata(context, extended) != []
 
 
+SAFE_DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # interpolated into SQL: nothing to quote, ≤ 63 bytes
+
+
+def migration_database_name() -> str:
+    """A database name of this run alone, so that two runs on one server never drop each other's database."""
+    name = f"beikaobei_migration_test_{os.getpid()}_{secrets.token_hex(4)}"
+    assert SAFE_DATABASE_NAME.fullmatch(name), name
+    return name
+
+
 @pytest.fixture
 def empty_database_url(tmp_path):
-    """A database with nothing in it, for running the migrations from the start."""
+    """A database with nothing in it, for running the migrations from the start; dropped afterwards."""
     if not on_postgres():
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
+    name = migration_database_name()
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS beikaobei_migration_test"))
-        connection.execute(text("CREATE DATABASE beikaobei_migration_test"))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + "/beikaobei_migration_test"
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS beikaobei_migration_test WITH (FORCE)"))
-    admin.dispose()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        # Also after a failed test or a failed CREATE: FORCE ends any connection the test left open.
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 def test_upgrade_downgrade_upgrade_round_trip(empty_database_url):
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        upgrade()
-        assert {"users", "departments", "audit_log"} <= set(inspect(db.engine).get_table_names())
-        downgrade(revision="base")
-        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        upgrade()
-        assert schema_differences(db.engine) == []
-        db.engine.dispose()
+        try:
+            upgrade()
+            assert {"users", "departments", "audit_log"} <= set(inspect(db.engine).get_table_names())
+            downgrade(revision="base")
+            assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+            upgrade()
+            assert schema_differences(db.engine) == []
+        finally:
+            db.engine.dispose()
