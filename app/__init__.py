@@ -39,6 +39,9 @@ def check_production_settings(app: Flask) -> None:
     """Refuse to start production with the development secret key or without HTTPS settings."""
     if app.config["ENV_NAME"] != "production":
         return
+    if app.debug:
+        raise RuntimeError("production mode refuses to run with debug on (FLASK_DEBUG): the debugger runs code "
+                           "sent from the browser")
     if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
         raise RuntimeError("production mode needs SECRET_KEY set to a long random value (see README)")
     if len(app.config["SECRET_KEY"]) < 32:

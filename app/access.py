@@ -1,6 +1,7 @@
 """Who may open which page: every view declares a rule, one hook enforces them all.
 
-A view is decorated with ``@public`` or ``@roles_required(Role.x, ...)``
+A view is decorated with ``@public``, ``@visitors`` (public pages of the
+respondents, raters and complainants) or ``@roles_required(Role.x, ...)``
 (``@staff_only`` for any logged-in account). The decorators only declare;
 ``enforce_access`` runs before every request and refuses any endpoint that
 declares nothing, so a forgotten rule fails closed, and the access-matrix
@@ -27,6 +28,7 @@ class AccessRule:
 
     public: bool = False
     roles: frozenset[Role] = frozenset()
+    visitors: bool = False  # public, and served as to an anonymous visitor (see ``visitors``)
 
     def allows(self, user) -> bool:
         if self.public:
@@ -39,6 +41,19 @@ class AccessRule:
 def public(view):
     """Open to everybody, logged in or not."""
     view.access_rule = AccessRule(public=True)
+    return view
+
+
+def visitors(view):
+    """Open to everybody and served as to an anonymous member of the public.
+
+    For the pages of respondents, raters and complainants. A staff login in the same browser is neither read
+    nor touched: Flask-Login is told up front that the visitor is anonymous. Otherwise the first template that
+    asks for the user makes it check the session, and its "strong" session protection takes a visitor's
+    session (which has no login identifier) for a stolen one: it then rewrites the session cookie and deletes
+    any remember-me cookie on every response.
+    """
+    view.access_rule = AccessRule(public=True, visitors=True)
     return view
 
 
@@ -83,6 +98,9 @@ def enforce_access():
     if rule is None:
         current_app.logger.error("endpoint %s declares no access rule; refusing", request.endpoint)
         abort(403)
+    if rule.visitors:
+        current_app.login_manager._update_request_context_with_user()  # no user: the anonymous one
+        return None
     if rule.allows(current_user):
         return None
     if not current_user.is_authenticated:

@@ -32,7 +32,9 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message never carries the values of its statement (phone numbers,
+    # names, answers) into the log.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
     SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")

@@ -8,6 +8,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
+# No page needs the camera, the microphone, the location or payment: no script may ask for them.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
 
 def set_security_headers(response):
     """Add CSP and friends; keep pages out of shared caches except static files."""
@@ -16,6 +19,9 @@ def set_security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     if not (request.endpoint or "").endswith("static"):
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("HTTPS"):

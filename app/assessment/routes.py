@@ -13,7 +13,7 @@ from app.models import (
     Assessment, AssessmentFrozen, AssessmentScheme, AssessmentStatus, Campaign, CampaignStatus, Department, Role,
 )
 from app.services import rounds as round_service
-from app.services import scoring
+from app.services import audit, scoring
 from app.services.pool import categories
 from forms.assessment import POLICY_PREFIX, CorrectForm, ScoreForm, scheme_form
 from forms.auth import EmptyForm
@@ -158,12 +158,21 @@ def _assessment_or_404(campaign: Campaign) -> Assessment:
     return assessment
 
 
+def _record_export(assessment: Assessment, fmt: str) -> None:
+    """Who took which results out, and whether they were published yet (exports exist before publication)."""
+    audit.record("assessment.export", f"campaign:{assessment.campaign_id}",
+                 {"version": assessment.version, "status": assessment.status.value, "format": fmt})
+    db.session.commit()
+
+
 @bp.route("/<int:campaign_id>/export.xlsx")
 @roles_required(Role.hr)
 def export_xlsx(campaign_id: int):
     """The HR workbook of the round's current assessment."""
     assessment = _assessment_or_404(_campaign_or_404(campaign_id))
-    return Response(export.xlsx_bytes(assessment),
+    body = export.xlsx_bytes(assessment)
+    _record_export(assessment, "xlsx")
+    return Response(body,
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={export.filename(assessment, 'xlsx')}"})
 
@@ -173,7 +182,9 @@ def export_xlsx(campaign_id: int):
 def export_csv(campaign_id: int):
     """The ranking as CSV (UTF-8 with BOM)."""
     assessment = _assessment_or_404(_campaign_or_404(campaign_id))
-    return Response(export.csv_bytes(assessment), mimetype="text/csv; charset=utf-8",
+    body = export.csv_bytes(assessment)
+    _record_export(assessment, "csv")
+    return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={export.filename(assessment, 'csv')}"})
 
 

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 from sqlalchemy import select
 
-from app.access import public, roles_required
+from app.access import roles_required, visitors
 from app.extensions import db, limiter
 from app.models import Department, Role
 from app.models.complaint import (
@@ -58,14 +58,14 @@ def _files(field) -> list[tuple[str, bytes]]:
 # --------------------------------------------------------------------------- public
 
 @bp.route("/complaints/")
-@public
+@visitors
 def public_index():
     """What the centre takes, and the two ways in: file a complaint, or track one."""
     return render_template("complaints/public_index.html")
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
-@public
+@visitors
 @limiter.limit(lambda: current_app.config["COMPLAINT_INTAKE_RATE_LIMIT"], methods=["POST"])
 def new():
     """File a complaint: kind, departments, what happened, attachments, contact details (optional)."""
@@ -91,7 +91,7 @@ def new():
 
 
 @bp.route("/complaints/filed")
-@public
+@visitors
 def filed():
     """The tracking number and the query code — shown this once, then forgotten by the server."""
     data = session.pop(FILED_KEY, None)
@@ -101,7 +101,7 @@ def filed():
 
 
 @bp.route("/complaints/track", methods=["GET", "POST"])
-@public
+@visitors
 @limiter.limit(lambda: current_app.config["COMPLAINT_TRACK_RATE_LIMIT"], methods=["POST"])
 def track():
     """Progress and the reply, for whoever has both the tracking number and the query code."""

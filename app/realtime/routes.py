@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 from sqlalchemy import select
 
-from app.access import public, roles_required
+from app.access import roles_required, visitors
 from app.extensions import db, limiter
 from app.models import Department, Role
 from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
@@ -67,7 +67,7 @@ def _rating_form(point: ServicePoint) -> RatingForm:
 
 
 @bp.route("/r/<slug>", methods=["GET", "POST"])
-@public
+@visitors
 @limiter.limit(CLIENT_LIMIT, methods=["POST"])
 @limiter.limit(POINT_LIMIT, methods=["POST"], key_func=_point_key)
 def rate(slug: str):
@@ -111,7 +111,7 @@ def _set_device_cookie(response, device: realtime.Device) -> None:
 
 
 @bp.route("/r/<slug>/code", methods=["POST"])
-@public
+@visitors
 @limiter.limit(lambda: current_app.config["REALTIME_SMS_CODE_RATE_LIMIT"])
 @limiter.limit(lambda: current_app.config["REALTIME_SMS_CODE_PER_PHONE_LIMIT"], key_func=_phone_key)
 def send_code(slug: str):
@@ -133,7 +133,7 @@ def send_code(slug: str):
 
 
 @bp.route("/r/<slug>/thanks")
-@public
+@visitors
 def thanks(slug: str):
     """After a rating."""
     return render_template("realtime/thanks.html", point=_public_point(slug))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, load_only
 
@@ -91,13 +91,30 @@ def questionnaire_document(version_id: int, version_hash: str | None) -> tuple[d
     return document, (("questionnaire_version", *key) if key else None)
 
 
-def save_draft(invitation: Invitation, data: dict) -> None:
-    """Replace the saved answers (the caller commits)."""
+def _hold(invitation_id: int) -> None:
+    """Lock the invitation for the rest of the transaction, so that saving a page and submitting take turns.
+
+    An UPDATE that changes nothing a reader cares about (whoever saves or submits has opened the link): on
+    PostgreSQL it takes the invitation row's lock, on SQLite the database's write lock. Without it, a page
+    saved from a second tab at the moment of submission could write its draft after the submission deleted
+    the draft, and leave answers tied to the invitation after it was used.
+    """
+    db.session.execute(update(Invitation).where(Invitation.id == invitation_id).values(opened=True)
+                       .execution_options(synchronize_session=False))
+
+
+def save_draft(invitation: Invitation, data: dict) -> bool:
+    """Replace the saved answers; False (nothing saved) if the invitation was used meanwhile. The caller commits."""
+    _hold(invitation.id)
+    if db.session.scalar(select(InvitationSubmission.invitation_id)
+                         .where(InvitationSubmission.invitation_id == invitation.id)) is not None:
+        return False
     draft = db.session.get(SurveyDraft, invitation.id)
     if draft is None:
         db.session.add(SurveyDraft(invitation_id=invitation.id, data=data))
     else:
         draft.data = data
+    return True
 
 
 def mark_opened(invitation: Invitation) -> None:
@@ -125,9 +142,9 @@ def submit(invitation: Invitation, version_id: int, answers, department_ids: dic
         "answers": [[department_ids.get(a.department) if a.department else None, a.question, a.value, a.score]
                     for a in answers],
     }
-    draft = db.session.get(SurveyDraft, invitation.id)  # looked up first: no flush may happen below
-    if draft is not None:
-        db.session.delete(draft)
+    _hold(invitation.id)  # a page being saved at this moment finishes first, and its draft goes too
+    db.session.execute(delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id)
+                       .execution_options(synchronize_session=False))
     db.session.add(InvitationSubmission(invitation_id=invitation.id))
     db.session.add(SealedResponse(campaign_id=campaign_id, payload=payload))
     try:

@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
+from urllib.parse import unquote_plus
 
 from app.phones import mask
 
@@ -183,8 +184,10 @@ class PhoneMaskingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        masked = _PHONE_IN_TEXT.sub(lambda match: mask("+86" + match.group(1)), text)
-        if masked != text:
+        # A gateway's error may echo the signed request, where a number hides behind %22 or %2B86.
+        decoded = unquote_plus(text) if "%" in text else text
+        masked = _PHONE_IN_TEXT.sub(lambda match: mask("+86" + match.group(1)), decoded)
+        if masked != decoded:
             record.msg, record.args = masked, None
         return True
 

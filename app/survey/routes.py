@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from app.access import public
+from app.access import visitors
 from app.extensions import db, limiter
 from app.i18n import select_locale
 from app.models import Campaign, Invitation
@@ -25,17 +25,6 @@ from forms.survey import AccessCodeForm
 
 bp = Blueprint("survey", __name__)
 SESSION_KEY = "survey_invitation"
-
-
-@bp.before_request
-def anonymous_respondent():
-    """Respondents are never logged in: opening a link starts a fresh session (_start clears it).
-
-    Said to Flask-Login up front, because otherwise the first template it serves asks it for the user, and
-    its "strong" session protection takes a respondent's session (which has no login identifier) for a
-    stolen one: it then rewrites the session cookie and deletes a remember-me cookie on every response.
-    """
-    current_app.login_manager._update_request_context_with_user()
 
 
 @bp.after_request
@@ -67,7 +56,7 @@ def _start(invitation: Invitation | None):
 
 
 @bp.route("/s/<token>")
-@public
+@visitors
 @limiter.limit(lambda: current_app.config["SURVEY_TOKEN_RATE_LIMIT"])
 def open_link(token: str):
     """A personal link from the SMS: trade it for a session, then go to a clean URL."""
@@ -76,7 +65,7 @@ def open_link(token: str):
 
 
 @bp.route("/s", methods=["GET", "POST"])
-@public
+@visitors
 @limiter.limit(lambda: current_app.config["ACCESS_CODE_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["ACCESS_CODE_GLOBAL_RATE_LIMIT"], methods=["POST"],
                key_func=lambda: "access-code-all-clients")
@@ -169,7 +158,7 @@ def with_invitation(view):
 
 
 @bp.route("/s/survey")
-@public
+@visitors
 @with_invitation
 def intro(survey: Survey):
     """Why you were chosen, what 背靠背 promises, how long it takes; continue where you left off."""
@@ -183,7 +172,7 @@ def intro(survey: Survey):
 
 
 @bp.route("/s/survey/<int:number>", methods=["GET", "POST"])
-@public
+@visitors
 @with_invitation
 def page(survey: Survey, number: int):
     """One page of the questionnaire; its answers are saved on the server before moving on."""
@@ -201,7 +190,9 @@ def page(survey: Survey, number: int):
         kept.update(form.visible_data())
         going_back = request.form.get("nav") == "back"  # (CSRFProtect has already refused a POST without a token)
         if valid or going_back:
-            responses.save_draft(survey.invitation, kept)
+            if not responses.save_draft(survey.invitation, kept):  # submitted from another tab meanwhile
+                db.session.rollback()
+                return render_template("survey/used.html"), 200
             db.session.commit()
             if going_back:
                 return redirect(url_for(".page", number=max(number - 1, 1)) if number > 1 else url_for(".intro"))
@@ -213,7 +204,7 @@ def page(survey: Survey, number: int):
 
 
 @bp.route("/s/survey/confirm", methods=["GET", "POST"])
-@public
+@visitors
 @with_invitation
 def confirm(survey: Survey):
     """Check everything once more, then submit — once."""
@@ -242,7 +233,7 @@ def confirm(survey: Survey):
 
 
 @bp.route("/s/thanks")
-@public
+@visitors
 def thanks():
     """After a submission."""
     return render_template("survey/thanks.html")

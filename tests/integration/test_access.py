@@ -70,3 +70,21 @@ def test_admin_holds_every_role(make_user):
     assert rule.allows(make_user("auditor", username="jjw"))
     assert not rule.allows(make_user("hr", username="khb"))
     assert not AccessRule(roles=frozenset({Role.hr})).allows(make_user("liaison", username="lly"))
+
+
+@pytest.mark.parametrize("path", ["/complaints/", "/complaints/new", "/complaints/track", "/s"])
+def test_visitor_pages_leave_the_cookies_alone_once_the_session_is_set(client, path):
+    """The public's pages set the session once (a form's CSRF secret) and then never rewrite it."""
+    client.get(path)
+    for _ in range(2):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers.getlist("Set-Cookie") == []
+
+
+def test_a_visitor_page_neither_shows_nor_ends_a_staff_login_in_the_same_browser(client, make_user, login):
+    handler = make_user("complaints", username="handler-on-a-shared-pc")
+    login(handler)
+    page = client.get("/complaints/new")
+    assert page.status_code == 200 and page.headers.getlist("Set-Cookie") == []
+    assert "handler-on-a-shared-pc" not in page.get_data(as_text=True)  # filed as a member of the public
+    assert client.get("/admin/complaints/").status_code == 200  # still logged in

@@ -103,6 +103,21 @@ def test_csv_has_a_bom_and_is_formula_safe(client, make_user, login, published_w
     assert not any(cell.startswith(("=", "+", "@")) for r in rows for cell in r)
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_every_export_of_results_is_recorded_in_the_audit_log(client, make_user, login, published_with_a_risky_name,
+                                                            fmt):
+    """Results leave the platform only with a record of who took which version, published or not."""
+    from app.models import AuditEntry
+
+    campaign, _departments, _rare = published_with_a_risky_name
+    as_role(client, make_user, login, "hr")
+    assert client.get(f"/admin/assessment/{campaign.id}/export.{fmt}").status_code == 200
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "assessment.export")).one()
+    assert entry.actor_name == "hr-user" and entry.target == f"campaign:{campaign.id}"
+    assert entry.details["format"] == fmt and entry.details["version"] == 1
+    assert entry.details["status"] == "published"
+
+
 def test_chart_data_carries_the_same_numbers(client, make_user, login, published_with_a_risky_name):
     campaign, _departments, _rare = published_with_a_risky_name
     as_role(client, make_user, login, "hr")

@@ -32,6 +32,7 @@ PRODUCTION = {"SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://", "S
     ({"SESSION_COOKIE_SECURE": False}, "HTTPS"),
     ({"PHONE_ENCRYPTION_KEY": None}, "PHONE_ENCRYPTION_KEY"),
     ({"SMS_BACKEND": "console"}, "console SMS backend"),
+    ({"DEBUG": True}, "debug"),
 ])
 def test_production_refuses_unsafe_settings(missing, message):
     with pytest.raises(RuntimeError, match=message):
@@ -67,6 +68,26 @@ def test_pages_carry_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert "Strict-Transport-Security" not in response.headers  # development runs on plain http
+    permissions = response.headers["Permissions-Policy"]
+    assert all(f"{feature}=()" in permissions for feature in ("camera", "microphone", "geolocation"))
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_a_database_error_in_the_log_carries_no_personal_data(app, make_department, caplog):
+    """A failed statement's message names the statement, never its values (a phone number, a name, an answer)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import Department
+
+    make_department(code="DUP", name="市税务局")
+    db.session.add(Department(code="DUP", name="张三 13812345678"))
+    with pytest.raises(IntegrityError) as failure:
+        db.session.commit()
+    db.session.rollback()
+    app.logger.error("database error", exc_info=failure.value)
+    assert "13812345678" not in str(failure.value) and "13812345678" not in caplog.text
+    assert "hidden due to hide_parameters" in str(failure.value)
 
 
 def test_pages_have_no_inline_scripts_or_styles(client, make_user, login):

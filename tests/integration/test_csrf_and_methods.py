@@ -28,6 +28,8 @@ KNOWN_GET_WRITES = {
     "realtime.channel_csv": ({"audit_log"}, {"realtime.export"}),
     "pool.export": ({"audit_log"}, {"pool.export"}),
     "audit.export": ({"audit_log"}, {"audit.export"}),
+    "assessment.export_xlsx": ({"audit_log"}, {"assessment.export"}),
+    "assessment.export_csv": ({"audit_log"}, {"assessment.export"}),
     # Opening the survey counts the invitation as opened (on the page after the link, which scanners don't reach).
     "survey.intro": ({"invitations"}, set()),
     # Staged pool uploads past their lifetime are deleted whenever the preview is looked up.

@@ -121,7 +121,8 @@ def web_server(tmp_path: Path, *, workers: int, threads: int, release_batch: int
     (tmp_path / "integrity_wsgi.py").write_text(WSGI)
     overrides = {"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "RATELIMIT_ENABLED": False,
                  "RESPONSE_RELEASE_BATCH": release_batch,
-                 "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": threads, "max_overflow": 0}}
+                 "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True, "pool_size": threads,
+                                               "max_overflow": 0}}
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:

@@ -400,3 +400,10 @@ def test_the_channel_export_is_csv_with_bom(client, make_user, login, point):
 def test_realtime_staff_pages_by_role(client, make_user, login, path, allowed, role):
     login(make_user(role))
     assert client.get(path).status_code == (200 if role in allowed else 403)
+
+
+def test_the_rating_pages_leave_the_cookies_alone_once_the_session_is_set(client, point):
+    client.get(f"/r/{point.slug}")
+    for path in (f"/r/{point.slug}", f"/r/{point.slug}/thanks"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers.getlist("Set-Cookie") == [], path

@@ -545,3 +545,12 @@ def test_aliyun_sdk_debug_log_shows_numbers_masked(aliyun, gateway, caplog, monk
     aliyun.send([message(7)])
     assert "x-acs-action : SendBatchSms" in caplog.text  # the SDK did log the request
     assert "13800000007" not in caplog.text
+
+
+def test_aliyun_refusal_that_echoes_the_numbers_is_logged_masked(aliyun, gateway, caplog):
+    """Our own warning quotes the gateway's message; a message that echoes the (URL-encoded) request stays masked."""
+    caplog.set_level("WARNING")
+    gateway.answer = aliyun_refusal("isv.MOBILE_NUMBER_ILLEGAL", "PhoneNumberJson=%5B%2213800000001%22%5D invalid")
+    aliyun.send([message(1)])
+    assert "isv.MOBILE_NUMBER_ILLEGAL" in caplog.text  # the warning was written
+    assert "13800000001" not in caplog.text and "138****0001" in caplog.text

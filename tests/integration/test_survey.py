@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import DateTime, Integer, func, inspect, select
 
 from app.extensions import db
+from app.services import responses
 from app.models import (
     CampaignStatus, Department, Invitation, InvitationSubmission, InvitationToken, LinkMode, Response,
-    ResponseAnswer, SurveyDraft,
+    ResponseAnswer, SealedResponse, SurveyDraft,
 )
 from tests.conftest import on_postgres
 from tests.integration.survey_helpers import RATINGS, issue_secrets, open_round
@@ -276,6 +277,44 @@ def test_fifty_simultaneous_submissions_of_one_token_store_one_response(app, rou
     assert len(thanked) == 1
     others = [r.get_data(as_text=True) for r in results if r.status_code != 302]
     assert len(others) == 49 and all("已经提交" in text for text in others)
+
+
+@pytest.mark.parametrize("draft_seen", [True, False], ids=["draft seen", "no draft yet"])
+def test_a_page_saved_from_another_tab_as_the_survey_is_submitted_leaves_no_draft(app, round_with_links, draft_seen):
+    """A second tab's page save that read the invitation just before the first tab submitted saves nothing:
+    no answers stay tied to a used invitation, and the second tab is told the survey was submitted."""
+    _campaign, secrets = round_with_links
+    invitation, token = secrets[0]
+    first_tab = app.test_client()
+    first_tab.get(f"/s/{token}")
+    if draft_seen:
+        post_page(first_tab, 1, {})
+    # The second tab's request has read the invitation (not yet used), as every page does first ...
+    seen = responses.visit(invitation.id)
+    assert not seen.submitted and (seen.draft_row is not None) == draft_seen
+    # ... when the first tab finishes and submits.
+    answer_everything(first_tab)
+    assert submit(first_tab).status_code == 302
+    # The second tab's save comes last.
+    assert responses.save_draft(seen.invitation, {"q__general_comment": "第二个标签页"}) is False
+    db.session.commit()
+    assert db.session.scalars(select(SurveyDraft)).all() == []
+    assert db.session.scalar(select(func.count()).select_from(Response)) + db.session.scalar(
+        select(func.count()).select_from(SealedResponse)) == 1
+
+
+def test_a_page_posted_in_another_tab_after_submission_shows_the_used_page(app, round_with_links):
+    _campaign, secrets = round_with_links
+    first_tab = app.test_client()
+    first_tab.get(f"/s/{secrets[0][1]}")
+    answer_everything(first_tab)
+    second_tab = app.test_client()
+    second_tab.set_cookie("session", first_tab.get_cookie("session").value)
+    html = second_tab.get("/s/survey/1").get_data(as_text=True)
+    assert submit(first_tab).status_code == 302
+    late = second_tab.post("/s/survey/1", data={"csrf_token": token_of(html), "nav": "next"})
+    assert late.status_code == 200 and "已经提交" in late.get_data(as_text=True)
+    assert db.session.scalars(select(SurveyDraft)).all() == []
 
 
 def test_respondent_pages_are_light(client, round_with_links):

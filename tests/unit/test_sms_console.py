@@ -136,3 +136,12 @@ def test_masking_filter_masks_numbers_but_not_longer_digit_runs():
                                ("+8613812345678", "13912345678", "5000:1045710669157053657849499619"), None)
     PhoneMaskingFilter().filter(record)
     assert record.getMessage() == "to 138****5678 and 139****5678, serial 5000:1045710669157053657849499619"
+
+
+def test_masking_filter_masks_numbers_inside_an_echoed_url_encoded_request():
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "refused: %s", (
+        "PhoneNumbers=%5B%2213812345678%22%2C%22%2B8613912345678%22%5D&SignName=x",), None)
+    PhoneMaskingFilter().filter(record)
+    message = record.getMessage()
+    assert "13812345678" not in message and "13912345678" not in message
+    assert "138****5678" in message and "139****5678" in message
