@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
+
+# What a spreadsheet cell cannot hold; defined with the forms, which refuse it in what is typed.
+from forms.characters import CONTROL_CHARACTERS
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# What a spreadsheet cell cannot hold (the XML 1.0 rule openpyxl enforces): C0 controls but tab, LF and CR.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def formula_safe(value) -> str:

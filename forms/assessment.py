@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from forms.validators import NoControlCharacters
+
 
 class ScoreForm(FlaskForm):
     scheme_id = SelectField(_l("Assessment scheme"), coerce=int, validators=[DataRequired()])
@@ -17,7 +19,8 @@ class CorrectForm(FlaskForm):
 class SchemeForm(FlaskForm):
     """A new scheme version; one policy-weight field per respondent category is attached by ``scheme_form``."""
 
-    name = StringField(_l("Scheme name"), default="default", validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Scheme name"), default="default",
+                       validators=[DataRequired(), NoControlCharacters(), Length(max=100)])
     survey = FloatField(_l("Survey channel weight"), default=1.0, validators=[DataRequired(), NumberRange(0.0001, 100)])
     realtime = FloatField(_l("Real-time ratings channel weight"), default=0.0,
                           validators=[Optional(), NumberRange(0, 100)])
@@ -36,7 +39,7 @@ class SchemeForm(FlaskForm):
         SelectChoice("manual", _l("After an admin releases them")),
         SelectChoice("with_publication", _l("When the round is published")),
     ])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), NoControlCharacters(), Length(max=2000)])
 
 
 POLICY_PREFIX = "policy__"

@@ -6,6 +6,8 @@ from wtforms import SelectChoice, DateField, RadioField, SelectField, SelectMult
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forms.validators import NoControlCharacters
+
 CATEGORY_CHOICES = [
     SelectChoice("discipline", _l("Discipline inspection supervision")),
     SelectChoice("procuratorial", _l("Procuratorial legal supervision")),
@@ -78,7 +80,7 @@ class ReassignForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    reply = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(min=5, max=10000)],
+    reply = TextAreaField(_l("Reply"), validators=[DataRequired(), NoControlCharacters(), Length(min=5, max=10000)],
                           description=_l("What was found and what was done."))
     evidence = MultipleFileField(_l("Evidence (optional)"),
                                  description=_l("PDF, PNG or JPEG, up to 5 files of 5 MB each."))

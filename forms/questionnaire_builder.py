@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from forms.questionnaire import DEFAULT_SCALE, ExpressionError, parse_expression
 from forms.questionnaire.types import KEY_PATTERN, OPTION_VALUE_PATTERN, REGISTRY
+from forms.validators import NoControlCharacters
 
 TYPE_LABELS = {
     "section": _l("Page (section)"),
@@ -92,47 +93,51 @@ def _expression(form, field) -> None:
 class OptionForm(Form):
     """One row of the options table (no CSRF of its own: it is part of the item form)."""
 
-    value = StringField(_l("Value"), validators=[Length(max=40)])
-    label_zh = StringField(_l("Chinese label"), validators=[Length(max=4000)])
-    label_en = StringField(_l("English label"), validators=[Length(max=4000)])
-    score = StringField(_l("Score"), validators=[Length(max=20)])
+    value = StringField(_l("Value"), validators=[NoControlCharacters(), Length(max=40)])
+    label_zh = StringField(_l("Chinese label"), validators=[NoControlCharacters(), Length(max=4000)])
+    label_en = StringField(_l("English label"), validators=[NoControlCharacters(), Length(max=4000)])
+    score = StringField(_l("Score"), validators=[NoControlCharacters(), Length(max=20)])
 
 
 class RowForm(Form):
     """One row of a rating matrix."""
 
-    key = StringField(_l("Row key"), validators=[Length(max=40)])
-    label_zh = StringField(_l("Chinese label"), validators=[Length(max=4000)])
-    label_en = StringField(_l("English label"), validators=[Length(max=4000)])
-    weight = StringField(_l("Weight"), validators=[Length(max=20)])
+    key = StringField(_l("Row key"), validators=[NoControlCharacters(), Length(max=40)])
+    label_zh = StringField(_l("Chinese label"), validators=[NoControlCharacters(), Length(max=4000)])
+    label_en = StringField(_l("English label"), validators=[NoControlCharacters(), Length(max=4000)])
+    weight = StringField(_l("Weight"), validators=[NoControlCharacters(), Length(max=20)])
 
 
 class ItemForm(FlaskForm):
     """Every editable field of one item; the page shows the ones its type uses (see ``capabilities``)."""
 
-    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
+    key = StringField(_l("Key"),
+                      validators=[DataRequired(), NoControlCharacters(), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
                       description=_l("A stable identifier used in conditions, exports and results, e.g. attitude."))
-    label_zh = TextAreaField(_l("Question (Chinese)"), validators=[DataRequired(), Length(max=4000)])
-    label_en = TextAreaField(_l("Question (English)"), validators=[Optional(), Length(max=4000)])
-    help_zh = TextAreaField(_l("Hint (Chinese)"), validators=[Optional(), Length(max=4000)])
-    help_en = TextAreaField(_l("Hint (English)"), validators=[Optional(), Length(max=4000)])
+    label_zh = TextAreaField(_l("Question (Chinese)"),
+                             validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
+    label_en = TextAreaField(_l("Question (English)"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
+    help_zh = TextAreaField(_l("Hint (Chinese)"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
+    help_en = TextAreaField(_l("Hint (English)"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
     required = BooleanField(_l("Required"))
-    required_if = StringField(_l("Required if"), validators=[Optional(), Length(max=1000), _expression],
+    required_if = StringField(_l("Required if"),
+                              validators=[Optional(), NoControlCharacters(), Length(max=1000), _expression],
                               description=_l("A condition, e.g. {overall} <= 2. Leave empty if not needed."))
-    show_if = StringField(_l("Show if"), validators=[Optional(), Length(max=1000), _expression],
+    show_if = StringField(_l("Show if"), validators=[Optional(), NoControlCharacters(), Length(max=1000), _expression],
                           description=_l("Shown only when this condition holds, e.g. {kind} = 'enterprise'."))
     scored = BooleanField(_l("Counts towards the department score"))
-    weight = StringField(_l("Weight"), validators=[Optional(), Length(max=20)],
+    weight = StringField(_l("Weight"), validators=[Optional(), NoControlCharacters(), Length(max=20)],
                          description=_l("Weight within the department score (default 1)."))
-    dimension = StringField(_l("Dimension"), validators=[Optional(), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
+    dimension = StringField(_l("Dimension"),
+                            validators=[Optional(), NoControlCharacters(), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
                             description=_l("Groups scored questions for dimension scores, e.g. attitude."))
     not_familiar = BooleanField(_l("Offer “Not familiar” (counts as missing, never as zero)"))
     min_picks = IntegerField(_l("Pick at least"), validators=[Optional(), NumberRange(0, 1000)])
     max_picks = IntegerField(_l("Pick at most"), validators=[Optional(), NumberRange(0, 1000)])
     max_length = IntegerField(_l("Maximum length"), validators=[Optional(), NumberRange(1, 20000)])
     integer = BooleanField(_l("Whole numbers only"))
-    minimum = StringField(_l("Minimum"), validators=[Optional(), Length(max=20)])
-    maximum = StringField(_l("Maximum"), validators=[Optional(), Length(max=20)])
+    minimum = StringField(_l("Minimum"), validators=[Optional(), NoControlCharacters(), Length(max=20)])
+    maximum = StringField(_l("Maximum"), validators=[Optional(), NoControlCharacters(), Length(max=20)])
     options = FieldList(FormField(OptionForm), min_entries=0, max_entries=200)
     rows = FieldList(FormField(RowForm), min_entries=0, max_entries=200)
 

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from forms.validators import NoControlCharacters
+
 # The national 好差评 scale, best first as the standard forms show it.
 LEVEL_CHOICES = [
     SelectChoice(5, _l("Very satisfied")),
@@ -51,14 +53,14 @@ KIND_CHOICES = [SelectChoice("window", _l("Service window")), SelectChoice("hall
 
 class ServicePointForm(FlaskForm):
     department_id = SelectField(_l("Department"), coerce=int)
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(
+    code = StringField(_l("Code"), validators=[DataRequired(), NoControlCharacters(), Length(max=32), Regexp(
         r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only."))])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)],
+    name = StringField(_l("Name"), validators=[DataRequired(), NoControlCharacters(), Length(max=100)],
                        description=_l("As the public knows it, e.g. 市民中心二楼 12 号窗口."))
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
-    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
-    district = StringField(_l("District"), validators=[Optional(), Length(max=50)])
-    service_items = TextAreaField(_l("Service items"), validators=[Optional(), Length(max=4000)],
+    location = StringField(_l("Location"), validators=[Optional(), NoControlCharacters(), Length(max=200)])
+    district = StringField(_l("District"), validators=[Optional(), NoControlCharacters(), Length(max=50)])
+    service_items = TextAreaField(_l("Service items"), validators=[Optional(), NoControlCharacters(), Length(max=4000)],
                                   description=_l("One per line; raters may pick one."))
     require_sms_code = BooleanField(_l("Raters confirm their mobile number with a text-message code"))
     active = BooleanField(_l("Active"), default=True)
@@ -72,6 +74,7 @@ YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
 class FollowUpForm(FlaskForm):
-    action_taken = TextAreaField(_l("What the department did"), validators=[DataRequired(), Length(min=5, max=4000)])
+    action_taken = TextAreaField(_l("What the department did"),
+                                 validators=[DataRequired(), NoControlCharacters(), Length(min=5, max=4000)])
     contacted = RadioField(_l("Was the person contacted?"), choices=YES_NO, validators=[InputRequired()])
     rectified = RadioField(_l("Was the problem put right?"), choices=YES_NO, validators=[InputRequired()])

@@ -6,11 +6,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from forms.validators import NoControlCharacters
+
 
 class CampaignForm(FlaskForm):
-    month = StringField(_l("Month"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{1,2}$", message=_l(
-        "The month must look like 2026-11."))], description=_l("e.g. 2026-11"))
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
+    month = StringField(_l("Month"), validators=[DataRequired(), NoControlCharacters(), Regexp(
+        r"^\d{4}-\d{1,2}$", message=_l("The month must look like 2026-11."))], description=_l("e.g. 2026-11"))
+    title = StringField(_l("Title"), validators=[DataRequired(), NoControlCharacters(), Length(max=100)])
 
 
 class PlanForm(FlaskForm):
@@ -32,13 +34,13 @@ class PlanForm(FlaskForm):
 
 
 class SeedForm(FlaskForm):
-    seed = StringField(_l("Seed"), validators=[Optional(), Length(max=200)], description=_l(
+    seed = StringField(_l("Seed"), validators=[Optional(), NoControlCharacters(), Length(max=200)], description=_l(
         "Type a value announced after the commitment, e.g. the day's public lottery number, "
         "or leave empty and generate one."))
 
 
 class VoidForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=300)])
 
 
 class RoundSetupForm(FlaskForm):
@@ -52,12 +54,15 @@ class RoundSetupForm(FlaskForm):
         SelectChoice("link", _l("Personal link …/s/${token}")),
         SelectChoice("code", _l("Fixed link …/s and a personal access code ${code}")),
     ])
-    sms_template_code = StringField(_l("Approved template code"), validators=[Optional(), Length(max=64)],
+    sms_template_code = StringField(_l("Approved template code"),
+                                    validators=[Optional(), NoControlCharacters(), Length(max=64)],
                                     description=_l("As approved by the SMS provider, e.g. SMS_123456789."))
-    sms_template_text = TextAreaField(_l("Invitation text"), validators=[DataRequired(), Length(max=500)],
+    sms_template_text = TextAreaField(_l("Invitation text"),
+                                      validators=[DataRequired(), NoControlCharacters(), Length(max=500)],
                                       description=_l("Variables: ${name} ${month} ${deadline} and ${token} or ${code}. "
                                                      "Word it as a government service notice; end with 回复TD退订."))
-    reminder_template_text = TextAreaField(_l("Reminder text"), validators=[Optional(), Length(max=500)])
+    reminder_template_text = TextAreaField(_l("Reminder text"),
+                                           validators=[Optional(), NoControlCharacters(), Length(max=500)])
     max_reminders = IntegerField(_l("Reminders at most"), default=2, validators=[Optional(), NumberRange(0, 5)])
     reminder_spacing_days = IntegerField(_l("Days between reminders"), default=3,
                                          validators=[Optional(), NumberRange(1, 30)])

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from forms.validators import NoControlCharacters
+
 # The login form's limit; the minimum length is the accounts service's rule (its message names the number).
 MAX_PASSWORD_LENGTH = 256
 
@@ -16,7 +18,7 @@ def _password(label):
 class RoleForm(FlaskForm):
     """Role and department; the department list is filled by the view (liaisons only)."""
 
-    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=100)])
+    display_name = StringField(_l("Display name"), validators=[Optional(), NoControlCharacters(), Length(max=100)])
     role = SelectField(_l("Role"), choices=[])
     department_id = SelectField(_l("Department"), choices=[], coerce=int,
                                 description=_l("Required for a department liaison, empty for every other role."))
@@ -24,7 +26,7 @@ class RoleForm(FlaskForm):
 
 class CreateUserForm(RoleForm):
     username = StringField(_l("Username"), validators=[
-        DataRequired(), Length(max=64),
+        DataRequired(), NoControlCharacters(), Length(max=64),
         Regexp(r"^[A-Za-z0-9._@-]+$", message=_l("Letters, digits, . _ @ and - only."))],
         render_kw={"autocomplete": "off"})
     password = _password(_l("Initial password"))

@@ -425,11 +425,14 @@ def attachment(attachment_id: int):
 # --------------------------------------------------------------------------- departments
 
 @bp.route("/admin/complaints/assigned")
-@roles_required(Role.liaison)
+@roles_required(Role.liaison, Role.complaints)
 def assigned():
-    """The complaints assigned to the liaison's department (without the complainants' identity)."""
+    """The complaints assigned to the liaison's department (without the complainants' identity).
+
+    Admins and complaints handlers have no department: they follow every assignment from the complaints list.
+    """
     if current_user.department_id is None:
-        abort(403)
+        return redirect(url_for(".index"))
     page = db.paginate(complaints.department_assignments(current_user.department_id), per_page=PER_PAGE,
                        error_out=False)
     return render_template("complaints/assigned.html", page=page, today=local_today())

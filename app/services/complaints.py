@@ -37,6 +37,7 @@ from app.services import audit
 from app.services.accounts import dummy_password_hash
 from app.services.realtime import period_bounds
 from app.services.workdays import add_workdays, local_date, local_today
+from app.tabular import display_name
 
 QUERY_CODE_LENGTH = 10
 
@@ -80,7 +81,7 @@ def check_uploads(files: list[tuple[str, bytes]]) -> list[Upload]:
         raise ComplaintError(_("At most %(n)d files can be attached.", n=config["COMPLAINT_ATTACHMENT_MAX_FILES"]))
     checked = []
     for name, data in files:
-        shown = Path(name or "file").name[:200]
+        shown = display_name(name) or "file"  # stored and shown: no folders, no control characters
         if len(data) > config["COMPLAINT_ATTACHMENT_MAX_BYTES"]:
             raise ComplaintError(_("%(name)s is larger than %(mb)d MB.", name=shown,
                                    mb=config["COMPLAINT_ATTACHMENT_MAX_BYTES"] // (1024 * 1024)))

@@ -127,14 +127,24 @@ def test_exports_cannot_be_read_as_formulas(admin_client):
 
 
 def test_a_name_no_spreadsheet_cell_can_hold_still_exports(admin_client):
-    """The edit form takes what a keyboard sends; a control character pasted in must not break the export."""
+    """A control character stored before the edit form refused them (or by a script) must not break the export."""
     run_import(csv_bytes(ROWS))
-    admin_client.post_form("/admin/pool/members/P000002", {
-        "name": "李\x0b娜", "category_id": "2", "district": "高新区", "organisation": "李\x01记", "phone": "138****0002"})
+    member = db.session.scalar(select(Respondent).where(Respondent.key == "P000002"))
+    member.name, member.organisation = "李\x0b娜", "李\x01记"
+    db.session.commit()
     response = admin_client.get("/admin/pool/export.xlsx")
     assert response.status_code == 200
     names = [c.value for c in openpyxl.load_workbook(io.BytesIO(response.data)).active["B"]]
     assert "李娜" in names
+
+
+def test_the_edit_form_refuses_a_control_character_and_keeps_the_member(admin_client):
+    run_import(csv_bytes(ROWS))
+    refused = admin_client.post_form("/admin/pool/members/P000002", {
+        "name": "李\x0b娜", "category_id": "2", "district": "高新区", "organisation": "李记", "phone": "138****0002"})
+    assert "U+000B" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(Respondent.name).where(Respondent.key == "P000002")) == "李娜"
 
 
 def test_edit_member_and_replace_the_phone(operator_client):
