@@ -13,7 +13,8 @@ class ScoreForm(FlaskForm):
 
 class CorrectForm(FlaskForm):
     scheme_id = SelectField(_l("Assessment scheme"), coerce=int, validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason for the correction"), validators=[DataRequired(), Length(min=5, max=500)])
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[DataRequired(), NoControlCharacters(), Length(min=5, max=500)])
 
 
 class SchemeForm(FlaskForm):

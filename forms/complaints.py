@@ -35,19 +35,21 @@ class ComplaintForm(FlaskForm):
                           validators=[InputRequired(message=_l("Choose the kind of complaint."))])
     departments = CheckboxesField(_l("Department(s) concerned"), coerce=int,
                                   validators=[DataRequired(message=_l("Choose the department(s) concerned."))])
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(min=20, max=10000)],
+    subject = StringField(_l("Subject"), validators=[DataRequired(), NoControlCharacters(), Length(max=200)])
+    description = TextAreaField(_l("What happened"),
+                                validators=[DataRequired(), NoControlCharacters(), Length(min=20, max=10000)],
                                 description=_l("When and where, who was involved, what you asked for and what "
                                                "happened. At least 20 characters."))
-    district = StringField(_l("District"), validators=[Optional(), Length(max=50)])
+    district = StringField(_l("District"), validators=[Optional(), NoControlCharacters(), Length(max=50)])
     occurred_on = DateField(_l("Date it happened"), validators=[Optional()])
     attachments = MultipleFileField(_l("Attachments (optional)"),
                                     description=_l("PDF, PNG or JPEG, up to 5 files of 5 MB each."))
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=100)])
-    organisation = StringField(_l("Enterprise or organisation"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32)],
+    name = StringField(_l("Your name"), validators=[Optional(), NoControlCharacters(), Length(max=100)])
+    organisation = StringField(_l("Enterprise or organisation"),
+                               validators=[Optional(), NoControlCharacters(), Length(max=200)])
+    phone = StringField(_l("Mobile number"), validators=[Optional(), NoControlCharacters(), Length(max=32)],
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
-    contact = StringField(_l("Other contact details"), validators=[Optional(), Length(max=200)])
+    contact = StringField(_l("Other contact details"), validators=[Optional(), NoControlCharacters(), Length(max=200)])
 
 
 class TrackForm(FlaskForm):
@@ -59,24 +61,25 @@ class TrackForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
 
 
 class AssignForm(FlaskForm):
     departments = CheckboxesField(_l("Departments"), coerce=int, validators=[DataRequired()])
     due_on = DateField(_l("Deadline"), validators=[DataRequired()])
-    instructions = TextAreaField(_l("Instructions to the departments"), validators=[Optional(), Length(max=4000)],
+    instructions = TextAreaField(_l("Instructions to the departments"),
+                                 validators=[Optional(), NoControlCharacters(), Length(max=4000)],
                                  description=_l("The departments see the complaint without the complainant's "
                                                 "identity."))
 
 
 class ReassignForm(FlaskForm):
     department_id = SelectField(_l("New department"), coerce=int)
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=500)])
 
 
 class ReplyForm(FlaskForm):
@@ -89,7 +92,8 @@ class ReplyForm(FlaskForm):
 class CloseForm(FlaskForm):
     satisfaction = RadioField(_l("The complainant's satisfaction"), choices=SATISFACTION_CHOICES,
                               validators=[InputRequired()])
-    public_reply = TextAreaField(_l("Reply to the complainant"), validators=[DataRequired(), Length(max=10000)],
+    public_reply = TextAreaField(_l("Reply to the complainant"),
+                                 validators=[DataRequired(), NoControlCharacters(), Length(max=10000)],
                                  description=_l("Shown on the tracking page."))
     substantiated = CheckboxesField(_l("Substantiated against"), coerce=int, validators=[Optional()],
                                     description=_l("Each substantiated complaint counts as a deduction in the "

@@ -337,7 +337,7 @@ def _set(item: dict, name: str, value) -> None:
 
 
 class NewQuestionnaireForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+    name = StringField(_l("Name"), validators=[DataRequired(), NoControlCharacters(), Length(max=200)],
                        description=_l("For staff only; respondents see the title of the questionnaire."))
 
 
@@ -348,10 +348,12 @@ class AddItemForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=4000)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=4000)])
-    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=4000)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=4000)])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
+    description_zh = TextAreaField(_l("Description (Chinese)"),
+                                   validators=[Optional(), NoControlCharacters(), Length(max=4000)])
+    description_en = TextAreaField(_l("Description (English)"),
+                                   validators=[Optional(), NoControlCharacters(), Length(max=4000)])
 
 
 class ImportForm(FlaskForm):

@@ -28,7 +28,7 @@ class RatingForm(FlaskForm):
     attitude = _level(_l("Service attitude"))
     service_item = SelectField(_l("What did you come for? (optional)"), choices=[], validate_choice=False,
                                validators=[Optional(), Length(max=200)])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), NoControlCharacters(), Length(max=2000)],
                             description=_l("Optional; required if you are dissatisfied, so that the department "
                                            "can put it right."))
     callback_phone = StringField(_l("Mobile number for a call back (optional)"),
@@ -67,7 +67,7 @@ class ServicePointForm(FlaskForm):
 
 
 class ExcludeForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=200)])
 
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]

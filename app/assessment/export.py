@@ -42,6 +42,11 @@ def dimension_table(assessment: Assessment, dimension: str) -> list[list]:
     return rows
 
 
+def policy_weights_text(weights: dict[str, float]) -> str:
+    """The policy weights as the schemes page shows them: a weight of 0 leaves its category out of the scores."""
+    return ", ".join(f"{key} {weight:g}" + (" (left out)" if weight == 0 else "") for key, weight in weights.items())
+
+
 def method_lines(assessment: Assessment) -> list[tuple[str, str]]:
     """The method sheet: what was computed, with which scheme version and inputs."""
     scheme, campaign = assessment.scheme, assessment.campaign
@@ -55,7 +60,7 @@ def method_lines(assessment: Assessment) -> list[tuple[str, str]]:
         ("Input SHA-256", assessment.input_hash),
         ("Rank-interval seed", str(assessment.seed)),
         ("Invited / responded", f"{assessment.invited} / {assessment.responded}"),
-        ("Policy weights", ", ".join(f"{k} {v:g}" for k, v in scheme.policy_weights.items())),
+        ("Policy weights", policy_weights_text(scheme.policy_weights)),
         ("Channel weights", ", ".join(f"{k} {v:g}" for k, v in scheme.channel_weights.items())),
         ("Channels combined", ", ".join(sorted(assessment.details.get("channels", {})))),
         ("Grade bands", bands),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.access import roles_required
 from app.assessment import export
 from app.extensions import db
+from app.forms_feedback import flash_errors
 from app.models import (
     Assessment, AssessmentFrozen, AssessmentScheme, AssessmentStatus, Campaign, CampaignStatus, Department, Role,
 )
@@ -121,7 +122,7 @@ def correct(campaign_id: int):
     form = CorrectForm()
     _scheme_choices(form)
     if not form.validate_on_submit():
-        flash(_("Choose a scheme and give the reason for the correction (at least 5 characters)."), "error")
+        flash_errors(form)
         return redirect(url_for(".round_view", campaign_id=campaign.id))
     try:
         scoring.correct(campaign, db.session.get(AssessmentScheme, form.scheme_id.data), current_user,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.access import roles_required, visitors
 from app.extensions import db, limiter
+from app.forms_feedback import flash_errors
 from app.models import Department, Role
 from app.models.complaint import (
     AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintCategory, ComplaintStatus,
@@ -194,6 +195,13 @@ def _refused(complaint: Complaint, exc: Exception):
     return redirect(url_for(".detail", number=complaint.tracking_number))
 
 
+def _invalid(complaint: Complaint, form: FlaskForm, back: str | None = None):
+    """Back to the complaint, nothing changed, with each of the form's errors naming its field."""
+    db.session.rollback()
+    flash_errors(form)
+    return redirect(back or url_for(".detail", number=complaint.tracking_number))
+
+
 @bp.route("/admin/complaints/<number>/accept", methods=["POST"])
 @roles_required(Role.complaints)
 def accept(number: str):
@@ -201,7 +209,7 @@ def accept(number: str):
     complaint = _complaint_or_404(number)
     form = NoteForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _invalid(complaint, form)
     try:
         complaints.accept(complaint, form.note.data or "", actor=current_user)
     except complaints.ComplaintError as exc:
@@ -215,9 +223,9 @@ def decline(number: str):
     """不予受理, with the reason the complainant will read."""
     complaint = _complaint_or_404(number)
     form = ReasonForm()
+    if not form.validate_on_submit():
+        return _invalid(complaint, form)
     try:
-        if not form.validate_on_submit():
-            raise complaints.ComplaintError(_("Give the reason for declining (at least 5 characters)."))
         complaints.decline(complaint, form.reason.data, actor=current_user)
     except complaints.ComplaintError as exc:
         return _refused(complaint, exc)
@@ -233,7 +241,7 @@ def assign(number: str):
     form.departments.choices = [SelectChoice(d.id, d.name) for d in _active_departments()]
     if not form.validate_on_submit():
         db.session.rollback()
-        flash(_("Choose the departments and a deadline."), "error")
+        flash_errors(form)
         return _detail(complaint, assign_form=form)
     departments = list(db.session.scalars(select(Department).where(Department.id.in_(form.departments.data))))
     try:
@@ -258,9 +266,9 @@ def reassign(number: str, assignment_id: int):
     assignment = _assignment_or_404(complaint, assignment_id)
     form = ReassignForm()
     form.department_id.choices = [SelectChoice(d.id, d.name) for d in _active_departments()]
+    if not form.validate_on_submit():
+        return _invalid(complaint, form)
     try:
-        if not form.validate_on_submit():
-            raise complaints.ComplaintError(_("Choose the new department and give the reason."))
         complaints.reassign(assignment, db.session.get(Department, form.department_id.data), form.reason.data,
                             actor=current_user)
     except complaints.ComplaintError as exc:
@@ -275,9 +283,9 @@ def withdraw(number: str, assignment_id: int):
     complaint = _complaint_or_404(number)
     assignment = _assignment_or_404(complaint, assignment_id)
     form = ReasonForm()
+    if not form.validate_on_submit():
+        return _invalid(complaint, form)
     try:
-        if not form.validate_on_submit():
-            raise complaints.ComplaintError(_("Give the reason."))
         complaints.withdraw(assignment, form.reason.data, actor=current_user)
     except complaints.ComplaintError as exc:
         return _refused(complaint, exc)
@@ -291,17 +299,17 @@ def remind(number: str, assignment_id: int):
     complaint = _complaint_or_404(number)
     assignment = _assignment_or_404(complaint, assignment_id)
     form = NoteForm()
+    back = request.form.get("next", "")
+    back = back if back.startswith("/admin/complaints/") else url_for(".detail", number=complaint.tracking_number)
     if not form.validate_on_submit():
-        abort(400)
+        return _invalid(complaint, form, back)
     try:
         complaints.remind(assignment, form.note.data or "", actor=current_user)
     except complaints.ComplaintError as exc:
         return _refused(complaint, exc)
     db.session.commit()
     flash(_("The department is reminded."), "success")
-    back = request.form.get("next", "")
-    return redirect(back if back.startswith("/admin/complaints/") else
-                    url_for(".detail", number=complaint.tracking_number))
+    return redirect(back)
 
 
 @bp.route("/admin/complaints/<number>/close", methods=["POST"])
@@ -312,7 +320,8 @@ def close(number: str):
     form = CloseForm()
     form.substantiated.choices = [SelectChoice(a.department_id, a.department.name) for a in complaint.current_assignments]
     if not form.validate_on_submit():
-        flash(_("Give the complainant's satisfaction and the reply."), "error")
+        db.session.rollback()
+        flash_errors(form)
         return _detail(complaint, close_form=form)
     try:
         complaints.close(complaint, satisfaction=form.satisfaction.data, public_reply=form.public_reply.data,
@@ -328,9 +337,9 @@ def reopen(number: str):
     """Reopen a closed complaint; it then needs assigning again."""
     complaint = _complaint_or_404(number)
     form = ReasonForm()
+    if not form.validate_on_submit():
+        return _invalid(complaint, form)
     try:
-        if not form.validate_on_submit():
-            raise complaints.ComplaintError(_("Give the reason for reopening (at least 5 characters)."))
         complaints.reopen(complaint, form.reason.data, actor=current_user)
     except complaints.ComplaintError as exc:
         return _refused(complaint, exc)
@@ -343,9 +352,9 @@ def add_note(number: str):
     """An internal note on the file."""
     complaint = _complaint_or_404(number)
     form = NoteForm()
+    if not form.validate_on_submit():
+        return _invalid(complaint, form)
     try:
-        if not form.validate_on_submit():
-            raise complaints.ComplaintError(_("Write the note."))
         complaints.note(complaint, form.note.data or "", actor=current_user)
     except complaints.ComplaintError as exc:
         return _refused(complaint, exc)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.access import roles_required
 from app.extensions import db
+from app.forms_feedback import flash_errors
 from app.models import MemberStatus, Respondent, RespondentCategory, Role
 from app.services import audit, pool, pool_import
 from forms.pool import CategoryForm, CommitImportForm, MemberForm, StatusForm, UploadForm
@@ -78,7 +79,7 @@ def set_status(key: str):
             db.session.commit()
             flash(_("Status changed."), "success")
     else:
-        flash(_("The status could not be changed."), "error")
+        flash_errors(form)
     return redirect(url_for(".edit", key=member.key))
 
 

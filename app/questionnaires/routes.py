@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 
 from app.access import roles_required
 from app.extensions import db
+from app.forms_feedback import flash_errors
 from app.i18n import select_locale
 from app.models import Department, Questionnaire, QuestionnaireVersion, Role
 from app.services import questionnaires as service
@@ -58,7 +59,7 @@ def create():
     """Create a questionnaire with a starter draft."""
     form = NewQuestionnaireForm()
     if not form.validate_on_submit():
-        flash(_("Give the questionnaire a name (at most 200 characters)."), "error")
+        flash_errors(form)
         return redirect(url_for(".index"))
     try:
         version = service.create(form.name.data, actor=current_user)
@@ -102,7 +103,7 @@ def settings(version_id: int):
     version = _version_or_404(version_id)
     form = SettingsForm()
     if not form.validate_on_submit():
-        flash(_("The Chinese title is required."), "error")
+        flash_errors(form)
         return _back(version)
     try:
         service.update_settings(version, {"zh": form.title_zh.data, "en": form.title_en.data},

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.access import roles_required, visitors
 from app.extensions import db, limiter
+from app.forms_feedback import flash_errors
 from app.models import Department, Role
 from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
 from app.services import audit, realtime
@@ -332,7 +333,7 @@ def exclude(rating_id: str):
         db.session.commit()
         flash(_("The rating is excluded."), "success")
     else:
-        flash(_("Give the reason for excluding the rating."), "error")
+        flash_errors(form)
     return _back_to_ratings()
 
 
@@ -341,10 +342,13 @@ def exclude(rating_id: str):
 def keep(rating_id: str):
     """A flagged rating is genuine: clear it from the review list."""
     rating = _rating_or_404(rating_id)
-    if FlaskForm().validate_on_submit():
+    form = FlaskForm()
+    if form.validate_on_submit():
         realtime.keep(rating, actor=current_user)
         db.session.commit()
         flash(_("The rating is kept."), "success")
+    else:
+        flash_errors(form)
     return _back_to_ratings()
 
 
@@ -353,10 +357,13 @@ def keep(rating_id: str):
 def include(rating_id: str):
     """Count an excluded rating again."""
     rating = _rating_or_404(rating_id)
-    if FlaskForm().validate_on_submit():
+    form = FlaskForm()
+    if form.validate_on_submit():
         realtime.include(rating, actor=current_user)
         db.session.commit()
         flash(_("The rating counts again."), "success")
+    else:
+        flash_errors(form)
     return _back_to_ratings()
 
 

@@ -7,11 +7,10 @@ import zipfile
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField
 
 from app.access import roles_required
 from app.extensions import db
+from app.forms_feedback import flash_errors, labelled_errors
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,25 +28,6 @@ bp = Blueprint("rounds", __name__)
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
     return db.get_or_404(Campaign, campaign_id)
-
-
-def _labelled_errors(form: FlaskForm) -> list[str]:
-    """Each error of ``form`` with the label of its field, for messages shown away from the field.
-
-    An error that names its field already is left as it is; the CSRF token's error has no field to name.
-    """
-    messages = []
-    for field in form:
-        label = None if isinstance(field, HiddenField) else str(field.label.text)
-        for error in field.errors:
-            named = label is None or label in error
-            messages.append(error if named else _("%(field)s: %(error)s", field=label, error=error))
-    return messages
-
-
-def _flash_errors(form: FlaskForm) -> None:
-    for message in _labelled_errors(form):
-        flash(message, "error")
 
 
 @bp.route("/")
@@ -72,7 +52,7 @@ def create():
         else:
             db.session.commit()
             return redirect(url_for(".overview", campaign_id=campaign.id))
-    _flash_errors(form)
+    flash_errors(form)
     return redirect(url_for(".index"))
 
 
@@ -100,7 +80,7 @@ def allocation_preview(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     form = PlanForm(request.args, meta={"csrf": False})
     if not form.validate():
-        return jsonify(error=" ".join(_labelled_errors(form))), 400
+        return jsonify(error=" ".join(labelled_errors(form))), 400
     with db.session.no_autoflush:
         form.populate_obj(campaign)
         campaign.stratify_by = Stratification(form.stratify_by.data)
@@ -134,7 +114,7 @@ def save_plan(campaign_id: int):
     """Save the sample plan (only before the frame is frozen)."""
     form = PlanForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for(".draw", campaign_id=campaign_id))
 
     def save(campaign):
@@ -167,7 +147,7 @@ def set_seed(campaign_id: int):
     """Step 2: set the seed, typed or generated."""
     form = SeedForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for(".draw", campaign_id=campaign_id))
 
     def run(campaign):
@@ -204,7 +184,7 @@ def void(campaign_id: int):
     """Void the current draw, with a reason; it stays on record."""
     form = VoidForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for(".draw", campaign_id=campaign_id))
 
     def run(campaign):
@@ -273,7 +253,7 @@ def setup(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     form = _setup_form(campaign, request.form)
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for(".overview", campaign_id=campaign_id))
     try:
         rounds.configure(

@@ -196,7 +196,8 @@ def test_a_correction_is_a_new_version_and_the_old_one_is_kept(client, make_user
     stricter = test_scheme(min_raters=15)
 
     refused = client.post_form(f"/admin/assessment/{campaign.id}/correct", {"scheme_id": stricter.id, "reason": ""})
-    assert "give the reason" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    shown = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Reason for the correction: This field is required." in shown
     assert len(scoring.assessment_history(campaign)) == 1
 
     done = client.post_form(f"/admin/assessment/{campaign.id}/correct",

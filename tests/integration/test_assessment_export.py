@@ -86,6 +86,21 @@ def test_xlsx_matches_the_dashboard_cell_by_cell(client, make_user, login, publi
     assert method["Scheme"] == f"test version {assessment.scheme.version}"
 
 
+def test_the_method_sheet_says_a_zero_policy_weight_leaves_the_category_out(client, make_user, login,
+                                                                             closed_round):  # noqa: F811
+    campaign, _departments, _rare = closed_round
+    scheme = scoring.new_scheme_version(
+        "no media", None, policy_weights={"large_enterprise": 0.4, "sme": 0.3, "citizen": 0.3, "media": 0},
+        channel_weights={"survey": 1.0}, grade_bands=[["优秀", 90], ["良好", 80], ["一般", 60], ["较差", None]],
+        min_raters=3, rank_draws=200, rank_seed=7, comment_release="manual")
+    scoring.score(campaign, scheme, None)
+    db.session.commit()
+    as_role(client, make_user, login, "hr")
+    wb = load_workbook(io.BytesIO(client.get(f"/admin/assessment/{campaign.id}/export.xlsx").data))
+    method = {row[0]: row[1] for row in wb["Method"].iter_rows(min_row=2, values_only=True)}
+    assert method["Policy weights"] == "large_enterprise 0.4, sme 0.3, citizen 0.3, media 0 (left out)"
+
+
 def test_csv_has_a_bom_and_is_formula_safe(client, make_user, login, published_with_a_risky_name):
     campaign, departments, _rare = published_with_a_risky_name
     as_role(client, make_user, login, "hr")
