@@ -238,9 +238,7 @@ def new_scheme():
     """Record a new scheme version (schemes are never edited)."""
     form = scheme_form([(c.key, c.label_en or c.label_zh) for c in categories()])
     if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            for error in errors:
-                flash(f"{getattr(form, name).label.text}: {error}", "error")
+        flash_errors(form)
         return redirect(url_for(".schemes"))
     policy = {f.name.removeprefix(POLICY_PREFIX): f.data or 0 for f in form if f.name.startswith(POLICY_PREFIX)}
     bands = [["优秀", form.excellent.data], ["良好", form.good.data], ["一般", form.fair.data], ["较差", None]]
