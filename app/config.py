@@ -54,8 +54,13 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "beikaobei")
     RATELIMIT_HEADERS_ENABLED = True
+    # Both count refused credentials only (a successful login is no guess): per client, and per account
+    # whatever address the guesses come from (at most 50 a day).
     LOGIN_RATE_LIMIT = "10 per minute"
-    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour;50 per day"
+    # A staff session ends after this long without a request, and this long after the login in any case.
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
     # Respondents: a personal link per client, and typed access codes per client and in all.
     SURVEY_TOKEN_RATE_LIMIT = "30 per minute"
     ACCESS_CODE_RATE_LIMIT = "10 per minute"

@@ -24,7 +24,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "{user}-demo-2026"
+# The demo accounts' passwords, as `flask demo` prints them (app/demo/__init__.py, ACCOUNTS).
+PASSWORDS = {"admin": "Guanli-2026-demo", "operator": "Yunying-2026-demo", "hr": "Kaohe-2026-demo",
+             "complaints": "Tousu-2026-demo"}
 QUERY_CODE = "DEMO-2026"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -36,7 +38,7 @@ def login(browser: Browser, base: str, user: str, viewport=DESKTOP) -> Page:
     page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD.format(user=user))
+    page.fill("input[name=password]", PASSWORDS[user])
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/")
     return page

@@ -1,17 +1,22 @@
 """Staff login and logout, and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import hashlib
+import hmac
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from app.access import is_safe_next, public, staff_only
-from app.extensions import limiter
+from app.auth import sessions
+from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
 from app.services import accounts
 from forms.auth import EmptyForm, LoginForm
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(sessions.check_staff_session)
 
 
 def _login_limit() -> str:
@@ -23,25 +28,43 @@ def _account_limit() -> str:
 
 
 def _account_key() -> str:
-    """Throttle guesses at one account even when they come from many addresses."""
-    return "login-account:" + (request.form.get("username") or "").strip().lower()
+    """Throttle guesses at one account even when they come from many addresses.
+
+    A keyed digest of the typed name, not the name: Flask-Limiter logs the key of a limit it refuses, and
+    what was typed in the username field may be a password.
+    """
+    typed = (request.form.get("username") or "").strip().lower()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), typed.encode(), hashlib.sha256).hexdigest()
+    return "login-account:" + digest[:32]
+
+
+def _credentials_refused(response) -> bool:
+    """Only refused credentials count against the login limits: a successful login guesses nothing."""
+    return bool(g.get("login_failed"))
+
+
+def _audit_throttled(limit) -> None:
+    """The account limit refused a login: audit it for an existing account (then answer 429 as usual)."""
+    accounts.record_throttled_login(request.form.get("username") or "")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_credentials_refused)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_credentials_refused,
+               on_breach=_audit_throttled)
 def login():
-    """Show the login form; on a valid POST, log in and go to the safe `next` page."""
+    """Show the login form; on a valid POST, log in on a new session and go to the safe `next` page."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is not None:
-            login_user(user)
+            sessions.start(user)
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.index"))
+        g.login_failed = True
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -49,10 +72,13 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @staff_only
 def logout():
-    """Log out (a POST, so that no link or image can log anybody out)."""
+    """Log out on every device (a POST, so that no link or image can log anybody out): every session of the
+    account ends, a copied session cookie included."""
     if EmptyForm().validate_on_submit():
-        logout_user()
-        flash(_("You have logged out."), "info")
+        accounts.end_every_session(current_user._get_current_object())
+        db.session.commit()
+        sessions.end()
+        flash(_("You have logged out. Every session of this account has ended, on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -18,8 +18,13 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do.")
 @click.option("--department", "department_code", help="Department code (department liaisons only).")
 @click.option("--name", "display_name", default="", help="Display name.")
-@click.password_option(help="Asked for when not given.")
-def create(username: str, role: str, department_code: str | None, display_name: str, password: str) -> None:
+@click.option("--must-change-password", is_flag=True,
+              help="Make its owner choose a new password at the first login (for an account made for somebody "
+                   "else; the administrator's web page always does).")
+@click.password_option(help="Asked for when not given. At least 10 characters of three kinds (lower-case, "
+                            "upper-case, digits, others), without the username, not a common password.")
+def create(username: str, role: str, department_code: str | None, display_name: str, must_change_password: bool,
+           password: str) -> None:
     """Create a staff account with one role."""
     department = None
     if department_code:
@@ -28,7 +33,8 @@ def create(username: str, role: str, department_code: str | None, display_name: 
             raise click.ClickException(f"no department has the code {department_code!r}")
     try:
         with force_locale("en"):  # the shell speaks English, like the rest of the CLI
-            user = create_user(username, password, Role(role), display_name=display_name, department=department)
+            user = create_user(username, password, Role(role), display_name=display_name, department=department,
+                               must_change_password=must_change_password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
@@ -41,4 +47,5 @@ def list_users() -> None:
     for user in db.session.scalars(select(User).order_by(User.username)):
         scope = f" {user.department.code}" if user.department else ""
         state = "" if user.active else " (inactive)"
+        state += " (must change password)" if user.must_change_password else ""
         click.echo(f"{user.username:<20} {user.role.value}{scope}{state}")

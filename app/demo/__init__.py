@@ -54,23 +54,25 @@ class DemoAccount:
     tries: str = ""  # what to try with this account, printed by `flask demo`
 
 
+# Demo passwords meet the password policy (three character classes, never the username): the role, or the
+# liaison's department, in pinyin.
 ACCOUNTS = [
-    DemoAccount("admin", Role.admin, "admin-demo-2026",
+    DemoAccount("admin", Role.admin, "Guanli-2026-demo",
                 tries="everything below; 实时评价 → 评价与异常审核 (a flagged burst), add service points"),
-    DemoAccount("designer", Role.designer, "designer-demo-2026",
+    DemoAccount("designer", Role.designer, "Sheji-2026-demo",
                 tries="问卷管理: new draft, conditions, preview on a phone frame, publish, diff, XLSForm export"),
-    DemoAccount("operator", Role.operator, "operator-demo-2026",
+    DemoAccount("operator", Role.operator, "Yunying-2026-demo",
                 tries="月度评价: the open round (progress, 提醒, 延期, 结束本轮评价), 短信发件箱; 主体样本库: import"),
-    DemoAccount("hr", Role.hr, "hr-demo-2026",
+    DemoAccount("hr", Role.hr, "Kaohe-2026-demo",
                 tries="考核结果: six published rounds with trends, XLSX export, corrections; "
                       "score the open round once closed"),
-    DemoAccount("liaison", Role.liaison, "liaison-demo-2026", "SCJG",
+    DemoAccount("liaison", Role.liaison, "Lianluo-2026-demo", "SCJG",
                 tries="own results only (k=5); 差评整改 follow-ups of its service window"),
-    DemoAccount("liaison-zjj", Role.liaison, "liaison-zjj-demo-2026", "ZJJ",
+    DemoAccount("liaison-zjj", Role.liaison, "Zhujian-2026-demo", "ZJJ",
                 tries="an overdue complaint assigned to 住建局: reply with evidence"),
-    DemoAccount("complaints", Role.complaints, "complaints-demo-2026",
+    DemoAccount("complaints", Role.complaints, "Tousu-2026-demo",
                 tries="投诉举报: complaints in every state; accept, assign, remind, close, reopen; 统一督办"),
-    DemoAccount("auditor", Role.auditor, "auditor-demo-2026",
+    DemoAccount("auditor", Role.auditor, "Jijian-2026-demo",
                 tries="月度评价 → 抽样: evidence zip for tools/verify_draw.py; complaint analysis (read-only)"),
 ]
 
@@ -87,16 +89,21 @@ def seed_departments() -> int:
 
 
 def seed_accounts() -> list[DemoAccount]:
-    """Create one account per role; existing demo accounts get their demo password back."""
+    """Create one account per role; existing demo accounts get their demo password back.
+
+    The printed passwords must work as printed: no demo account is sent to change its password first.
+    """
     for account in ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == account.username))
         if user is None:
             department = None
             if account.department_code:
                 department = db.session.scalar(select(Department).where(Department.code == account.department_code))
-            create_user(account.username, account.password, account.role, department=department)
+            create_user(account.username, account.password, account.role, department=department,
+                        must_change_password=False)
         elif not user.check_password(account.password):
             user.set_password(account.password)
+            user.must_change_password = False
     return ACCOUNTS
 
 

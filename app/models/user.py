@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,14 +51,20 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped when the account is deactivated: sessions opened before never come back, even after reactivation.
+    # Bumped when the account is deactivated or logs out: sessions opened before never come back (a copied
+    # session cookie included), even after reactivation.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when somebody else chose the password (an administrator creating the account or resetting it): every
+    # staff page leads to the own-password page until its owner picks one (see app/auth/sessions.py).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        """Hash with werkzeug's default (scrypt)."""
+        """Hash with werkzeug's default (scrypt) and note when (the policy is the accounts service's)."""
         self.password_hash = generate_password_hash(password)
+        self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

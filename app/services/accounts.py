@@ -1,11 +1,18 @@
 """Staff accounts: authentication, creation, and what an administrator may change.
 
-Every change is audited (never the password). Two rules keep the platform
-administrable: nobody deactivates their own account, and the last active
-administrator can be neither deactivated nor given another role.
+Every change is audited (never the password), and so is every login, logout and
+failed login of an existing account. Two rules keep the platform administrable:
+nobody deactivates their own account, and the last active administrator can be
+neither deactivated nor given another role.
+
+A password has 10 to 256 characters, at least three of the four character classes,
+does not contain the username and is not on a list of common passwords. A password
+somebody else chose (an administrator's, on creating or resetting the account) must
+be changed by its owner before anything else.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 
 from flask_babel import gettext as _
@@ -13,12 +20,27 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import Department, Role, User
+from app.models import AuditEntry, Department, Role, User
 from app.models.types import utcnow
 from app.services import audit
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # the login form's limit: a longer password could never be typed there
+MIN_CHARACTER_CLASSES = 3  # of lower-case letters, upper-case letters, digits, other characters
+# A username this short (e.g. "hr") would refuse too many good passwords that merely contain its letters.
+MIN_USERNAME_LENGTH_TO_REFUSE = 3
+
+# Passwords of 10 characters or more that meet the other rules and still top the lists of leaked and default
+# passwords of Chinese government and enterprise systems (device defaults, keyboard walks, "Admin@" + digits).
+# Compared in lower case.
+COMMON_PASSWORDS = frozenset(p.lower() for p in (
+    "password1234", "Password@123", "Password@2024", "P@ssw0rd1234", "P@ssw0rd123", "Passw0rd!23",
+    "Aa123456789", "Aa1234567890", "Aa@123456789", "Aa123456!@#", "Abc@12345678", "Abcd@123456",
+    "Abc123456789", "Admin@12345", "Admin@123456", "Admin123!@#", "Admin@2024", "Admin@2025", "Admin@2026",
+    "Qwer1234!@#$", "Asdf1234!@#$", "Zxcv1234!@#$", "1qaz@WSX3edc", "1qaz!QAZ2wsx", "1qaz2wsx#EDC",
+    "Root@123456", "Huawei@123", "Huawei12#$", "Sangfor@123", "Changeme_123", "Welcome@123", "Test@123456",
+    "Woaini@1314", "Qq123456789", "Zz123456789", "Gov@123456", "Zhengwu@123", "Beikaobei@123",
+))
 
 
 @cache
@@ -36,24 +58,76 @@ class WrongPassword(AccountError):
     """The current password given to change it is not the account's."""
 
 
+def find_account(username: str) -> User | None:
+    """The account of this username, whatever its case and surrounding spaces."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; records the login time."""
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    """The active user with these credentials, or None; records the login time and audits the attempt.
+
+    A failure is audited only for an existing account, under its own name: what was typed for an unknown one
+    may be a password typed into the wrong field, and is written nowhere.
+    """
+    user = find_account(username)
     if user is None:
         check_password_hash(dummy_password_hash(), password)
         return None
-    if not user.check_password(password) or not user.active:
+    password_ok = user.check_password(password)
+    if not password_ok or not user.active:
+        audit.record("auth.login_failed", f"user:{user.id}", {
+            "username": user.username, "reason": "inactive" if password_ok else "password"}, anonymous=True)
+        db.session.commit()
         return None
     user.last_login_at = utcnow()
+    audit.record("auth.login", f"user:{user.id}", {"username": user.username}, actor=user)
     db.session.commit()
     return user
 
 
-def _check_password(password: str) -> None:
+def end_every_session(user: User) -> None:
+    """Log the account out on every device: its session cookies, copies included, no longer work."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    audit.record("auth.logout", f"user:{user.id}", {"username": user.username}, actor=user)
+    db.session.flush()
+
+
+def record_throttled_login(username: str) -> None:
+    """Audit that logins to an existing account are refused for too many failures, once a minute at most
+    (a script hammering the account does not fill the log); an unknown username leaves no trace."""
+    user = find_account(username)
+    if user is None:
+        return
+    recent = db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "auth.login_throttled", AuditEntry.target == f"user:{user.id}",
+        AuditEntry.at >= utcnow() - timedelta(minutes=1)).limit(1))
+    if recent is None:
+        audit.record("auth.login_throttled", f"user:{user.id}", {"username": user.username}, anonymous=True)
+        db.session.commit()
+
+
+def character_classes(password: str) -> int:
+    """How many of lower-case letters, upper-case letters, digits and other characters the password uses."""
+    return sum((any(c.islower() for c in password), any(c.isupper() for c in password),
+                any(c.isdigit() for c in password),
+                any(not (c.islower() or c.isupper() or c.isdigit()) for c in password)))
+
+
+def check_password_policy(password: str, username: str) -> None:
+    """Refuse, with the reason, a password too short or too long, holding the username, of too few character
+    classes, or common."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(_("The password must have at most %(num)d characters.", num=MAX_PASSWORD_LENGTH))
+    username = username.strip().lower()
+    if len(username) >= MIN_USERNAME_LENGTH_TO_REFUSE and username in password.lower():
+        raise AccountError(_("The password must not contain the username."))
+    if character_classes(password) < MIN_CHARACTER_CLASSES:
+        raise AccountError(_("The password must mix at least three of: lower-case letters, upper-case letters, "
+                             "digits and other characters."))
+    if password.lower() in COMMON_PASSWORDS:
+        raise AccountError(_("This password is one of the most commonly used ones: choose another."))
 
 
 def _check_scope(role: Role, department: Department | None) -> None:
@@ -64,9 +138,14 @@ def _check_scope(role: Role, department: Department | None) -> None:
 
 
 def create_user(
-    username: str, password: str, role: Role, *, display_name: str = "", department: Department | None = None
+    username: str, password: str, role: Role, *, display_name: str = "", department: Department | None = None,
+    must_change_password: bool = True,
 ) -> User:
-    """Create a staff account; a liaison needs a department and nobody else may have one."""
+    """Create a staff account; a liaison needs a department and nobody else may have one.
+
+    The owner must change the initial password at the first login unless ``must_change_password`` is off
+    (the demo's accounts, an account made at the shell by the person who will use it).
+    """
     username = username.strip()
     display_name = (display_name or "").strip()
     if not username:
@@ -77,9 +156,10 @@ def create_user(
         raise AccountError(_("The display name has at most 100 characters."))
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         raise AccountError(_("A user named %(name)s already exists.", name=username))
-    _check_password(password)
+    check_password_policy(password, username)
     _check_scope(role, department)
-    user = User(username=username, display_name=display_name or username, role=role, department=department)
+    user = User(username=username, display_name=display_name or username, role=role, department=department,
+                must_change_password=must_change_password)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -151,9 +231,11 @@ def set_active(user: User, active: bool, *, actor) -> bool:
 
 
 def reset_password(user: User, password: str, *, actor) -> None:
-    """An administrator sets a new password for ``user``; the account's open sessions end."""
-    _check_password(password)
+    """An administrator sets a new password for ``user``; the account's open sessions end, and its owner must
+    choose another at the next login (unless the administrator reset their own)."""
+    check_password_policy(password, user.username)
     user.set_password(password)
+    user.must_change_password = actor is None or actor.id != user.id
     audit.record("user.password_reset", f"user:{user.id}", {"username": user.username}, actor=actor)
     db.session.flush()
 
@@ -164,7 +246,8 @@ def change_own_password(user: User, current: str, new: str) -> None:
         raise WrongPassword(_("The current password is wrong."))
     if new == current:
         raise AccountError(_("The new password must differ from the current one."))
-    _check_password(new)
+    check_password_policy(new, user.username)
     user.set_password(new)
+    user.must_change_password = False
     audit.record("user.password_change", f"user:{user.id}", {"username": user.username}, actor=user)
     db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -16,15 +16,26 @@ from app.models.types import utcnow
 _CHAIN_LOCK_KEY = 0x6B6B62  # "bkb"
 
 
-def record(action: str, target: str = "", details: dict[str, Any] | None = None, *, actor=None) -> AuditEntry:
+# The actor name of an entry about somebody who is not logged in: a failed or throttled login.
+ANONYMOUS_ACTOR = "anonymous"
+
+
+def record(action: str, target: str = "", details: dict[str, Any] | None = None, *, actor=None,
+           anonymous: bool = False) -> AuditEntry:
     """Append an entry to the audit log in the current transaction (the caller commits).
 
     ``actor`` defaults to the logged-in user; command-line actions pass none and
-    are recorded as ``cli``. Never put phone numbers or other personal data in
-    ``details``.
+    are recorded as ``cli``; ``anonymous`` records a web request of nobody logged
+    in (a failed login). A staff member's entry made on the web, and an anonymous
+    one, also carry the client's address (``ip``). Never put phone numbers or
+    other personal data in ``details``.
     """
-    if actor is None and has_request_context() and current_user.is_authenticated:
+    if actor is None and not anonymous and has_request_context() and current_user.is_authenticated:
         actor = current_user
+    details = dict(details or {})
+    address = _client_address() if actor is not None or anonymous else None
+    if address:
+        details["ip"] = address
     if db.session.get_bind().dialect.name == "postgresql":
         # Two transactions appending at once would both chain to the same predecessor.
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
@@ -32,15 +43,22 @@ def record(action: str, target: str = "", details: dict[str, Any] | None = None,
     entry = AuditEntry(
         at=utcnow(),
         actor_id=actor.id if actor is not None else None,
-        actor_name=actor.username if actor is not None else "cli",
+        actor_name=actor.username if actor is not None else (ANONYMOUS_ACTOR if anonymous else "cli"),
         action=action,
         target=target,
-        details=details or {},
+        details=details,
         prev_hash=prev_hash or GENESIS_HASH,
     )
     entry.entry_hash = entry.compute_hash()
     db.session.add(entry)
     return entry
+
+
+def _client_address() -> str | None:
+    """The address the request came from (ProxyFix has put the client's in place of the proxy's); none outside
+    a request. Only asked for staff and anonymous logins: on a visitor's page nobody is logged in, so an entry
+    written there would have no actor, and no address."""
+    return request.remote_addr if has_request_context() else None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ to lock the platform out (no self-deactivation, never without an active admin).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from wtforms import SelectChoice
@@ -130,7 +130,10 @@ def reset_password(user_id: int):
             db.session.commit()
             if user.id == current_user.id:
                 login_user(user)  # keep this session: the admin just chose the new password
-            flash(_("The password of %(name)s is reset.", name=user.username), "success")
+                flash(_("The password of %(name)s is reset.", name=user.username), "success")
+            else:
+                flash(_("The password of %(name)s is reset; they must choose their own at their next login.",
+                        name=user.username), "success")
     else:
         flash(_("Type the new password."), "error")
     return redirect(url_for(".edit", user_id=user.id))
@@ -141,17 +144,25 @@ def _own_account_key() -> str:
     return f"password-change:{getattr(current_user, 'id', '')}"
 
 
+def _current_password_refused(response) -> bool:
+    """Only a wrong current password counts as a guess: a new one the policy refuses does not."""
+    return bool(g.get("current_password_refused"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @staff_only
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_own_account_key)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_own_account_key,
+               deduct_when=_current_password_refused)
 def change_password():
-    """Any staff account changes its own password, giving the current one."""
+    """Any staff account changes its own password, giving the current one (the first page of an account whose
+    password an administrator chose)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             accounts.change_own_password(current_user, form.current.data, form.password.data)
         except accounts.AccountError as exc:
             db.session.rollback()
+            g.current_password_refused = isinstance(exc, accounts.WrongPassword)
             (form.current if isinstance(exc, accounts.WrongPassword) else form.password).errors.append(str(exc))
         else:
             db.session.commit()

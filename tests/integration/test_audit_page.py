@@ -163,7 +163,7 @@ def test_the_csv_export_holds_the_filtered_entries_formula_safe(app, auditor):
     for row in rows[1:]:
         assert entries[int(row[0])].entry_hash == row[-1] and entries[int(row[0])].prev_hash == row[-2]
     exported = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "audit.export")).one()
-    assert exported.details == {"filters": {"action": "complaint.note"}, "entries": 2}
+    assert exported.details == {"filters": {"action": "complaint.note"}, "entries": 2, "ip": "127.0.0.1"}
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role if r not in (Role.admin, Role.auditor)])
@@ -358,16 +358,16 @@ def test_complaint_actions_are_audited(app, admin, make_department, tmp_path):
 
 def test_account_actions_are_audited(app, admin, make_user, make_department):
     admin("user.create", "/admin/users/new", {"username": "wang", "display_name": "", "role": "operator",
-                                              "department_id": "0", "password": "a long password"})
+                                              "department_id": "0", "password": "A-Long-Password-1"})
     wang = db.session.scalar(select(text("id")).select_from(text("users")).where(text("username = 'wang'")))
     department = make_department()
     admin("user.role_change", f"/admin/users/{wang}", {"display_name": "王", "role": "liaison",
                                                       "department_id": str(department.id)})
-    admin("user.password_reset", f"/admin/users/{wang}/password", {"password": "another long password"})
+    admin("user.password_reset", f"/admin/users/{wang}/password", {"password": "Another-Long-Password-2"})
     admin("user.deactivate", f"/admin/users/{wang}/active", {"active": "0"})
     admin("user.reactivate", f"/admin/users/{wang}/active", {"active": "1"})
-    admin("user.password_change", "/account/password", {"current": PASSWORD, "password": "my new long password",
-                                                        "confirm": "my new long password"})
+    admin("user.password_change", "/account/password", {"current": PASSWORD, "password": "My-New-Long-Password-3",
+                                                        "confirm": "My-New-Long-Password-3"})
     admin("audit.verify", "/admin/audit/verify")
     admin("audit.export", "/admin/audit/export.csv", get=True)
     assert audit.verify_chain().ok

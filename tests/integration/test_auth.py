@@ -96,3 +96,61 @@ def test_passwords_are_stored_as_scrypt_hashes(make_user):
     user = make_user("hr")
     assert user.password_hash.startswith("scrypt:")
     assert "correct horse battery" not in user.password_hash
+
+
+def test_only_refused_credentials_count_against_the_account_limit(client, make_user, app):
+    """Six logins in a minute are a busy morning, not a guessing attack; six wrong passwords are."""
+    make_user("operator", username="wang")
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for _ in range(limit + 1):
+        login = client.post_form("/login", {"username": "wang", "password": "correct horse battery"})
+        assert login.status_code == 302
+        assert client.post_form("/logout").status_code == 302
+    statuses = [client.post_form("/login", {"username": "wang", "password": "Wrong-Guess-1"},
+                                 environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"}).status_code
+                for i in range(limit + 1)]
+    assert statuses == [200] * limit + [429]
+    right = client.post_form("/login", {"username": "wang", "password": "correct horse battery"},
+                             environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    assert right.status_code == 429 and client.get("/").status_code == 302
+
+
+def test_the_account_limit_also_caps_an_hour_and_a_day(app):
+    """Five a minute alone would allow 7,200 guesses a day at one account."""
+    from limits import parse_many
+
+    caps = {(limit.GRANULARITY.name, limit.multiples): limit.amount
+            for limit in parse_many(app.config["LOGIN_ACCOUNT_RATE_LIMIT"])}
+    assert caps == {("minute", 1): 5, ("hour", 1): 20, ("day", 1): 50}
+
+
+def test_a_throttled_login_is_audited_for_an_existing_account_only(client, make_user, app):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AuditEntry
+
+    wang = make_user("operator", username="wang")
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for name in ("wang", "nobody-here"):
+        for i in range(limit + 3):
+            client.post_form("/login", {"username": name, "password": "Wrong-Guess-1"},
+                             environ_base={"REMOTE_ADDR": f"10.0.{len(name)}.{i + 1}"})
+    throttled = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "auth.login_throttled")).all()
+    # Three refusals within the minute, one entry; none for the unknown name.
+    assert [(e.target, e.actor_name, e.details["username"]) for e in throttled] == [
+        (f"user:{wang.id}", "anonymous", "wang")]
+    assert "nobody-here" not in " ".join(str(e.details) + e.target for e in db.session.scalars(select(AuditEntry)))
+
+
+def test_what_was_typed_as_a_username_reaches_no_log(client, make_user, app, caplog):
+    """Somebody may type their password into the username field: throttling must not log it."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for i in range(limit + 1):
+        client.post_form("/login", {"username": "My-Secret-Pass-42", "password": "x"},
+                         environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"})
+    assert any("exceeded" in record.getMessage() for record in caplog.records)  # the limiter did log the refusal
+    assert "my-secret-pass-42" not in caplog.text.lower()

@@ -9,30 +9,30 @@ from app.models import AuditEntry, Department, InvitationSubmission, Respondent,
 
 
 def test_users_create_makes_an_account_that_can_log_in(runner, client):
-    result = runner.invoke(args=["users", "create", "zhang", "--role", "hr", "--password", "a long password"])
+    result = runner.invoke(args=["users", "create", "zhang", "--role", "hr", "--password", "A-Long-Password-1"])
     assert result.exit_code == 0, result.output
-    response = client.post_form("/login", {"username": "zhang", "password": "a long password"})
+    response = client.post_form("/login", {"username": "zhang", "password": "A-Long-Password-1"})
     assert response.status_code == 302
     assert db.session.scalar(select(User.role).where(User.username == "zhang")) == Role.hr
 
 
 def test_users_create_liaison_needs_a_known_department(runner, make_department):
-    result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--password", "a long password"])
+    result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--password", "A-Long-Password-1"])
     assert result.exit_code != 0 and "department" in result.output
     result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--department", "NOPE",
-                                 "--password", "a long password"])
+                                 "--password", "A-Long-Password-1"])
     assert result.exit_code != 0 and "NOPE" in result.output
     make_department("SCJG", "市市场监督管理局")
     result = runner.invoke(args=["users", "create", "li", "--role", "liaison", "--department", "SCJG",
-                                 "--password", "a long password"])
+                                 "--password", "A-Long-Password-1"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.username == "li")).department.code == "SCJG"
 
 
 def test_users_create_refuses_duplicates_and_short_passwords(runner):
     assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "short"]).exit_code != 0
-    assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "long enough pw"]).exit_code == 0
-    result = runner.invoke(args=["users", "create", "A", "--role", "hr", "--password", "long enough pw"])
+    assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "Long-Enough-Pw-1"]).exit_code == 0
+    result = runner.invoke(args=["users", "create", "A", "--role", "hr", "--password", "Long-Enough-Pw-1"])
     assert result.exit_code != 0 and "already exists" in result.output
 
 

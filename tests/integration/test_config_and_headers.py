@@ -234,7 +234,7 @@ def test_production_cookies_are_secure_httponly_and_samesite(app):
                                                  "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     production.test_client_class = Client
     with production.app_context():
-        create_user("root", "correct horse battery", Role.admin)
+        create_user("root", "Correct-Horse-Battery-9", Role.admin)
         db.session.commit()
     client = production.test_client()
     https = "https://pj.example.gov.cn"
@@ -242,13 +242,16 @@ def test_production_cookies_are_secure_httponly_and_samesite(app):
     assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.get_data(as_text=True)).group(1)
     response = client.post("/login", base_url=https, data={"csrf_token": token, "username": "root",
-                                                           "password": "correct horse battery"},
+                                                           "password": "Correct-Horse-Battery-9"},
                            headers={"Referer": f"{https}/login"})
     assert response.status_code == 302
     cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert cookies, "no session cookie"
     attributes = {a.strip().split("=")[0].lower() for a in cookies[-1].split(";")[1:]}
     assert {"secure", "httponly", "samesite"} <= attributes and "samesite=lax" in cookies[-1].lower()
+    # Logging in starts a fresh session with a new CSRF secret: a form from before the login is refused.
+    after_login = client.get("/account/password", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', after_login).group(1)
     language = client.post("/language/en", base_url=https, data={"csrf_token": token, "next": "/"},
                            headers={"Referer": f"{https}/"})
     lang_cookie = [c for c in language.headers.getlist("Set-Cookie") if c.startswith("lang=")][0].lower()

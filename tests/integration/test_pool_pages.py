@@ -164,7 +164,7 @@ def test_edit_member_and_replace_the_phone(operator_client):
     assert db.session.scalar(select(Respondent.phone_masked).where(Respondent.key == "P000002")) == "139****5678"
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "pool.member.update")
                                .order_by(AuditEntry.id.desc())).first()
-    assert entry.details == {"fields": ["phone"]}
+    assert entry.details == {"fields": ["phone"], "ip": "127.0.0.1"}
 
 
 def test_opt_out_needs_a_reason_and_is_audited(operator_client):

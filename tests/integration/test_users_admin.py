@@ -4,11 +4,15 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from flask_babel import force_locale
+
 from app.extensions import db
 from app.models import AuditEntry, Role, User
+from app.services import accounts
 from tests.conftest import PASSWORD
 
-NEW_PASSWORD = "a brand new passphrase"
+NEW_PASSWORD = "Brand-New-Passphrase-9"
+OWN_PASSWORD = "My-Own-Choice-2026"
 
 
 def user_named(username: str) -> User | None:
@@ -64,13 +68,16 @@ def test_admin_creates_accounts_and_sees_them_listed(app, office, make_departmen
     created = entries("user.create")
     assert [e.details["username"] for e in created] == ["zhang", "li"]
     assert created[1].details["department"] == "SCJG" and created[1].actor_name == "root"
-    # The new account can log in with its initial password.
-    assert browser(app, zhang, NEW_PASSWORD).get("/").status_code == 200
+    # The new account can log in with its initial password (and is asked to choose its own first).
+    assert browser(app, zhang, NEW_PASSWORD).get("/").headers["Location"] == "/account/password"
 
 
 @pytest.mark.parametrize("fields,message", [
     ({"role": "liaison"}, "A department liaison needs a department."),
     ({"password": "short"}, "at least 10 characters"),
+    ({"password": "Zhang-Secret-2026"}, "The password must not contain the username."),
+    ({"password": "only lower case letters"}, "at least three of: lower-case letters, upper-case letters, digits"),
+    ({"password": "ADMIN@12345"}, "one of the most commonly used"),
     ({"username": "has space"}, "Letters, digits"),
     ({"username": "ROOT"}, "already exists"),
 ])
@@ -166,9 +173,11 @@ def test_a_deactivated_account_is_logged_out_and_cannot_log_in_until_reactivated
     office.post_form(f"/admin/users/{target.id}/active", {"active": "1"})
     assert browser(app, target).get("/").status_code == 200
     assert stolen.get("/").status_code == 302  # sessions opened before the deactivation never come back
-    assert [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.target == f"user:{target.id}")
-                                                 .order_by(AuditEntry.id))] == [
-        "user.create", "user.deactivate", "user.reactivate"]
+    trail = list(db.session.scalars(select(AuditEntry).where(AuditEntry.target == f"user:{target.id}")
+                                    .order_by(AuditEntry.id)))
+    assert [e.action for e in trail] == ["user.create", "auth.login", "auth.login", "user.deactivate",
+                                         "auth.login_failed", "user.reactivate", "auth.login"]
+    assert trail[4].details["reason"] == "inactive"  # the right password, on a deactivated account
 
 
 # --------------------------------------------------------------------------- passwords
@@ -185,9 +194,10 @@ def test_admin_resets_a_password_and_ends_the_accounts_sessions(app, office, mak
     assert "at least 10 characters" in short.get_data(as_text=True)
     assert user_named("sjs").check_password(PASSWORD)
     assert office.post_form(f"/admin/users/{target.id}/password", {"password": NEW_PASSWORD}).status_code == 302
-    assert user_named("sjs").check_password(NEW_PASSWORD)
-    assert theirs.get("/admin/questionnaires/").status_code == 302  # the old session ended
-    assert browser(app, target, NEW_PASSWORD).get("/admin/questionnaires/").status_code == 200
+    assert user_named("sjs").check_password(NEW_PASSWORD) and user_named("sjs").must_change_password
+    assert theirs.get("/admin/questionnaires/").headers["Location"].startswith("/login")  # the old session ended
+    # The owner logs in with the password the administrator chose, and must choose their own first.
+    assert browser(app, target, NEW_PASSWORD).get("/admin/questionnaires/").headers["Location"] == "/account/password"
     assert office.get("/admin/users/").status_code == 200  # the admin's own session goes on
     [entry] = entries("user.password_reset")
     assert entry.target == f"user:{target.id}" and entry.actor_name == "root"
@@ -219,6 +229,76 @@ def test_guessing_the_current_password_is_throttled(app, make_user):
     form = {"current": "guess", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     statuses = [mine.post_form("/account/password", form).status_code for _ in range(limit + 1)]
     assert statuses == [200] * limit + [429]
+
+
+@pytest.mark.parametrize("password,message", [
+    ("Short-1a", "at least 10 characters"),
+    ("Aa-1" + "x" * 253, "at most 256 characters"),
+    ("Xx-WangWei-2026", "must not contain the username"),
+    ("lower case and spaces", "at least three of"),
+    ("UPPERCASE12345", "at least three of"),
+    ("1234567890!@#", "at least three of"),
+    ("p@ssw0rd1234", "one of the most commonly used"),
+    ("qWER1234!@#$", "one of the most commonly used"),
+])
+def test_the_password_policy_refuses_with_its_reason(app, password, message):
+    with force_locale("en"), pytest.raises(accounts.AccountError, match=message):
+        accounts.check_password_policy(password, "wangwei")
+
+
+@pytest.mark.parametrize("password,username", [
+    ("Correct-Horse-7", "wangwei"),
+    ("水电煤气paid2026", "wangwei"),  # Chinese characters count as other characters
+    ("Three-hr-Shifts", "hr"),  # a two-letter username would refuse too many good passwords
+])
+def test_the_password_policy_accepts_good_passwords(app, password, username):
+    accounts.check_password_policy(password, username)
+
+
+def test_an_account_whose_password_an_admin_chose_must_change_it_first(app, office):
+    assert create(office).status_code == 302
+    assert user_named("zhang").must_change_password
+    # Logging out works before the change.
+    first = browser(app, user_named("zhang"), NEW_PASSWORD)
+    assert first.post_form("/logout").headers["Location"] == "/login"
+    zhang = browser(app, user_named("zhang"), NEW_PASSWORD)
+    for path in ("/", "/admin/pool/", "/admin/rounds/", "/admin/users/"):
+        response = zhang.get(path)
+        assert response.status_code == 302 and response.headers["Location"] == "/account/password", path
+    assert zhang.get("/admin/pool/", headers={"Accept": "application/json"}).status_code == 403
+    assert zhang.get("/static/css/admin.css").status_code == 200
+    page = zhang.get("/account/password").get_data(as_text=True)
+    assert "Your password was set by an administrator: choose your own before you go on." in page
+    # The new password follows the policy too.
+    form = {"current": NEW_PASSWORD, "password": "Zhang-Own-2026", "confirm": "Zhang-Own-2026"}
+    refused = zhang.post_form("/account/password", form)
+    assert refused.status_code == 200 and "must not contain the username" in refused.get_data(as_text=True)
+    assert user_named("zhang").must_change_password
+    done = zhang.post_form("/account/password", {**form, "password": OWN_PASSWORD, "confirm": OWN_PASSWORD})
+    assert done.headers["Location"] == "/"
+    assert zhang.get("/admin/pool/").status_code == 200
+    assert "must-change-password" not in zhang.get("/account/password").get_data(as_text=True)
+    assert not user_named("zhang").must_change_password and user_named("zhang").password_changed_at is not None
+
+
+def test_a_reset_refuses_a_weak_password_and_an_admin_resetting_their_own_goes_on(app, office, admin):
+    weak = office.post_form(f"/admin/users/{admin.id}/password", {"password": "root-Secret-2026"},
+                            follow_redirects=True)
+    assert "The password must not contain the username." in weak.get_data(as_text=True)
+    assert user_named("root").check_password(PASSWORD)
+    assert office.post_form(f"/admin/users/{admin.id}/password", {"password": NEW_PASSWORD}).status_code == 302
+    assert not user_named("root").must_change_password  # the administrator chose it for themselves
+    assert office.get("/admin/users/").status_code == 200
+
+
+def test_an_account_made_at_the_shell_changes_its_password_only_when_asked(app, runner):
+    for name, flags in (("mine", []), ("theirs", ["--must-change-password"])):
+        result = runner.invoke(args=["users", "create", name, "--role", "hr", "--password", NEW_PASSWORD, *flags])
+        assert result.exit_code == 0, result.output
+    assert not user_named("mine").must_change_password and user_named("theirs").must_change_password
+    assert "theirs               hr (must change password)" in runner.invoke(args=["users", "list"]).output
+    weak = runner.invoke(args=["users", "create", "weak", "--role", "hr", "--password", "only lower case"])
+    assert weak.exit_code != 0 and "at least three of" in weak.output and user_named("weak") is None
 
 
 # --------------------------------------------------------------------------- who may

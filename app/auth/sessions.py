@@ -1,0 +1,108 @@
+"""Staff sessions: a fresh session at login, an idle timeout and an absolute lifetime, logout everywhere, and
+the password page first for an account whose password somebody else chose.
+
+The session is Flask's signed cookie, so the login time and the last-seen time live in it, where nobody can
+change them without the secret key; a copied cookie is as old as when it was copied. The last-seen time is
+rewritten at most once a minute, so that the cookie is not sent anew with every response. Logging out bumps
+the account's session epoch: the fingerprint every session carries (``User.get_id``) no longer matches, so
+a copied cookie, and any other session of the account, is refused from then on.
+
+Visitors' pages (``@visitors`` in app/access.py) are left alone: nobody is logged in there, and this hook
+neither reads nor writes their session.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from app.access import rule_for, wants_json
+from app.models import User
+
+LOGIN_AT = "staff_login_at"
+SEEN_AT = "staff_seen_at"
+SEEN_REWRITE_SECONDS = 60
+# Pages an account that must change its password may still open (besides public ones and static files).
+OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"users.change_password", "auth.logout"})
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def start(user: User) -> None:
+    """Log ``user`` in on a new, empty session: nothing planted in the cookie before the login survives it
+    (the interface language is a cookie of its own), and the forms' CSRF secret is a new one.
+
+    The secret is made here rather than by the first form: a visitor's page opened next in the same browser
+    must find the session complete, and leave it alone.
+    """
+    session.clear()
+    login_user(user)
+    now = _now()
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
+
+
+def end() -> None:
+    """Forget the login and everything else this session held."""
+    logout_user()
+    session.clear()
+
+
+def expiry_message(now: int) -> str | None:
+    """Why the logged-in session has ended (idle too long, open too long, or from before these limits), or
+    None while it is valid."""
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return _("Your session has ended. Please log in again.")
+    max_hours = current_app.config["STAFF_SESSION_MAX_HOURS"]
+    if now - login_at > max_hours * 3600:
+        return _("You were logged in for more than %(hours)d hours: please log in again.", hours=max_hours)
+    idle_minutes = current_app.config["STAFF_IDLE_MINUTES"]
+    if now - seen_at > idle_minutes * 60:
+        return _("You were logged out after %(minutes)d minutes without activity: please log in again.",
+                 minutes=idle_minutes)
+    return None
+
+
+def check_staff_session():
+    """before_app_request: end an expired staff session, and send an account that must change its password
+    to the password page. Visitors' pages and static files are not looked at."""
+    if request.endpoint is None:
+        return None
+    rule = rule_for(request.endpoint)
+    if rule is None or rule.visitors or request.endpoint == "static" or request.endpoint.endswith(".static"):
+        return None  # an undeclared endpoint is refused by enforce_access
+    if not current_user.is_authenticated:
+        return None
+    now = _now()
+    message = expiry_message(now)
+    if message is not None:
+        end()
+        return _refuse_expired(message)
+    if now - session[SEEN_AT] >= SEEN_REWRITE_SECONDS:
+        session[SEEN_AT] = now
+    if current_user.must_change_password and not rule.public and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
+        return _to_password_page()
+    return None
+
+
+def _refuse_expired(message: str):
+    if wants_json():
+        return jsonify(error="session expired"), 401
+    flash(message, "info")
+    if request.method != "GET" or request.endpoint == "auth.login":
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def _to_password_page():
+    if wants_json():
+        return jsonify(error="password change required"), 403
+    return redirect(url_for("users.change_password"))  # the page says why
