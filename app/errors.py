@@ -1,8 +1,12 @@
 """Error pages in the user's language, and JSON errors for API clients."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import jsonify, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -32,6 +36,8 @@ def register(app) -> None:
                                   "%(kb)d KB. Attach fewer or smaller files, or shorten the text, and try again.",
                                   mb=(app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
                                   kb=(app.config["MAX_FORM_MEMORY_SIZE"] or 0) // 1000))
+        if isinstance(error, RateLimitExceeded):
+            return _render(429, _too_many(error))
         return _render(error.code or 500, _describe(error.code))
 
     @app.errorhandler(Exception)
@@ -43,6 +49,13 @@ def register(app) -> None:
 
         db.session.rollback()
         return _render(500, _describe(500))
+
+
+def _too_many(error: RateLimitExceeded) -> str:
+    """How long to wait: the window of the limit that was hit (a minute for most, up to a day for logins)."""
+    window = timedelta(seconds=error.limit.limit.get_expiry())
+    return _("Too many attempts. Please wait up to %(wait)s and try again.",
+             wait=format_timedelta(window, threshold=1, add_direction=False))
 
 
 def _describe(code: int | None) -> str:

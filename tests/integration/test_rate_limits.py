@@ -101,3 +101,12 @@ def test_sms_codes_are_capped_per_phone_number_from_any_address(app, client, sms
     keys = limiter_keys()
     assert any("realtime-sms-phone-" in k for k in keys)
     assert not any(digits in k for k in keys for digits in ("13800138000", "13900139000", "8000"))
+
+
+@pytest.mark.parametrize("limit,wait", [("2 per minute", "1分钟"), ("2 per day", "1天")])
+def test_the_refusal_says_how_long_to_wait(app, client, limit, wait):
+    """A limit counted by the day must not tell people to wait a minute."""
+    app.config["SURVEY_TOKEN_RATE_LIMIT"] = limit
+    statuses = [client.get(f"/s/{'x' * 21}{i}") for i in range(3)]
+    assert [r.status_code for r in statuses] == [404, 404, 429]
+    assert f"最多等待{wait}后即可重试" in statuses[-1].get_data(as_text=True).replace(" ", "")
