@@ -22,7 +22,8 @@ def worker_command(burst: bool) -> None:
     from app.services.sending import requeue_interrupted
 
     connection = Redis.from_url(current_app.config["REDIS_URL"])
-    # A worker killed mid-job leaves its job where RQ never runs it again: queue those rounds' rest anew.
+    # A worker killed mid-job leaves its job where RQ never runs it again: queue those rounds' rest anew
+    # (except rounds that a job on another worker, alive, is still sending: it sends the rest itself).
     for campaign_id, queued in requeue_interrupted().items():
         click.echo(f"round {campaign_id}: sending resumed for {queued} queued invitations")
     db.engine.dispose()  # each job runs in a forked process: it must not inherit this process's connections

@@ -7,7 +7,9 @@ restarted ``flask worker`` queues the rest of such a round again
 (``requeue_interrupted``), so that nothing still ``queued`` is lost.
 Transient gateway errors are retried with backoff; permanent ones are recorded
 with their reason. Each number gets at most SMS_DAILY_CAP_PER_NUMBER messages a
-day (Beijing time), and batches are spaced to the provider's rate.
+day (Beijing time), and batches are spaced to the provider's rate — which holds
+only if one job at a time sends a round: the job and the reminders hold the
+round's job lock (``app.jobs.exclusive``) while they send.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.jobs import SEND_ROUND, JobLock, exclusive, is_held
 from app.models import (
     Campaign, CampaignStatus, Invitation, InvitationSubmission, LinkMode, MemberStatus, Respondent, SmsDailyCount,
     SmsOutbox,
@@ -167,32 +170,70 @@ def _send(campaign: Campaign, ids: list[int], kind: str) -> dict[str, int]:
 def send_queued(campaign_id: int) -> dict[str, int]:
     """The job: send every queued invitation of a round in batches, retrying transient failures.
 
+    One job at a time per round. Several can be queued for one round (the worker queues an interrupted round
+    again when it starts, an operator presses send or resume while a job runs), and two sending at once would
+    each go at the provider's full rate: twice the allowed rate between them. So the job holds the round's
+    lock while it sends, and a job that finds the round locked leaves at once without sending anything: the
+    running one sends everything queued, also what was queued after it started. Even what was queued in the
+    instant between its last look and the release of the lock, when the other job had already left: after
+    releasing, it looks again and takes the lock once more for anything new (not for what it gave up on:
+    the daily cap, the attempts used up).
+
     When nothing is left queued or in flight, the round opens.
     """
-    campaign = db.session.get(Campaign, campaign_id)
     totals = {"accepted": 0, "failed": 0, "retry": 0}
+    while True:
+        with exclusive(SEND_ROUND, campaign_id) as lock:
+            if lock is None:
+                log.info("round %s: already being sent by another job; this one leaves it to that job", campaign_id)
+                return totals
+            given_up = _send_round(campaign_id, lock, totals)
+        newly_queued = set(_queued_ids(campaign_id)) - given_up
+        db.session.rollback()  # only read: end the transaction before leaving or sending again
+        if not newly_queued:
+            return totals
+
+
+def _queued_ids(campaign_id: int) -> list[int]:
+    return list(db.session.scalars(select(Invitation.id).where(
+        Invitation.campaign_id == campaign_id, Invitation.sms_status == "queued").order_by(Invitation.id)))
+
+
+def _send_round(campaign_id: int, lock: JobLock, totals: dict[str, int]) -> set[int]:
+    """Send what is queued while holding the round's lock, adding to ``totals``.
+
+    Returns the invitations left queued (held back by the daily cap, or out of attempts), or nothing when the
+    lock was lost midway (its database connection dropped and another job took it): a batch is only sent
+    while the lock is known to be held.
+    """
+    campaign = db.session.get(Campaign, campaign_id)
     backoff = current_app.config["SMS_RETRY_BACKOFF_SECONDS"]
     batch_size = current_app.config["SMS_JOB_BATCH"]
     for attempt in range(current_app.config["SMS_MAX_ATTEMPTS"]):
-        queued = list(db.session.scalars(select(Invitation.id).where(
-            Invitation.campaign_id == campaign_id, Invitation.sms_status == "queued").order_by(Invitation.id)))
+        queued = _queued_ids(campaign_id)
         if not queued:
             break
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
         for start_at in range(0, len(queued), batch_size):
+            if not lock.kept():
+                db.session.rollback()
+                log.warning("round %s: the sending lock was lost; another job sends the rest", campaign_id)
+                return set()
             counts = _send(campaign, queued[start_at:start_at + batch_size], "invitation")
-            totals = {k: totals[k] + counts[k] for k in totals}
+            for key in totals:
+                totals[key] += counts[key]
             if current_app.config["SMS_BACKEND"] != "console":  # spacing for the provider's rate limits
                 time.sleep(current_app.config["SMS_BATCH_PAUSE_SECONDS"])
+    given_up = set(_queued_ids(campaign_id))
     remaining = db.session.scalar(select(Invitation.id).where(
         Invitation.campaign_id == campaign_id, Invitation.sms_status.in_(("queued", "sending"))).limit(1))
     if remaining is None and campaign.status == CampaignStatus.sending:
         rounds.move(campaign, CampaignStatus.open, None, **totals)
-    audit.record("sms.send", f"campaign:{campaign_id}", totals)
+    audit.record("sms.send", f"campaign:{campaign_id}", dict(totals))
     db.session.commit()
     log.info("round %s: %s", campaign_id, totals)
-    return totals
+    return given_up
 
 
 def resume(campaign: Campaign, user) -> int:
@@ -214,11 +255,12 @@ def requeue_interrupted() -> dict[int, int]:
 
     A worker killed mid-job (SIGKILL, out of memory, a reboot) leaves its RQ job in the started or failed
     registry, where nothing runs it again, and the round's unsent invitations ``queued``. Queueing
-    ``send_queued`` for every round still ``sending`` with queued invitations picks them up; the atomic claim
-    (queued → sending) keeps it harmless when another worker is still working on the round, and a round whose
-    job still waits in the queue is left to that job. The batch in flight at the kill stays ``sending`` and is
-    not sent again (at most once): its messages may or may not have reached the gateway, and the operator
-    decides, after checking the provider's delivery report, whether to resume (which sends them again).
+    ``send_queued`` for every round still ``sending`` with queued invitations picks them up. A round whose job
+    still waits in the queue is left to that job, and one that a live job is sending (it holds the round's
+    lock, which a dead job's session no longer does) is left to that job, which sends what is queued. The
+    batch in flight at the kill stays ``sending`` and is not sent again (at most once): its messages may or
+    may not have reached the gateway, and the operator decides, after checking the provider's delivery
+    report, whether to resume (which sends them again).
     Returns {round id: invitations queued again}.
     """
     from app.jobs import enqueue, waiting_calls
@@ -232,12 +274,18 @@ def requeue_interrupted() -> dict[int, int]:
         .where(Campaign.status == CampaignStatus.sending, Invitation.sms_status == "sending")
         .group_by(Invitation.campaign_id)).all()
     db.session.rollback()  # nothing written: end the read before a job (maybe inline) starts its own
+    being_sent = {campaign_id for campaign_id in {c for c, _ in rows} | {c for c, _ in in_flight}
+                  if is_held(SEND_ROUND, campaign_id)}
+    for campaign_id in sorted(being_sent):
+        log.info("round %s: being sent by a running job; left to it", campaign_id)
     for campaign_id, count in in_flight:
-        log.warning("round %s: %s invitations are marked sending (in flight now, or left by a worker that "
-                    "stopped mid-call); they are never sent again unless an operator resumes sending — check "
-                    "the provider's delivery report first", campaign_id, count)
+        if campaign_id not in being_sent:
+            log.warning("round %s: %s invitations are marked sending, left by a worker that stopped mid-call; "
+                        "they are never sent again unless an operator resumes sending — check the provider's "
+                        "delivery report first", campaign_id, count)
     waiting = waiting_calls(send_queued)  # a job not started yet will do it: no need for another
-    requeued = {campaign_id: count for campaign_id, count in rows if (campaign_id,) not in waiting}
+    requeued = {campaign_id: count for campaign_id, count in rows
+                if (campaign_id,) not in waiting and campaign_id not in being_sent}
     for campaign_id, count in requeued.items():
         log.info("round %s: %s queued invitations handed to the queue again", campaign_id, count)
         enqueue(send_queued, campaign_id)
@@ -262,9 +310,13 @@ def send_reminders(campaign: Campaign, user) -> dict[str, int]:
     """Remind the non-respondents once (each gets a new secret; the old one keeps working)."""
     if campaign.status != CampaignStatus.open:
         raise SendingError(_("Reminders go out only while the round is open."))
-    candidates = reminder_candidates(campaign)
-    counts = _send(campaign, [i.id for i in candidates], "reminder") if candidates \
-        else {"accepted": 0, "failed": 0, "retry": 0}
+    with exclusive(SEND_ROUND, campaign.id) as lock:  # not alongside a job sending the round (resumed)
+        if lock is None:
+            raise SendingError(_("Messages of this round are being sent right now; send the reminders once "
+                                 "that is done."))
+        candidates = reminder_candidates(campaign)
+        counts = _send(campaign, [i.id for i in candidates], "reminder") if candidates \
+            else {"accepted": 0, "failed": 0, "retry": 0}
     audit.record("sms.remind", f"campaign:{campaign.id}", {"candidates": len(candidates), **counts}, actor=user)
     return counts
 
