@@ -54,10 +54,12 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "beikaobei")
     RATELIMIT_HEADERS_ENABLED = True
-    # Both count refused credentials only (a successful login is no guess): per client, and per account
-    # whatever address the guesses come from (at most 50 a day).
+    # All count refused credentials only (a successful login is no guess): per client; per account whatever
+    # address the guesses come from, by the minute only (longer windows there would let anybody lock the
+    # owner out for a day); and per account and client by the hour and the day.
     LOGIN_RATE_LIMIT = "10 per minute"
-    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour;50 per day"
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+    LOGIN_ACCOUNT_CLIENT_RATE_LIMIT = "20 per hour;50 per day"
     # A staff session ends after this long without a request, and this long after the login in any case.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))

@@ -1,6 +1,8 @@
 """Error pages in the user's language, and JSON errors for API clients."""
 from __future__ import annotations
 
+import logging
+import traceback
 from datetime import timedelta
 
 from flask import jsonify, render_template, request
@@ -8,12 +10,30 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from app.access import wants_json
 
 
+class DatabaseDetailFilter(logging.Filter):
+    """Drops the DETAIL lines of a database error from the logged traceback.
+
+    PostgreSQL's messages quote the failing row ("DETAIL: Failing row contains (…)") or the duplicate key's
+    values, which may be a phone number, a name or an answer; ``hide_parameters`` hides only the statement's.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DBAPIError):
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("DETAIL:"))
+        return True
+
+
 def register(app) -> None:
+    if not any(isinstance(f, DatabaseDetailFilter) for f in app.logger.filters):
+        app.logger.addFilter(DatabaseDetailFilter())
+
     @app.before_request
     def refuse_nul_characters():
         """No browser sends a NUL character, and PostgreSQL can neither store nor compare text holding one."""

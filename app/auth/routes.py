@@ -6,6 +6,7 @@ import hmac
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.access import is_safe_next, public, staff_only
@@ -27,15 +28,26 @@ def _account_limit() -> str:
     return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
-def _account_key() -> str:
-    """Throttle guesses at one account even when they come from many addresses.
+def _account_client_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_CLIENT_RATE_LIMIT"]
 
-    A keyed digest of the typed name, not the name: Flask-Limiter logs the key of a limit it refuses, and
-    what was typed in the username field may be a password.
-    """
+
+def _typed_account() -> str:
+    """A keyed digest of the typed username, not the name: Flask-Limiter logs the key of a limit it refuses,
+    and what was typed in the username field may be a password."""
     typed = (request.form.get("username") or "").strip().lower()
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), typed.encode(), hashlib.sha256).hexdigest()
-    return "login-account:" + digest[:32]
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), typed.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _account_key() -> str:
+    """Throttle guesses at one account even when they come from many addresses (a short window: a longer
+    one would let anybody lock the account's owner out for the day)."""
+    return "login-account:" + _typed_account()
+
+
+def _account_client_key() -> str:
+    """The hour's and the day's caps count one account's guesses from one address."""
+    return f"login-account-client:{_typed_account()}:{get_remote_address()}"
 
 
 def _credentials_refused(response) -> bool:
@@ -53,6 +65,8 @@ def _audit_throttled(limit) -> None:
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_credentials_refused)
 @limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_credentials_refused,
                on_breach=_audit_throttled)
+@limiter.limit(_account_client_limit, methods=["POST"], key_func=_account_client_key,
+               deduct_when=_credentials_refused, on_breach=_audit_throttled)
 def login():
     """Show the login form; on a valid POST, log in on a new session and go to the safe `next` page."""
     if current_user.is_authenticated:

@@ -13,13 +13,14 @@ neither reads nor writes their session.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from app.access import rule_for, wants_json
+from app.access import is_safe_next, rule_for, wants_json
 from app.models import User
 
 LOGIN_AT = "staff_login_at"
@@ -95,11 +96,17 @@ def check_staff_session():
 
 def _refuse_expired(message: str):
     if wants_json():
-        return jsonify(error="session expired"), 401
+        return jsonify(error=message), 401  # the page's script shows it as it is
     flash(message, "info")
-    if request.method != "GET" or request.endpoint == "auth.login":
+    if request.endpoint == "auth.login":
         return redirect(url_for("auth.login"))
-    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+    if request.method == "GET":
+        back = request.full_path if request.query_string else request.path
+    else:  # what was sent is lost, but not the place: back to the page the form was on
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc in ("", request.host)
+        back = (referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site else ""
+    return redirect(url_for("auth.login", next=back) if is_safe_next(back) else url_for("auth.login"))
 
 
 def _to_password_page():

@@ -13,8 +13,8 @@ from sqlalchemy.orm import contains_eager, load_only
 
 from app.extensions import db
 from app.models import (
-    Campaign, Department, Invitation, InvitationSubmission, QuestionnaireVersion, Response, ResponseAnswer,
-    SealedResponse, SurveyDraft, VersionStatus,
+    Campaign, CampaignStatus, Department, Invitation, InvitationSubmission, QuestionnaireVersion, Response,
+    ResponseAnswer, SealedResponse, SurveyDraft, VersionStatus,
 )
 from app.models.campaign import campaign_departments
 
@@ -91,21 +91,35 @@ def questionnaire_document(version_id: int, version_hash: str | None) -> tuple[d
     return document, (("questionnaire_version", *key) if key else None)
 
 
-def _hold(invitation_id: int) -> None:
-    """Lock the invitation for the rest of the transaction, so that saving a page and submitting take turns.
+class RoundClosed(Exception):
+    """The round stopped taking answers while the respondent was answering."""
 
-    An UPDATE that changes nothing a reader cares about (whoever saves or submits has opened the link): on
-    PostgreSQL it takes the invitation row's lock, on SQLite the database's write lock. Without it, a page
-    saved from a second tab at the moment of submission could write its draft after the submission deleted
-    the draft, and leave answers tied to the invitation after it was used.
+
+_TAKING_ANSWERS = (CampaignStatus.sending, CampaignStatus.open)
+
+
+def _hold(invitation: Invitation) -> bool:
+    """Lock the invitation for the rest of the transaction, and say whether its round still takes answers.
+
+    Saving a page and submitting take turns on the invitation: an UPDATE that changes nothing a reader cares
+    about (whoever saves or submits has opened the link) takes its row lock on PostgreSQL and the database's
+    write lock on SQLite. Without it, a page saved from a second tab at the moment of submission could write
+    its draft after the submission deleted the draft, and leave answers tied to a used invitation. The round's
+    status is then read under a share lock, which waits for a closing in progress (``rounds.close`` updates
+    the round before it deletes the drafts), so that no draft or submission slips in behind a closing.
     """
-    db.session.execute(update(Invitation).where(Invitation.id == invitation_id).values(opened=True)
+    db.session.execute(update(Invitation).where(Invitation.id == invitation.id).values(opened=True)
                        .execution_options(synchronize_session=False))
+    status = db.session.scalar(select(Campaign.status).where(Campaign.id == invitation.campaign_id)
+                               .with_for_update(read=True))
+    return status in _TAKING_ANSWERS
 
 
 def save_draft(invitation: Invitation, data: dict) -> bool:
-    """Replace the saved answers; False (nothing saved) if the invitation was used meanwhile. The caller commits."""
-    _hold(invitation.id)
+    """Replace the saved answers; False (nothing saved) if the invitation was used or its round closed
+    meanwhile. The caller commits (or rolls back on False)."""
+    if not _hold(invitation):
+        return False
     if db.session.scalar(select(InvitationSubmission.invitation_id)
                          .where(InvitationSubmission.invitation_id == invitation.id)) is not None:
         return False
@@ -124,7 +138,8 @@ def mark_opened(invitation: Invitation) -> None:
 
 
 def submit(invitation: Invitation, version_id: int, answers, department_ids: dict[str, int] | None = None) -> None:
-    """Seal one response and mark the invitation used, in one transaction — or raise AlreadySubmitted.
+    """Seal one response and mark the invitation used, in one transaction — or raise AlreadySubmitted (or
+    RoundClosed, if the round was closed meanwhile).
 
     ``answers`` are forms.questionnaire Answers (department code or None, question, value, score). What is
     kept: the round, the questionnaire version, the stratum and π, the day, the answers — nothing that leads
@@ -142,7 +157,9 @@ def submit(invitation: Invitation, version_id: int, answers, department_ids: dic
         "answers": [[department_ids.get(a.department) if a.department else None, a.question, a.value, a.score]
                     for a in answers],
     }
-    _hold(invitation.id)  # a page being saved at this moment finishes first, and its draft goes too
+    if not _hold(invitation):  # a page being saved at this moment finishes first, and its draft goes too
+        db.session.rollback()
+        raise RoundClosed()
     db.session.execute(delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id)
                        .execution_options(synchronize_session=False))
     db.session.add(InvitationSubmission(invitation_id=invitation.id))

@@ -45,6 +45,13 @@ def _refusal(state: Access):
     return render_template(template), 404 if state == Access.unknown else 200
 
 
+def _refused_meanwhile(survey: Survey):
+    """The invitation was used (from another tab) or its round closed while this request ran: say which."""
+    db.session.rollback()
+    db.session.expire_all()
+    return _refusal(invitations.access(survey.invitation))
+
+
 def _start(invitation: Invitation | None):
     state = invitations.access(invitation)
     if state != Access.ok:
@@ -190,9 +197,8 @@ def page(survey: Survey, number: int):
         kept.update(form.visible_data())
         going_back = request.form.get("nav") == "back"  # (CSRFProtect has already refused a POST without a token)
         if valid or going_back:
-            if not responses.save_draft(survey.invitation, kept):  # submitted from another tab meanwhile
-                db.session.rollback()
-                return render_template("survey/used.html"), 200
+            if not responses.save_draft(survey.invitation, kept):
+                return _refused_meanwhile(survey)
             db.session.commit()
             if going_back:
                 return redirect(url_for(".page", number=max(number - 1, 1)) if number > 1 else url_for(".intro"))
@@ -223,6 +229,8 @@ def confirm(survey: Survey):
             responses.submit(survey.invitation, survey.version_id, final.answers(), survey.department_ids)
         except responses.AlreadySubmitted:
             return render_template("survey/used.html"), 200
+        except responses.RoundClosed:
+            return _refused_meanwhile(survey)
         session.pop(SESSION_KEY, None)
         return redirect(url_for(".thanks"))
     picked = {code for code, _name in survey.picked()}

@@ -115,13 +115,19 @@ def test_only_refused_credentials_count_against_the_account_limit(client, make_u
     assert right.status_code == 429 and client.get("/").status_code == 302
 
 
-def test_the_account_limit_also_caps_an_hour_and_a_day(app):
-    """Five a minute alone would allow 7,200 guesses a day at one account."""
-    from limits import parse_many
-
-    caps = {(limit.GRANULARITY.name, limit.multiples): limit.amount
-            for limit in parse_many(app.config["LOGIN_ACCOUNT_RATE_LIMIT"])}
-    assert caps == {("minute", 1): 5, ("hour", 1): 20, ("day", 1): 50}
+def test_the_day_cap_stops_one_address_without_locking_the_owner_out(app, client, make_user):
+    """Guesses at one account from one address stop for the day; the owner, elsewhere, still logs in."""
+    make_user("hr", username="wang")
+    app.config.update(LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute",
+                      LOGIN_ACCOUNT_CLIENT_RATE_LIMIT="3 per day")
+    statuses = [client.post_form("/login", {"username": "wang", "password": "Wrong-Guess-1"},
+                                 environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.post_form("/login", {"username": "wang", "password": "correct horse battery"},
+                            environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code == 429
+    owner = app.test_client()
+    assert owner.post_form("/login", {"username": "wang", "password": "correct horse battery"},
+                           environ_base={"REMOTE_ADDR": "10.9.0.2"}).status_code == 302
 
 
 def test_a_throttled_login_is_audited_for_an_existing_account_only(client, make_user, app):

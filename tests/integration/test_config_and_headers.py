@@ -88,6 +88,14 @@ def test_a_database_error_in_the_log_carries_no_personal_data(app, make_departme
     app.logger.error("database error", exc_info=failure.value)
     assert "13812345678" not in str(failure.value) and "13812345678" not in caplog.text
     assert "hidden due to hide_parameters" in str(failure.value)
+    # PostgreSQL quotes a failing row in the message itself ("DETAIL: Failing row contains …").
+    db.session.add(Department(code=None, name="张三 13812345678"))
+    with pytest.raises(IntegrityError) as failure:
+        db.session.commit()
+    db.session.rollback()
+    caplog.clear()
+    app.logger.error("database error", exc_info=failure.value)
+    assert "IntegrityError" in caplog.text and "13812345678" not in caplog.text
 
 
 def test_pages_have_no_inline_scripts_or_styles(client, make_user, login):

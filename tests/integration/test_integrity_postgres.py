@@ -484,12 +484,17 @@ def test_sms_sending_survives_a_worker_killed_mid_batch(app, make_department, ga
         assert statuses == Counter({"accepted": 30, "sending": 10})
         assert db.session.get(Campaign, campaign.id).status == CampaignStatus.sending
     finally:
-        for registry in (queue.started_job_registry, queue.failed_job_registry, queue.finished_job_registry):
-            for job_id in registry.get_job_ids():
-                job = queue.fetch_job(job_id)
-                if job is not None:
-                    job.delete()
-        queue.empty()
+        forget_jobs(queue)
+
+
+def forget_jobs(queue) -> None:
+    """Empty an RQ queue and its registries (started, failed, finished) of a test's jobs."""
+    for registry in (queue.started_job_registry, queue.failed_job_registry, queue.finished_job_registry):
+        for job_id in registry.get_job_ids():
+            job = queue.fetch_job(job_id)
+            if job is not None:
+                job.delete()
+    queue.empty()
 
 
 def wait_until_dead(pid: int, timeout: float = 30) -> None:

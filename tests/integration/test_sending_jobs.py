@@ -26,7 +26,7 @@ from app.models import AuditEntry, Campaign, CampaignStatus, Invitation, LinkMod
 from app.services import audit, sending
 from tests.conftest import on_postgres
 from tests.integration.test_integrity_postgres import (
-    PROJECT, VENV_BIN, kill_tree, phones_at, start_worker, stop_group, subprocess_env, wait_until_dead,
+    PROJECT, VENV_BIN, forget_jobs, kill_tree, phones_at, start_worker, stop_group, subprocess_env, wait_until_dead,
 )
 from tests.integration.test_rounds import drawn_round
 from tests.integration.test_sms_backends import (  # noqa: F401 (the fake gateway fixture)
@@ -108,12 +108,8 @@ def rq_queue(app):
     queue.empty()
     app.config.update(JOBS_INLINE=False, REDIS_URL=os.environ["REDIS_URL"])
     yield queue
-    for registry in (queue.started_job_registry, queue.failed_job_registry, queue.finished_job_registry):
-        for job_id in registry.get_job_ids():
-            job = queue.fetch_job(job_id)
-            if job is not None:
-                job.delete()
-    queue.empty()
+    forget_jobs(queue)
+
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -147,7 +143,7 @@ def test_reminders_are_refused_while_a_job_sends_the_round(app, client, make_use
 
     with exclusive(SEND_ROUND, campaign.id):  # a resumed job is sending the round
         page = client.post_form(f"/admin/rounds/{campaign.id}/remind", follow_redirects=True)
-        assert page.status_code == 200
+        assert page.status_code == 200 and "本轮短信正在发送中" in page.get_data(as_text=True)
         assert outbox_per_invitation("reminder") == Counter()
         assert "sms.remind" not in set(db.session.scalars(select(AuditEntry.action)))
 

@@ -71,12 +71,26 @@ def test_a_session_idle_for_longer_than_the_limit_ends(app, make_user):
     assert browser.get("/admin/assessment/").headers["Location"].startswith("/login")  # and stays out
 
 
+def test_a_form_sent_after_the_session_expired_brings_the_user_back_to_its_page_after_login(app, make_user):
+    def send_late(browser, referer):
+        token = browser.csrf_token()  # the form was loaded while the session was alive
+        age_session(browser, idle_seconds=31 * 60)
+        return browser.post("/admin/assessment/schemes/new", data={"csrf_token": token, "name": "x"},
+                            headers={"Referer": referer})
+
+    sent = send_late(logged_in(app, make_user("hr", username="khb")), "http://localhost/admin/assessment/schemes")
+    assert sent.headers["Location"] == "/login?next=/admin/assessment/schemes"
+    foreign = send_late(logged_in(app, make_user("operator", username="yy")), "https://evil.example/admin/")
+    assert foreign.headers["Location"] == "/login"  # only this site's pages are a way back
+
+
 def test_the_idle_limit_is_configurable_and_json_clients_get_401(app, make_user):
     app.config["STAFF_IDLE_MINUTES"] = 1
     browser = logged_in(app, make_user("hr", username="khb"))
     age_session(browser, idle_seconds=61)
     response = browser.get("/admin/assessment/", headers={"Accept": "application/json"})
-    assert response.status_code == 401 and response.get_json() == {"error": "session expired"}
+    assert response.status_code == 401  # with the reason, which the admin pages' scripts show as it is
+    assert response.get_json() == {"error": "You were logged out after 1 minutes without activity: please log in again."}
 
 
 def test_a_session_ends_twelve_hours_after_the_login_however_busy(app, make_user):

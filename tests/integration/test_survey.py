@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, Integer, func, inspect, select
 from app.extensions import db
 from app.services import responses
 from app.models import (
-    CampaignStatus, Department, Invitation, InvitationSubmission, InvitationToken, LinkMode, Response,
+    Campaign, CampaignStatus, Department, Invitation, InvitationSubmission, InvitationToken, LinkMode, Response,
     ResponseAnswer, SealedResponse, SurveyDraft,
 )
 from tests.conftest import on_postgres
@@ -303,18 +303,26 @@ def test_a_page_saved_from_another_tab_as_the_survey_is_submitted_leaves_no_draf
         select(func.count()).select_from(SealedResponse)) == 1
 
 
-def test_a_page_posted_in_another_tab_after_submission_shows_the_used_page(app, round_with_links):
-    _campaign, secrets = round_with_links
-    first_tab = app.test_client()
-    first_tab.get(f"/s/{secrets[0][1]}")
-    answer_everything(first_tab)
-    second_tab = app.test_client()
-    second_tab.set_cookie("session", first_tab.get_cookie("session").value)
-    html = second_tab.get("/s/survey/1").get_data(as_text=True)
-    assert submit(first_tab).status_code == 302
-    late = second_tab.post("/s/survey/1", data={"csrf_token": token_of(html), "nav": "next"})
-    assert late.status_code == 200 and "已经提交" in late.get_data(as_text=True)
+@pytest.mark.parametrize("draft_seen", [True, False], ids=["draft seen", "no draft yet"])
+def test_a_page_saved_as_the_round_closes_leaves_no_draft_behind_the_closing(app, round_with_links, draft_seen):
+    """Closing deletes the drafts; a page whose request read the round just before must not bring one back."""
+    from app.services import rounds
+
+    campaign, secrets = round_with_links
+    invitation, token = secrets[0]
+    browser = app.test_client()
+    browser.get(f"/s/{token}")
+    if draft_seen:
+        post_page(browser, 1, {})
+    seen = responses.visit(invitation.id)  # the page's request has read the invitation and its open round ...
+    with app.app_context():  # ... when the operator closes the round
+        rounds.close(db.session.get(Campaign, campaign.id), None)
+    assert responses.save_draft(seen.invitation, {"q__general_comment": "关闭前最后一页"}) is False
+    db.session.commit()
     assert db.session.scalars(select(SurveyDraft)).all() == []
+    with pytest.raises(responses.RoundClosed):
+        responses.submit(seen.invitation, campaign.questionnaire_version_id, [])
+    assert db.session.scalar(select(func.count()).select_from(InvitationSubmission)) == 0
 
 
 def test_respondent_pages_are_light(client, round_with_links):
