@@ -26,6 +26,22 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
+# Every staff role (app.models.user.Role), by name: production's default for TWO_FACTOR_ROLES.
+STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "auditor")
+
+
+def role_list(raw: str | None, default: tuple[str, ...] = ()) -> frozenset[str]:
+    """The roles named in a comma-separated setting (``default`` when unset); an unknown name stops the start."""
+    if raw is None:
+        return frozenset(default)
+    roles = frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+    unknown = sorted(roles - set(STAFF_ROLES))
+    if unknown:
+        raise RuntimeError(f"TWO_FACTOR_ROLES names unknown roles: {', '.join(unknown)} "
+                           f"(known: {', '.join(STAFF_ROLES)})")
+    return roles
+
+
 class Config:
     """Settings shared by every mode; each value can be overridden by an environment variable."""
 
@@ -63,6 +79,9 @@ class Config:
     # A staff session ends after this long without a request, and this long after the login in any case.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
+    # Roles whose accounts must log in with a second factor (TOTP, app/services/two_factor.py): none in the
+    # embedded demo, every staff role in production; any account may enrol of its own accord.
+    TWO_FACTOR_ROLES = role_list(os.environ.get("TWO_FACTOR_ROLES"))
     # Respondents: a personal link per client, and typed access codes per client and in all.
     SURVEY_TOKEN_RATE_LIMIT = "30 per minute"
     ACCESS_CODE_RATE_LIMIT = "10 per minute"
@@ -150,6 +169,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    TWO_FACTOR_ROLES = role_list(os.environ.get("TWO_FACTOR_ROLES"), STAFF_ROLES)
 
 
 class TestConfig(Config):
@@ -164,6 +184,7 @@ class TestConfig(Config):
     RESPONSE_RELEASE_BATCH = 1  # tests look at each response at once; the batching has tests of its own
     SMS_RETRY_BACKOFF_SECONDS = 0.0
     SMS_BATCH_PAUSE_SECONDS = 0.0
+    TWO_FACTOR_ROLES: frozenset[str] = frozenset()  # tests that need it set it themselves
 
 
 for _key in ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_ALIYUN_ENDPOINT", "SMS_ALIYUN_PROTOCOL",

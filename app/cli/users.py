@@ -1,4 +1,4 @@
-"""`flask users create|list`: manage staff accounts from the shell."""
+"""`flask users create|list|reset-two-factor`: manage staff accounts from the shell."""
 from __future__ import annotations
 
 import click
@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Department, Role, User
-from app.services.accounts import AccountError, create_user
+from app.services import two_factor
+from app.services.accounts import AccountError, create_user, find_account
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 
@@ -48,4 +49,22 @@ def list_users() -> None:
         scope = f" {user.department.code}" if user.department else ""
         state = "" if user.active else " (inactive)"
         state += " (must change password)" if user.must_change_password else ""
+        state += " (two-factor)" if user.two_factor_enabled else ""
         click.echo(f"{user.username:<20} {user.role.value}{scope}{state}")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor(username: str) -> None:
+    """Remove an account's second factor (the last administrator lost the phone): its sessions end, and it sets
+    one up again at the next login."""
+    user = find_account(username)
+    if user is None:
+        raise click.ClickException(f"no account is named {username!r}")
+    try:
+        with force_locale("en"):
+            two_factor.reset(user, actor=None)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"two-factor authentication of {user.username} reset: it sets it up again at the next login")

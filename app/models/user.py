@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, false
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -58,6 +58,12 @@ class User(UserMixin, db.Model):
     # staff page leads to the own-password page until its owner picks one (see app/auth/sessions.py).
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The second factor (app/services/two_factor.py): the TOTP secret, Fernet-encrypted like the phone numbers
+    # when PHONE_ENCRYPTION_KEY is set; set but not enabled while the account enrols. The last accepted time
+    # step refuses a code a second time.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     department: Mapped[Department | None] = relationship()
 
@@ -93,5 +99,21 @@ class User(UserMixin, db.Model):
         """True if the user holds one of these roles; admin holds every role."""
         return self.role == Role.admin or self.role in roles
 
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+class RecoveryCode(db.Model):
+    """One unused one-time recovery code of an account's second factor, kept only as a SHA-256 digest (the codes
+    are random, so a slow hash would add nothing); using it deletes the row."""
+
+    __tablename__ = "user_recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash", name="uq_user_recovery_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))

@@ -63,8 +63,8 @@ def find_account(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; records the login time and audits the attempt.
+def check_credentials(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; a failure is audited.
 
     A failure is audited only for an existing account, under its own name: what was typed for an unknown one
     may be a password typed into the wrong field, and is written nowhere.
@@ -75,13 +75,34 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     password_ok = user.check_password(password)
     if not password_ok or not user.active:
-        audit.record("auth.login_failed", f"user:{user.id}", {
-            "username": user.username, "reason": "inactive" if password_ok else "password"}, anonymous=True)
-        db.session.commit()
+        record_failed_login(user, "inactive" if password_ok else "password")
         return None
-    user.last_login_at = utcnow()
-    audit.record("auth.login", f"user:{user.id}", {"username": user.username}, actor=user)
+    return user
+
+
+def record_failed_login(user: User, reason: str) -> None:
+    """Audit a refused login of an existing account: a wrong ``password`` or ``code``, or an ``inactive`` one."""
+    audit.record("auth.login_failed", f"user:{user.id}", {"username": user.username, "reason": reason},
+                 anonymous=True)
     db.session.commit()
+
+
+def record_login(user: User, factor: str | None = None) -> None:
+    """Note the login time and audit the login (with the second factor that completed it, if any)."""
+    user.last_login_at = utcnow()
+    details = {"username": user.username}
+    if factor is not None:
+        details["factor"] = factor
+    audit.record("auth.login", f"user:{user.id}", details, actor=user)
+    db.session.commit()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; records the login time and audits the attempt
+    (for an account without a second factor: the login is then complete)."""
+    user = check_credentials(username, password)
+    if user is not None:
+        record_login(user)
     return user
 
 

@@ -1,12 +1,12 @@
-"""Staff accounts: list, create, role and department, deactivate/reactivate, password reset (admins);
-and every account's own password.
+"""Staff accounts: list, create, role and department, deactivate/reactivate, password and two-factor reset
+(admins); and every account's own password and second factor.
 
 Every change goes through app/services/accounts.py, which audits it and refuses
 to lock the platform out (no self-deactivation, never without an active admin).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from wtforms import SelectChoice
@@ -14,8 +14,9 @@ from wtforms import SelectChoice
 from app.access import role_label, roles_required, staff_only
 from app.extensions import db, limiter
 from app.models import Department, Role, User
-from app.services import accounts
+from app.services import accounts, two_factor
 from forms.auth import EmptyForm
+from forms.two_factor import ConfirmTwoFactorForm, DisableTwoFactorForm
 from forms.users import ChangePasswordForm, CreateUserForm, ResetPasswordForm, RoleForm
 
 bp = Blueprint("users", __name__)
@@ -92,7 +93,8 @@ def edit(user_id: int):
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for(".edit", user_id=user.id))
     return render_template("users/edit.html", user=user, form=form, button=EmptyForm(),
-                           password_form=ResetPasswordForm(formdata=None), min_length=accounts.MIN_PASSWORD_LENGTH)
+                           password_form=ResetPasswordForm(formdata=None), min_length=accounts.MIN_PASSWORD_LENGTH,
+                           two_factor_required=two_factor.required_for(user))
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
@@ -170,3 +172,120 @@ def change_password():
             flash(_("Your password is changed."), "success")
             return redirect(url_for("main.index"))
     return render_template("users/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@roles_required(Role.admin)
+def reset_two_factor(user_id: int):
+    """Remove an account's second factor (its owner lost the phone): its sessions end, and it sets one up again."""
+    user = _user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            two_factor.reset(user, actor=current_user)
+        except two_factor.TwoFactorError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The two-factor authentication of %(name)s is reset; they set it up again at their next login.",
+                    name=user.username), "success")
+    return redirect(url_for(".edit", user_id=user.id))
+
+
+# --------------------------------------------------------------------------- the own second factor
+
+def _code_refused(response) -> bool:
+    """Only a wrong code or password counts as a guess."""
+    return bool(g.get("two_factor_refused"))
+
+
+def _two_factor_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _own_two_factor_key() -> str:
+    return f"two-factor:{getattr(current_user, 'id', '')}"
+
+
+def _two_factor_page(confirm_form=None, disable_form=None):
+    user = current_user._get_current_object()
+    secret = two_factor.pending_secret(user)
+    return render_template(
+        "users/two_factor.html", required=two_factor.required_for(user), secret=secret,
+        secret_grouped=two_factor.grouped(secret) if secret else "",
+        recovery_left=two_factor.remaining_recovery_codes(user) if user.two_factor_enabled else 0,
+        confirm_form=confirm_form or ConfirmTwoFactorForm(formdata=None),
+        disable_form=disable_form or DisableTwoFactorForm(formdata=None), button=EmptyForm())
+
+
+@bp.route("/account/two-factor", endpoint="two_factor")
+@staff_only
+def two_factor_page():
+    """The account's second factor: its state, the set-up (QR code and key) or turning it off."""
+    return _two_factor_page()
+
+
+@bp.route("/account/two-factor/start", methods=["POST"])
+@staff_only
+def two_factor_start():
+    """Make a new key to set up (replacing one not confirmed yet)."""
+    if EmptyForm().validate_on_submit():
+        try:
+            two_factor.start_enrolment(current_user._get_current_object())
+        except two_factor.TwoFactorError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+    return redirect(url_for(".two_factor"))
+
+
+@bp.route("/account/two-factor/qr.svg")
+@staff_only
+def two_factor_qr():
+    """The QR code of the account's own key being set up (never of a confirmed one: 404 then)."""
+    user = current_user._get_current_object()
+    secret = two_factor.pending_secret(user)
+    if secret is None:
+        abort(404)
+    return Response(two_factor.qr_svg(two_factor.provisioning_uri(user, secret)), mimetype="image/svg+xml")
+
+
+@bp.route("/account/two-factor/confirm", methods=["POST"])
+@staff_only
+@limiter.limit(_two_factor_limit, methods=["POST"], key_func=_own_two_factor_key, deduct_when=_code_refused)
+def two_factor_confirm():
+    """Turn the second factor on with the app's first code; show the recovery codes, once."""
+    form = ConfirmTwoFactorForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(confirm_form=form)
+    try:
+        codes = two_factor.confirm_enrolment(current_user._get_current_object(), form.code.data)
+    except two_factor.TwoFactorError as exc:
+        db.session.rollback()
+        g.two_factor_refused = isinstance(exc, two_factor.WrongCode)
+        form.code.errors.append(str(exc))
+        return _two_factor_page(confirm_form=form)
+    db.session.commit()
+    return render_template("users/two_factor_codes.html", codes=codes)
+
+
+@bp.route("/account/two-factor/disable", methods=["POST"])
+@staff_only
+@limiter.limit(_two_factor_limit, methods=["POST"], key_func=_own_two_factor_key, deduct_when=_code_refused)
+def two_factor_disable():
+    """Turn the own second factor off (roles that require it cannot), giving the password and a code."""
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.disable(current_user._get_current_object(), form.password.data, form.code.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            wrong_password = isinstance(exc, accounts.WrongPassword)
+            g.two_factor_refused = wrong_password or isinstance(exc, two_factor.WrongCode)
+            (form.password if wrong_password else form.code).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Two-factor authentication is off."), "success")
+            return redirect(url_for(".two_factor"))
+    return _two_factor_page(disable_form=form)

@@ -53,6 +53,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "audit.verify": {"auditor"},
     # auth
     "auth.login": PUBLIC,
+    "auth.login_code": PUBLIC,
     "auth.logout": STAFF,
     "auth.set_language": PUBLIC,
     # complaints
@@ -167,7 +168,13 @@ EXPECTED: dict[str, str | set[str]] = {
     "users.edit": {"admin"},
     "users.index": {"admin"},
     "users.reset_password": {"admin"},
+    "users.reset_two_factor": {"admin"},
     "users.set_active": {"admin"},
+    "users.two_factor": STAFF,
+    "users.two_factor_confirm": STAFF,
+    "users.two_factor_disable": STAFF,
+    "users.two_factor_qr": STAFF,
+    "users.two_factor_start": STAFF,
 }
 
 ROLES = [r.value for r in Role]
