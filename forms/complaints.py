@@ -69,7 +69,7 @@ class ReasonForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    departments = CheckboxesField(_l("Departments"), coerce=int, validators=[DataRequired()])
+    departments = CheckboxesField(_l("Departments responsible"), coerce=int, validators=[DataRequired()])
     due_on = DateField(_l("Deadline"), validators=[DataRequired()])
     instructions = TextAreaField(_l("Instructions to the departments"),
                                  validators=[Optional(), NoControlCharacters(), Length(max=4000)],

@@ -29,5 +29,5 @@ class NoControlCharacters:
         if found is not None:
             raise ValidationError(_(
                 "%(field)s contains an invisible control character (%(code)s at character %(position)d). "
-                "Delete it and save again.",
+                "Delete it and try again.",
                 field=field.label.text, code=f"U+{ord(found.group()):04X}", position=found.start() + 1))

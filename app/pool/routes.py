@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.access import roles_required
 from app.extensions import db
 from app.forms_feedback import flash_errors
-from app.models import MemberStatus, Respondent, RespondentCategory, Role
+from app.models import MemberStatus, Respondent, Role
 from app.services import audit, pool, pool_import
 from forms.pool import CategoryForm, CommitImportForm, MemberForm, StatusForm, UploadForm
 
