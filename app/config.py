@@ -76,6 +76,9 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
     LOGIN_ACCOUNT_CLIENT_RATE_LIMIT = "20 per hour;50 per day"
+    # Wrong second-factor codes per account from any address: only somebody who has the password gets this far,
+    # so a day's cap cannot be used to lock out an owner whose password is still secret.
+    LOGIN_CODE_ACCOUNT_RATE_LIMIT = "10 per hour;20 per day"
     # A staff session ends after this long without a request, and this long after the login in any case.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))

@@ -8,7 +8,7 @@ MAX_PASSWORD_LENGTH = 256
 
 
 def _code_field(label):
-    # One field for the app's 6 digits and the recovery codes (10 characters, maybe with a dash or spaces).
+    # One field for the app's 6 digits and the recovery codes (16 characters, maybe with dashes or spaces).
     return StringField(label, validators=[DataRequired(), Length(max=32)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off",
                                   "spellcheck": "false"})
@@ -19,6 +19,8 @@ class LoginCodeForm(FlaskForm):
 
 
 class ConfirmTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
     code = StringField(_l("Code shown by the app"), validators=[DataRequired(), Length(max=32)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 

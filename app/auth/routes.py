@@ -80,6 +80,16 @@ _per_account_client = limiter.shared_limit(_account_client_limit, "login-account
                                            on_breach=_audit_throttled)
 
 
+def _code_account_limit() -> str:
+    return current_app.config["LOGIN_CODE_ACCOUNT_RATE_LIMIT"]
+
+
+def _code_account_key() -> str:
+    """The account whose password this session gave: its codes are guessed from wherever the thief likes."""
+    user = sessions.pending_user()
+    return f"login-code-account:{user.id if user is not None else 0}"
+
+
 def _finish_login(user, factor: str | None, target: str | None):
     accounts.record_login(user, factor)
     sessions.start(user)
@@ -114,6 +124,8 @@ def login():
 @_per_client
 @_per_account
 @_per_account_client
+@limiter.limit(_code_account_limit, methods=["POST"], key_func=_code_account_key, deduct_when=_credentials_refused,
+               on_breach=_audit_throttled)
 def login_code():
     """The second step of a login: the authenticator's code, or a recovery code, within 5 minutes of the
     password."""

@@ -67,7 +67,7 @@ def await_second_factor(user: User, next_page: str | None) -> None:
     """The password was right and the account has a second factor: remember that, on a new session, for
     5 minutes; nobody is logged in yet."""
     session.clear()
-    session[PENDING] = {"id": user.get_id(), "at": _now(), "next": next_page or ""}
+    session[PENDING] = {"id": user.get_id(), "at": _now(), "since": time.time(), "next": next_page or ""}
 
 
 def pending_user() -> User | None:
@@ -82,6 +82,9 @@ def pending_user() -> User | None:
     user = db.session.get(User, int(ident)) if ident.isdigit() else None
     if user is None or not user.active or not hmac.compare_digest(fingerprint, user.session_fingerprint):
         return None  # as load_user in app/__init__.py refuses a session
+    since = pending.get("since", pending["at"])
+    if user.last_login_at is not None and user.last_login_at.timestamp() > since:
+        return None  # the login it began (or a later one) is done: a copy of this cookie is worth nothing now
     return user if user.two_factor_enabled else None
 
 

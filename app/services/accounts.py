@@ -97,15 +97,6 @@ def record_login(user: User, factor: str | None = None) -> None:
     db.session.commit()
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; records the login time and audits the attempt
-    (for an account without a second factor: the login is then complete)."""
-    user = check_credentials(username, password)
-    if user is not None:
-        record_login(user)
-    return user
-
-
 def end_every_session(user: User) -> None:
     """Log the account out on every device: its session cookies, copies included, no longer work."""
     user.session_epoch = (user.session_epoch or 0) + 1

@@ -39,7 +39,7 @@ from app.services.accounts import AccountError, WrongPassword
 ISSUER = "Beikaobei"
 RECOVERY_CODE_COUNT = 8
 RECOVERY_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
-RECOVERY_CODE_LENGTH = 10  # about 49 bits each
+RECOVERY_CODE_LENGTH = 16  # about 79 bits each: a stolen database copy of their digests cannot be searched
 ACCEPTED_STEPS = (0, -1, 1)  # this 30-second step, the one before and the one after
 
 
@@ -160,8 +160,8 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 def show_recovery_code(code: str) -> str:
-    """A recovery code as shown: two groups of five (typed with or without the dash)."""
-    return f"{code[:5]}-{code[5:]}"
+    """A recovery code as shown: four groups of four (typed with or without the dashes)."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
 def verify_login(user: User, code: str) -> str | None:
@@ -178,15 +178,24 @@ def verify_login(user: User, code: str) -> str | None:
 
 # --------------------------------------------------------------------------- enrolment, disabling, reset
 
-def confirm_enrolment(user: User, code: str) -> list[str]:
-    """Turn the second factor on with the first code of the pending secret; the new recovery codes (shown once)."""
+def confirm_enrolment(user: User, password: str, code: str) -> list[str]:
+    """Turn the second factor on with the account's password and the first code of the pending secret; the new
+    recovery codes (shown once).
+
+    The password: a stolen session alone must not tie the account to the thief's phone. Every other session of
+    the account ends (its epoch changes; the caller renews this one): one that gave only the password, held at
+    the enrolment page, would otherwise go on without ever giving a code.
+    """
     if user.two_factor_enabled:
         raise TwoFactorError(_("Two-factor authentication is already on for this account."))
     if user.totp_secret is None:
         raise TwoFactorError(_("Start the set-up first."))
+    if not user.check_password(password or ""):
+        raise WrongPassword(_("The current password is wrong."))
     if not _take_totp_step(user, _normalised(code)):
         raise WrongCode(_("The code is wrong or has expired: type the code your app shows now."))
     user.totp_enabled_at = utcnow()
+    user.session_epoch = (user.session_epoch or 0) + 1
     codes = _new_recovery_codes(user)
     audit.record("user.two_factor_enabled", f"user:{user.id}", {"username": user.username}, actor=user)
     db.session.flush()

@@ -260,13 +260,20 @@ def two_factor_confirm():
     if not form.validate_on_submit():
         return _two_factor_page(confirm_form=form)
     try:
-        codes = two_factor.confirm_enrolment(current_user._get_current_object(), form.code.data)
+        codes = two_factor.confirm_enrolment(current_user._get_current_object(), form.password.data,
+                                             form.code.data)
+    except accounts.WrongPassword as exc:
+        db.session.rollback()
+        g.two_factor_refused = True
+        form.password.errors.append(str(exc))
+        return _two_factor_page(confirm_form=form)
     except two_factor.TwoFactorError as exc:
         db.session.rollback()
         g.two_factor_refused = isinstance(exc, two_factor.WrongCode)
         form.code.errors.append(str(exc))
         return _two_factor_page(confirm_form=form)
     db.session.commit()
+    login_user(current_user._get_current_object())  # this session goes on (with a code given); the others end
     return render_template("users/two_factor_codes.html", codes=codes)
 
 

@@ -17,7 +17,7 @@ from app.models.user import RecoveryCode
 from tests.conftest import PASSWORD
 
 SECRET_ON_PAGE = re.compile(r'id="two-factor-secret">([A-Z2-7 ]+)</code>')
-RECOVERY_CODE_ON_PAGE = re.compile(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>")
+RECOVERY_CODE_ON_PAGE = re.compile(r"<li><code>([a-z2-9]{4}(?:-[a-z2-9]{4}){3})</code></li>")
 WRONG_CODE = "The code is wrong or has expired"
 
 
@@ -55,10 +55,11 @@ def shown_secret(client) -> str:
     return grouped.replace(" ", "")
 
 
-def enrol(client) -> tuple[pyotp.TOTP, list[str]]:
-    """Set the second factor up as its owner would: scan (here: read) the key, type the app's code."""
+def enrol(client, password: str = PASSWORD) -> tuple[pyotp.TOTP, list[str]]:
+    """Set the second factor up as its owner would: scan (here: read) the key, type the password and the app's
+    code."""
     totp = pyotp.TOTP(shown_secret(client))
-    response = client.post_form("/account/two-factor/confirm", {"code": totp.now()})
+    response = client.post_form("/account/two-factor/confirm", {"password": password, "code": totp.now()})
     assert response.status_code == 200
     codes = RECOVERY_CODE_ON_PAGE.findall(response.get_data(as_text=True))
     assert len(codes) == 8
@@ -99,9 +100,10 @@ def test_enrolment_with_the_apps_code_turns_it_on_and_shows_the_recovery_codes_o
     secret = shown_secret(client)
     qr = client.get("/account/two-factor/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
-    wrong = client.post_form("/account/two-factor/confirm", {"code": a_wrong_code(pyotp.TOTP(secret))})
+    wrong = client.post_form("/account/two-factor/confirm",
+                             {"password": PASSWORD, "code": a_wrong_code(pyotp.TOTP(secret))})
     assert WRONG_CODE in wrong.get_data(as_text=True) and not fresh(user).two_factor_enabled
-    done = client.post_form("/account/two-factor/confirm", {"code": pyotp.TOTP(secret).now()})
+    done = client.post_form("/account/two-factor/confirm", {"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     assert "Two-factor authentication is on." in done.get_data(as_text=True)
     assert len(RECOVERY_CODE_ON_PAGE.findall(done.get_data(as_text=True))) == 8
     assert fresh(user).two_factor_enabled
@@ -218,7 +220,7 @@ def test_a_required_role_is_sent_to_enrolment_until_enrolled(app, make_user):
     assert client.get("/admin/assessment/", headers={"Accept": "application/json"}).status_code == 403
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "Your role requires two-factor authentication: set it up before you go on." in page
-    enrol(client)
+    enrol(client, "Own-Choice-2026!")
     assert client.get("/admin/assessment/").status_code == 200
     # And it cannot be turned off.
     assert "it cannot be turned off" in client.get("/account/two-factor").get_data(as_text=True)
@@ -327,6 +329,9 @@ def test_without_the_key_the_secret_is_stored_as_is(app, make_user):
 # --------------------------------------------------------------------------- configuration
 
 def test_production_requires_it_of_every_staff_role_unless_told_otherwise(app):
+    from app.models import Role
+
+    assert set(STAFF_ROLES) == {role.value for role in Role}  # a role added later is not silently exempt
     assert ProductionConfig.TWO_FACTOR_ROLES == frozenset(STAFF_ROLES) or "TWO_FACTOR_ROLES" in __import__("os").environ
     assert app.config["TWO_FACTOR_ROLES"] == frozenset()
     assert role_list(None, STAFF_ROLES) == frozenset(STAFF_ROLES)
@@ -334,3 +339,56 @@ def test_production_requires_it_of_every_staff_role_unless_told_otherwise(app):
     assert role_list("") == frozenset()
     with pytest.raises(RuntimeError, match="unknown roles: boss"):
         role_list("admin,boss")
+
+
+# --------------------------------------------------------------------------- what a thief with part of it cannot do
+
+def test_a_session_held_at_enrolment_ends_when_the_owner_enrols(app, make_user):
+    """A phished password gives a session held at the enrolment page; the owner's enrolment ends it, so it never
+    goes on without a code."""
+    app.config["TWO_FACTOR_ROLES"] = frozenset({"hr"})
+    user = make_user("hr", username="khb")
+    thief = logged_in(app, user)
+    assert thief.get("/admin/assessment/").headers["Location"] == "/account/two-factor"
+    owner = logged_in(app, user)
+    enrol(owner)
+    assert thief.get("/admin/assessment/").headers["Location"].startswith("/login")
+    assert owner.get("/admin/assessment/").status_code == 200  # the enrolling session goes on
+
+
+def test_enrolment_needs_the_password_not_only_a_session(app, make_user):
+    user = make_user("operator", username="wang")
+    stolen_session = logged_in(app, user)
+    totp = pyotp.TOTP(shown_secret(stolen_session))
+    refused = stolen_session.post_form("/account/two-factor/confirm", {"password": "Not-The-Password-1",
+                                                                       "code": totp.now()})
+    assert "The current password is wrong." in refused.get_data(as_text=True)
+    assert not fresh(user).two_factor_enabled and entries("user.two_factor_enabled") == []
+
+
+def test_codes_are_capped_per_account_whatever_address_they_come_from(app, make_user):
+    """Somebody with the password cannot guess codes for days from many addresses."""
+    app.config.update(LOGIN_ACCOUNT_RATE_LIMIT="100 per minute", LOGIN_RATE_LIMIT="100 per minute",
+                      LOGIN_ACCOUNT_CLIENT_RATE_LIMIT="100 per day", LOGIN_CODE_ACCOUNT_RATE_LIMIT="3 per day")
+    user = make_user("hr", username="khb")
+    totp, _codes = enrol(logged_in(app, user))
+    wrong = a_wrong_code(totp)
+    statuses = []
+    for n in range(4):
+        client = browser(app)
+        client.environ_base["REMOTE_ADDR"] = f"10.7.0.{n + 1}"
+        assert client.post_form("/login", {"username": "khb", "password": PASSWORD}).headers["Location"] == "/login/code"
+        statuses.append(client.post_form("/login/code", {"code": wrong}).status_code)
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_a_copied_code_page_cookie_is_worthless_once_the_login_is_done(app, make_user):
+    user = make_user("hr", username="khb")
+    totp, codes = enrol(logged_in(app, user))
+    client = password_step(app, user)
+    copied = client.get_cookie("session").value
+    assert client.post_form("/login/code", {"code": next_code(totp)}).headers["Location"] == "/"
+    thief = browser(app)
+    thief.set_cookie("session", copied)
+    refused = thief.post_form("/login/code", {"code": codes[0]})
+    assert refused.status_code == 200 and thief.get("/admin/assessment/").headers["Location"].startswith("/login")
