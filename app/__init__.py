@@ -53,6 +53,12 @@ def check_production_settings(app: Flask) -> None:
     if not app.config.get("PHONE_ENCRYPTION_KEY"):
         raise RuntimeError("production mode needs PHONE_ENCRYPTION_KEY: pool members' phone numbers are encrypted at "
                            "rest (see README)")
+    from app.phones import PhoneKeyError, configured_vault
+
+    try:
+        configured_vault(app.config)  # a key that cannot be used is found now, not at the first phone number
+    except PhoneKeyError as exc:
+        raise RuntimeError(f"production mode: {exc}") from None
     if app.config.get("SMS_BACKEND", "console") == "console":
         raise RuntimeError("production mode cannot use the console SMS backend: it keeps every respondent's link "
                            "in the outbox; set SMS_BACKEND to aliyun or tencent (docs/SMS.md)")

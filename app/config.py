@@ -65,6 +65,11 @@ class Config:
     JOBS_INLINE = not REDIS_URL
     # A Fernet key: when set, pool members' phone numbers are encrypted at rest (see app/phones.py).
     PHONE_ENCRYPTION_KEY = os.environ.get("PHONE_ENCRYPTION_KEY") or None
+    # Keys PHONE_ENCRYPTION_KEY replaced (comma-separated): still decrypt, never encrypt, until `flask phones rekey`.
+    PHONE_ENCRYPTION_OLD_KEYS = os.environ.get("PHONE_ENCRYPTION_OLD_KEYS", "")
+    # The key of the phone lookup hashes (64 hex digits; `flask phones show-index-key`). Unset, it is derived from
+    # PHONE_ENCRYPTION_KEY; set it before the first key rotation, and never change it (see app/phones.py).
+    PHONE_INDEX_KEY = os.environ.get("PHONE_INDEX_KEY") or None
 
     # Rate limits live in Redis when there is one, so that every worker shares them.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

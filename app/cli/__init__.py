@@ -1,5 +1,5 @@
 """Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`,
-`flask backup …`, `flask retention …`."""
+`flask backup …`, `flask retention …`, `flask phones …`."""
 
 
 def register(app) -> None:
@@ -7,6 +7,7 @@ def register(app) -> None:
     from app.cli.backup import backup_cli
     from app.cli.demo import demo_command
     from app.cli.draw import draw_cli
+    from app.cli.phones import phones_cli
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
     from app.cli.retention import retention_cli
@@ -26,3 +27,4 @@ def register(app) -> None:
     app.cli.add_command(scores_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(phones_cli)

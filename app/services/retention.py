@@ -8,7 +8,7 @@ What is erased, and what is kept on purpose:
   (``FrameMember`` copies both), so every past draw still replays and verifies. ``erased_on`` records the day.
 - **Opt-outs stay honoured.** The keyed phone hash of an *opted-out* member is kept: it is what makes a pool
   import refuse to re-enrol that number ("opted out … not re-enrolled by an import"). It is an HMAC under a key
-  derived from PHONE_ENCRYPTION_KEY, so it reveals the number only to someone who also holds the key. A *paused*
+  keyed by PHONE_INDEX_KEY (by default derived from PHONE_ENCRYPTION_KEY), so it reveals the number only to someone who also holds the key. A *paused*
   member's hash is erased with the rest: a later import of that number enrols a new member, as for anyone else.
   An erased member cannot be reactivated until an operator enters a name and phone number again (their page).
 - **Complaints** closed or declined more than COMPLAINT_CONTACT_RETENTION_DAYS ago (730): the complainant's

@@ -25,12 +25,13 @@ def test_production_refuses_a_short_secret_key():
 
 
 PRODUCTION = {"SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMS_BACKEND": "aliyun",
-              "PHONE_ENCRYPTION_KEY": "VGhpcyBpcyBub3QgYSByZWFsIGtleSBidXQgMzIgYnl0ZXM="}
+              "PHONE_ENCRYPTION_KEY": "bm90IGEgcmVhbCBrZXksIDMyIGJ5dGVzIGxvbmchISE="}
 
 
 @pytest.mark.parametrize("missing,message", [
     ({"SESSION_COOKIE_SECURE": False}, "HTTPS"),
     ({"PHONE_ENCRYPTION_KEY": None}, "PHONE_ENCRYPTION_KEY"),
+    ({"PHONE_ENCRYPTION_KEY": "not-a-fernet-key"}, "PHONE_ENCRYPTION_KEY"),
     ({"SMS_BACKEND": "console"}, "console SMS backend"),
     ({"DEBUG": True}, "debug"),
 ])
