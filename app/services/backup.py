@@ -132,10 +132,10 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    finished = subprocess.run(command, env=env, capture_output=True, text=True)
+def _run(command: list[str], env: dict[str, str], what: str, stdin: bytes | None = None) -> None:
+    finished = subprocess.run(command, env=env, capture_output=True, input=stdin)
     if finished.returncode != 0:
-        detail = (finished.stderr or finished.stdout).strip().splitlines()
+        detail = (finished.stderr or finished.stdout).decode("utf-8", "replace").strip().splitlines()
         hint = ""
         if any("lock timeout" in line for line in detail):
             hint = " (the database is in use: stop the web and worker processes, then try again)"
@@ -175,10 +175,40 @@ def restore(path: str | Path) -> RestoreReport:
     if backend == "sqlite":
         _restore_sqlite(path, _sqlite_path(url))
     else:
-        uri, env = _libpq(url)
-        _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-              f"--dbname={uri}", str(path)], env, "pg_restore")
+        _restore_postgres(url, path)
     return _report()
+
+
+def _restore_postgres(url: URL, path: Path) -> None:
+    """Replace every table with the backup's, in one transaction: the backup's script (``pg_restore --clean``)
+    run by psql, after dropping the tables the backup does not have.
+
+    Those are tables a later migration added (a backup taken before an upgrade, restored to go back): left in
+    place, their foreign keys would stop the script from dropping the tables they point to. One transaction, so
+    a restore that fails changes nothing.
+    """
+    uri, env = _libpq(url)
+    pg_restore = _tool("pg_restore")
+    listing = _output([pg_restore, "--list", str(path)], env, "pg_restore").decode("utf-8", "replace")
+    in_backup = {tuple(line.split()[4:6]) for line in listing.splitlines()
+                 if not line.startswith(";") and line.split()[3:4] == ["TABLE"]}
+    with db.engine.connect() as connection:
+        present = set(connection.execute(text(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")))
+    db.engine.dispose()
+    extra = sorted(present - in_backup)
+    script = _output([pg_restore, "--clean", "--if-exists", "--no-owner", "--file=-", str(path)], env, "pg_restore")
+    prologue = "".join(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE;\n' for schema, table in extra)
+    _run([_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+          f"--dbname={uri}", "--file=-"], env, "restoring the backup (psql)", stdin=prologue.encode() + script)
+
+
+def _output(command: list[str], env: dict[str, str], what: str) -> bytes:
+    finished = subprocess.run(command, env=env, capture_output=True)
+    if finished.returncode != 0:
+        detail = finished.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BackupError(f"{what} failed: {' / '.join(detail[-5:]) or f'exit code {finished.returncode}'}")
+    return finished.stdout
 
 
 def _restore_sqlite(path: Path, target: Path) -> None:
