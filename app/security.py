@@ -1,5 +1,8 @@
-"""HTTP response headers that every page gets."""
+"""HTTP response headers that every page gets, and the keyed hash that stands in for what must not be stored."""
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from flask import current_app, request
 
@@ -27,3 +30,11 @@ def set_security_headers(response):
     if current_app.config.get("HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def keyed_hash(purpose: str, value: str, length: int = 32) -> str:
+    """HMAC-SHA256 of ``value`` under a key of its own for ``purpose``, derived from SECRET_KEY: the same input
+    gives the same hash (to count or compare it), nobody without the key can invert it, and hashes made for
+    two purposes cannot be joined."""
+    key = hashlib.sha256(f"{purpose}:{current_app.config['SECRET_KEY']}".encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:length]

@@ -1,9 +1,6 @@
 """Staff login and logout, and the language switch."""
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -13,6 +10,7 @@ from app.access import is_safe_next, public, staff_only
 from app.auth import sessions
 from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
+from app.security import keyed_hash
 from app.services import accounts, two_factor
 from forms.auth import EmptyForm, LoginForm
 from forms.two_factor import LoginCodeForm
@@ -45,8 +43,7 @@ def _attempted_username() -> str:
 def _typed_account() -> str:
     """A keyed digest of the typed username, not the name: Flask-Limiter logs the key of a limit it refuses,
     and what was typed in the username field may be a password."""
-    typed = _attempted_username().strip().lower()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), typed.encode(), hashlib.sha256).hexdigest()[:32]
+    return keyed_hash("login-account", _attempted_username().strip().lower())
 
 
 def _account_key() -> str:

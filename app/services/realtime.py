@@ -3,7 +3,6 @@ review of flagged bursts, reports, and the channel's per-department numbers for 
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import io
 import secrets
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, case, func, or_, select
 
+from app import security
 from app.extensions import db
 from app.models import Department, SmsOutbox
 from app.models.realtime import (
@@ -100,9 +100,8 @@ def qr_data_uri(url: str) -> str:
 # --------------------------------------------------------------------------- client identity, kept as keyed hashes
 
 def keyed_hash(kind: str, value: str, length: int = 32) -> str:
-    """HMAC-SHA256 of ``value`` under the secret key: the same input gives the same hash, nobody can invert it."""
-    key = hashlib.sha256(f"realtime:{kind}:{current_app.config['SECRET_KEY']}".encode()).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:length]
+    """app.security.keyed_hash for one of the real-time channel's purposes (devices, clients, raters' numbers)."""
+    return security.keyed_hash(f"realtime:{kind}", value, length)
 
 
 def rater_phone_hash(point: "ServicePoint", e164: str) -> str:

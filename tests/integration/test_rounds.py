@@ -273,17 +273,12 @@ def test_an_invitation_is_claimed_by_one_job_only(app, make_department):
     assert sending._claim(ids, "invitation", now) == []
 
 
-@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["on_postgres"]).on_postgres(),
-                    reason="concurrent jobs need PostgreSQL")
-def test_two_jobs_at_once_send_each_invitation_once(app, make_department):
+def jobs_started_together(app, campaign_id: int, jobs: int = 2, timeout: float = 120) -> list[dict]:
+    """Run ``jobs`` sending jobs for a round at the same moment, each in a thread and a session of its own; the
+    totals of those that finished."""
     import threading
 
-    campaign = drawn_round(make_department, members=60)
-    sending.start(campaign, None)
-    db.session.commit()
-    app.config["SMS_JOB_BATCH"] = 7
-    campaign_id = campaign.id  # plain id: each thread has its own session
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(jobs)
     finished = []
 
     def job():
@@ -291,11 +286,22 @@ def test_two_jobs_at_once_send_each_invitation_once(app, make_department):
             barrier.wait()
             finished.append(sending.send_queued(campaign_id))
 
-    threads = [threading.Thread(target=job) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    threads = [threading.Thread(target=job) for _ in range(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return finished
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["on_postgres"]).on_postgres(),
+                    reason="concurrent jobs need PostgreSQL")
+def test_two_jobs_at_once_send_each_invitation_once(app, make_department):
+    campaign = drawn_round(make_department, members=60)
+    sending.start(campaign, None)
+    db.session.commit()
+    app.config["SMS_JOB_BATCH"] = 7
+    finished = jobs_started_together(app, campaign.id)
     assert len(finished) == 2  # both jobs ran to the end
     assert sum(totals["accepted"] for totals in finished) == 60  # and between them sent each message once
     db.session.expire_all()

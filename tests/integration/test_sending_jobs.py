@@ -28,7 +28,7 @@ from tests.conftest import on_postgres
 from tests.integration.test_integrity_postgres import (
     PROJECT, VENV_BIN, forget_jobs, kill_tree, phones_at, start_worker, stop_group, subprocess_env, wait_until_dead,
 )
-from tests.integration.test_rounds import drawn_round
+from tests.integration.test_rounds import drawn_round, jobs_started_together
 from tests.integration.test_sms_backends import (  # noqa: F401 (the fake gateway fixture)
     ALIYUN_KEY_ID, ALIYUN_SECRET, SIGN, TENCENT_APP_ID, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, aliyun_ok, gateway,
     tencent_answer,
@@ -187,21 +187,9 @@ def test_two_jobs_started_together_send_one_at_a_time_and_each_message_once(app,
     in_flight = InFlight(tencent_answer(), hold=0.1)
     gateway.answer = in_flight
     campaign = started_round(make_department, members=24, link_mode=LinkMode.code)  # one Tencent call per message
-    campaign_id = campaign.id  # plain id: each thread has a session of its own
-    barrier = threading.Barrier(2)
-    finished = []
-
-    def job():
-        with app.app_context():
-            barrier.wait()
-            finished.append(sending.send_queued(campaign_id))
-
+    campaign_id = campaign.id
     with caplog.at_level(logging.INFO, logger="app.services.sending"):
-        threads = [threading.Thread(target=job) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        finished = jobs_started_together(app, campaign_id)
 
     assert in_flight.most == 1  # the gateway never had two calls at once: one job's rate, not two
     assert sorted(totals["accepted"] for totals in finished) == [0, 24]  # one job sent, the other left…

@@ -279,19 +279,26 @@ def test_fifty_simultaneous_submissions_of_one_token_store_one_response(app, rou
     assert len(others) == 49 and all("已经提交" in text for text in others)
 
 
+def a_page_request_that_has_read_the_invitation(app, round_with_links, draft_seen: bool):
+    """A browser on the survey (with a draft saved or not yet), and what a page request of it has read first
+    (the invitation, not yet used, in its open round): (browser, visit)."""
+    _campaign, secrets = round_with_links
+    invitation, token = secrets[0]
+    browser = app.test_client()
+    browser.get(f"/s/{token}")
+    if draft_seen:
+        post_page(browser, 1, {})
+    seen = responses.visit(invitation.id)
+    assert not seen.submitted and (seen.draft_row is not None) == draft_seen
+    return browser, seen
+
+
 @pytest.mark.parametrize("draft_seen", [True, False], ids=["draft seen", "no draft yet"])
 def test_a_page_saved_from_another_tab_as_the_survey_is_submitted_leaves_no_draft(app, round_with_links, draft_seen):
     """A second tab's page save that read the invitation just before the first tab submitted saves nothing:
     no answers stay tied to a used invitation, and the second tab is told the survey was submitted."""
-    _campaign, secrets = round_with_links
-    invitation, token = secrets[0]
-    first_tab = app.test_client()
-    first_tab.get(f"/s/{token}")
-    if draft_seen:
-        post_page(first_tab, 1, {})
-    # The second tab's request has read the invitation (not yet used), as every page does first ...
-    seen = responses.visit(invitation.id)
-    assert not seen.submitted and (seen.draft_row is not None) == draft_seen
+    # The second tab's request has read the invitation, as every page does first ...
+    first_tab, seen = a_page_request_that_has_read_the_invitation(app, round_with_links, draft_seen)
     # ... when the first tab finishes and submits.
     answer_everything(first_tab)
     assert submit(first_tab).status_code == 302
@@ -308,13 +315,9 @@ def test_a_page_saved_as_the_round_closes_leaves_no_draft_behind_the_closing(app
     """Closing deletes the drafts; a page whose request read the round just before must not bring one back."""
     from app.services import rounds
 
-    campaign, secrets = round_with_links
-    invitation, token = secrets[0]
-    browser = app.test_client()
-    browser.get(f"/s/{token}")
-    if draft_seen:
-        post_page(browser, 1, {})
-    seen = responses.visit(invitation.id)  # the page's request has read the invitation and its open round ...
+    campaign, _secrets = round_with_links
+    # The page's request has read the invitation and its open round ...
+    _browser, seen = a_page_request_that_has_read_the_invitation(app, round_with_links, draft_seen)
     with app.app_context():  # ... when the operator closes the round
         rounds.close(db.session.get(Campaign, campaign.id), None)
     assert responses.save_draft(seen.invitation, {"q__general_comment": "关闭前最后一页"}) is False
