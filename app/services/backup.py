@@ -132,7 +132,8 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(command: list[str], env: dict[str, str], what: str, stdin: bytes | None = None) -> None:
+def _run(command: list[str], env: dict[str, str], what: str, stdin: bytes | None = None) -> bytes:
+    """Run a client tool; its standard output, or BackupError with the end of what it said."""
     finished = subprocess.run(command, env=env, capture_output=True, input=stdin)
     if finished.returncode != 0:
         detail = (finished.stderr or finished.stdout).decode("utf-8", "replace").strip().splitlines()
@@ -140,6 +141,7 @@ def _run(command: list[str], env: dict[str, str], what: str, stdin: bytes | None
         if any("lock timeout" in line for line in detail):
             hint = " (the database is in use: stop the web and worker processes, then try again)"
         raise BackupError(f"{what} failed{hint}: {' / '.join(detail[-5:]) or f'exit code {finished.returncode}'}")
+    return finished.stdout
 
 
 def _create_postgres(url: URL, target: Path) -> Path:
@@ -189,7 +191,7 @@ def _restore_postgres(url: URL, path: Path) -> None:
     """
     uri, env = _libpq(url)
     pg_restore = _tool("pg_restore")
-    listing = _output([pg_restore, "--list", str(path)], env, "pg_restore").decode("utf-8", "replace")
+    listing = _run([pg_restore, "--list", str(path)], env, "pg_restore").decode("utf-8", "replace")
     in_backup = {tuple(line.split()[4:6]) for line in listing.splitlines()
                  if not line.startswith(";") and line.split()[3:4] == ["TABLE"]}
     with db.engine.connect() as connection:
@@ -197,18 +199,10 @@ def _restore_postgres(url: URL, path: Path) -> None:
             "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")))
     db.engine.dispose()
     extra = sorted(present - in_backup)
-    script = _output([pg_restore, "--clean", "--if-exists", "--no-owner", "--file=-", str(path)], env, "pg_restore")
+    script = _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--file=-", str(path)], env, "pg_restore")
     prologue = "".join(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE;\n' for schema, table in extra)
     _run([_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
           f"--dbname={uri}", "--file=-"], env, "restoring the backup (psql)", stdin=prologue.encode() + script)
-
-
-def _output(command: list[str], env: dict[str, str], what: str) -> bytes:
-    finished = subprocess.run(command, env=env, capture_output=True)
-    if finished.returncode != 0:
-        detail = finished.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BackupError(f"{what} failed: {' / '.join(detail[-5:]) or f'exit code {finished.returncode}'}")
-    return finished.stdout
 
 
 def _restore_sqlite(path: Path, target: Path) -> None:

@@ -46,10 +46,12 @@ def _refusal(state: Access):
 
 
 def _refused_meanwhile(survey: Survey):
-    """The invitation was used (from another tab) or its round closed while this request ran: say which."""
+    """The invitation was used (from another tab) or its round closed while this request ran: say which; back
+    to the first page if neither (the answers saved were not complete)."""
     db.session.rollback()
     db.session.expire_all()
-    return _refusal(invitations.access(survey.invitation))
+    state = invitations.access(survey.invitation)
+    return _refusal(state) if state != Access.ok else redirect(url_for(".page", number=1))
 
 
 def _start(invitation: Invitation | None):
@@ -220,11 +222,8 @@ def confirm(survey: Survey):
     final = Final(formdata=None, data=data, prior=data, meta={"csrf": False})
     complete = final.validate()
     if request.method == "POST" and FlaskForm().validate_on_submit():
-        if not complete:
-            # A simultaneous submission may have just used the invitation (and taken the draft with it).
-            db.session.expire_all()
-            state = invitations.access(survey.invitation)
-            return _refusal(state) if state != Access.ok else redirect(url_for(".page", number=1))
+        if not complete:  # a simultaneous submission may have just used the invitation (and taken the draft)
+            return _refused_meanwhile(survey)
         try:
             responses.submit(survey.invitation, survey.version_id, final.answers(), survey.department_ids)
         except responses.AlreadySubmitted:
