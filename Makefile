@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test translations extract-messages bench clean
+.PHONY: run test lint translations extract-messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ run: translations
 	$(BIN)/flask demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## make test: the whole suite (TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
-test: translations
+## make lint: the layer contract of docs/ARCHITECTURE.md (.importlinter)
+lint: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+## make test: the layer contract, then the whole suite (TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+test: lint translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make extract-messages: refresh the catalogs after changing user-facing text

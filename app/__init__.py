@@ -53,7 +53,7 @@ def check_production_settings(app: Flask) -> None:
     if not app.config.get("PHONE_ENCRYPTION_KEY"):
         raise RuntimeError("production mode needs PHONE_ENCRYPTION_KEY: pool members' phone numbers are encrypted at "
                            "rest (see README)")
-    from app.phones import PhoneKeyError, configured_vault
+    from app.platform.phones import PhoneKeyError, configured_vault
 
     try:
         configured_vault(app.config)  # a key that cannot be used is found now, not at the first phone number
@@ -70,11 +70,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from app.i18n import select_locale
+    from app.platform.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from app.models import User
+    from app.accounts.models import User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -102,18 +102,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.auth.routes import bp as auth_bp
+    from app.accounts.auth_routes import bp as auth_bp
+    from app.accounts.routes import bp as users_bp
+    from app.assessment.routes import bp as assessment_bp
+    from app.audit.routes import bp as audit_bp
+    from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
     from app.pool.routes import bp as pool_bp
-    from app.rounds.routes import bp as rounds_bp
-    from app.survey.routes import bp as survey_bp
     from app.questionnaires.routes import bp as questionnaires_bp
     from app.realtime.routes import bp as realtime_bp
-    from app.complaints.routes import bp as complaints_bp
-    from app.assessment.routes import bp as assessment_bp
-    from app.audit.routes import bp as audit_bp
-    from app.users.routes import bp as users_bp
+    from app.rounds.routes import bp as rounds_bp
+    from app.survey.routes import bp as survey_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -131,23 +131,23 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from app.access import enforce_access
-    from app.security import set_security_headers
+    from app.platform.access import enforce_access
+    from app.platform.security import set_security_headers
 
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register
+    from app.platform.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.access import role_label
-    from app.i18n import html_lang, select_locale
-    from app.services.pool import stratum_label
+    from app.platform.access import role_label
+    from app.platform.i18n import html_lang, select_locale
+    from app.pool.service import stratum_label
 
     app.jinja_env.globals.update(
         role_label=role_label,

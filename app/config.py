@@ -26,7 +26,7 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
-# Every staff role (app.models.user.Role), by name: production's default for TWO_FACTOR_ROLES.
+# Every staff role (app.accounts.models.Role), by name: production's default for TWO_FACTOR_ROLES.
 STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "auditor")
 
 
@@ -63,12 +63,12 @@ class Config:
     SMS_BATCH_PAUSE_SECONDS = float(os.environ.get("SMS_BATCH_PAUSE_SECONDS", "1.0"))
     # Background jobs run on RQ when REDIS_URL is set (start `flask worker`), inline otherwise.
     JOBS_INLINE = not REDIS_URL
-    # A Fernet key: when set, pool members' phone numbers are encrypted at rest (see app/phones.py).
+    # A Fernet key: when set, pool members' phone numbers are encrypted at rest (see app/platform/phones.py).
     PHONE_ENCRYPTION_KEY = os.environ.get("PHONE_ENCRYPTION_KEY") or None
     # Keys PHONE_ENCRYPTION_KEY replaced (comma-separated): still decrypt, never encrypt, until `flask phones rekey`.
     PHONE_ENCRYPTION_OLD_KEYS = os.environ.get("PHONE_ENCRYPTION_OLD_KEYS", "")
     # The key of the phone lookup hashes (64 hex digits; `flask phones show-index-key`). Unset, it is derived from
-    # PHONE_ENCRYPTION_KEY; set it before the first key rotation, and never change it (see app/phones.py).
+    # PHONE_ENCRYPTION_KEY; set it before the first key rotation, and never change it (see app/platform/phones.py).
     PHONE_INDEX_KEY = os.environ.get("PHONE_INDEX_KEY") or None
 
     # Rate limits live in Redis when there is one, so that every worker shares them.
@@ -87,7 +87,7 @@ class Config:
     # A staff session ends after this long without a request, and this long after the login in any case.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
-    # Roles whose accounts must log in with a second factor (TOTP, app/services/two_factor.py): none in the
+    # Roles whose accounts must log in with a second factor (TOTP, app/accounts/two_factor.py): none in the
     # embedded demo, every staff role in production; any account may enrol of its own accord.
     TWO_FACTOR_ROLES = role_list(os.environ.get("TWO_FACTOR_ROLES"))
     # Respondents: a personal link per client, and typed access codes per client and in all.

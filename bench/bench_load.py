@@ -9,7 +9,7 @@ One command, in one process (the load driver shares the cores with the server, a
    name must contain "bench"): all migrations, the demo departments, a pool of ``--invitations``
    members imported through the real pool import, one open round that invites all of them with the
    default questionnaire and the 30 demo departments (frame, seed, draw, sending → open), one personal
-   link per invitation issued by ``app.services.invitations.issue`` (the raw tokens stay in this
+   link per invitation issued by ``app.rounds.invitations.issue`` (the raw tokens stay in this
    process's memory), and 300 service points for the real-time phase;
 2. start gunicorn (``--workers 2``, sync workers by default) on 127.0.0.1 serving ``wsgi:app`` with the
    *production* configuration (APP_ENV=production: no debug, Secure cookies, HSTS, ProxyFix for one
@@ -153,10 +153,13 @@ def prepare(invitations: int, points: int) -> Prepared:
 
     from app import create_app
     from app.demo import seed_departments
+    from app.departments.models import Department
     from app.extensions import db
-    from app.models import Campaign, CampaignStatus, Department, Invitation, LinkMode, QuestionnaireVersion
-    from app.models import VersionStatus
-    from app.services import draws, invitations as invitation_service, pool_import, realtime, rounds
+    from app.pool import importing as pool_import
+    from app.questionnaires.models import QuestionnaireVersion, VersionStatus
+    from app.realtime import service as realtime
+    from app.rounds import draws, invitations as invitation_service, service as rounds
+    from app.rounds.models import Campaign, CampaignStatus, Invitation, LinkMode
 
     app = create_app()
     with app.app_context():
@@ -216,10 +219,10 @@ def check_database(campaign_id: int, submitted_tokens: list[str]) -> dict[str, i
 
     from app import create_app
     from app.extensions import db
-    from app.models import (
-        Invitation, InvitationSubmission, InvitationToken, RealtimeRating, Response, SealedResponse, SurveyDraft,
-    )
-    from app.services.invitations import _hash
+    from app.realtime.models import RealtimeRating
+    from app.responses.models import Response, SealedResponse
+    from app.rounds.invitations import _hash
+    from app.rounds.models import Invitation, InvitationSubmission, InvitationToken, SurveyDraft
 
     app = create_app()
     with app.app_context():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import random
 import resource
@@ -67,7 +66,7 @@ def run_one(path: Path, database_url: str) -> dict:
     from app import create_app
     from app.config import TestConfig
     from app.extensions import db
-    from app.services import pool_import
+    from app.pool import importing as pool_import
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():

@@ -8,8 +8,8 @@ one round with 500 invited, ~60% responding, each respondent rating ~5 departmen
 default questionnaire's 6 scored items (~10,000 answer rows). Setup is not timed.
 
 Timed (each best of --repeat), inside one transaction that is rolled back after each run:
-  load      app.services.scoring.load_inputs: the invitation, response and answer queries -> arrays
-  score     app.services.scoring.score: load + estimate (policy and 6 dimensions) + ranking + storing
+  load      app.assessment.scoring.load_inputs: the invitation, response and answer queries -> arrays
+  score     app.assessment.scoring.score: load + estimate (policy and 6 dimensions) + ranking + storing
             the assessment and its results (flush), with the audit entry
 Target: "score" under 2 s.
 """
@@ -47,11 +47,14 @@ def main() -> None:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/bench.sqlite3")
     with app.app_context():
         upgrade()
+        from app.assessment import scoring
+        from app.assessment.models import Assessment
         from app.demo import seed_departments
         from app.demo.assessment import build_round, simulate_responses
         from app.demo.pool import seed_pool
-        from app.models import Assessment, Department, ResponseAnswer
-        from app.services import rounds, scoring
+        from app.departments.models import Department
+        from app.responses.models import ResponseAnswer
+        from app.rounds import service as rounds
 
         started = time.perf_counter()
         seed_departments()

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -42,7 +41,7 @@ target_db = current_app.extensions['migrate'].db
 
 def render_item(type_, obj, autogen_context):
     """Write our column types as plain SQLAlchemy types, so migrations never import app code."""
-    from app.models.types import UTCDateTime
+    from app.platform.columns import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

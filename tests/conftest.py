@@ -145,7 +145,7 @@ def runner(app):
 @pytest.fixture
 def make_department(app):
     """Create a department through the service (as the admin pages do)."""
-    from app.services import departments
+    from app.departments import service as departments
 
     counter = iter(range(1, 10_000))
 
@@ -169,8 +169,8 @@ def make_user(app, make_department):
     predates the password policy, whose own tests go through the service and the pages. It need not change
     its password unless asked to.
     """
-    from app.models import Role
-    from app.services.accounts import create_user
+    from app.accounts.service import create_user
+    from app.platform.roles import Role
 
     def make(role: str = "admin", username: str | None = None, department=None, password: str = PASSWORD,
              must_change_password: bool = False):

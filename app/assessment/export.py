@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.models import Assessment
-from app.exports import csv_bytes as _csv_bytes, formula_safe
-from app.services.scoring import K_ANONYMITY, dimension_keys, ranking_rows
+from app.assessment.models import Assessment
+from app.assessment.scoring import K_ANONYMITY, dimension_keys, ranking_rows
+from app.platform.exports import csv_bytes as _csv_bytes, formula_safe
 
 RANKING_HEADER = ["Rank", "Department code", "Department", "Score", "SE", "95% CI low", "95% CI high",
                   "Rank interval low", "Rank interval high", "Grade", "Raters", "Change", "Significant change"]

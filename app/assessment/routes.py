@@ -6,18 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import roles_required
-from app.assessment import export
+from app.assessment import export, scoring
+from app.assessment.forms import POLICY_PREFIX, CorrectForm, ScoreForm, scheme_form
+from app.assessment.models import Assessment, AssessmentFrozen, AssessmentScheme, AssessmentStatus
+from app.audit import service as audit
+from app.departments.models import Department
 from app.extensions import db
-from app.forms_feedback import flash_errors
-from app.models import (
-    Assessment, AssessmentFrozen, AssessmentScheme, AssessmentStatus, Campaign, CampaignStatus, Department, Role,
-)
-from app.services import rounds as round_service
-from app.services import audit, scoring
-from app.services.pool import categories
-from forms.assessment import POLICY_PREFIX, CorrectForm, ScoreForm, scheme_form
-from forms.auth import EmptyForm
+from app.platform.access import roles_required
+from app.platform.feedback import flash_errors
+from app.platform.forms import EmptyForm
+from app.platform.roles import Role
+from app.pool.service import categories
+from app.rounds import service as round_service
+from app.rounds.models import Campaign, CampaignStatus
 
 bp = Blueprint("assessment", __name__)
 

@@ -1,6 +1,6 @@
 """The auditor's page: the audit log newest first with filters, the chain check, and the CSV export.
 
-The log itself is written by app/services/audit.py; nothing here changes an
+The log itself is written by app/audit/service.py; nothing here changes an
 entry. Verifying and exporting are themselves recorded, so that the log shows
 who looked at it in bulk.
 """
@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import format_datetime
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from sqlalchemy import Select, select
 
-from app.access import roles_required
-from app.exports import csv_bytes, formula_safe
+from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, Role
-from app.services import audit
-from app.services.realtime import period_bounds
-from forms.auth import EmptyForm
+from app.platform.access import roles_required
+from app.platform.calendar import period_bounds
+from app.platform.exports import csv_bytes, formula_safe
+from app.platform.forms import EmptyForm
+from app.platform.roles import Role
 
 bp = Blueprint("audit", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.services.audit import check_anchor, head, parse_anchor, verify_chain
+from app.audit.service import check_anchor, head, parse_anchor, verify_chain
 
 audit_cli = AppGroup("audit", help="Inspect the audit log.")
 

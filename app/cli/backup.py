@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.services import backup
+from app.maintenance import backup
 
 PERSONAL_DATA = ("Backups hold personal data (pool members' names and organisations, complainants' contacts, phone "
                  "numbers — encrypted only when PHONE_ENCRYPTION_KEY is set, and the key is not in the backup): "

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.access import role_label
+from app.platform.access import role_label
 
 
 def _width(text: str) -> int:

@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.models import DrawStatus
-from app.services import campaigns, draws
+from app.rounds import campaigns, draws
+from app.rounds.models import DrawStatus
 
 draw_cli = AppGroup("draw", help="Export and verify a round's draw.")
 

@@ -1,7 +1,7 @@
 """`flask phones show-index-key`, `flask phones rekey`: rotating PHONE_ENCRYPTION_KEY (docs/DEPLOYMENT.md).
 
 Neither ever prints a number or a TOTP secret; show-index-key prints the lookup-hash key, once, for the
-environment (see app/phones.py for why it is a setting of its own).
+environment (see app/platform/phones.py for why it is a setting of its own).
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.phones import PhoneKeyError, current_vault
-from app.services import phone_keys
+from app.maintenance import phone_keys
+from app.platform.phones import PhoneKeyError, current_vault
 
 phones_cli = AppGroup("phones", help="Keys of the phone numbers and other sealed values: rotation.")
 

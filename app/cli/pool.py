@@ -6,8 +6,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.audit import service as audit
 from app.extensions import db
-from app.services import audit, pool, pool_import
+from app.pool import importing as pool_import, service as pool
 
 pool_cli = AppGroup("pool", help="The respondent pool (主体样本库).")
 

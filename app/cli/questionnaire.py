@@ -7,8 +7,8 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models import QuestionnaireVersion
-from app.services import questionnaires as service
+from app.questionnaires import service
+from app.questionnaires.models import QuestionnaireVersion
 
 questionnaire_cli = AppGroup("questionnaire", help="Questionnaire versions (问卷).")
 
@@ -34,7 +34,7 @@ def _version(version_id: int) -> QuestionnaireVersion:
               help="Import as a new draft of this questionnaire id (default: a new questionnaire).")
 def import_command(path: Path, questionnaire_id: int | None) -> None:
     """Import a .json, .xlsx (XLSForm) or .surveyjs.json file as a draft and print the draft's version id."""
-    from app.models import Questionnaire
+    from app.questionnaires.models import Questionnaire
 
     target = None
     if questionnaire_id is not None:

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.services import retention
+from app.maintenance import retention
 
 retention_cli = AppGroup("retention", help="Erase personal data the platform no longer needs.")
 

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign
+from app.rounds.models import Campaign
 
 scores_cli = AppGroup("scores", help="Assessment scores: exports and verification.")
 
@@ -26,7 +26,7 @@ def find_round(ref: str) -> Campaign | None:
 def export_command(round_ref: str, file: str) -> None:
     """Write ROUND's (id or YYYY-MM) current assessment to FILE (.xlsx or .csv)."""
     from app.assessment import export
-    from app.services.scoring import current_assessment
+    from app.assessment.scoring import current_assessment
 
     path = Path(file)
     if path.suffix.lower() not in (".xlsx", ".csv"):
@@ -47,7 +47,7 @@ def export_command(round_ref: str, file: str) -> None:
 @click.argument("round_ref", metavar="ROUND")
 def verify_command(round_ref: str) -> None:
     """Check ROUND's assessment versions against the audit log; exit 1 on any difference."""
-    from app.services.scoring import assessment_history, verify_results
+    from app.assessment.scoring import assessment_history, verify_results
 
     campaign = find_round(round_ref)
     if campaign is None:

@@ -5,8 +5,8 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.phones import PhoneError, mask, normalise
-from app.services import sending
+from app.platform.phones import PhoneError, mask, normalise
+from app.rounds import sending
 
 sms_cli = AppGroup("sms", help="SMS replies and the outbox.")
 

@@ -6,10 +6,12 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from app.accounts import two_factor
+from app.accounts.models import User
+from app.accounts.service import AccountError, create_user, find_account
+from app.departments.models import Department
 from app.extensions import db
-from app.models import Department, Role, User
-from app.services import two_factor
-from app.services.accounts import AccountError, create_user, find_account
+from app.platform.roles import Role
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.jobs import QUEUE
+from app.platform.jobs import QUEUE
 
 
 @click.command("worker")
@@ -19,7 +19,7 @@ def worker_command(burst: bool) -> None:
     from rq import Queue, Worker
 
     from app.extensions import db
-    from app.services.sending import requeue_interrupted
+    from app.rounds.sending import requeue_interrupted
 
     connection = Redis.from_url(current_app.config["REDIS_URL"])
     # A worker killed mid-job leaves its job where RQ never runs it again: queue those rounds' rest anew

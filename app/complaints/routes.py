@@ -13,26 +13,50 @@ from __future__ import annotations
 from datetime import date
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
 from sqlalchemy import select
+from wtforms import SelectChoice
 
-from app.access import roles_required, visitors
+from app.audit import service as audit
+from app.complaints import service as complaints
+from app.complaints.forms import (
+    AssignForm,
+    CloseForm,
+    ComplaintForm,
+    NoteForm,
+    ReasonForm,
+    ReassignForm,
+    ReplyForm,
+    TrackForm,
+)
+from app.complaints.models import (
+    AssignmentStatus,
+    Complaint,
+    ComplaintAssignment,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintStatus,
+)
+from app.departments.models import Department
 from app.extensions import db, limiter
-from app.forms_feedback import flash_errors
-from app.models import Department, Role
-from app.models.complaint import (
-    AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintCategory, ComplaintStatus,
-)
-from app.services import audit, complaints
-from app.services.workdays import local_today, report_period
-from forms.complaints import (
-    AssignForm, CloseForm, ComplaintForm, NoteForm, ReasonForm, ReassignForm, ReplyForm, TrackForm,
-)
+from app.platform.access import roles_required, visitors
+from app.platform.calendar import local_today, report_period
+from app.platform.feedback import flash_errors
+from app.platform.roles import Role
 
 bp = Blueprint("complaints", __name__)
 FILED_KEY = "complaint_filed"

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.accounts.models import User
+from app.accounts.service import create_user
+from app.departments import service as department_service
+from app.departments.models import Department, DepartmentKind
 from app.extensions import db
-from app.models import Department, DepartmentKind, Role, User
-from app.services import departments as department_service
-from app.services.accounts import create_user
+from app.platform.roles import Role
 
 # (code, name, kind). Names follow the usual pattern of a prefecture-level city's government.
 DEPARTMENTS = [
@@ -139,9 +141,11 @@ class DemoPointers:
 
 
 def pointers() -> DemoPointers:
+    from app.complaints.models import Complaint
     from app.demo.realtime import DEMO_QUERY_CODE, TRACKING_EXAMPLE
     from app.demo.rounds import open_round, sample_link
-    from app.models import Campaign, CampaignStatus, Complaint, ServicePoint
+    from app.realtime.models import ServicePoint
+    from app.rounds.models import Campaign, CampaignStatus
 
     campaign = open_round()
     point = db.session.scalar(select(ServicePoint).order_by(ServicePoint.id).limit(1))

@@ -2,7 +2,7 @@
 
 ``build_round`` and ``simulate_responses`` are also what the tests and the
 benchmark use to make a realistic closed round quickly: responses are written
-in bulk with the same fields ``app.services.responses.submit`` stores.
+in bulk with the same fields ``app.survey.answering.submit`` stores.
 """
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import insert, select
 
+from app.assessment import scoring as scoring_service
+from app.departments.models import Department
 from app.extensions import db
-from app.models import (
-    Campaign, CampaignStatus, Department, Invitation, InvitationSubmission, LinkMode, QuestionnaireVersion, Response,
-    ResponseAnswer, VersionStatus,
-)
-from app.models.survey import random_id
-from app.services import draws, rounds
-from app.services import scoring as scoring_service
+from app.platform.columns import random_id
+from app.questionnaires.models import QuestionnaireVersion, VersionStatus
+from app.responses.models import Response, ResponseAnswer
+from app.rounds import draws, service as rounds
+from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationSubmission, LinkMode
 
 PAST_ROUNDS = 6
 TITLE = "%s 营商环境“背靠背”月度评价（演示，往期）"

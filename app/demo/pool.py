@@ -7,8 +7,8 @@ import random
 
 from faker import Faker
 
-from app.phones import PhoneError, normalise
-from app.services import pool_import
+from app.platform.phones import PhoneError, normalise
+from app.pool import importing as pool_import
 
 DISTRICTS = ["城关区", "东湖区", "西山区", "高新区", "经开区", "临江县", "北山县", "南溪县"]
 # Members per category: the sizes of the pool the draw example in DESIGN.md uses.

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from app.accounts.models import User
+from app.complaints import service as complaints
+from app.complaints.models import AssignmentStatus, Complaint
+from app.departments.models import Department
 from app.extensions import db
-from app.models import Complaint, Department, RealtimeRating, ServicePoint, User
-from app.models.complaint import AssignmentStatus
-from app.models.realtime import FollowUpStatus
-from app.models.types import utcnow
-from app.services import complaints, realtime
-from app.services.workdays import add_workdays, local_date, local_today, local_zone
+from app.platform.calendar import add_workdays, local_date, local_today, local_zone
+from app.platform.columns import utcnow
+from app.realtime import service as realtime
+from app.realtime.models import FollowUpStatus, RealtimeRating, ServicePoint
 
 # (department code, point code, name, kind, location, service items)
 POINTS = [

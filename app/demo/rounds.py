@@ -13,18 +13,19 @@ from datetime import date, datetime, time, timedelta, timezone
 import numpy as np
 from sqlalchemy import select, update
 
+from app.departments.models import Department
 from app.extensions import db
-from app.models import (
-    Campaign, Department, Invitation, InvitationSubmission, LinkMode, QuestionnaireVersion, SmsOutbox, VersionStatus,
-)
-from app.services import draws, rounds, sending
+from app.platform.calendar import local_zone
+from app.questionnaires.models import QuestionnaireVersion, VersionStatus
+from app.rounds import draws, sending, service as rounds
+from app.rounds.models import Campaign, Invitation, InvitationSubmission, LinkMode
+from app.sms.models import SmsOutbox
 
 DEMO_TITLE = "营商环境“背靠背”月度评价（演示）"
 DEMO_BASE_URL = "http://127.0.0.1:5000"
 SENT_DAYS_AGO = 4
 RESPONSE_RATE = 0.36   # of the invited, answered so far
 EXTRA_OPENED = 0.25    # of those who have not answered, opened the link
-BEIJING = timezone(timedelta(hours=8))
 
 
 def open_round() -> Campaign | None:
@@ -65,7 +66,7 @@ def _as_if_under_way(campaign: Campaign, started: date, today: date) -> None:
     """Date the sending back to ``started`` and simulate the answers and link openings since."""
     from app.demo.assessment import simulate_responses
 
-    sent_at = datetime.combine(started, time(9, 30), BEIJING).astimezone(timezone.utc)
+    sent_at = datetime.combine(started, time(9, 30), local_zone()).astimezone(timezone.utc)
     db.session.execute(update(Invitation).where(Invitation.campaign_id == campaign.id).values(sent_at=sent_at))
     db.session.execute(update(SmsOutbox).where(SmsOutbox.campaign_id == campaign.id).values(created_at=sent_at))
     rng = np.random.default_rng(20261201)

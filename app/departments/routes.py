@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.access import roles_required
+from app.departments import service
+from app.departments.forms import DepartmentForm, ImportForm
+from app.departments.models import Department, DepartmentKind
 from app.extensions import db
-from app.models import Department, DepartmentKind, Role
-from app.services import departments as service
-from forms.auth import EmptyForm
-from forms.departments import DepartmentForm, ImportForm
+from app.platform.access import roles_required
+from app.platform.forms import EmptyForm
+from app.platform.roles import Role
 
 bp = Blueprint("departments", __name__)
 

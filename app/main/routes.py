@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 
-from app.access import public, staff_only
 from app.extensions import db
+from app.platform.access import public, staff_only
 
 bp = Blueprint("main", __name__)
 

@@ -8,12 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import roles_required
+from app.audit import service as audit
 from app.extensions import db
-from app.forms_feedback import flash_errors
-from app.models import MemberStatus, Respondent, Role
-from app.services import audit, pool, pool_import
-from forms.pool import CategoryForm, CommitImportForm, MemberForm, StatusForm, UploadForm
+from app.platform.access import roles_required
+from app.platform.feedback import flash_errors
+from app.platform.roles import Role
+from app.pool import importing as pool_import, service as pool
+from app.pool.forms import CategoryForm, CommitImportForm, MemberForm, StatusForm, UploadForm
+from app.pool.models import MemberStatus, Respondent
 
 bp = Blueprint("pool", __name__)
 

@@ -6,18 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.access import roles_required
+from app.departments.models import Department
 from app.extensions import db
-from app.forms_feedback import flash_errors
-from app.i18n import select_locale
-from app.models import Department, Questionnaire, QuestionnaireVersion, Role
-from app.services import questionnaires as service
-from forms.auth import EmptyForm
-from forms.questionnaire import ExpressionError, build_form_class, validate_document
-from forms.questionnaire.schema import format_path
-from forms.questionnaire_builder import (
-    TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm,
-)
+from app.platform.access import roles_required
+from app.platform.feedback import flash_errors
+from app.platform.forms import EmptyForm
+from app.platform.i18n import select_locale
+from app.platform.roles import Role
+from app.questionnaires import service
+from app.questionnaires.forms import TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm
+from app.questionnaires.models import Questionnaire, QuestionnaireVersion
+from forms.factory import build_form_class
+from questionnaire.schema import format_path, validate_document
+from rules.expressions import ExpressionError
 
 bp = Blueprint("questionnaires", __name__)
 

@@ -12,18 +12,20 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
 from sqlalchemy import select
+from wtforms import SelectChoice
 
-from app.access import roles_required, visitors
+from app.audit import service as audit
+from app.departments.models import Department
 from app.extensions import db, limiter
-from app.forms_feedback import flash_errors
-from app.models import Department, Role
-from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
-from app.services import audit, realtime
-from app.exports import csv_bytes, formula_safe
-from app.services.workdays import local_today, report_period
-from forms.realtime import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
+from app.platform.access import roles_required, visitors
+from app.platform.calendar import local_today, report_period
+from app.platform.exports import csv_bytes, formula_safe
+from app.platform.feedback import flash_errors
+from app.platform.roles import Role
+from app.realtime import service as realtime
+from app.realtime.forms import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
+from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
 
 bp = Blueprint("realtime", __name__)
 
@@ -42,7 +44,7 @@ def _client() -> str:
 
 def _phone_key() -> str:
     """The number a code is asked for, as a keyed hash: the limiter's storage never holds a phone number."""
-    from app.phones import PhoneError, normalise
+    from app.platform.phones import PhoneError, normalise
 
     typed = (request.form.get("phone") or "").strip()
     try:

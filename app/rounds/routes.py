@@ -7,21 +7,23 @@ import zipfile
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-
-from app.access import roles_required
-from app.extensions import db
-from app.forms_feedback import flash_errors, labelled_errors
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.jobs import enqueue
-from app.models import (
-    Campaign, CampaignStatus, Department, DrawStatus, LinkMode, QuestionnaireVersion, Role, SmsOutbox, Stratification,
-)
-from app.services import campaigns, draws, questionnaires, rounds, sending
+from app.departments.models import Department
+from app.extensions import db
+from app.platform.access import roles_required
+from app.platform.feedback import flash_errors, labelled_errors
+from app.platform.forms import EmptyForm
+from app.platform.jobs import enqueue
+from app.platform.roles import Role
+from app.questionnaires import service as questionnaires
+from app.questionnaires.models import QuestionnaireVersion
+from app.rounds import campaigns, draws, sending, service as rounds
+from app.rounds.forms import CampaignForm, ExtendForm, PlanForm, RoundSetupForm, SeedForm, VoidForm
+from app.rounds.models import Campaign, CampaignStatus, DrawStatus, LinkMode, Stratification
 from app.sms import render as render_sms
-from forms.auth import EmptyForm
-from forms.rounds import CampaignForm, ExtendForm, PlanForm, RoundSetupForm, SeedForm, VoidForm
+from app.sms.models import SmsOutbox
 
 bp = Blueprint("rounds", __name__)
 

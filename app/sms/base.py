@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 from urllib.parse import unquote_plus
 
-from app.phones import mask
+from app.platform.phones import mask
 
 Status = Literal["accepted", "failed"]
 

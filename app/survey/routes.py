@@ -13,15 +13,16 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from app.access import visitors
 from app.extensions import db, limiter
-from app.i18n import select_locale
-from app.models import Campaign, Invitation
-from app.services import invitations, responses
-from app.services.invitations import Access
-from forms.questionnaire import Step, build_form_class, steps
-from forms.questionnaire.answers import PICKER_FIELD
-from forms.survey import AccessCodeForm
+from app.platform.access import visitors
+from app.platform.i18n import select_locale
+from app.rounds import invitations
+from app.rounds.invitations import Access
+from app.rounds.models import Campaign, Invitation
+from app.survey import answering
+from app.survey.forms import AccessCodeForm
+from forms.factory import Step, build_form_class, steps
+from questionnaire.answers import PICKER_FIELD
 
 bp = Blueprint("survey", __name__)
 SESSION_KEY = "survey_invitation"
@@ -95,7 +96,7 @@ class Survey:
 
     Nothing here is read again after a commit. The invitation, its round, its use and its draft come in one
     query; the document of a published version and its form classes are cached per process (they never
-    change); the round's departments are read at most every 30 s (responses.open_round_departments).
+    change); the round's departments are read at most every 30 s (answering.open_round_departments).
     """
 
     invitation: Invitation
@@ -106,7 +107,7 @@ class Survey:
     departments: list[tuple[str, str]]
     department_ids: dict[str, int]
     data: dict  # the answers saved so far
-    visit: responses.Visit  # held so that the draft's row stays in the session (no second SELECT to save it)
+    visit: answering.Visit  # held so that the draft's row stays in the session (no second SELECT to save it)
 
     def picked(self, data: dict | None = None) -> list[tuple[str, str]]:
         """(code, name) of the departments picked in these answers (the saved ones by default), in order."""
@@ -150,14 +151,14 @@ def with_invitation(view):
     def wrapper(*args, **kwargs):
         if request.method == "GET":
             _single_statements()
-        found = responses.visit(session.get(SESSION_KEY) or 0)
+        found = answering.visit(session.get(SESSION_KEY) or 0)
         state = invitations.access(found and found.invitation, submitted=found and found.submitted)
         if state != Access.ok:
             return _refusal(state)
         campaign = found.invitation.campaign
-        document, cache_key = responses.questionnaire_document(campaign.questionnaire_version_id,
+        document, cache_key = answering.questionnaire_document(campaign.questionnaire_version_id,
                                                                found.version_hash)
-        rows = responses.open_round_departments(campaign)
+        rows = answering.open_round_departments(campaign)
         survey = Survey(found.invitation, campaign, campaign.questionnaire_version_id, document, cache_key,
                         [(code, name) for code, name, _id in rows], {code: id_ for code, _name, id_ in rows},
                         found.draft, found)
@@ -175,7 +176,7 @@ def intro(survey: Survey):
                            pages=len(survey.pages()))
     # Counted here, not when the link is followed: mail and link scanners follow links but keep no cookies.
     if not survey.invitation.opened:
-        responses.mark_opened(survey.invitation)
+        answering.mark_opened(survey.invitation)
         db.session.commit()
     return html
 
@@ -199,7 +200,7 @@ def page(survey: Survey, number: int):
         kept.update(form.visible_data())
         going_back = request.form.get("nav") == "back"  # (CSRFProtect has already refused a POST without a token)
         if valid or going_back:
-            if not responses.save_draft(survey.invitation, kept):
+            if not answering.save_draft(survey.invitation, kept):
                 return _refused_meanwhile(survey)
             db.session.commit()
             if going_back:
@@ -225,10 +226,10 @@ def confirm(survey: Survey):
         if not complete:  # a simultaneous submission may have just used the invitation (and taken the draft)
             return _refused_meanwhile(survey)
         try:
-            responses.submit(survey.invitation, survey.version_id, final.answers(), survey.department_ids)
-        except responses.AlreadySubmitted:
+            answering.submit(survey.invitation, survey.version_id, final.answers(), survey.department_ids)
+        except answering.AlreadySubmitted:
             return render_template("survey/used.html"), 200
-        except responses.RoundClosed:
+        except answering.RoundClosed:
             return _refused_meanwhile(survey)
         session.pop(SESSION_KEY, None)
         return redirect(url_for(".thanks"))

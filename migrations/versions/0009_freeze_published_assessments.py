@@ -1,6 +1,6 @@
 """freeze published assessments in the database: triggers refuse changing or deleting them and their results
 
-The model layer (app/models/assessment.py) already refuses these changes; the
+The model layer (app/assessment/models.py) already refuses these changes; the
 triggers make raw SQL refuse them too. What stays allowed is exactly what the
 scoring service does: anything on a ``scored`` assessment (re-scoring deletes
 and replaces it), the moves scored → published and published → superseded
@@ -18,7 +18,6 @@ Create Date: 2026-11-28
 
 """
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision = '0009'

@@ -13,8 +13,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign, LinkMode, QuestionnaireVersion, VersionStatus
-from app.services import draws, pool_import, rounds, sending
+from app.pool import importing as pool_import
+from app.questionnaires.models import QuestionnaireVersion, VersionStatus
+from app.rounds import draws, sending, service as rounds
+from app.rounds.models import Campaign, LinkMode
 
 try:
     from playwright.sync_api import expect

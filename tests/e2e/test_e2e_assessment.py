@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
+from app.assessment import scoring
 from app.assessment.export import RANKING_HEADER
 from app.extensions import db
-from app.models import CampaignStatus
-from app.services import scoring
+from app.rounds.models import CampaignStatus
 from tests.e2e.support import closed_round, expect, import_pool, log_in, zh
 
 

@@ -6,8 +6,8 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Questionnaire, VersionStatus
-from forms.questionnaire import ExpressionError, parse_expression
+from app.questionnaires.models import Questionnaire, VersionStatus
+from rules.expressions import ExpressionError, parse_expression
 from tests.e2e.support import expect, log_in, zh
 
 NAME = "窗口服务满意度调查"

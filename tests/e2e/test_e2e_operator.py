@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign, CampaignStatus, Invitation
+from app.rounds.models import Campaign, CampaignStatus, Invitation
 from tests.e2e.support import expect, import_pool, invitation_text, log_in, zh
 
 

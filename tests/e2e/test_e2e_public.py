@@ -6,10 +6,11 @@ import re
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from app.complaints import service as complaints
+from app.complaints.models import Complaint
 from app.extensions import db
-from app.models import Complaint, RealtimeRating
-from app.models.realtime import FollowUpTask
-from app.services import complaints, realtime
+from app.realtime import service as realtime
+from app.realtime.models import FollowUpTask, RealtimeRating
 from tests.e2e.support import expect, log_in, zh
 
 REASON = "窗口工作人员态度生硬，材料要求前后说法不一。"

@@ -6,7 +6,8 @@ import re
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Invitation, InvitationSubmission, Response, ResponseAnswer
+from app.responses.models import Response, ResponseAnswer
+from app.rounds.models import Invitation, InvitationSubmission
 from tests.e2e.support import expect, import_pool, log_in, sent_round, zh
 
 DIMENSIONS = ("attitude", "efficiency", "policy", "law", "integrity")

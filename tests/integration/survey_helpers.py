@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app.departments.models import Department
 from app.extensions import db
-from app.models import Campaign, CampaignStatus, Department, Invitation, LinkMode, QuestionnaireVersion
-from app.services import draws, invitations, rounds
+from app.questionnaires.models import QuestionnaireVersion
+from app.rounds import draws, invitations, service as rounds
+from app.rounds.models import Campaign, CampaignStatus, Invitation, LinkMode
 from tests.integration.test_pool_import import csv_bytes, run_import
 
 RATINGS = ("attitude", "efficiency", "policy", "law", "integrity", "overall")

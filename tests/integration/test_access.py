@@ -4,8 +4,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Blueprint
 
-from app.access import AccessRule, rule_for
-from app.models import Role
+from app.platform.access import AccessRule, rule_for
+from app.platform.roles import Role
 
 STAFF_ROLES = [r.value for r in Role]
 

@@ -1,7 +1,7 @@
 """Who may open what: an explicit table of every endpoint, checked against the declared rules and by real requests.
 
 EXPECTED is the conscious decision for each endpoint. A new route fails this file until it gets a row here,
-and a row that differs from the view's declared rule (app.access.rule_for) fails too. Then every route is
+and a row that differs from the view's declared rule (app.platform.access.rule_for) fails too. Then every route is
 requested as anonymous and as every role: anonymous on a staff page goes to the login page (401 for JSON),
 a role not allowed gets 403, an allowed role gets neither.
 
@@ -17,13 +17,18 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from app.access import rule_for
+from app.assessment import scoring
+from app.complaints import service as complaints
+from app.complaints.models import ComplaintAttachment
 from app.extensions import db
-from app.models import QuestionnaireVersion, Respondent, Role
-from app.models.complaint import ComplaintAttachment
-from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating
-from app.services import campaigns, complaints, realtime, scoring
-from app.services.workdays import local_today
+from app.platform.access import rule_for
+from app.platform.calendar import local_today
+from app.platform.roles import Role
+from app.pool.models import Respondent
+from app.questionnaires.models import QuestionnaireVersion
+from app.realtime import service as realtime
+from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating
+from app.rounds import campaigns
 from tests.conftest import PASSWORD
 from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401  (a fixture and a helper)
 from tests.integration.test_complaints import PDF, PNG

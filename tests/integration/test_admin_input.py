@@ -2,18 +2,20 @@
 an uploaded file's name, errors shown away from their field, and the department-only complaints page."""
 from __future__ import annotations
 
-import io
 import re
 from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models import User
+from app.complaints.models import ComplaintAttachment
+from app.departments.models import Department
 from app.extensions import db
-from app.models import Campaign, Department, QuestionnaireVersion, Respondent, User
-from app.models.complaint import ComplaintAttachment
-from app.models.realtime import ServicePoint
-from app.models.respondent import RespondentCategory
+from app.pool.models import Respondent, RespondentCategory
+from app.questionnaires.models import QuestionnaireVersion
+from app.realtime.models import ServicePoint
+from app.rounds.models import Campaign
 from tests.integration.test_complaints import PNG, as_user, filed
 from tests.integration.test_pool_import import ROWS, csv_bytes, run_import
 from tests.integration.test_users_admin import NEW_PASSWORD

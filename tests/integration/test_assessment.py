@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
+from app.assessment import scoring
+from app.assessment.models import Assessment, AssessmentFrozen, AssessmentResult, AssessmentScheme, AssessmentStatus
+from app.audit.models import AuditEntry
+from app.complaints import service as complaints
 from app.demo.assessment import build_round, simulate_responses
 from app.extensions import db
-from app.models import (
-    Assessment, AssessmentFrozen, AssessmentResult, AssessmentScheme, AssessmentStatus, AuditEntry, Campaign,
-    CampaignStatus, Response, ResponseAnswer,
-)
-from app.services import complaints, rounds, scoring
-from app.services.workdays import local_today
+from app.platform.calendar import local_today
+from app.responses.models import Response, ResponseAnswer
+from app.rounds import service as rounds
+from app.rounds.models import Campaign, CampaignStatus
 from tests.integration.test_pool_import import csv_bytes, run_import
 
 CATEGORIES = {"sme": 30, "large_enterprise": 20, "citizen": 14}

@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.assessment import scoring
+from app.assessment.models import AssessmentScheme
 from app.extensions import db
-from app.models import AssessmentScheme
-from app.services import scoring
 from tests.integration.test_assessment import as_role, closed_round, page_rows, test_scheme  # noqa: F401
 
 
@@ -122,7 +122,7 @@ def test_csv_has_a_bom_and_is_formula_safe(client, make_user, login, published_w
 def test_every_export_of_results_is_recorded_in_the_audit_log(client, make_user, login, published_with_a_risky_name,
                                                             fmt):
     """Results leave the platform only with a record of who took which version, published or not."""
-    from app.models import AuditEntry
+    from app.audit.models import AuditEntry
 
     campaign, _departments, _rare = published_with_a_risky_name
     as_role(client, make_user, login, "hr")

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
+from app.assessment import scoring
+from app.assessment.models import Assessment, AssessmentResult, AssessmentStatus
 from app.extensions import db
-from app.models import Assessment, AssessmentResult, AssessmentStatus
-from app.services import scoring
 from tests.integration.test_assessment import closed_round, published, test_scheme  # noqa: F401 (fixtures)
 
 

@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError
 
+from app.audit import service as audit
+from app.audit.models import AuditEntry, AuditLogImmutable
 from app.extensions import db
-from app.models import AuditEntry, AuditLogImmutable
-from app.services import audit
 from tests.conftest import on_postgres
 
 

@@ -9,11 +9,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from app.assessment import scoring
+from app.audit import service as audit
+from app.audit.models import AuditEntry
+from app.complaints.models import Complaint, ComplaintAttachment
 from app.extensions import db
-from app.models import AuditEntry, Campaign, Respondent, Role
-from app.models.complaint import Complaint, ComplaintAttachment
-from app.models.realtime import FollowUpTask, RealtimeRating
-from app.services import audit, scoring
+from app.platform.roles import Role
+from app.pool.models import Respondent
+from app.realtime.models import FollowUpTask, RealtimeRating
+from app.rounds.models import Campaign
 from tests.conftest import PASSWORD
 from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401  (a fixture and a helper)
 from tests.integration.test_audit_log import disable_protection, enable_protection

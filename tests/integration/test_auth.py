@@ -1,7 +1,7 @@
 """Logging in and out, throttling, and safe redirects."""
 import pytest
 
-from app.models import User
+from app.accounts.models import User
 
 
 def test_login_success_lands_on_home_with_name(client, make_user):
@@ -133,8 +133,8 @@ def test_the_day_cap_stops_one_address_without_locking_the_owner_out(app, client
 def test_a_throttled_login_is_audited_for_an_existing_account_only(client, make_user, app):
     from sqlalchemy import select
 
+    from app.audit.models import AuditEntry
     from app.extensions import db
-    from app.models import AuditEntry
 
     wang = make_user("operator", username="wang")
     limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])

@@ -15,9 +15,12 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
+from app.audit import service as audit
+from app.audit.models import AuditEntry
+from app.departments import service as departments
+from app.departments.models import Department
 from app.extensions import db
-from app.models import AuditEntry, Department, Respondent
-from app.services import audit, departments
+from app.pool.models import Respondent
 from tests.conftest import on_postgres
 from tests.integration.test_pool_import import csv_bytes, run_import
 

@@ -3,9 +3,15 @@ import re
 
 from sqlalchemy import func, select
 
+from app.accounts.models import User
+from app.audit.models import AuditEntry
 from app.demo import ACCOUNTS, DEPARTMENTS
+from app.departments.models import Department
 from app.extensions import db
-from app.models import AuditEntry, Department, InvitationSubmission, Respondent, Role, SmsOutbox, User
+from app.platform.roles import Role
+from app.pool.models import Respondent
+from app.rounds.models import InvitationSubmission
+from app.sms.models import SmsOutbox
 
 
 def test_users_create_makes_an_account_that_can_log_in(runner, client):

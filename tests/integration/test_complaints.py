@@ -6,13 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
+from app.complaints import service as complaints
+from app.complaints.models import AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintStatus
 from app.extensions import db
-from app.models import AuditEntry
-from app.models.complaint import (
-    AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintStatus,
-)
-from app.services import complaints
-from app.services.workdays import local_today
+from app.platform.calendar import local_today
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 PDF = b"%PDF-1.7\n" + b"x" * 100

@@ -5,11 +5,11 @@ import pytest
 from flask import url_for
 
 from app import create_app
+from app.accounts.service import create_user
 from app.config import DEV_SECRET_KEY, ProductionConfig, database_url
-from app.access import rule_for
 from app.extensions import db
-from app.models import Role
-from app.services.accounts import create_user
+from app.platform.access import rule_for
+from app.platform.roles import Role
 from tests.conftest import Client
 from tests.integration.test_access_matrix import url_values, world  # noqa: F401  (the fixture world)
 
@@ -79,7 +79,7 @@ def test_a_database_error_in_the_log_carries_no_personal_data(app, make_departme
     """A failed statement's message names the statement, never its values (a phone number, a name, an answer)."""
     from sqlalchemy.exc import IntegrityError
 
-    from app.models import Department
+    from app.departments.models import Department
 
     make_department(code="DUP", name="市税务局")
     db.session.add(Department(code="DUP", name="张三 13812345678"))

@@ -12,8 +12,9 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, Invitation
+from app.rounds.models import Invitation
 from tests.conftest import PASSWORD
 from tests.integration.survey_helpers import issue_secrets, open_round
 from tests.integration.test_access_matrix import url_values, world  # noqa: F401  (the fixture world)
@@ -65,7 +66,7 @@ def routes_with(app, method: str):
 
 
 def public(app, endpoint: str) -> bool:
-    from app.access import rule_for
+    from app.platform.access import rule_for
 
     return rule_for(endpoint).public
 

@@ -4,16 +4,16 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from app.access import role_label
+from app.assessment import scoring
+from app.complaints.models import AssignmentStatus, Complaint, ComplaintAssignment, ComplaintStatus
 from app.demo import ACCOUNTS
 from app.extensions import db
-from app.models import (
-    Campaign, CampaignStatus, Complaint, ComplaintAssignment, ComplaintStatus, Invitation, InvitationSubmission, Role,
-    ServicePoint,
-)
-from app.models.complaint import AssignmentStatus
-from app.services import scoring, sending
-from app.services.workdays import local_today
+from app.platform.access import role_label
+from app.platform.calendar import local_today
+from app.platform.roles import Role
+from app.realtime.models import ServicePoint
+from app.rounds import sending
+from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationSubmission
 
 
 def path_of(url: str) -> str:

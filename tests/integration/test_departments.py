@@ -5,8 +5,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
+from app.departments.models import Department, DepartmentKind
 from app.extensions import db
-from app.models import AuditEntry, Department, DepartmentKind
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 import sampling
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import (
-    AuditEntry, Campaign, CampaignStatus, Draw, DrawStatus, FrameMember, Invitation, MemberStatus,
-    QuestionnaireVersion, Respondent,
-)
-from app.services import draws, pool
+from app.pool import service as pool
+from app.pool.models import MemberStatus, Respondent
+from app.questionnaires.models import QuestionnaireVersion
+from app.rounds.models import Campaign, CampaignStatus, Draw, DrawStatus, FrameMember, Invitation
 from tests.integration.test_pool_import import csv_bytes, run_import
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,7 +319,7 @@ def test_who_may_see_and_run_the_draw(app, make_user, login, client, role, page,
 def test_neyman_uses_the_spread_of_the_previous_scored_round(client, operator):
     from datetime import date
 
-    from app.models import Response, ResponseAnswer
+    from app.responses.models import Response, ResponseAnswer
 
     seed_pool()
     earlier = Campaign(month="2026-10", title="十月", status=CampaignStatus.published)

@@ -10,12 +10,16 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from app.assessment import scoring
+from app.complaints import service as complaints
+from app.complaints.models import Complaint
 from app.extensions import db
-from app.models import MemberStatus, Questionnaire, QuestionnaireVersion, Respondent
-from app.models.complaint import Complaint
-from app.models.realtime import RealtimeRating
-from app.services import complaints, questionnaires, realtime, scoring
-from app.services.workdays import local_today
+from app.platform.calendar import local_today
+from app.pool.models import MemberStatus, Respondent
+from app.questionnaires import service as questionnaires
+from app.questionnaires.models import Questionnaire, QuestionnaireVersion
+from app.realtime import service as realtime
+from app.realtime.models import RealtimeRating
 from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401
 from tests.integration.test_complaints import as_user, file_complaint, filed
 from tests.integration.test_pool_import import ROWS, csv_bytes, run_import

@@ -22,17 +22,20 @@ from xml.sax.saxutils import escape, quoteattr
 import openpyxl
 import pytest
 from flask_babel import force_locale
-from hypothesis import event, given
-from hypothesis import strategies as st
+from hypothesis import event, given, strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
+from app.departments import service as department_service
+from app.departments.models import Department
 from app.extensions import db
-from app.models import Department, Questionnaire, QuestionnaireVersion, Respondent, StagedImport
-from app.services import departments as department_service
-from app.services import pool, pool_import
-from app.services import questionnaires as questionnaire_service
-from forms.questionnaire import default_questionnaire, export_xlsform, validate_document
+from app.pool import importing as pool_import, service as pool
+from app.pool.models import Respondent, StagedImport
+from app.questionnaires import service as questionnaire_service
+from app.questionnaires.models import Questionnaire, QuestionnaireVersion
+from questionnaire.defaults import default_questionnaire
+from questionnaire.schema import validate_document
+from questionnaire.xlsform import export_xlsform
 from tests.integration.test_hostile_input import TRICKY_TEXTS, count, english, hostile, hostile_text
 
 QUESTIONNAIRES = "/admin/questionnaires"

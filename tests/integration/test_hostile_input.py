@@ -14,18 +14,19 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 from sqlalchemy import func, select
 
+from app.complaints.models import Complaint, ComplaintAttachment
 from app.extensions import db
-from app.models import InvitationSubmission, Response, ResponseAnswer, SealedResponse, SurveyDraft
-from app.models.complaint import Complaint, ComplaintAttachment
-from app.services import questionnaires, responses
-from forms.questionnaire import build_form_class
-from forms.questionnaire.answers import PICKER_FIELD, field_name
-from forms.questionnaire.examples import every_type_questionnaire
-from forms.questionnaire.types import type_of
+from app.questionnaires import service as questionnaires
+from app.responses.models import Response, ResponseAnswer, SealedResponse
+from app.rounds.models import InvitationSubmission, SurveyDraft
+from app.survey import answering
+from forms.factory import build_form_class
+from questionnaire.answers import PICKER_FIELD, field_name
+from questionnaire.examples import every_type_questionnaire
+from questionnaire.types import type_of
 from tests.integration.survey_helpers import issue_secrets, open_round
 
 
@@ -178,7 +179,7 @@ def test_a_submission_stores_the_saved_answers_whatever_else_the_post_holds(app,
     """With a complete draft, hostile fields posted alongside the submission change no stored answer."""
     invitation, token = every_type_round.secrets[count(InvitationSubmission)]  # a fresh invitation per example
     csrf = start(client, token)
-    responses.save_draft(invitation, dict(COMPLETE_DRAFT))
+    answering.save_draft(invitation, dict(COMPLETE_DRAFT))
     db.session.commit()
     submitted_before = count(InvitationSubmission)
     response = client.post("/s/survey/confirm", data={**data, "csrf_token": csrf})

@@ -30,15 +30,17 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 
 from app.extensions import db
-from app.models import (
-    Campaign, CampaignStatus, Invitation, InvitationSubmission, Response, ResponseAnswer, SealedResponse,
-    SurveyDraft,
-)
-from app.services import sending
+from app.responses.models import Response, ResponseAnswer, SealedResponse
+from app.rounds import sending
+from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationSubmission, SurveyDraft
 from tests.conftest import POSTGRES_URL, on_postgres
 from tests.integration.survey_helpers import RATINGS, issue_secrets, open_round
 from tests.integration.test_sms_backends import (  # noqa: F401 (the fake gateway fixture)
-    ALIYUN_KEY_ID, ALIYUN_SECRET, SIGN, aliyun_ok, gateway,
+    ALIYUN_KEY_ID,
+    ALIYUN_SECRET,
+    SIGN,
+    aliyun_ok,
+    gateway,
 )
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL (TEST_DATABASE_URL): real concurrency, "
@@ -431,7 +433,7 @@ def test_sms_sending_survives_a_worker_killed_mid_batch(app, make_department, ga
     from redis import Redis
     from rq import Queue
 
-    from app.jobs import QUEUE, enqueue
+    from app.platform.jobs import QUEUE, enqueue
 
     gateway.answer, gateway.delay = aliyun_ok, 2.0  # slow: time to kill the worker during a call
     campaign = open_round(make_department, members=40)

@@ -9,11 +9,18 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
+from app.accounts import two_factor
+from app.accounts.models import User
+from app.audit.models import AuditEntry
+from app.complaints import service as complaints
+from app.complaints.models import Complaint
 from app.extensions import db
-from app.models import AuditEntry, Complaint, MemberStatus, Respondent, User
-from app.models.realtime import FollowUpTask
-from app.phones import PhoneKeyError, PhoneVault, current_vault
-from app.services import complaints, pool, realtime, retention, two_factor
+from app.maintenance import retention
+from app.platform.phones import PhoneKeyError, PhoneVault, current_vault
+from app.pool import service as pool
+from app.pool.models import MemberStatus, Respondent
+from app.realtime import service as realtime
+from app.realtime.models import FollowUpTask
 from tests.conftest import PASSWORD
 from tests.integration.test_pool_import import csv_bytes, run_import
 from tests.integration.test_two_factor import enrol, logged_in, next_code, password_step

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, MemberStatus, Respondent
-from app.services import pool, pool_import
+from app.pool import importing as pool_import, service as pool
+from app.pool.models import MemberStatus, Respondent
 
 HEADER = ["姓名", "类别", "区县", "单位", "手机"]
 ROWS = [

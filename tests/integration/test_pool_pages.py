@@ -7,8 +7,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, MemberStatus, Respondent
+from app.pool.models import MemberStatus, Respondent
 from tests.integration.test_pool_import import HEADER, ROWS, csv_bytes, run_import
 
 FULL_PHONE = re.compile(r"1[3-9]\d{9}")
@@ -238,7 +239,7 @@ def test_cli_export_writes_a_masked_formula_safe_file(runner, tmp_path):
 def test_uploads_are_deleted_once_expired(app, operator_client):
     from datetime import timedelta
 
-    from app.models import StagedImport
+    from app.pool.models import StagedImport
 
     location = upload(operator_client, csv_bytes(ROWS)).headers["Location"]
     staged = db.session.scalars(select(StagedImport)).one()

@@ -9,11 +9,19 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, PublishedVersionImmutable, Questionnaire, QuestionnaireVersion, VersionStatus
-from app.models.questionnaire import document_hash
-from app.services import questionnaires as service
-from forms.questionnaire import default_questionnaire, export_xlsform, normalize_document, validate_document
+from app.questionnaires import service
+from app.questionnaires.models import (
+    PublishedVersionImmutable,
+    Questionnaire,
+    QuestionnaireVersion,
+    VersionStatus,
+    document_hash,
+)
+from questionnaire.defaults import default_questionnaire
+from questionnaire.schema import normalize_document, validate_document
+from questionnaire.xlsform import export_xlsform
 
 BASE = "/admin/questionnaires"
 

@@ -4,9 +4,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, QuestionnaireVersion
-from app.services import questionnaires as service
+from app.questionnaires import service
+from app.questionnaires.models import QuestionnaireVersion
 from tests.integration.test_questionnaire_builder import bad_xlsform
 
 

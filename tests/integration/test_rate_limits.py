@@ -17,10 +17,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.complaints.models import Complaint
 from app.extensions import db, limiter
-from app.models import SmsOutbox
-from app.models.complaint import Complaint
-from app.services import realtime
+from app.realtime import service as realtime
+from app.sms.models import SmsOutbox
 from tests.integration.test_complaints import file_complaint
 
 

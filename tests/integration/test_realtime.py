@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, SmsOutbox
-from app.models.realtime import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
-from app.models.types import utcnow
-from app.services import realtime
-from app.services.workdays import add_workdays, local_today
+from app.platform.calendar import add_workdays, local_today
+from app.platform.columns import utcnow
+from app.realtime import service as realtime
+from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
+from app.sms.models import SmsOutbox
 
 
 @pytest.fixture
@@ -272,7 +273,7 @@ def test_sms_verification_when_the_point_requires_it(client, make_point):
     (rating,) = ratings()
     assert rating.phone_hash and "13800138000" not in rating.phone_hash
     # and it cannot be joined to the pool's (or the complaints') phone hashes
-    from app.phones import current_vault
+    from app.platform.phones import current_vault
 
     assert rating.phone_hash != current_vault().lookup_hash("+8613800138000")
     # The same phone cannot rate the point again today, even from another device.

@@ -1,11 +1,11 @@
 """The demo city's real-time channel and complaints: points with posters, a month of ratings, every state."""
 from sqlalchemy import func, select
 
+from app.complaints.models import Complaint, ComplaintStatus
 from app.demo import seed_accounts, seed_departments
 from app.demo.realtime import seed_realtime_and_complaints
 from app.extensions import db
-from app.models import Complaint, ComplaintStatus, FollowUpTask, RealtimeRating, ServicePoint
-from app.models.realtime import FollowUpStatus
+from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
 
 
 def counts():

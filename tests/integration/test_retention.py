@@ -7,10 +7,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
+from app.complaints import service as complaints
+from app.complaints.models import Complaint, ComplaintAttachment
 from app.extensions import db
-from app.models import AuditEntry, Complaint, MemberStatus, Respondent, SmsDailyCount
-from app.models.complaint import ComplaintAttachment
-from app.services import complaints, draws, pool, retention, rounds
+from app.maintenance import retention
+from app.pool import service as pool
+from app.pool.models import MemberStatus, Respondent
+from app.rounds import draws, service as rounds
+from app.sms.models import SmsDailyCount
 from tests.integration.survey_helpers import open_round
 from tests.integration.test_complaints import PNG
 from tests.integration.test_pool_import import csv_bytes, run_import
@@ -176,8 +181,8 @@ def test_the_command_counts_in_a_dry_run_then_erases_and_audits_without_personal
 def test_call_back_numbers_and_expired_sms_codes_go_once_no_longer_needed(app, make_department):
     from datetime import datetime, timezone
 
-    from app.models.realtime import FollowUpTask, RealtimeSmsCode
-    from app.services import realtime
+    from app.realtime import service as realtime
+    from app.realtime.models import FollowUpTask, RealtimeSmsCode
     from tests.integration.test_realtime import rate
 
     point = realtime.create_point(make_department(), code="W01", name="1号窗口", kind="window", location="市民中心")
@@ -208,8 +213,8 @@ def test_call_back_numbers_and_expired_sms_codes_go_once_no_longer_needed(app, m
 def test_real_time_raters_hashes_are_blanked_after_a_week_unless_awaiting_review(app, make_department):
     from datetime import datetime, timezone
 
-    from app.models.realtime import RealtimeRating
-    from app.services import realtime
+    from app.realtime import service as realtime
+    from app.realtime.models import RealtimeRating
     from tests.integration.test_realtime import rate
 
     point = realtime.create_point(make_department(), code="W01", name="1号窗口", kind="window", location="市民中心")

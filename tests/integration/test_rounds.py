@@ -5,13 +5,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import (
-    AuditEntry, Campaign, CampaignStatus, Invitation, LinkMode, MemberStatus, QuestionnaireVersion, Respondent,
-    SmsOutbox,
-)
-from app.services import rounds, sending
+from app.pool.models import MemberStatus, Respondent
+from app.questionnaires.models import QuestionnaireVersion
+from app.rounds import sending, service as rounds
+from app.rounds.models import Campaign, CampaignStatus, Invitation, LinkMode
 from app.sms import SmsResult
+from app.sms.models import SmsOutbox
 from tests.integration.survey_helpers import open_round
 from tests.integration.test_survey import answer_everything, submit
 
@@ -94,7 +95,7 @@ def test_reminders_go_only_to_non_respondents_still_in_the_pool(app, make_depart
     assert submit(answering).status_code == 302
     # … one replies TD …
     second = db.session.get(Invitation, messages[1].invitation_id)
-    from app.phones import current_vault
+    from app.platform.phones import current_vault
 
     assert sending.handle_reply(current_vault().open(second.respondent.phone), " td ")
     db.session.commit()
@@ -215,7 +216,7 @@ def test_sending_through_the_rq_queue(app, make_department):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    from app.jobs import QUEUE, enqueue
+    from app.platform.jobs import QUEUE, enqueue
 
     app.config["JOBS_INLINE"] = False
     campaign = drawn_round(make_department)
@@ -311,14 +312,14 @@ def test_two_jobs_at_once_send_each_invitation_once(app, make_department):
 
 
 def test_closing_deletes_drafts_and_outbox_links(app, make_department):
-    from app.models import SurveyDraft
-    from app.services import responses
+    from app.rounds.models import SurveyDraft
+    from app.survey import answering
 
     campaign = drawn_round(make_department)
     sending.start(campaign, None)
     sending.send_queued(campaign.id)
     invitation = db.session.scalars(select(Invitation)).first()
-    responses.save_draft(invitation, {"departments": ["SCJG"]})
+    answering.save_draft(invitation, {"departments": ["SCJG"]})
     db.session.commit()
     rounds.close(db.session.get(Campaign, campaign.id), None)
     db.session.commit()

@@ -8,9 +8,11 @@ import math
 import pytest
 from sqlalchemy import select
 
+from app.assessment import scoring
+from app.assessment.models import AssessmentScheme
 from app.extensions import db
-from app.models import AssessmentScheme, CampaignStatus, Response, ResponseAnswer
-from app.services import scoring
+from app.responses.models import Response, ResponseAnswer
+from app.rounds.models import CampaignStatus
 from scoring import INSUFFICIENT
 from tests.integration.test_assessment import as_role, closed_round, page_rows, score_via_page  # noqa: F401
 

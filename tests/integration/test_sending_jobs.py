@@ -20,17 +20,35 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.jobs import QUEUE, SEND_ROUND, enqueue, exclusive, is_held, waiting_calls
-from app.models import AuditEntry, Campaign, CampaignStatus, Invitation, LinkMode, SmsOutbox
-from app.services import audit, sending
+from app.platform.jobs import QUEUE, SEND_ROUND, enqueue, exclusive, is_held, waiting_calls
+from app.rounds import sending
+from app.rounds.models import Campaign, CampaignStatus, Invitation, LinkMode
+from app.sms.models import SmsOutbox
 from tests.conftest import on_postgres
 from tests.integration.test_integrity_postgres import (
-    PROJECT, VENV_BIN, forget_jobs, kill_tree, phones_at, start_worker, stop_group, subprocess_env, wait_until_dead,
+    PROJECT,
+    VENV_BIN,
+    forget_jobs,
+    kill_tree,
+    phones_at,
+    start_worker,
+    stop_group,
+    subprocess_env,
+    wait_until_dead,
 )
 from tests.integration.test_rounds import drawn_round, jobs_started_together
 from tests.integration.test_sms_backends import (  # noqa: F401 (the fake gateway fixture)
-    ALIYUN_KEY_ID, ALIYUN_SECRET, SIGN, TENCENT_APP_ID, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, aliyun_ok, gateway,
+    ALIYUN_KEY_ID,
+    ALIYUN_SECRET,
+    SIGN,
+    TENCENT_APP_ID,
+    TENCENT_SECRET_ID,
+    TENCENT_SECRET_KEY,
+    aliyun_ok,
+    gateway,
     tencent_answer,
 )
 
@@ -120,7 +138,7 @@ def test_a_job_for_a_round_being_sent_leaves_without_sending_and_says_so_without
         app, make_department, caplog):
     campaign = started_round(make_department)
     invited = sum(statuses(campaign.id).values())
-    with caplog.at_level(logging.INFO, logger="app.services.sending"):
+    with caplog.at_level(logging.INFO, logger="app.rounds.sending"):
         with exclusive(SEND_ROUND, campaign.id) as running:  # a job is sending the round
             assert running is not None
             assert sending.send_queued(campaign.id) == NOTHING_SENT  # a second job for it…
@@ -188,7 +206,7 @@ def test_two_jobs_started_together_send_one_at_a_time_and_each_message_once(app,
     gateway.answer = in_flight
     campaign = started_round(make_department, members=24, link_mode=LinkMode.code)  # one Tencent call per message
     campaign_id = campaign.id
-    with caplog.at_level(logging.INFO, logger="app.services.sending"):
+    with caplog.at_level(logging.INFO, logger="app.rounds.sending"):
         finished = jobs_started_together(app, campaign_id)
 
     assert in_flight.most == 1  # the gateway never had two calls at once: one job's rate, not two
@@ -258,7 +276,7 @@ SEND_ROUND_IN_A_PROCESS = """
 import sys
 from app import create_app
 from app.config import DevelopmentConfig
-from app.services import sending
+from app.rounds import sending
 
 app = create_app(DevelopmentConfig)
 with app.app_context():

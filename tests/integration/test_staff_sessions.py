@@ -4,10 +4,10 @@ import json
 
 from sqlalchemy import select
 
-from app.auth.sessions import LOGIN_AT, SEEN_AT
+from app.accounts.sessions import LOGIN_AT, SEEN_AT
+from app.audit.models import AuditEntry
 from app.config import TestConfig
 from app.extensions import db
-from app.models import AuditEntry
 from tests.conftest import PASSWORD, Client
 
 CLIENT_ADDRESS = "203.0.113.7"

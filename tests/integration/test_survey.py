@@ -4,14 +4,21 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import DateTime, Integer, func, inspect, select
+from sqlalchemy import DateTime, Integer, func, select
 
+from app.departments.models import Department
 from app.extensions import db
-from app.services import responses
-from app.models import (
-    Campaign, CampaignStatus, Department, Invitation, InvitationSubmission, InvitationToken, LinkMode, Response,
-    ResponseAnswer, SealedResponse, SurveyDraft,
+from app.responses.models import Response, ResponseAnswer, SealedResponse
+from app.rounds.models import (
+    Campaign,
+    CampaignStatus,
+    Invitation,
+    InvitationSubmission,
+    InvitationToken,
+    LinkMode,
+    SurveyDraft,
 )
+from app.survey import answering
 from tests.conftest import on_postgres
 from tests.integration.survey_helpers import RATINGS, issue_secrets, open_round
 
@@ -288,7 +295,7 @@ def a_page_request_that_has_read_the_invitation(app, round_with_links, draft_see
     browser.get(f"/s/{token}")
     if draft_seen:
         post_page(browser, 1, {})
-    seen = responses.visit(invitation.id)
+    seen = answering.visit(invitation.id)
     assert not seen.submitted and (seen.draft_row is not None) == draft_seen
     return browser, seen
 
@@ -303,7 +310,7 @@ def test_a_page_saved_from_another_tab_as_the_survey_is_submitted_leaves_no_draf
     answer_everything(first_tab)
     assert submit(first_tab).status_code == 302
     # The second tab's save comes last.
-    assert responses.save_draft(seen.invitation, {"q__general_comment": "第二个标签页"}) is False
+    assert answering.save_draft(seen.invitation, {"q__general_comment": "第二个标签页"}) is False
     db.session.commit()
     assert db.session.scalars(select(SurveyDraft)).all() == []
     assert db.session.scalar(select(func.count()).select_from(Response)) + db.session.scalar(
@@ -313,18 +320,18 @@ def test_a_page_saved_from_another_tab_as_the_survey_is_submitted_leaves_no_draf
 @pytest.mark.parametrize("draft_seen", [True, False], ids=["draft seen", "no draft yet"])
 def test_a_page_saved_as_the_round_closes_leaves_no_draft_behind_the_closing(app, round_with_links, draft_seen):
     """Closing deletes the drafts; a page whose request read the round just before must not bring one back."""
-    from app.services import rounds
+    from app.rounds import service as rounds
 
     campaign, _secrets = round_with_links
     # The page's request has read the invitation and its open round ...
     _browser, seen = a_page_request_that_has_read_the_invitation(app, round_with_links, draft_seen)
     with app.app_context():  # ... when the operator closes the round
         rounds.close(db.session.get(Campaign, campaign.id), None)
-    assert responses.save_draft(seen.invitation, {"q__general_comment": "关闭前最后一页"}) is False
+    assert answering.save_draft(seen.invitation, {"q__general_comment": "关闭前最后一页"}) is False
     db.session.commit()
     assert db.session.scalars(select(SurveyDraft)).all() == []
-    with pytest.raises(responses.RoundClosed):
-        responses.submit(seen.invitation, campaign.questionnaire_version_id, [])
+    with pytest.raises(answering.RoundClosed):
+        answering.submit(seen.invitation, campaign.questionnaire_version_id, [])
     assert db.session.scalar(select(func.count()).select_from(InvitationSubmission)) == 0
 
 
@@ -386,8 +393,8 @@ def submit_with(app, token):
 
 
 def test_responses_are_released_in_batches_and_at_closing(app, round_with_links):
-    from app.models import SealedResponse
-    from app.services import rounds
+    from app.responses.models import SealedResponse
+    from app.rounds import service as rounds
 
     campaign, secrets = round_with_links
     app.config["RESPONSE_RELEASE_BATCH"] = 3

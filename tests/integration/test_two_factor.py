@@ -9,11 +9,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from app.auth.sessions import PENDING
+from app.accounts.models import RecoveryCode, User
+from app.accounts.sessions import PENDING
+from app.audit.models import AuditEntry
 from app.config import STAFF_ROLES, ProductionConfig, role_list
 from app.extensions import db
-from app.models import AuditEntry, User
-from app.models.user import RecoveryCode
 from tests.conftest import PASSWORD
 
 SECRET_ON_PAGE = re.compile(r'id="two-factor-secret">([A-Z2-7 ]+)</code>')
@@ -329,7 +329,7 @@ def test_without_the_key_the_secret_is_stored_as_is(app, make_user):
 # --------------------------------------------------------------------------- configuration
 
 def test_production_requires_it_of_every_staff_role_unless_told_otherwise(app):
-    from app.models import Role
+    from app.platform.roles import Role
 
     assert set(STAFF_ROLES) == {role.value for role in Role}  # a role added later is not silently exempt
     assert ProductionConfig.TWO_FACTOR_ROLES == frozenset(STAFF_ROLES) or "TWO_FACTOR_ROLES" in __import__("os").environ

@@ -2,13 +2,14 @@
 import json
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from flask_babel import force_locale
-
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.audit.models import AuditEntry
 from app.extensions import db
-from app.models import AuditEntry, Role, User
-from app.services import accounts
+from app.platform.roles import Role
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "Brand-New-Passphrase-9"

@@ -1,4 +1,4 @@
-"""The dependency rule of DESIGN.md: sampling/ and scoring/ stay pure; forms/ stays off the database."""
+"""The dependency rule of DESIGN.md: the pure cores stay pure; forms/ stays off the database (see also .importlinter)."""
 import ast
 import subprocess
 import sys
@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+WEB_AND_DATABASE = {"flask", "flask_babel", "flask_wtf", "sqlalchemy", "flask_sqlalchemy", "app", "forms", "wtforms"}
 FORBIDDEN = {
-    "sampling": {"flask", "sqlalchemy", "flask_sqlalchemy", "app", "forms", "wtforms"},
-    "scoring": {"flask", "sqlalchemy", "flask_sqlalchemy", "app", "forms", "wtforms"},
+    "rules": WEB_AND_DATABASE | {"questionnaire", "numpy", "jsonschema", "openpyxl"},
+    "questionnaire": WEB_AND_DATABASE,
+    "sampling": WEB_AND_DATABASE,
+    "scoring": WEB_AND_DATABASE,
     "forms": {"sqlalchemy", "flask_sqlalchemy", "app"},
 }
 
@@ -37,13 +40,13 @@ def test_package_source_does_not_import_forbidden_modules(package):
 
 
 def test_pure_cores_import_without_flask_or_sqlalchemy():
-    """Importing sampling and scoring in a clean interpreter loads neither Flask nor SQLAlchemy."""
+    """Importing the pure cores in a clean interpreter loads neither Flask, nor WTForms, nor SQLAlchemy."""
     code = (
-        "import sys, sampling, scoring, pkgutil, importlib\n"
-        "for pkg in (sampling, scoring):\n"
+        "import sys, rules, questionnaire, sampling, scoring, pkgutil, importlib\n"
+        "for pkg in (rules, questionnaire, sampling, scoring):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'app'})\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'app', 'wtforms', 'forms'})\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -1,9 +1,8 @@
 """The show-if expression language: grammar, precedence, semantics, errors, safety."""
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from forms.questionnaire.expressions import And, Compare, ExpressionError, Literal, Not, Or, Var, parse_expression
+from rules.expressions import And, Compare, ExpressionError, Literal, Not, Or, Var, parse_expression
 
 
 def ev(text, **values):

@@ -1,12 +1,12 @@
 """What the survey's speed-ups must not change: cached form classes, and forms that resolve only the departments
 that matter give the same verdicts and the same answers as resolving every department of the round."""
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from werkzeug.datastructures import MultiDict
 
-from forms.questionnaire import build_form_class, default_questionnaire, steps
-from forms.questionnaire.answers import PICKER_FIELD, resolve
-from forms.questionnaire.examples import every_type_questionnaire
+from forms.factory import build_form_class, steps
+from questionnaire.answers import PICKER_FIELD, resolve
+from questionnaire.defaults import default_questionnaire
+from questionnaire.examples import every_type_questionnaire
 
 DEPTS = [("A", "市场监管局"), ("B", "税务局"), ("C", "公安局"), ("D", "人社局")]
 

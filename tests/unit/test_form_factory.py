@@ -3,10 +3,10 @@ import pytest
 import wtforms
 from werkzeug.datastructures import MultiDict
 
-from forms.questionnaire import (
-    Answer, build_form_class, default_questionnaire, department_score, dimension_scores, extract_answers, steps,
-)
-from forms.questionnaire.examples import every_type_questionnaire
+from forms.factory import build_form_class, steps
+from questionnaire.answers import Answer, department_score, dimension_scores, extract_answers
+from questionnaire.defaults import default_questionnaire
+from questionnaire.examples import every_type_questionnaire
 
 DEPTS = [("A", "市场监管局"), ("B", "税务局"), ("C", "公安局")]
 FULL_A = {"d__A__attitude": "5", "d__A__efficiency": "4", "d__A__policy": "4", "d__A__law": "3",

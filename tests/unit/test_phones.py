@@ -2,7 +2,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from app.phones import PhoneError, PhoneVault, mask, normalise
+from app.platform.phones import PhoneError, PhoneVault, mask, normalise
 
 
 @pytest.mark.parametrize("text", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678",

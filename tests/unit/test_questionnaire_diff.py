@@ -1,5 +1,7 @@
 """Version diff: what a designer sees when comparing two questionnaire versions."""
-from forms.questionnaire import DEFAULT_SCALE, default_questionnaire, diff_documents
+from questionnaire.defaults import default_questionnaire
+from questionnaire.diff import diff_documents
+from questionnaire.types import DEFAULT_SCALE
 
 
 def block(doc):
@@ -74,7 +76,7 @@ def test_option_changes():
 
 
 def test_reordered_options_and_rows():
-    from forms.questionnaire.examples import every_type_questionnaire
+    from questionnaire.examples import every_type_questionnaire
 
     old, new = every_type_questionnaire(), every_type_questionnaire()
     new["items"][2]["options"].reverse()

@@ -1,13 +1,17 @@
 """Questionnaire documents: the JSON Schema, semantic checks, defaults, normalisation."""
-import copy
 
 import pytest
 
-from forms.questionnaire import (
-    QUESTION_TYPES, QuestionnaireError, check_document, default_questionnaire, document_schema,
-    normalize_document, validate_document,
+from questionnaire.defaults import default_questionnaire
+from questionnaire.examples import every_type_questionnaire
+from questionnaire.schema import (
+    QuestionnaireError,
+    check_document,
+    document_schema,
+    normalize_document,
+    validate_document,
 )
-from forms.questionnaire.examples import every_type_questionnaire
+from questionnaire.types import QUESTION_TYPES
 
 LABEL = {"zh": "题目"}
 
@@ -215,9 +219,9 @@ def test_the_questionnaire_core_loads_without_flask():
     import sys
     from pathlib import Path
 
-    code = ("import sys, pkgutil, importlib, forms.questionnaire as q\n"
+    code = ("import sys, pkgutil, importlib, questionnaire as q\n"
             "[importlib.import_module(m.name) for m in pkgutil.walk_packages(q.__path__, q.__name__ + '.')]\n"
-            "import forms.i18n\n"
+            "import questionnaire.i18n\n"
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
             "{'flask', 'flask_babel', 'flask_wtf', 'sqlalchemy', 'app'})))\n")
     root = Path(__file__).resolve().parents[2]

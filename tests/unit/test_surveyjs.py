@@ -3,10 +3,15 @@ import json
 
 import pytest
 
-from forms.questionnaire import default_questionnaire, normalize_document
-from forms.questionnaire.examples import every_type_questionnaire
-from forms.questionnaire.surveyjs import (
-    SurveyJSError, export_surveyjs, from_surveyjs_expression, import_surveyjs, to_surveyjs_expression,
+from questionnaire.defaults import default_questionnaire
+from questionnaire.examples import every_type_questionnaire
+from questionnaire.schema import normalize_document
+from questionnaire.surveyjs import (
+    SurveyJSError,
+    export_surveyjs,
+    from_surveyjs_expression,
+    import_surveyjs,
+    to_surveyjs_expression,
 )
 
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from app.services.workdays import add_workdays, is_workday, parse_dates
+from app.platform.calendar import add_workdays, is_workday, parse_dates
 
 WEDNESDAY = date(2026, 11, 25)
 FRIDAY = date(2026, 11, 27)
@@ -43,7 +43,7 @@ def test_parse_dates(raw, expected):
 
 @pytest.mark.parametrize("start,end", [("9999-12-31", None), ("0001-01-01", "9999-12-31"), ("nonsense", "2026-13-01")])
 def test_report_periods_ignore_absurd_dates(app, start, end):
-    from app.services.workdays import local_today, report_period
+    from app.platform.calendar import local_today, report_period
 
     default = date(2026, 1, 1)
     first, last = report_period(start, end, default)
@@ -51,6 +51,6 @@ def test_report_periods_ignore_absurd_dates(app, start, end):
 
 
 def test_report_periods_put_the_dates_in_order(app):
-    from app.services.workdays import report_period
+    from app.platform.calendar import report_period
 
     assert report_period("2026-03-31", "2026-03-01", date(2026, 1, 1)) == (date(2026, 3, 1), date(2026, 3, 31))

@@ -5,10 +5,11 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from forms.questionnaire import default_questionnaire, normalize_document
-from forms.questionnaire import xlsform
-from forms.questionnaire.examples import every_type_questionnaire
-from forms.questionnaire.xlsform import XLSFormError, export_xlsform, from_xpath, import_xlsform, to_xpath
+from questionnaire import xlsform
+from questionnaire.defaults import default_questionnaire
+from questionnaire.examples import every_type_questionnaire
+from questionnaire.schema import normalize_document
+from questionnaire.xlsform import XLSFormError, export_xlsform, from_xpath, import_xlsform, to_xpath
 
 
 def workbook(survey, choices=None, settings=None) -> bytes:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from app.xlsx_reader import XlsxError, iter_rows
+from app.platform.xlsx_reader import XlsxError, iter_rows
 
 
 def openpyxl_rows(data: bytes) -> list:

@@ -1,0 +1,1 @@
+"""Keeping the data healthy over time: backups and restores, retention, rotating the phone key."""

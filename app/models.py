@@ -1,0 +1,63 @@
+"""All models, imported here so that Alembic and the app see one metadata."""
+from app.accounts.models import User
+from app.assessment.models import (
+    Assessment,
+    AssessmentFrozen,
+    AssessmentResult,
+    AssessmentScheme,
+    AssessmentStatus,
+    CommentRelease,
+    CommentReleaseRecord,
+)
+from app.audit.models import AuditEntry, AuditLogImmutable
+from app.complaints.models import (
+    AssignmentStatus,
+    Complaint,
+    ComplaintAssignment,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintStatus,
+    Satisfaction,
+)
+from app.departments.models import Department, DepartmentKind
+from app.platform.roles import Role
+from app.pool.models import MemberStatus, Respondent, RespondentCategory, StagedImport
+from app.questionnaires.models import PublishedVersionImmutable, Questionnaire, QuestionnaireVersion, VersionStatus
+from app.realtime.models import (
+    FollowUpStatus,
+    FollowUpTask,
+    RealtimeRating,
+    RealtimeSmsCode,
+    ServicePoint,
+    ServicePointKind,
+)
+from app.responses.models import Response, ResponseAnswer
+from app.rounds.models import (
+    Campaign,
+    CampaignStatus,
+    Draw,
+    DrawStatus,
+    FrameMember,
+    Invitation,
+    InvitationSubmission,
+    InvitationToken,
+    LinkMode,
+    Stratification,
+    SurveyDraft,
+)
+from app.sms.models import SmsDailyCount, SmsOutbox
+
+__all__ = [
+    "AuditEntry", "AuditLogImmutable", "Department", "DepartmentKind", "MemberStatus", "Respondent",
+    "RespondentCategory", "Role", "StagedImport", "User",
+    "PublishedVersionImmutable", "Questionnaire", "QuestionnaireVersion", "VersionStatus",
+    "Campaign", "CampaignStatus", "Stratification", "Draw", "DrawStatus", "FrameMember", "Invitation", "LinkMode",
+    "InvitationSubmission", "InvitationToken", "Response", "ResponseAnswer", "SmsDailyCount", "SmsOutbox",
+    "SurveyDraft",
+    "FollowUpStatus", "FollowUpTask", "RealtimeRating", "RealtimeSmsCode", "ServicePoint", "ServicePointKind",
+    "AssignmentStatus", "Complaint", "ComplaintAssignment", "ComplaintAttachment", "ComplaintCategory",
+    "ComplaintEvent", "ComplaintStatus", "Satisfaction",
+    "Assessment", "AssessmentFrozen", "AssessmentResult", "AssessmentScheme", "AssessmentStatus", "CommentRelease",
+    "CommentReleaseRecord",
+]

@@ -1,0 +1,16 @@
+"""The staff roles: what the access rules (``app.platform.access``) are written in."""
+from __future__ import annotations
+
+import enum
+
+
+class Role(str, enum.Enum):
+    """What a staff account may do; see app/platform/access.py for the rules per page."""
+
+    admin = "admin"
+    designer = "designer"
+    operator = "operator"
+    hr = "hr"
+    liaison = "liaison"
+    complaints = "complaints"
+    auditor = "auditor"

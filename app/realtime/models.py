@@ -1,0 +1,188 @@
+"""Real-time ratings (实时评价) at service points: the points, the ratings, and the follow-up of 差评.
+
+A rating is anonymous: no name, no phone (unless the rater chose SMS
+verification or asked to be called back, and then only keyed hashes or the
+sealed number on the follow-up task), a random id. What it keeps for abuse
+resistance are keyed hashes of the client address and of the device cookie,
+which say "the same client" without saying who.
+"""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.departments.models import Department
+from app.extensions import db
+from app.platform.columns import UTCDateTime, random_id, utcnow
+
+# The national 好差评 scale: 5 非常满意 … 1 非常不满意; 2 and 1 are 差评.
+LEVEL_SCORES = {5: 100.0, 4: 80.0, 3: 60.0, 2: 40.0, 1: 20.0}
+BAD_LEVEL = 2
+DIMENSIONS = ("overall", "efficiency", "competence", "attitude")
+
+
+
+def random_slug() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class ServicePointKind(str, enum.Enum):
+    """Where people are served: a window (窗口), a hall (大厅), a hotline (热线)."""
+
+    window = "window"
+    hall = "hall"
+    hotline = "hotline"
+
+
+class ServicePoint(db.Model):
+    """A place where a department serves people; its poster's QR code opens its public rating page."""
+
+    __tablename__ = "service_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    # The public URL carries the slug, not the id: points cannot be enumerated from their addresses.
+    slug: Mapped[str] = mapped_column(String(16), unique=True, default=random_slug)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[ServicePointKind] = mapped_column(
+        Enum(ServicePointKind, native_enum=False, create_constraint=True, length=16, name="service_point_kind"),
+        default=ServicePointKind.window,
+    )
+    location: Mapped[str] = mapped_column(String(200), default="")
+    district: Mapped[str] = mapped_column(String(50), default="")
+    # Items offered here, one per line, for the optional "service item" choice on the rating page.
+    service_items: Mapped[str] = mapped_column(Text, default="")
+    require_sms_code: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()
+
+    @property
+    def item_list(self) -> list[str]:
+        return [line.strip() for line in (self.service_items or "").splitlines() if line.strip()]
+
+    @staticmethod
+    def ordered():
+        """Service points by department order, then code."""
+        return (select(ServicePoint).join(ServicePoint.department)
+                .order_by(Department.sort_order, Department.code, ServicePoint.code))
+
+
+class RealtimeRating(db.Model):
+    """One rating at one service point: four 好差评 levels, an optional comment and service item."""
+
+    __tablename__ = "realtime_ratings"
+    __table_args__ = (
+        CheckConstraint("overall BETWEEN 1 AND 5", name="overall_level"),
+        CheckConstraint("efficiency IS NULL OR efficiency BETWEEN 1 AND 5", name="efficiency_level"),
+        CheckConstraint("competence IS NULL OR competence BETWEEN 1 AND 5", name="competence_level"),
+        CheckConstraint("attitude IS NULL OR attitude BETWEEN 1 AND 5", name="attitude_level"),
+        Index("ix_realtime_ratings_point_created", "service_point_id", "created_at"),
+        Index("ix_realtime_ratings_department_created", "department_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"))
+    # Kept beside the point so that the channel's numbers stay with the department the point belonged to.
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    overall: Mapped[int] = mapped_column(SmallInteger)
+    efficiency: Mapped[int | None] = mapped_column(SmallInteger)
+    competence: Mapped[int | None] = mapped_column(SmallInteger)  # 服务水平
+    attitude: Mapped[int | None] = mapped_column(SmallInteger)
+    service_item: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Keyed hashes (HMAC with the secret key): "same client / device / phone", never who.
+    client_hash: Mapped[str] = mapped_column(String(32), index=True)
+    device_hash: Mapped[str] = mapped_column(String(32), default="")
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    flag_reason: Mapped[str] = mapped_column(String(64), default="")
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded_reason: Mapped[str] = mapped_column(String(200), default="")
+    excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    service_point: Mapped[ServicePoint] = relationship()
+    department: Mapped[Department] = relationship()
+    follow_up: Mapped["FollowUpTask | None"] = relationship(back_populates="rating", uselist=False)
+
+    def levels(self) -> dict[str, int]:
+        """The dimensions the rater answered."""
+        return {name: getattr(self, name) for name in DIMENSIONS if getattr(self, name) is not None}
+
+    @property
+    def score(self) -> float:
+        """The rating on the 0–100 scale: the mean of its answered dimensions."""
+        values = [LEVEL_SCORES[v] for v in self.levels().values()]
+        return sum(values) / len(values)
+
+    @property
+    def is_bad(self) -> bool:
+        """差评: 不满意 or 非常不满意 on any dimension."""
+        return min(self.levels().values()) <= BAD_LEVEL
+
+
+class FollowUpStatus(str, enum.Enum):
+    open = "open"
+    done = "done"
+
+
+class FollowUpTask(db.Model):
+    """What the department did about a 差评, due within a number of working days."""
+
+    __tablename__ = "realtime_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[str] = mapped_column(ForeignKey("realtime_ratings.id"), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_on: Mapped[date] = mapped_column()
+    status: Mapped[FollowUpStatus] = mapped_column(
+        Enum(FollowUpStatus, native_enum=False, create_constraint=True, length=8, name="follow_up_status"),
+        default=FollowUpStatus.open, index=True,
+    )
+    # A number the rater left to be called back (sealed like pool phones); shown to the department only.
+    callback_phone: Mapped[str] = mapped_column(String(255), default="")
+    callback_phone_masked: Mapped[str] = mapped_column(String(20), default="")
+    action_taken: Mapped[str] = mapped_column(Text, default="")
+    contacted: Mapped[bool | None] = mapped_column(Boolean)
+    rectified: Mapped[bool | None] = mapped_column(Boolean)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    rating: Mapped[RealtimeRating] = relationship(back_populates="follow_up")
+    department: Mapped[Department] = relationship()
+
+    def overdue(self, today: date) -> bool:
+        return self.status == FollowUpStatus.open and today > self.due_on
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.completed_at is None:
+            return None
+        from app.platform.calendar import local_date
+
+        return local_date(self.completed_at) <= self.due_on
+
+
+class RealtimeSmsCode(db.Model):
+    """A one-time code sent to a rater's phone for a point that requires SMS verification."""
+
+    __tablename__ = "realtime_sms_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), index=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used: Mapped[bool] = mapped_column(default=False)

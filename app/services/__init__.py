@@ -1,1 +1,0 @@
-"""Application services: turn requests' intentions into database changes, one place each."""

@@ -1,1 +1,0 @@
-"""Staff account administration (admins) and the own-password page (every account)."""

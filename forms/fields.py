@@ -1,0 +1,92 @@
+"""How each question type becomes a WTForms field: one builder per type name, keyed like ``questionnaire.types``.
+
+The questionnaire model stays free of WTForms; the factory (``forms.factory``) asks this registry for the
+unbound field of each answer slot.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
+
+from questionnaire.types import TEXT_MAX_LENGTH, QuestionType, Slot, type_of
+
+Builder = Callable[..., Field]
+FIELD_BUILDERS: dict[str, Builder] = {}
+
+
+def builds(*type_names: str):
+    """Register the decorated function as the field builder of these question types."""
+    def register(builder: Builder) -> Builder:
+        for name in type_names:
+            FIELD_BUILDERS[name] = builder
+        return builder
+    return register
+
+
+def make_field(q: dict, slot: Slot, *, label: str, description: str, locale: str, validators: list) -> Field:
+    """The unbound WTForms field of one answer slot of question ``q``."""
+    qtype = type_of(q)
+    builder = FIELD_BUILDERS.get(qtype.name)
+    if builder is None:
+        raise NotImplementedError(f"no form field for question type {qtype.name!r}")
+    return builder(qtype, q, label=label, description=description, locale=locale, validators=validators)
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+@builds("rating")
+def _scale(qtype: QuestionType, q, *, label, description, locale, validators):
+    return RadioField(label, validators=validators, description=description,
+                      choices=_choices(qtype.scale_choices(q, locale)), validate_choice=False)
+
+
+@builds("matrix")
+def _matrix_row(qtype: QuestionType, q, *, label, description, locale, validators):
+    # A row's label is its own; the matrix's help is shown once above the rows.
+    return RadioField(label, validators=validators, description="",
+                      choices=_choices(qtype.scale_choices(q, locale)), validate_choice=False)
+
+
+@builds("single")
+def _single(qtype: QuestionType, q, *, label, description, locale, validators):
+    return RadioField(label, validators=validators, description=description,
+                      choices=_choices(qtype.choices(q, locale)), validate_choice=False)
+
+
+@builds("multiple")
+def _multiple(qtype: QuestionType, q, *, label, description, locale, validators):
+    return SelectMultipleField(
+        label, validators=validators, description=description, choices=_choices(qtype.choices(q, locale)),
+        validate_choice=False, widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+
+
+@builds("text")
+def _text(qtype: QuestionType, q, *, label, description, locale, validators):
+    limit = q.get("max_length", TEXT_MAX_LENGTH[qtype.name])
+    return StringField(label, validators=validators, description=description, render_kw={"maxlength": limit})
+
+
+@builds("textarea")
+def _textarea(qtype: QuestionType, q, *, label, description, locale, validators):
+    limit = q.get("max_length", TEXT_MAX_LENGTH[qtype.name])
+    return TextAreaField(label, validators=validators, description=description,
+                         render_kw={"maxlength": limit, "rows": 4})
+
+
+@builds("number")
+def _number(qtype: QuestionType, q, *, label, description, locale, validators):
+    integer = q.get("integer", True)
+    widget = widgets.NumberInput(step="1" if integer else "any", min=q.get("min"), max=q.get("max"))
+    return StringField(label, validators=validators, description=description, widget=widget,
+                       render_kw={"inputmode": "numeric" if integer else "decimal"})
+
+
+@builds("nps")
+def _nps(qtype: QuestionType, q, *, label, description, locale, validators):
+    return RadioField(label, validators=validators, description=description,
+                      choices=[SelectChoice(str(i)) for i in range(11)], validate_choice=False)

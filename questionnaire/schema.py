@@ -1,0 +1,438 @@
+"""The questionnaire document: its JSON Schema, semantic checks, normalisation and traversal.
+
+A questionnaire version is a JSON document::
+
+    {"schema_version": 1, "title": {"zh": ..., "en": ...}, "description": {...}, "items": [...]}
+
+``items`` is a flat list in display order; a ``section`` item starts a new page; the single
+``department_block`` holds the questions asked once per picked department. See
+docs/QUESTIONNAIRE.md for the full reference.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterator
+
+import jsonschema
+
+from questionnaire.types import BLOCK_TYPES, NOT_FAMILIAR, QUESTION_TYPES, REGISTRY, Slot, local_text_schema, type_of
+from rules.expressions import ExpressionError, canonical_expression, parse_expression
+
+SCHEMA_VERSION = 1
+EXPRESSION_FIELDS = ("show_if", "required_if")
+# A questionnaire nests about 7 levels deep; a deeper document is refused before the schema (which recurses) sees it.
+MAX_DEPTH = 32
+# C0 controls but tab, LF and CR (no spreadsheet cell holds them), and lone UTF-16 surrogates (no database stores them).
+BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a questionnaire, located by a JSON path or a spreadsheet cell."""
+
+    path: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class QuestionnaireError(ValueError):
+    """Raised with the list of all problems when a questionnaire (or an import) is invalid."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid questionnaire")
+
+
+# ------------------------------------------------------------------------------ JSON Schema
+
+def _item_schema(type_names: tuple[str, ...]) -> dict:
+    # "type" picks the fragment (if/then) so that errors come from one fragment only.
+    return {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": list(type_names)}},
+        "allOf": [
+            {"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+             "then": REGISTRY[name].schema()}
+            for name in type_names
+        ],
+    }
+
+
+@lru_cache(maxsize=1)
+def document_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a questionnaire document."""
+    top = _item_schema(QUESTION_TYPES)
+    block_items = _item_schema(BLOCK_TYPES)
+    for branch in top["allOf"]:
+        if branch["if"]["properties"]["type"]["const"] == "department_block":
+            branch["then"]["properties"]["items"]["items"] = block_items
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://beikaobei.example/schemas/questionnaire-1.json",
+        "title": "Beikaobei questionnaire",
+        "type": "object",
+        "properties": {
+            "schema_version": {"const": SCHEMA_VERSION},
+            "title": local_text_schema(),
+            "description": local_text_schema(),
+            "items": {"type": "array", "items": top, "maxItems": 1000},
+        },
+        "required": ["schema_version", "title", "items"],
+        "additionalProperties": False,
+    }
+
+
+def format_path(parts) -> str:
+    """Render a JSON path as items[3].options[1].score."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    """A designer-readable message for a jsonschema error."""
+    v, last = error.validator, (error.path[-1] if error.path else None)
+    if v == "enum" and last == "type":
+        return f"unknown question type {error.instance!r}; expected one of {', '.join(error.validator_value)}"
+    if v == "pattern" and last == "key":
+        return (f"{error.instance!r} is not a valid key: start with a lowercase letter, then lowercase "
+                "letters, digits or _ (at most 40 characters)")
+    if v == "pattern":
+        return f"{error.instance!r} is not a valid value: use letters, digits, _ . - (at most 40, no spaces)"
+    if v == "required" and "zh" in error.message and error.validator_value == ["zh"]:
+        return "the Chinese text (zh) is required"
+    if v == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown field(s) {', '.join(map(repr, extra))}"
+    if v == "const" and last == "schema_version":
+        return f"schema_version must be {SCHEMA_VERSION}"
+    if v == "minimum" and last == "weight":
+        return "a weight cannot be negative"
+    return error.message
+
+
+def schema_problems(doc: Any) -> list[Problem]:
+    """Problems found by the JSON Schema alone."""
+    validator = jsonschema.Draft202012Validator(document_schema())
+    problems = []
+    for error in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
+        if error.validator in ("if", "allOf"):
+            continue
+        problems.append(Problem(format_path(error.absolute_path), _schema_message(error)))
+    return problems
+
+
+# ------------------------------------------------------------------------------ traversal
+
+@dataclass(frozen=True)
+class Located:
+    """An item with its JSON path and whether it sits in the department block."""
+
+    item: dict
+    path: tuple
+    in_block: bool
+    block: dict | None = None
+
+
+def iter_items(doc: dict) -> Iterator[Located]:
+    """Every item in document order, including those inside the department block."""
+    for i, item in enumerate(_list(doc.get("items"))):
+        if not isinstance(item, dict):
+            continue
+        yield Located(item, ("items", i), False)
+        if item.get("type") == "department_block":
+            for j, sub in enumerate(_list(item.get("items"))):
+                if isinstance(sub, dict):
+                    yield Located(sub, ("items", i, "items", j), True, item)
+
+
+def department_block(doc: dict) -> dict | None:
+    """The department block of a document, or None."""
+    return next((it for it in _list(doc.get("items")) if isinstance(it, dict) and it.get("type") == "department_block"),
+                None)
+
+
+def _list(value) -> list:
+    """``value`` if it is a list, else an empty one: the semantic checks also run on documents the schema refuses."""
+    return value if isinstance(value, list) else []
+
+
+def _kind(item: dict) -> str | None:
+    """An item's type if it is a registered one (a list or dict in its place is no type at all)."""
+    kind = item.get("type")
+    return kind if isinstance(kind, str) and kind in REGISTRY else None
+
+
+def top_level_questions(doc: dict) -> list[dict]:
+    """Top-level answerable items (not sections, not the block)."""
+    return [it for it in doc["items"] if REGISTRY[it["type"]].answerable and it["type"] != "department_block"]
+
+
+def slots_of(q: dict) -> list[Slot]:
+    """The answer slots of a question."""
+    return type_of(q).slots(q)
+
+
+# ------------------------------------------------------------------------------ semantic checks
+
+@dataclass
+class _Scope:
+    """What an expression at some point of the document may refer to."""
+
+    kinds: dict[str, str] = field(default_factory=dict)  # variable name -> question type
+    questions: dict[str, dict] = field(default_factory=dict)
+
+
+def semantic_problems(doc: Any) -> list[Problem]:
+    """Checks JSON Schema cannot express; robust to documents that also fail the schema."""
+    problems: list[Problem] = []
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        return problems
+    add = lambda path, msg: problems.append(Problem(format_path(path), msg))  # noqa: E731
+
+    all_keys: dict[str, tuple] = {}
+    blocks = 0
+    for loc in iter_items(doc):
+        key = loc.item.get("key")
+        if isinstance(key, str):
+            if key in all_keys:
+                add(loc.path + ("key",), f"duplicate key {key!r} (first used at {format_path(all_keys[key])})")
+            else:
+                all_keys[key] = loc.path
+            if "__" in key:
+                add(loc.path + ("key",), f"{key!r}: a key cannot contain '__' (it separates parts of field names)")
+        if loc.item.get("type") == "department_block":
+            blocks += 1
+            if blocks > 1:
+                add(loc.path, "a questionnaire has at most one department block")
+        _check_item(loc, add)
+
+    # Expressions: refer only to earlier questions in scope.
+    top = _Scope()
+    block_scope: _Scope | None = None
+    block_keys: set[str] = set()
+    block = department_block(doc) if blocks else None
+    if isinstance(block, dict):
+        block_keys = {s.get("key") for s in _list(block.get("items"))
+                      if isinstance(s, dict) and isinstance(s.get("key"), str)}
+    for loc in iter_items(doc):
+        item = loc.item
+        if loc.in_block:
+            if block_scope is None:
+                block_scope = _Scope(dict(top.kinds), dict(top.questions))
+            scope = block_scope
+        else:
+            scope = top
+        for name in EXPRESSION_FIELDS:
+            if isinstance(item.get(name), str):
+                _check_expression(item[name], loc.path + (name,), scope, all_keys, block_keys, loc.in_block, add)
+        _declare(item, scope)
+    return problems
+
+
+def _declare(item: dict, scope: _Scope) -> None:
+    kind, key = _kind(item), item.get("key")
+    if not isinstance(key, str) or kind is None:
+        return
+    if kind == "section":
+        scope.kinds[key] = "section"
+    elif kind == "matrix":
+        scope.kinds[key] = "matrix"
+        for row in _list(item.get("rows")):
+            if isinstance(row, dict) and isinstance(row.get("key"), str):
+                scope.kinds[f"{key}.{row['key']}"] = "matrix_row"
+                scope.questions[f"{key}.{row['key']}"] = item
+    else:
+        scope.kinds[key] = kind
+    scope.questions[key] = item
+
+
+def _check_expression(text, path, scope, all_keys, block_keys, in_block, add) -> None:
+    try:
+        expr = parse_expression(text)
+    except ExpressionError as e:
+        add(path, f"{e.message} at character {e.position + 1}:\n{e.pointer()}")
+        return
+    for var in expr.var_nodes():
+        name = var.name
+        kind = scope.kinds.get(name)
+        base = name.split(".")[0]
+        if kind is None:
+            if base in block_keys and not in_block:
+                add(path, f"{{{name}}} is asked per department: only questions in the department block can use it")
+            elif base in all_keys or name in scope.kinds:
+                add(path, f"{{{name}}} is defined later: an expression can only use questions asked before it")
+            elif scope.kinds.get(base) == "matrix":
+                add(path, f"{{{name}}}: the matrix {base!r} has no such row")
+            else:
+                add(path, f"{{{name}}} does not refer to any question")
+        elif kind == "section":
+            add(path, f"{{{name}}} is a section: it has no answer")
+        elif kind == "matrix":
+            add(path, f"{{{name}}} is a matrix: refer to one row, e.g. {{{name}.row}}")
+    _check_literals(expr, path, scope, add)
+
+
+def _check_literals(expr, path, scope, add) -> None:
+    """Catch comparisons with option values that do not exist (typos a designer cannot see)."""
+    from rules.expressions import Compare, Literal, Not, Var, to_source
+
+    for node in expr.tree.walk():
+        if not isinstance(node, Compare):
+            continue
+        if isinstance(node.left, Not):
+            # 'not' binds tighter than comparisons: not {a} = 'x' compares true/false with 'x'.
+            fixed = to_source(Not(Compare(node.op, node.left.operand, node.right)))
+            add(path, f"'not' applies to {to_source(node.left.operand)} alone here; write {fixed} instead")
+        pairs = [(node.left, node.right), (node.right, node.left)] if node.op != "contains" else [(node.left, node.right)]
+        for var, lit in pairs:
+            if not (isinstance(var, Var) and isinstance(lit, Literal)):
+                continue
+            q, kind = scope.questions.get(var.name), scope.kinds.get(var.name)
+            if q is None or kind not in ("single", "multiple"):
+                continue
+            values = [o.get("value") for o in _list(q.get("options")) if isinstance(o, dict)]
+            if isinstance(lit.value, str) and lit.value not in values:
+                add(path, f"{lit.value!r} is not an option of {{{var.name}}} (options: {', '.join(map(str, values))})")
+            elif not isinstance(lit.value, str):
+                add(path, f"{{{var.name}}} has text values: compare it with a 'quoted' option value")
+
+
+def _check_item(loc: Located, add) -> None:
+    item, path = loc.item, loc.path
+    kind = _kind(item)
+    if kind is None:
+        return
+    if loc.in_block and not REGISTRY[kind].in_block:
+        return  # the schema reports it
+    options = item.get("options")
+    if isinstance(options, list):
+        seen = {}
+        for i, option in enumerate(options):
+            if not isinstance(option, dict) or not isinstance(option.get("value"), (str, int, float)):
+                continue  # no value, or one the schema refuses (a list cannot even be compared)
+            value = option["value"]
+            if value in seen and type(value) is type(options[seen[value]].get("value")):
+                add(path + ("options", i, "value"), f"duplicate option value {value!r} (also option {seen[value] + 1})")
+            seen.setdefault(value, i)
+            if kind in ("rating", "matrix") and value == NOT_FAMILIAR:
+                add(path + ("options", i, "value"), "use not_familiar: true for the 不了解 option")
+    _check_min_max(item, path, "min", "max", add)
+    _check_min_max(item, path, "min_picks", "max_picks", add)
+    if kind == "multiple" and isinstance(options, list):
+        for bound in ("min_picks", "max_picks"):
+            if isinstance(item.get(bound), int) and item[bound] > len(options):
+                add(path + (bound,), f"{bound} is {item[bound]} but there are only {len(options)} options")
+    if kind == "matrix" and isinstance(item.get("rows"), list):
+        seen_rows = set()
+        for i, row in enumerate(item["rows"]):
+            key = row.get("key") if isinstance(row, dict) and isinstance(row.get("key"), str) else None
+            if key is not None and key in seen_rows:
+                add(path + ("rows", i, "key"), f"duplicate row key {key!r}")
+            seen_rows.add(key)
+    if kind in ("single", "multiple") and item.get("scored") is True and isinstance(options, list):
+        if not any(isinstance(o, dict) and "score" in o for o in options):
+            add(path + ("scored",), "a scored question needs a score on at least one option")
+    if item.get("required") is True and "required_if" in item:
+        add(path + ("required_if",), "required is already true: remove required_if or set required to false")
+
+
+def _check_min_max(item, path, lo, hi, add):
+    a, b = item.get(lo), item.get(hi)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and a > b:
+        add(path + (lo,), f"{lo} ({a}) is greater than {hi} ({b})")
+
+
+# ------------------------------------------------------------------------------ public API
+
+def value_problems(doc: Any) -> list[Problem]:
+    """Values no questionnaire may hold, wherever they are: too deep a nesting, control characters and lone
+    surrogates in texts and keys, numbers that are not finite (NaN, Infinity)."""
+    problems: list[Problem] = []
+    stack = [(doc, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return [Problem(format_path(path[:MAX_DEPTH]), f"nested more than {MAX_DEPTH} levels deep")]
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if isinstance(key, str) and BAD_CHARACTERS.search(key):
+                    problems.append(Problem(format_path(path), f"a field name contains {_character(key)}"))
+                stack.append((sub, path + (key,)))
+        elif isinstance(value, list):
+            stack.extend((sub, path + (i,)) for i, sub in enumerate(value))
+        elif isinstance(value, str) and BAD_CHARACTERS.search(value):
+            problems.append(Problem(format_path(path), f"the text contains {_character(value)}, which cannot be "
+                                                       "shown or stored: remove it"))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(format_path(path), "not a finite number"))
+    return sorted(problems, key=lambda p: p.path)
+
+
+def _character(text: str) -> str:
+    found = BAD_CHARACTERS.search(text).group()
+    kind = "a lone surrogate" if "\ud800" <= found <= "\udfff" else "a control character"
+    return f"{kind} (U+{ord(found):04X})"
+
+
+def validate_document(doc: Any) -> list[Problem]:
+    """Return every problem of a questionnaire document (empty list when valid)."""
+    values = value_problems(doc)
+    if any(p.message.startswith("nested more than") for p in values):
+        return values
+    return values + schema_problems(doc) + semantic_problems(doc)
+
+
+def check_document(doc: Any) -> dict:
+    """Validate a document and return it, or raise QuestionnaireError with all problems."""
+    problems = validate_document(doc)
+    if problems:
+        raise QuestionnaireError(problems)
+    return doc
+
+
+def normalize_document(doc: dict) -> dict:
+    """A deep copy with every default filled in and expressions in canonical form."""
+    doc = copy.deepcopy(doc)
+    for key in ("title", "description"):
+        if key in doc:
+            doc[key] = _normalize_text(doc[key])
+    for loc in iter_items(doc):
+        item = loc.item
+        type_of(item).normalize(item)
+        for name in ("label", "help", "description", "not_familiar_label"):
+            if name in item:
+                item[name] = _normalize_text(item[name])
+        for name in EXPRESSION_FIELDS:
+            if name in item:
+                item[name] = canonical_expression(item[name])
+        for sub in (item.get("options") or []) + (item.get("rows") or []):
+            sub["label"] = _normalize_text(sub["label"])
+        for number in ("weight",):
+            if number in item:
+                item[number] = float(item[number])
+        for option in item.get("options") or []:
+            if "score" in option:
+                option["score"] = float(option["score"])
+        for row in item.get("rows") or []:
+            if "weight" in row:
+                row["weight"] = float(row["weight"])
+    return doc
+
+
+def _normalize_text(text: dict) -> dict:
+    out = {"zh": text.get("zh", "")}
+    if text.get("en"):
+        out["en"] = text["en"]
+    return out

@@ -1,0 +1,541 @@
+"""The registry of question types: one class per type, one obvious place for each.
+
+Each type describes its JSON Schema fragment, its defaults (for normalisation), its answer
+slots (one per answer; a matrix has one per row), how a raw submitted value is parsed, how an
+answer is scored. How each type becomes a WTForms field is ``forms.fields``, keyed by the same names. The XLSForm and SurveyJS modules keep
+their own per-type mapping tables keyed by the same type names.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from questionnaire.i18n import N_
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+OPTION_VALUE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$"
+NOT_FAMILIAR = "na"  # the value of the 不了解 option: a string, so it never compares as a low rating
+
+DEFAULT_SCALE = [
+    {"value": 5, "label": {"zh": "非常满意", "en": "Very satisfied"}, "score": 100},
+    {"value": 4, "label": {"zh": "满意", "en": "Satisfied"}, "score": 80},
+    {"value": 3, "label": {"zh": "基本满意", "en": "Fairly satisfied"}, "score": 60},
+    {"value": 2, "label": {"zh": "不满意", "en": "Dissatisfied"}, "score": 40},
+    {"value": 1, "label": {"zh": "非常不满意", "en": "Very dissatisfied"}, "score": 20},
+]
+NOT_FAMILIAR_LABEL = {"zh": "不了解", "en": "Not familiar"}
+TEXT_MAX_LENGTH = {"text": 200, "textarea": 2000}
+
+# User-facing messages, translated at run time by the gettext the form factory receives.
+MSG_REQUIRED = N_("This question is required.")
+MSG_INVALID_CHOICE = N_("Please choose one of the options.")
+MSG_NOT_A_NUMBER = N_("Please enter a number.")
+MSG_NOT_AN_INTEGER = N_("Please enter a whole number.")
+MSG_TOO_SMALL = N_("The value must be at least %(min)s.")
+MSG_TOO_LARGE = N_("The value must be at most %(max)s.")
+MSG_TOO_LONG = N_("Please write at most %(max)d characters.")
+MSG_TOO_FEW = N_("Please choose at least %(min)d.")
+MSG_TOO_MANY = N_("Please choose at most %(max)d.")
+
+
+class InvalidAnswer(ValueError):
+    """A submitted value that does not fit its question; ``message`` is an untranslated template."""
+
+    def __init__(self, message: str, **params: Any):
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+    def render(self, gettext: Callable[[str], str]) -> str:
+        """Translate and fill in the message."""
+        text = gettext(self.message)
+        return text % self.params if self.params else text
+
+
+def text_of(local: dict | None, locale: str = "zh") -> str:
+    """Pick the text for a locale from a {"zh": ..., "en": ...} dict, falling back to zh."""
+    if not local:
+        return ""
+    return local.get(locale) or local.get("zh") or ""
+
+
+def local_text_schema() -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "zh": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "en": {"type": "string", "maxLength": 4000},
+        },
+        "required": ["zh"],
+        "additionalProperties": False,
+    }
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One answer of a question: its answer key (``key`` or ``key.row``) and matrix row key."""
+
+    question: dict
+    answer_key: str
+    row: str | None = None
+
+
+def _empty(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "") or (isinstance(raw, (list, tuple)) and not raw)
+
+
+def _single_raw(raw: Any) -> Any:
+    # MultiDict.getlist / SelectField data may hand us a one-element list.
+    if isinstance(raw, (list, tuple)):
+        return raw[0] if len(raw) == 1 else raw
+    return raw
+
+
+class QuestionType:
+    """Base class: a type that holds no answer (sections)."""
+
+    name = ""
+    answerable = True
+    scorable = False
+    in_block = True  # may appear inside the department block
+
+    # ---- schema
+    def properties(self) -> dict:
+        props = {
+            "type": {"const": self.name},
+            "key": {"type": "string", "pattern": KEY_PATTERN},
+            "label": local_text_schema(),
+            "help": local_text_schema(),
+            "show_if": {"type": "string"},
+        }
+        if self.answerable:
+            props.update(required={"type": "boolean"}, required_if={"type": "string"})
+        if self.scorable:
+            props.update(
+                scored={"type": "boolean"},
+                weight={"type": "number", "minimum": 0},
+                dimension={"type": "string", "pattern": KEY_PATTERN},
+            )
+        return props
+
+    def required_properties(self) -> list[str]:
+        return ["type", "key", "label"]
+
+    def schema(self) -> dict:
+        """The JSON Schema fragment of one question of this type."""
+        return {
+            "type": "object",
+            "properties": self.properties(),
+            "required": self.required_properties(),
+            "additionalProperties": False,
+        }
+
+    # ---- normalisation
+    def normalize(self, q: dict) -> dict:
+        """Fill in defaults so that equal questionnaires compare equal."""
+        if self.answerable:
+            q.setdefault("required", False)
+        if self.scorable:
+            q.setdefault("scored", False)
+            q.setdefault("weight", 1)
+        return q
+
+    # ---- answers
+    def slots(self, q: dict) -> list[Slot]:
+        """The answers this question holds (none for a section)."""
+        return [Slot(q, q["key"])] if self.answerable else []
+
+    def parse(self, q: dict, slot: Slot, raw: Any) -> Any:
+        """Turn a submitted value into the normalised value, None when unanswered; InvalidAnswer if bad."""
+        return None
+
+    def score(self, q: dict, slot: Slot, value: Any) -> float | None:
+        """The score of an answer, None when unscored or missing (not familiar)."""
+        return None
+
+    def slot_weight(self, q: dict, slot: Slot) -> float:
+        """The weight of one answer in its department score."""
+        return float(q.get("weight", 1))
+
+    def slot_label(self, q: dict, slot: Slot) -> dict:
+        """The label shown next to one answer's input."""
+        return q.get("label", {})
+
+
+class SectionType(QuestionType):
+    name = "section"
+    answerable = False
+    in_block = False
+
+    def properties(self) -> dict:
+        props = super().properties()
+        del props["help"]
+        props["description"] = local_text_schema()
+        return props
+
+
+# ---------------------------------------------------------------- choice-based types
+
+def option_schema(value_schema: dict, score_required: bool) -> dict:
+    return {
+        "type": "object",
+        "properties": {"value": value_schema, "label": local_text_schema(), "score": {"type": "number"}},
+        "required": ["value", "label", "score"] if score_required else ["value", "label"],
+        "additionalProperties": False,
+    }
+
+
+RATING_OPTION = option_schema({"type": "integer", "minimum": -1000, "maximum": 1000}, True)
+
+
+class ScaleMixin:
+    """Shared by rating and matrix: an integer scale with scores and an optional 不了解 option."""
+
+    def scale(self, q: dict) -> list[dict]:
+        return q.get("options") or DEFAULT_SCALE
+
+    def scale_properties(self) -> dict:
+        return {
+            "options": {"type": "array", "items": RATING_OPTION, "minItems": 2, "maxItems": 20},
+            "not_familiar": {"type": "boolean"},
+            "not_familiar_label": local_text_schema(),
+        }
+
+    def normalize_scale(self, q: dict) -> None:
+        q.setdefault("options", copy.deepcopy(DEFAULT_SCALE))
+        q.setdefault("not_familiar", False)
+        if q["not_familiar"]:
+            q.setdefault("not_familiar_label", dict(NOT_FAMILIAR_LABEL))
+        else:
+            q.pop("not_familiar_label", None)
+
+    def parse_scale(self, q: dict, raw: Any) -> Any:
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if q.get("not_familiar") and raw == NOT_FAMILIAR:
+            return NOT_FAMILIAR
+        values = [o["value"] for o in self.scale(q)]
+        try:
+            value = int(raw) if not isinstance(raw, bool) else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value not in values or (isinstance(raw, float) and raw != value):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        return value
+
+    def score_scale(self, q: dict, value: Any) -> float | None:
+        if not q.get("scored") or value is None or value == NOT_FAMILIAR:
+            return None
+        for option in self.scale(q):
+            if option["value"] == value:
+                return float(option["score"])
+        return None
+
+    def scale_choices(self, q: dict, locale: str) -> list[tuple[str, str]]:
+        """The (value, label) pairs of the scale, 不了解 last when the question offers it."""
+        choices = [(str(o["value"]), text_of(o["label"], locale)) for o in self.scale(q)]
+        if q.get("not_familiar"):
+            label = text_of(q.get("not_familiar_label") or NOT_FAMILIAR_LABEL, locale)
+            choices.append((NOT_FAMILIAR, label))
+        return choices
+
+
+class RatingType(ScaleMixin, QuestionType):
+    name = "rating"
+    scorable = True
+
+    def properties(self) -> dict:
+        return {**super().properties(), **self.scale_properties()}
+
+    def normalize(self, q):
+        super().normalize(q)
+        self.normalize_scale(q)
+        return q
+
+    def parse(self, q, slot, raw):
+        return self.parse_scale(q, raw)
+
+    def score(self, q, slot, value):
+        return self.score_scale(q, value)
+
+
+class MatrixType(ScaleMixin, QuestionType):
+    name = "matrix"
+    scorable = True
+
+    def properties(self) -> dict:
+        row = {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string", "pattern": KEY_PATTERN},
+                "label": local_text_schema(),
+                "weight": {"type": "number", "minimum": 0},
+            },
+            "required": ["key", "label"],
+            "additionalProperties": False,
+        }
+        rows = {"type": "array", "items": row, "minItems": 1, "maxItems": 50}
+        return {**super().properties(), **self.scale_properties(), "rows": rows}
+
+    def required_properties(self):
+        return super().required_properties() + ["rows"]
+
+    def normalize(self, q):
+        super().normalize(q)
+        self.normalize_scale(q)
+        return q
+
+    def slots(self, q):
+        return [Slot(q, f"{q['key']}.{row['key']}", row["key"]) for row in q.get("rows", [])]
+
+    def _row(self, q, slot):
+        return next(r for r in q["rows"] if r["key"] == slot.row)
+
+    def parse(self, q, slot, raw):
+        return self.parse_scale(q, raw)
+
+    def score(self, q, slot, value):
+        return self.score_scale(q, value)
+
+    def slot_weight(self, q, slot):
+        # A row's own weight wins; otherwise each row carries the matrix's weight.
+        row = self._row(q, slot)
+        return float(row["weight"]) if "weight" in row else float(q.get("weight", 1))
+
+    def slot_label(self, q, slot):
+        return self._row(q, slot)["label"]
+
+
+class ChoiceMixin:
+    def choice_properties(self) -> dict:
+        option = option_schema({"type": "string", "pattern": OPTION_VALUE_PATTERN}, False)
+        return {"options": {"type": "array", "items": option, "minItems": 1, "maxItems": 200}}
+
+    def required_properties(self):
+        return super().required_properties() + ["options"]
+
+    def option_values(self, q):
+        return [o["value"] for o in q.get("options", [])]
+
+    def option_score(self, q, value):
+        for option in q.get("options", []):
+            if option["value"] == value:
+                return float(option["score"]) if "score" in option else None
+        return None
+
+    def choices(self, q, locale) -> list[tuple[str, str]]:
+        """The (value, label) pairs of the options."""
+        return [(o["value"], text_of(o["label"], locale)) for o in q.get("options", [])]
+
+
+class SingleType(ChoiceMixin, QuestionType):
+    name = "single"
+    scorable = True
+
+    def properties(self):
+        return {**super().properties(), **self.choice_properties()}
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if not isinstance(raw, str) or raw not in self.option_values(q):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        return raw
+
+    def score(self, q, slot, value):
+        # Options without a score count as missing, like 不了解.
+        if not q.get("scored") or value is None:
+            return None
+        return self.option_score(q, value)
+
+
+class MultipleType(ChoiceMixin, QuestionType):
+    name = "multiple"
+    scorable = True
+
+    def properties(self):
+        picks = {"type": "integer", "minimum": 0, "maximum": 200}
+        return {**super().properties(), **self.choice_properties(), "min_picks": picks, "max_picks": picks}
+
+    def parse(self, q, slot, raw):
+        if _empty(raw):
+            return None
+        items = [raw] if isinstance(raw, str) else list(raw)
+        allowed = self.option_values(q)
+        picked: list[str] = []
+        for item in items:
+            if not isinstance(item, str) or item not in allowed:
+                raise InvalidAnswer(MSG_INVALID_CHOICE)
+            if item not in picked:
+                picked.append(item)
+        # Keep the document's option order, whatever order the browser sent.
+        picked.sort(key=allowed.index)
+        if "min_picks" in q and len(picked) < q["min_picks"]:
+            raise InvalidAnswer(MSG_TOO_FEW, min=q["min_picks"])
+        if "max_picks" in q and len(picked) > q["max_picks"]:
+            raise InvalidAnswer(MSG_TOO_MANY, max=q["max_picks"])
+        return picked
+
+    def score(self, q, slot, value):
+        # The mean of the picked options' scores; options without a score are ignored.
+        if not q.get("scored") or not value:
+            return None
+        scores = [s for s in (self.option_score(q, v) for v in value) if s is not None]
+        return sum(scores) / len(scores) if scores else None
+
+
+class TextType(QuestionType):
+    name = "text"
+    limit = 1000
+
+    def properties(self):
+        return {**super().properties(), "max_length": {"type": "integer", "minimum": 1, "maximum": self.limit}}
+
+    def normalize(self, q):
+        super().normalize(q)
+        q.setdefault("max_length", TEXT_MAX_LENGTH[self.name])
+        return q
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if not isinstance(raw, str):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        value = raw.strip()
+        limit = q.get("max_length", TEXT_MAX_LENGTH[self.name])
+        if len(value) > limit:
+            raise InvalidAnswer(MSG_TOO_LONG, max=limit)
+        return value
+
+
+class TextareaType(TextType):
+    name = "textarea"
+    limit = 20000
+
+
+class NumberType(QuestionType):
+    name = "number"
+
+    def properties(self):
+        return {**super().properties(), "integer": {"type": "boolean"},
+                "min": {"type": "number"}, "max": {"type": "number"}}
+
+    def normalize(self, q):
+        super().normalize(q)
+        q.setdefault("integer", True)
+        return q
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        integer = q.get("integer", True)
+        if isinstance(raw, bool):
+            raise InvalidAnswer(MSG_NOT_A_NUMBER)
+        if isinstance(raw, (int, float)):
+            value = raw
+        else:
+            # Plain decimal notation only: float() would also take "1_000", "1e3" and "nan".
+            text = str(raw).strip()
+            if not _DECIMAL.fullmatch(text):
+                raise InvalidAnswer(MSG_NOT_A_NUMBER)
+            value = float(text)
+        if not math.isfinite(value):
+            raise InvalidAnswer(MSG_NOT_A_NUMBER)
+        if integer:
+            if value != int(value):
+                raise InvalidAnswer(MSG_NOT_AN_INTEGER)
+            value = int(value)
+        else:
+            value = float(value)
+        if "min" in q and value < q["min"]:
+            raise InvalidAnswer(MSG_TOO_SMALL, min=_fmt(q["min"]))
+        if "max" in q and value > q["max"]:
+            raise InvalidAnswer(MSG_TOO_LARGE, max=_fmt(q["max"]))
+        return value
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+class NpsType(QuestionType):
+    name = "nps"
+    scorable = True
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw) or isinstance(raw, bool):
+            return None if _empty(raw) else self._bad()
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            return self._bad()
+        if not 0 <= value <= 10 or (isinstance(raw, float) and raw != value):
+            return self._bad()
+        return value
+
+    def _bad(self):
+        raise InvalidAnswer(MSG_INVALID_CHOICE)
+
+    def score(self, q, slot, value):
+        # 0..10 mapped linearly onto the 0..100 range of the other scores.
+        return float(value * 10) if q.get("scored") and value is not None else None
+
+
+class DepartmentBlockType(QuestionType):
+    """The 'which departments have you dealt with?' picker and the questions repeated per department."""
+
+    name = "department_block"
+    in_block = False
+
+    def properties(self):
+        props = QuestionType.properties(self)
+        picks = {"type": "integer", "minimum": 0, "maximum": 1000}
+        props.update(min_picks=picks, max_picks=picks, items={"type": "array", "minItems": 1})
+        del props["required"], props["required_if"]
+        return props
+
+    def required_properties(self):
+        return super().required_properties() + ["items"]
+
+    def normalize(self, q):
+        q.setdefault("min_picks", 0)
+        return q
+
+    def slots(self, q):
+        return [Slot(q, q["key"])]
+
+    def parse(self, q, slot, raw):
+        """Departments are validated by the form against the round's list; here only the shape."""
+        if _empty(raw):
+            return None
+        items = [raw] if isinstance(raw, str) else list(raw)
+        if not all(isinstance(i, str) for i in items):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        return list(dict.fromkeys(items))
+
+
+REGISTRY: dict[str, QuestionType] = {
+    t.name: t
+    for t in (
+        SectionType(), RatingType(), SingleType(), MultipleType(), TextType(), TextareaType(),
+        NumberType(), NpsType(), MatrixType(), DepartmentBlockType(),
+    )
+}
+QUESTION_TYPES = tuple(REGISTRY)
+BLOCK_TYPES = tuple(name for name, t in REGISTRY.items() if t.in_block)
+
+
+def type_of(q: dict) -> QuestionType:
+    """The registered type of a question (KeyError if unknown)."""
+    return REGISTRY[q["type"]]
