@@ -419,6 +419,10 @@ class Expression:
         """The expression re-printed in canonical form (single spaces, minimal parentheses)."""
         return to_source(self.tree)
 
+    def to_json(self) -> list:
+        """The parsed tree as nested lists, for the browser's evaluator (one parser: this one)."""
+        return tree_json(self.tree)
+
 
 def parse_expression(text: str) -> Expression:
     """Parse an expression string, raising ExpressionError with a position on any error."""
@@ -483,6 +487,24 @@ def unparse(
         raise TypeError(n)  # pragma: no cover
 
     return render(node)
+
+
+def tree_json(node: Node) -> list:
+    """A tree as JSON-ready nested lists: ["var", name], ["lit", value], ["not", x], ["cmp", op, a, b],
+    ["and", a, b], ["or", a, b]. The browser evaluates exactly this (app/static/js/survey.js)."""
+    if isinstance(node, Var):
+        return ["var", node.name]
+    if isinstance(node, Literal):
+        return ["lit", node.value]
+    if isinstance(node, Not):
+        return ["not", tree_json(node.operand)]
+    if isinstance(node, Compare):
+        return ["cmp", node.op, tree_json(node.left), tree_json(node.right)]
+    if isinstance(node, And):
+        return ["and", tree_json(node.left), tree_json(node.right)]
+    if isinstance(node, Or):
+        return ["or", tree_json(node.left), tree_json(node.right)]
+    raise TypeError(node)  # pragma: no cover
 
 
 def to_source(node: Node) -> str:
