@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import UTCDateTime, utcnow
+from app.rounds.models import Campaign
 
 
 class AssessmentFrozen(Exception):
@@ -95,7 +97,7 @@ class Assessment(db.Model):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     scheme: Mapped[AssessmentScheme] = relationship()
-    campaign: Mapped["Campaign"] = relationship()  # noqa: F821
+    campaign: Mapped[Campaign] = relationship()
     results: Mapped[list["AssessmentResult"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan",
         order_by="(AssessmentResult.rank.is_(None), AssessmentResult.rank, AssessmentResult.department_id)")
@@ -134,7 +136,7 @@ class AssessmentResult(db.Model):
     change_significant: Mapped[bool] = mapped_column(default=False)
 
     assessment: Mapped[Assessment] = relationship(back_populates="results")
-    department: Mapped["Department"] = relationship()  # noqa: F821
+    department: Mapped[Department] = relationship()
 
 
 class CommentReleaseRecord(db.Model):

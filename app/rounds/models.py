@@ -9,8 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, Column, Enum, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import UTCDateTime, utcnow
+from app.pool.models import Respondent
+from app.questionnaires.models import QuestionnaireVersion
 
 
 class CampaignStatus(str, enum.Enum):
@@ -82,9 +85,9 @@ class Campaign(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     draws: Mapped[list["Draw"]] = relationship(back_populates="campaign", order_by="Draw.id")  # noqa: F821
-    departments: Mapped[list["Department"]] = relationship(  # noqa: F821
+    departments: Mapped[list[Department]] = relationship(
         secondary=campaign_departments, order_by="Department.sort_order")
-    questionnaire_version: Mapped["QuestionnaireVersion | None"] = relationship()  # noqa: F821
+    questionnaire_version: Mapped[QuestionnaireVersion | None] = relationship()
 
     @property
     def current_draw(self):
@@ -181,7 +184,7 @@ class Invitation(db.Model):
     reminders_sent: Mapped[int] = mapped_column(default=0)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    respondent: Mapped["Respondent"] = relationship()  # noqa: F821
+    respondent: Mapped[Respondent] = relationship()
     campaign: Mapped[Campaign] = relationship()
 
 
