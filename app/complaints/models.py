@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.casework.deadlines import Deadline
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import UTCDateTime, utcnow
@@ -125,10 +126,12 @@ class Complaint(db.Model):
         return [a for a in self.assignments if a.status != AssignmentStatus.withdrawn and a.cycle == self.cycle]
 
 
-class ComplaintAssignment(db.Model):
+class ComplaintAssignment(Deadline, db.Model):
     """The complaint handed to one department with a deadline, and that department's reply."""
 
     __tablename__ = "complaint_assignments"
+    # A case of casework: pending until the department replies (``overdue``, ``on_time`` come from Deadline).
+    WAITING, ANSWERED, ANSWERED_AT = AssignmentStatus.pending, AssignmentStatus.replied, "replied_at"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
@@ -152,17 +155,6 @@ class ComplaintAssignment(db.Model):
     department: Mapped[Department] = relationship()
     attachments: Mapped[list["ComplaintAttachment"]] = relationship(back_populates="assignment",
                                                                    order_by="ComplaintAttachment.id")
-
-    def overdue(self, today: date) -> bool:
-        return self.status == AssignmentStatus.pending and today > self.due_on
-
-    @property
-    def on_time(self) -> bool | None:
-        if self.replied_at is None:
-            return None
-        from app.platform.calendar import local_date
-
-        return local_date(self.replied_at) <= self.due_on
 
 
 class ComplaintAttachment(db.Model):

@@ -1,19 +1,18 @@
-"""The complaints centre: intake with attachments, tracking, the handling lifecycle, analysis and deductions.
+"""The complaints centre: intake with attachments, tracking, the handling lifecycle and the lists.
 
 Lifecycle: submitted → accepted (受理) or declined → assigned to departments with a
 deadline (统一交办) → reminders and the overdue list (统一督办) → each department
 replies → closed with the complainant's satisfaction and, per department,
 whether the complaint was substantiated → reopened if need be (a new cycle).
 Every step is a ``ComplaintEvent`` (the complainant sees the public ones) and an
-audit entry (``complaint.*``) without personal data.
+audit entry (``complaint.*``) without personal data. The period's figures, its export and the
+deductions for the assessment are in ``analysis``; the labels in ``labels``.
 """
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,6 +24,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.service import dummy_password_hash
 from app.audit import service as audit
+from app.casework.deadlines import DUE_SOON_WORKDAYS, due_date
+
+# The figures and the labels live in their own modules; callers (the routes, the assessment) reach them from here.
+from app.complaints.analysis import analyse, deductions, export_csv  # noqa: F401
+from app.complaints.labels import category_label, event_label, satisfaction_label, status_label  # noqa: F401
 from app.complaints.models import (
     AssignmentStatus,
     Complaint,
@@ -38,9 +42,8 @@ from app.complaints.models import (
 from app.departments.models import Department
 from app.extensions import db
 from app.platform import readable_codes
-from app.platform.calendar import add_workdays, local_date, local_today, period_bounds
+from app.platform.calendar import local_today
 from app.platform.columns import utcnow
-from app.platform.exports import csv_bytes, formula_safe
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.platform.tabular import display_name
 
@@ -268,7 +271,8 @@ def decline(complaint: Complaint, reason: str, actor=None) -> None:
 
 
 def default_due_date() -> date:
-    return add_workdays(local_today(), current_app.config["COMPLAINT_DEADLINE_WORKDAYS"])
+    """The deadline an assignment made today gets unless the handler sets another."""
+    return due_date(local_today(), current_app.config["COMPLAINT_DEADLINE_WORKDAYS"])
 
 
 def assign(complaint: Complaint, departments: list[Department], due_on: date, instructions: str = "",
@@ -442,17 +446,13 @@ def complaint_query(status: str = "", category: str = "", department_id: int | N
 
 def overdue_query() -> Select:
     """Pending assignments past their deadline, the oldest deadline first."""
-    return (select(ComplaintAssignment)
-            .where(ComplaintAssignment.status == AssignmentStatus.pending,
-                   ComplaintAssignment.due_on < local_today())
+    return (select(ComplaintAssignment).where(ComplaintAssignment.overdue(local_today()))
             .order_by(ComplaintAssignment.due_on, ComplaintAssignment.id))
 
 
-def due_soon_query(days: int = 2) -> Select:
-    today = local_today()
-    return (select(ComplaintAssignment)
-            .where(ComplaintAssignment.status == AssignmentStatus.pending,
-                   ComplaintAssignment.due_on >= today, ComplaintAssignment.due_on <= add_workdays(today, days))
+def due_soon_query(days: int = DUE_SOON_WORKDAYS) -> Select:
+    """Pending assignments due today or within ``days`` working days, the nearest deadline first."""
+    return (select(ComplaintAssignment).where(ComplaintAssignment.due_soon(local_today(), days))
             .order_by(ComplaintAssignment.due_on, ComplaintAssignment.id))
 
 
@@ -467,191 +467,3 @@ def department_assignments(department_id: int) -> Select:
 def counts_by_status() -> dict[str, int]:
     return {s.value: n for s, n in db.session.execute(
         select(Complaint.status, func.count()).group_by(Complaint.status)).all()}
-
-
-# --------------------------------------------------------------------------- deductions for the assessment
-
-@dataclass(frozen=True)
-class Deduction:
-    """A department's substantiated complaints closed in a period and the points they cost (capped)."""
-
-    department_id: int
-    substantiated: int
-    points: float
-
-
-def deductions(start: date, end: date, points_each: float | None = None, cap: float | None = None) -> dict[int, Deduction]:
-    """Per department, complaints first found substantiated against it on the local dates ``start``…``end``.
-
-    A finding is made when a complaint is closed (a ``substantiated`` event per department). Each
-    complaint costs ``points_each`` (COMPLAINT_DEDUCTION_POINTS), at most ``cap``
-    (COMPLAINT_DEDUCTION_CAP) per department; it counts once per department, in the month of its
-    first finding, whether or not it was reopened since: never twice, never zero times.
-    """
-    config = current_app.config
-    each = config["COMPLAINT_DEDUCTION_POINTS"] if points_each is None else points_each
-    limit = config["COMPLAINT_DEDUCTION_CAP"] if cap is None else cap
-    lo, hi = period_bounds(start, end)
-    first_finding = (select(ComplaintEvent.complaint_id, ComplaintEvent.department_id,
-                            func.min(ComplaintEvent.at).label("at"))
-                     .where(ComplaintEvent.kind == "substantiated")
-                     .group_by(ComplaintEvent.complaint_id, ComplaintEvent.department_id).subquery())
-    rows = db.session.execute(
-        select(first_finding.c.department_id, func.count())
-        .where(first_finding.c.at >= lo, first_finding.c.at < hi)
-        .group_by(first_finding.c.department_id)).all()
-    return {d: Deduction(d, n, round(min(n * each, limit), 4)) for d, n in rows}
-
-
-# --------------------------------------------------------------------------- analysis (统一分析)
-
-@dataclass
-class DepartmentFigures:
-    complaints: int = 0
-    assignments: int = 0
-    replied_on_time: int = 0
-    replied_late: int = 0
-    overdue: int = 0
-    substantiated: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        due = self.replied_on_time + self.replied_late + self.overdue
-        return self.replied_on_time / due if due else None
-
-
-@dataclass
-class Analysis:
-    total: int = 0
-    by_category: Counter = field(default_factory=Counter)
-    by_status: Counter = field(default_factory=Counter)
-    by_district: Counter = field(default_factory=Counter)
-    by_month: Counter = field(default_factory=Counter)
-    by_satisfaction: Counter = field(default_factory=Counter)
-    by_department: dict[int, DepartmentFigures] = field(default_factory=lambda: defaultdict(DepartmentFigures))
-    repeats: int = 0
-    anonymous: int = 0
-    reopened: int = 0
-    on_time: DepartmentFigures = field(default_factory=DepartmentFigures)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        """Satisfied or basically satisfied, among complainants who gave a verdict."""
-        answered = sum(n for s, n in self.by_satisfaction.items() if s != Satisfaction.unreachable.value)
-        good = self.by_satisfaction[Satisfaction.satisfied.value] + self.by_satisfaction[Satisfaction.basically.value]
-        return good / answered if answered else None
-
-
-def analyse(start: date, end: date) -> Analysis:
-    """Counts of the complaints filed on the local dates ``start``…``end``, with on-time and satisfaction rates."""
-    lo, hi = period_bounds(start, end)
-    today = local_today()
-    result = Analysis()
-    complaints = db.session.scalars(select(Complaint).where(Complaint.submitted_at >= lo, Complaint.submitted_at < hi))
-    for complaint in complaints:
-        result.total += 1
-        result.by_category[complaint.category.value] += 1
-        result.by_status[complaint.status.value] += 1
-        result.by_district[complaint.district or ""] += 1
-        result.by_month[local_date(complaint.submitted_at).strftime("%Y-%m")] += 1
-        if complaint.satisfaction is not None:
-            result.by_satisfaction[complaint.satisfaction.value] += 1
-        result.repeats += complaint.repeat_of_id is not None
-        result.anonymous += complaint.anonymous
-        result.reopened += complaint.reopen_count > 0
-        concerned = {d.id for d in complaint.departments}
-        live = [a for a in complaint.assignments if a.status != AssignmentStatus.withdrawn]
-        concerned |= {a.department_id for a in live}
-        for department_id in concerned:
-            result.by_department[department_id].complaints += 1
-        substantiated = {a.department_id for a in live if a.substantiated}
-        for department_id in substantiated:
-            result.by_department[department_id].substantiated += 1
-        for assignment in live:
-            for figures in (result.by_department[assignment.department_id], result.on_time):
-                figures.assignments += 1
-                if assignment.status == AssignmentStatus.replied:
-                    if assignment.on_time:
-                        figures.replied_on_time += 1
-                    else:
-                        figures.replied_late += 1
-                elif assignment.overdue(today):
-                    figures.overdue += 1
-    return result
-
-
-EXPORT_HEADER = ["受理编号", "提交日期", "类别", "状态", "区县", "所涉部门", "交办部门", "办理期限", "按期答复",
-                 "满意度", "查实部门", "重复投诉", "重办次数"]
-
-
-def export_csv(start: date, end: date) -> bytes:
-    """The period's complaints as CSV (UTF-8 with BOM, formula-safe), without the complainants' identity."""
-    lo, hi = period_bounds(start, end)
-    rows = [EXPORT_HEADER]
-    query = (select(Complaint).where(Complaint.submitted_at >= lo, Complaint.submitted_at < hi)
-             .order_by(Complaint.submitted_at))
-    for c in db.session.scalars(query):
-        live = [a for a in c.assignments if a.status != AssignmentStatus.withdrawn]
-        rows.append([formula_safe(v) for v in (
-            c.tracking_number, local_date(c.submitted_at).isoformat(), category_label(c.category),
-            status_label(c.status), c.district, "、".join(d.name for d in c.departments),
-            "、".join(a.department.name for a in live), "、".join(sorted({a.due_on.isoformat() for a in live})),
-            "、".join("是" if a.on_time else "否" for a in live if a.on_time is not None),
-            satisfaction_label(c.satisfaction) if c.satisfaction else "",
-            "、".join(a.department.name for a in live if a.substantiated),
-            c.repeat_of.tracking_number if c.repeat_of else "", c.reopen_count)])
-    return csv_bytes(rows)
-
-
-# --------------------------------------------------------------------------- labels
-
-def _value(item) -> str:
-    return item.value if isinstance(item, enum.Enum) else item
-
-
-def category_label(category: ComplaintCategory | str) -> str:
-    value = _value(category)
-    return {
-        "discipline": _("Discipline inspection supervision"),
-        "procuratorial": _("Procuratorial legal supervision"),
-        "enforcement": _("Administrative law-enforcement supervision"),
-        "enterprise_policy": _("Enterprise-policy supervision"),
-    }.get(value, value)
-
-
-def status_label(status: ComplaintStatus | str) -> str:
-    value = _value(status)
-    return {
-        "submitted": _("Awaiting acceptance"),
-        "declined": _("Not accepted"),
-        "accepted": _("Accepted"),
-        "assigned": _("Being handled"),
-        "replied": _("Replied, awaiting closure"),
-        "closed": _("Closed and answered"),
-    }.get(value, value)
-
-
-def satisfaction_label(value: Satisfaction | str) -> str:
-    value = _value(value)
-    return {
-        "satisfied": _("Satisfied"),
-        "basically": _("Basically satisfied"),
-        "unsatisfied": _("Not satisfied"),
-        "unreachable": _("Could not be reached"),
-    }.get(value, value)
-
-
-def event_label(kind: str) -> str:
-    return {
-        "submitted": _("Complaint received"),
-        "accepted": _("Accepted for handling"),
-        "declined": _("Not accepted"),
-        "assigned": _("Assigned to a department"),
-        "withdrawn": _("Assignment withdrawn"),
-        "reminded": _("Department reminded"),
-        "replied": _("Department replied"),
-        "closed": _("Closed and answered"),
-        "substantiated": _("Found substantiated against"),
-        "reopened": _("Reopened"),
-        "note": _("Note"),
-    }.get(kind, kind)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.casework.deadlines import Deadline
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import UTCDateTime, random_id, utcnow
@@ -23,7 +24,6 @@ from app.platform.columns import UTCDateTime, random_id, utcnow
 LEVEL_SCORES = {5: 100.0, 4: 80.0, 3: 60.0, 2: 40.0, 1: 20.0}
 BAD_LEVEL = 2
 DIMENSIONS = ("overall", "efficiency", "competence", "attitude")
-
 
 
 def random_slug() -> str:
@@ -135,10 +135,12 @@ class FollowUpStatus(str, enum.Enum):
     done = "done"
 
 
-class FollowUpTask(db.Model):
+class FollowUpTask(Deadline, db.Model):
     """What the department did about a 差评, due within a number of working days."""
 
     __tablename__ = "realtime_follow_ups"
+    # A case of casework: open until the department records what it did (``overdue``, ``on_time``: Deadline).
+    WAITING, ANSWERED, ANSWERED_AT = FollowUpStatus.open, FollowUpStatus.done, "completed_at"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rating_id: Mapped[str] = mapped_column(ForeignKey("realtime_ratings.id"), unique=True)
@@ -160,17 +162,6 @@ class FollowUpTask(db.Model):
 
     rating: Mapped[RealtimeRating] = relationship(back_populates="follow_up")
     department: Mapped[Department] = relationship()
-
-    def overdue(self, today: date) -> bool:
-        return self.status == FollowUpStatus.open and today > self.due_on
-
-    @property
-    def on_time(self) -> bool | None:
-        if self.completed_at is None:
-            return None
-        from app.platform.calendar import local_date
-
-        return local_date(self.completed_at) <= self.due_on
 
 
 class RealtimeSmsCode(db.Model):

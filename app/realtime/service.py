@@ -6,7 +6,6 @@ from __future__ import annotations
 import hmac
 import io
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,10 +16,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, case, func, or_, select
 
 from app.audit import service as audit
+from app.casework.deadlines import due_date
+from app.casework.figures import CaseFigures, figures_by_department
 from app.departments.models import Department
 from app.extensions import db
 from app.platform import security
-from app.platform.calendar import add_workdays, day_bounds, local_date, local_today, period_bounds
+from app.platform.calendar import day_bounds, local_today, period_bounds
 from app.platform.columns import utcnow
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.realtime.models import (
@@ -278,7 +279,7 @@ def open_follow_up(rating: RealtimeRating, callback_phone: str = "") -> FollowUp
     """A task for the department, due in the configured number of working days."""
     days = current_app.config["REALTIME_FOLLOW_UP_WORKDAYS"]
     task = FollowUpTask(rating=rating, department_id=rating.department_id, opened_at=rating.created_at,
-                        due_on=add_workdays(local_date(rating.created_at), days))
+                        due_on=due_date(rating.created_at, days))
     if callback_phone.strip():
         try:
             e164 = normalise(callback_phone)
@@ -364,7 +365,7 @@ def follow_up_query(department_id: int | None = None, status: str = "", overdue:
     if status in FollowUpStatus.__members__:
         query = query.where(FollowUpTask.status == FollowUpStatus(status))
     if overdue:
-        query = query.where(FollowUpTask.status == FollowUpStatus.open, FollowUpTask.due_on < local_today())
+        query = query.where(FollowUpTask.overdue(local_today()))
     return query
 
 
@@ -435,45 +436,38 @@ def city_mean(start: date, end: date) -> float | None:
 
 
 @dataclass
-class FollowUpStats:
+class FollowUpStats(CaseFigures):
     """Follow-up of 差评 for a department (or the city): how many, done, on time, rectified, overdue."""
 
-    total: int = 0
-    done: int = 0
-    on_time: int = 0
     rectified: int = 0
     contacted: int = 0
-    overdue: int = 0
+
+    @property
+    def done(self) -> int:
+        """Follow-ups the department has completed."""
+        return self.answered
 
     @property
     def rectification_rate(self) -> float | None:
+        """Put right, among the completed follow-ups."""
         return self.rectified / self.done if self.done else None
 
-    @property
-    def on_time_rate(self) -> float | None:
-        due = self.done + self.overdue
-        return self.on_time / due if due else None
+    def count(self, case: FollowUpTask, today: date) -> None:
+        """Add one follow-up as it stands on ``today``."""
+        super().count(case, today)
+        if case.answered:
+            self.rectified += bool(case.rectified)
+            self.contacted += bool(case.contacted)
 
 
 def follow_up_stats(start: date, end: date) -> dict[int | None, FollowUpStats]:
     """Per department id (and None for the whole city), the follow-up of the 差评 opened in the period."""
     lo, hi = period_bounds(start, end)
-    today = local_today()
-    stats: dict[int | None, FollowUpStats] = defaultdict(FollowUpStats)
     tasks = db.session.scalars(select(FollowUpTask).join(FollowUpTask.rating).where(
         FollowUpTask.opened_at >= lo, FollowUpTask.opened_at < hi, RealtimeRating.excluded.is_(False)))
-    for task in tasks:
-        for key in (task.department_id, None):
-            entry = stats[key]
-            entry.total += 1
-            if task.status == FollowUpStatus.done:
-                entry.done += 1
-                entry.on_time += bool(task.on_time)
-                entry.rectified += bool(task.rectified)
-                entry.contacted += bool(task.contacted)
-            elif task.overdue(today):
-                entry.overdue += 1
-    return dict(stats)
+    figures = figures_by_department(tasks, local_today(), FollowUpStats)
+    # The city's line is there only when the period has any follow-up, as the overview expects.
+    return {**figures, None: figures.city} if figures.city.total else {}
 
 
 @dataclass
