@@ -1,19 +1,28 @@
 """Assessment dashboards: rankings, scoring/publishing/corrections, schemes, exports, liaisons' own page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.assessment import export, scoring
-from app.assessment.forms import POLICY_PREFIX, CorrectForm, ScoreForm, scheme_form
-from app.assessment.models import Assessment, AssessmentFrozen, AssessmentScheme, AssessmentStatus
+from app.assessment import export, reports, scoring, versions
+from app.assessment.forms import (
+    CorrectForm,
+    ScoreForm,
+    channel_fields,
+    channel_weights,
+    policy_fields,
+    policy_weights,
+    scheme_form,
+)
+from app.assessment.models import AssessmentFrozen, AssessmentScheme, AssessmentStatus
 from app.audit import service as audit
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.feedback import flash_errors
+from app.platform.actions import perform
+from app.platform.exports import download
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 from app.pool.service import categories
@@ -23,19 +32,20 @@ from app.rounds.models import Campaign, CampaignStatus
 bp = Blueprint("assessment", __name__)
 
 SCORABLE = (CampaignStatus.closed, CampaignStatus.scored, CampaignStatus.published)
-
-
-def _campaign_or_404(campaign_id: int) -> Campaign:
-    return db.get_or_404(Campaign, campaign_id)
+# What a scoring step may refuse with; the page says why.
+REFUSED = (scoring.ScoringError, round_service.RoundError, AssessmentFrozen)
 
 
 def _scheme_choices(form) -> None:
     form.scheme_id.choices = [(s.id, s.label) for s in db.session.scalars(scoring.schemes())]
 
 
-def _fail(exc: Exception) -> None:
-    db.session.rollback()
-    flash(str(exc), "error")
+def _bad_request(_form) -> None:
+    abort(400)
+
+
+def _round_page(campaign_id: int) -> str:
+    return url_for(".round_view", campaign_id=campaign_id)
 
 
 @bp.route("/")
@@ -55,7 +65,7 @@ def index():
 @roles_required(Role.hr)
 def round_view(campaign_id: int):
     """A round's dashboard: ranking, dimensions, response rates, distributions, trend and the actions."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     assessment = scoring.current_assessment(campaign)
     score_form, correct_form = ScoreForm(), CorrectForm()
     _scheme_choices(score_form)
@@ -75,152 +85,106 @@ def round_view(campaign_id: int):
 @roles_required(Role.hr)
 def chart_data(campaign_id: int):
     """The round's chart data (same role as the page): scores with intervals, distributions, trend."""
-    return jsonify(scoring.chart_data(_campaign_or_404(campaign_id)))
+    return jsonify(scoring.chart_data(db.get_or_404(Campaign, campaign_id)))
+
+
+def _scheme_action(campaign_id: int, form, work, *, done: str, refused, invalid=None):
+    """A round's action with a chosen scheme version: ``work(campaign, scheme, form)``, then back to the round."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    _scheme_choices(form)
+    return perform(form, lambda f: work(campaign, db.session.get(AssessmentScheme, f.scheme_id.data), f), done=done,
+                   back=_round_page(campaign.id), refused=refused, invalid=invalid)
+
+
+def _button_action(campaign_id: int, work, *, done: str, refused):
+    """A round's one-button action, ``work(campaign, user)``: its form is the CSRF token alone (a bad one is a 400)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    return perform(EmptyForm(), lambda _f: work(campaign, current_user), done=done, back=_round_page(campaign.id),
+                   refused=refused, invalid=_bad_request)
 
 
 @bp.route("/<int:campaign_id>/score", methods=["POST"])
 @roles_required(Role.hr)
 def score(campaign_id: int):
     """Score a closed round, or re-score a scored one, with the chosen scheme version."""
-    campaign = _campaign_or_404(campaign_id)
-    form = ScoreForm()
-    _scheme_choices(form)
-    if not form.validate_on_submit():
+
+    def no_scheme(_form):
         flash(_("Choose an assessment scheme."), "error")
-        return redirect(url_for(".round_view", campaign_id=campaign.id))
-    try:
-        scoring.score(campaign, db.session.get(AssessmentScheme, form.scheme_id.data), current_user)
-    except (scoring.ScoringError, round_service.RoundError, AssessmentFrozen) as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("The round is scored. Check the results, then publish them."), "success")
-    return redirect(url_for(".round_view", campaign_id=campaign.id))
+        return redirect(_round_page(campaign_id))
+
+    return _scheme_action(campaign_id, ScoreForm(), lambda campaign, scheme, _f: scoring.score(
+        campaign, scheme, current_user), done=_("The round is scored. Check the results, then publish them."),
+        refused=REFUSED, invalid=no_scheme)
 
 
 @bp.route("/<int:campaign_id>/publish", methods=["POST"])
 @roles_required(Role.hr)
 def publish(campaign_id: int):
     """Publish the scored results: they are frozen from now on."""
-    campaign = _campaign_or_404(campaign_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        scoring.publish(campaign, current_user)
-    except (scoring.ScoringError, round_service.RoundError, AssessmentFrozen) as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("The results are published and frozen."), "success")
-    return redirect(url_for(".round_view", campaign_id=campaign.id))
+    return _button_action(campaign_id, scoring.publish, done=_("The results are published and frozen."),
+                          refused=REFUSED)
 
 
 @bp.route("/<int:campaign_id>/correct", methods=["POST"])
 @roles_required(Role.hr)
 def correct(campaign_id: int):
     """A correction after publishing: a new version; the published one is kept as superseded."""
-    campaign = _campaign_or_404(campaign_id)
-    form = CorrectForm()
-    _scheme_choices(form)
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".round_view", campaign_id=campaign.id))
-    try:
-        scoring.correct(campaign, db.session.get(AssessmentScheme, form.scheme_id.data), current_user,
-                        form.reason.data)
-    except (scoring.ScoringError, AssessmentFrozen) as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("The correction is published as a new version."), "success")
-    return redirect(url_for(".round_view", campaign_id=campaign.id))
+    return _scheme_action(campaign_id, CorrectForm(), lambda campaign, scheme, f: scoring.correct(
+        campaign, scheme, current_user, f.reason.data), done=_("The correction is published as a new version."),
+        refused=(scoring.ScoringError, AssessmentFrozen))
 
 
 @bp.route("/<int:campaign_id>/release-comments", methods=["POST"])
 @roles_required(Role.admin)
 def release_comments(campaign_id: int):
     """Let the liaisons read the respondents' comments about their department for this round."""
-    campaign = _campaign_or_404(campaign_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        scoring.release_comments(campaign, current_user)
-    except scoring.ScoringError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("The comments are released to the departments' liaisons."), "success")
-    return redirect(url_for(".round_view", campaign_id=campaign.id))
+    return _button_action(campaign_id, scoring.release_comments,
+                          done=_("The comments are released to the departments' liaisons."),
+                          refused=scoring.ScoringError)
 
 
-def _assessment_or_404(campaign: Campaign) -> Assessment:
-    assessment = scoring.current_assessment(campaign)
-    if assessment is None:
-        abort(404)
-    return assessment
-
-
-def _record_export(assessment: Assessment, fmt: str) -> None:
-    """Who took which results out, and whether they were published yet (exports exist before publication)."""
+def _download(campaign_id: int, fmt: str):
+    """The round's current assessment as a file, recorded: who took which results out, and whether they were
+    published yet (exports exist before publication)."""
+    assessment = db.one_or_404(versions.current_query(campaign_id))
+    body = export.as_bytes(assessment, fmt)
     audit.record("assessment.export", f"campaign:{assessment.campaign_id}",
                  {"version": assessment.version, "status": assessment.status.value, "format": fmt})
     db.session.commit()
+    return download(body, export.filename(assessment, fmt))
 
 
 @bp.route("/<int:campaign_id>/export.xlsx")
 @roles_required(Role.hr)
 def export_xlsx(campaign_id: int):
     """The HR workbook of the round's current assessment."""
-    assessment = _assessment_or_404(_campaign_or_404(campaign_id))
-    body = export.xlsx_bytes(assessment)
-    _record_export(assessment, "xlsx")
-    return Response(body,
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={export.filename(assessment, 'xlsx')}"})
+    return _download(campaign_id, "xlsx")
 
 
 @bp.route("/<int:campaign_id>/export.csv")
 @roles_required(Role.hr)
 def export_csv(campaign_id: int):
     """The ranking as CSV (UTF-8 with BOM)."""
-    assessment = _assessment_or_404(_campaign_or_404(campaign_id))
-    body = export.csv_bytes(assessment)
-    _record_export(assessment, "csv")
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={export.filename(assessment, 'csv')}"})
+    return _download(campaign_id, "csv")
 
 
 @bp.route("/<int:campaign_id>/departments/<int:department_id>")
 @roles_required(Role.hr, Role.liaison)
 def department(campaign_id: int, department_id: int):
     """One department's results; a liaison sees only their own, published, and nothing under k raters."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     liaison = current_user.role == Role.liaison
     if liaison and (department_id != current_user.department_id or campaign.status != CampaignStatus.published):
         abort(404)  # not 403: another department's page does not exist for a liaison
     dept = db.get_or_404(Department, department_id)
-    assessment = _assessment_or_404(campaign)
+    assessment = db.one_or_404(versions.current_query(campaign.id))
     if liaison and assessment.status != AssessmentStatus.published:
         abort(404)
-    row = next((r for r in scoring.ranking_rows(assessment) if r.department_id == dept.id), None)
-    if row is None:
+    report = reports.department_report(campaign, assessment, dept.id, liaison=liaison)
+    if report is None:
         abort(404)
-    k = scoring.K_ANONYMITY
-    enough = row.n >= k
-    show_comments = enough and (not liaison or scoring.comments_released(campaign))
-    # Hiding one small group is not enough: the total and the other groups give it back by subtraction.
-    # A liaison sees a breakdown only when no part of it has fewer than k raters.
-    dimensions = scoring.dimension_keys(campaign)
-    hide_categories = liaison and any(0 < m["n"] < k for m in row.categories.values())
-    hide_dimensions = liaison and any(0 < row.dimensions[d]["n"] < k for d in dimensions if d in row.dimensions)
-    return render_template(
-        "assessment/department.html", campaign=campaign, assessment=assessment, department=dept, row=row,
-        liaison=liaison, enough=enough, k=k, dimensions=dimensions, hide_categories=hide_categories,
-        hide_dimensions=hide_dimensions,
-        distribution=scoring.answer_distribution(campaign, dept.id) if enough and not hide_dimensions else {},
-        comments=scoring.department_comments(campaign, dept.id) if show_comments else None,
-        comments_released=scoring.comments_released(campaign),
-        trend=scoring.trend(dept.id))
+    return render_template("assessment/department.html", campaign=campaign, assessment=assessment, department=dept,
+                           liaison=liaison, **report._asdict())
 
 
 @bp.route("/schemes")
@@ -230,7 +194,7 @@ def schemes():
     latest = scoring.default_scheme()
     form = scheme_form([(c.key, c.label_en or c.label_zh) for c in categories()], base=latest)
     return render_template("assessment/schemes.html", schemes=db.session.scalars(scoring.schemes()).all(), form=form,
-                           policy_fields=[f for f in form if f.name.startswith(POLICY_PREFIX)])
+                           channel_fields=channel_fields(form), policy_fields=policy_fields(form))
 
 
 @bp.route("/schemes/new", methods=["POST"])
@@ -238,21 +202,13 @@ def schemes():
 def new_scheme():
     """Record a new scheme version (schemes are never edited)."""
     form = scheme_form([(c.key, c.label_en or c.label_zh) for c in categories()])
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".schemes"))
-    policy = {f.name.removeprefix(POLICY_PREFIX): f.data or 0 for f in form if f.name.startswith(POLICY_PREFIX)}
-    bands = [["优秀", form.excellent.data], ["良好", form.good.data], ["一般", form.fair.data], ["较差", None]]
-    try:
-        scheme = scoring.new_scheme_version(
-            form.name.data, current_user, policy_weights=policy,
-            channel_weights={"survey": form.survey.data, "realtime": form.realtime.data or 0,
-                             "complaints": form.complaints.data or 0},
-            grade_bands=bands, min_raters=form.min_raters.data, rank_draws=form.rank_draws.data,
-            rank_seed=form.rank_seed.data or 0, comment_release=form.comment_release.data, note=form.note.data or "")
-    except scoring.ScoringError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("Scheme %(label)s recorded.", label=scheme.label), "success")
-    return redirect(url_for(".schemes"))
+
+    def record(f):
+        bands = [["优秀", f.excellent.data], ["良好", f.good.data], ["一般", f.fair.data], ["较差", None]]
+        return scoring.new_scheme_version(
+            f.name.data, current_user, policy_weights=policy_weights(f), channel_weights=channel_weights(f),
+            grade_bands=bands, min_raters=f.min_raters.data, rank_draws=f.rank_draws.data,
+            rank_seed=f.rank_seed.data or 0, comment_release=f.comment_release.data, note=f.note.data or "")
+
+    return perform(form, record, done=lambda scheme: _("Scheme %(label)s recorded.", label=scheme.label),
+                   back=url_for(".schemes"), refused=scoring.ScoringError)

@@ -37,7 +37,7 @@ def export_command(round_ref: str, file: str) -> None:
     assessment = current_assessment(campaign)
     if assessment is None:
         raise click.ClickException(f"round {campaign.month} (id {campaign.id}) has not been scored")
-    data = export.xlsx_bytes(assessment) if path.suffix.lower() == ".xlsx" else export.csv_bytes(assessment)
+    data = export.as_bytes(assessment, path.suffix.lower().removeprefix("."))
     path.write_bytes(data)
     click.echo(f"wrote {path} ({len(data)} bytes): round {campaign.month}, assessment version {assessment.version} "
                f"({assessment.status.value}), input SHA-256 {assessment.input_hash}")

@@ -1,0 +1,107 @@
+"""The scoring channels: the sources a department's composite score is made of, as a registry.
+
+A channel is one registration: its ``key`` (the key of its weight in a scheme's ``channel_weights``, of the scheme
+form's field, and of its score in a result's ``channel_scores``), its ``label`` (the form field's, lazy-translated)
+and ``load``, how it reads its inputs for a round. The scheme form, the new-scheme view and the scoring service all
+iterate the registry, so adding a channel (a forum's rates, the policy window's) is one ``register`` call here.
+
+The monthly survey is the base channel: ``load`` gives the round's survey inputs (``inputs.RoundInputs``), from
+which the service estimates the policy-weighted composite; a scheme must give it a positive weight. Every other
+channel's ``load`` gives per-department ``Figures`` for the round's calendar month; a department it does not list
+is scored without it.
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from app.assessment.inputs import load_inputs
+from app.complaints import service as complaints
+from app.realtime import service as realtime
+from app.rounds.models import Campaign
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A channel's per-department inputs for a round: the departments, their scores and how many ratings (or
+    cases) each score rests on, in matching order."""
+
+    department_ids: list[int]
+    scores: list[float]
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One source of the composite score (see the module's docstring)."""
+
+    key: str
+    label: Any  # a lazy string: the scheme form's label of the channel's weight
+    load: Callable[[Campaign], Any]
+    kind: str = "scored"  # the core's channel kind: "scored" (weighted into the mean) or "additive" (points added)
+    deducts: bool = False  # points × weight are subtracted: the channel enters with a negative weight
+    base: bool = False  # the survey: required, and the channel the breakdowns and the raters come from
+
+    def weight(self, scheme) -> float:
+        """The channel's weight in ``scheme`` (a scheme that predates the channel gives it none; the base channel
+        counts fully when a scheme names no weight for it)."""
+        return float((scheme.channel_weights or {}).get(self.key, 1.0 if self.base else 0) or 0)
+
+
+_REGISTRY: dict[str, Channel] = {}
+
+
+def register(channel: Channel) -> Channel:
+    """Add a channel to the registry (its key must be new; there is one base channel)."""
+    if channel.key in _REGISTRY:
+        raise ValueError(f"a scoring channel {channel.key!r} is already registered")
+    if channel.base and any(c.base for c in _REGISTRY.values()):
+        raise ValueError("there is one base scoring channel")
+    _REGISTRY[channel.key] = channel
+    return channel
+
+
+def channels() -> list[Channel]:
+    """Every channel, in registration order (the order of the form's fields and of a scheme's weights)."""
+    return list(_REGISTRY.values())
+
+
+def base() -> Channel:
+    """The base channel: the monthly survey."""
+    return next(c for c in _REGISTRY.values() if c.base)
+
+
+def others() -> list[Channel]:
+    """The channels added to the survey, in registration order."""
+    return [c for c in _REGISTRY.values() if not c.base]
+
+
+def round_month(campaign: Campaign) -> tuple[date, date]:
+    """The round's calendar month: the other channels' period, which never overlaps another monthly round's
+    (the survey's open window can run past the month end when a round is extended)."""
+    year, month = map(int, campaign.month.split("-"))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def realtime_figures(campaign: Campaign) -> Figures:
+    """The month's real-time ratings: each department's shrunk mean and how many ratings it rests on."""
+    scores = [f for f in realtime.channel_scores(*round_month(campaign)).values() if f.shrunk_mean is not None]
+    return Figures([f.department_id for f in scores], [f.shrunk_mean for f in scores], [f.count for f in scores])
+
+
+def complaint_figures(campaign: Campaign) -> Figures:
+    """The month's complaint deductions: each department's points off and how many findings they come from."""
+    found = list(complaints.deductions(*round_month(campaign)).values())
+    return Figures([f.department_id for f in found], [f.points for f in found], [f.substantiated for f in found])
+
+
+SURVEY = register(Channel("survey", _l("Survey channel weight"), load_inputs, base=True))
+REALTIME = register(Channel("realtime", _l("Real-time ratings channel weight"), realtime_figures))
+# Deductions are points off the composite: an additive channel with a negative weight.
+COMPLAINTS = register(Channel("complaints", _l("Complaint deductions weight (points × weight are subtracted)"),
+                              complaint_figures, kind="additive", deducts=True))

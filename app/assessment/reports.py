@@ -1,0 +1,148 @@
+"""What people read of an assessment: the ranking rows (pages and exports share them), a department's page with the
+small-group rule applied, answer distributions, trends and the charts' data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select
+
+from app.assessment.comments import comments_released, department_comments
+from app.assessment.inputs import item_table
+from app.assessment.models import Assessment, AssessmentResult, AssessmentStatus
+from app.assessment.redaction import K_ANONYMITY, redact
+from app.assessment.versions import current_assessment
+from app.departments.models import Department
+from app.extensions import db
+from app.responses.models import Response, ResponseAnswer
+from app.rounds.models import Campaign
+
+
+def _r(value, digits: int = 2):
+    """A figure rounded as published; None stays None."""
+    return None if value is None else round(float(value), digits)
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One department's line of the ranking, rounded as published (2 decimals): pages and exports share it."""
+
+    department_id: int
+    code: str
+    name: str
+    rank: int | None
+    score: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    rank_low: int | None
+    rank_high: int | None
+    grade: str
+    n: int
+    change: float | None
+    change_significant: bool
+    dimensions: dict[str, dict]
+    categories: dict[str, dict]
+
+
+def ranking_rows(assessment: Assessment) -> list[RankingRow]:
+    """The assessment's results in rank order (unranked departments last), rounded to 2 decimals."""
+    names = {d.id: d for d in db.session.scalars(select(Department))}
+    out = []
+    for r in assessment.results:
+        dept = names[r.department_id]
+        out.append(RankingRow(
+            r.department_id, dept.code, dept.name, r.rank, _r(r.score), _r(r.se), _r(r.ci_low), _r(r.ci_high),
+            r.rank_low, r.rank_high, r.grade, r.n, _r(r.change), r.change_significant,
+            {k: {"mean": _r(v["mean"]), "se": _r(v["se"]), "n": v["n"]} for k, v in r.dimension_means.items()},
+            {k: {"mean": _r(v["mean"]), "se": _r(v["se"]), "n": v["n"]} for k, v in r.category_means.items()}))
+    return out
+
+
+def dimension_keys(campaign: Campaign) -> list[str]:
+    """The round's dimensions, in the questionnaire's order."""
+    version = campaign.questionnaire_version
+    return item_table(version.document).dimensions if version else []
+
+
+def answer_distribution(campaign: Campaign, department_id: int | None = None) -> dict[str, dict[str, int]]:
+    """Per dimension: how many answers gave each score (100 … 20) and how many said "not familiar"."""
+    version = campaign.questionnaire_version
+    if version is None:
+        return {}
+    table = item_table(version.document)
+    query = (select(ResponseAnswer.question, ResponseAnswer.score, func.count())
+             .join(Response, Response.id == ResponseAnswer.response_id)
+             .where(Response.campaign_id == campaign.id, ResponseAnswer.department_id.is_not(None),
+                    ResponseAnswer.question.in_(list(table.weight) or [""]))
+             .group_by(ResponseAnswer.question, ResponseAnswer.score))
+    if department_id is not None:
+        query = query.where(ResponseAnswer.department_id == department_id)
+    out = {dim: {} for dim in table.dimensions}
+    for question, value, count in db.session.execute(query):
+        label = "na" if value is None else f"{float(value):g}"
+        bucket = out[table.dimension[question]]
+        bucket[label] = bucket.get(label, 0) + count
+    return out
+
+
+def trend(department_id: int | None = None) -> dict[str, Any]:
+    """Published scores by month: {"months": [...], "series": {department name: [score or None, ...]}}."""
+    query = (select(Campaign.month, Department.name, AssessmentResult.score, AssessmentResult.n)
+             .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+             .join(Campaign, Campaign.id == Assessment.campaign_id)
+             .join(Department, Department.id == AssessmentResult.department_id)
+             .where(Assessment.status == AssessmentStatus.published, AssessmentResult.score.is_not(None))
+             .order_by(Campaign.month, Department.sort_order))
+    if department_id is not None:
+        query = query.where(AssessmentResult.department_id == department_id)
+    rows = db.session.execute(query).all()
+    months = sorted({m for m, *_rest in rows})
+    index = {m: i for i, m in enumerate(months)}
+    series: dict[str, list] = {}
+    for month, name, value, n in rows:
+        if department_id is not None and n < K_ANONYMITY:
+            continue
+        series.setdefault(name, [None] * len(months))[index[month]] = _r(value)
+    return {"months": months, "series": series}
+
+
+def chart_data(campaign: Campaign) -> dict[str, Any]:
+    """What the round's charts draw: scores with intervals, answer distributions, trends."""
+    assessment = current_assessment(campaign)
+    ranking_ = [] if assessment is None else [
+        {"name": r.name, "score": r.score, "low": r.ci_low, "high": r.ci_high, "rank": r.rank, "n": r.n}
+        for r in ranking_rows(assessment) if r.score is not None]
+    return {"ranking": ranking_, "distribution": answer_distribution(campaign), "trend": trend()}
+
+
+class DepartmentReport(NamedTuple):
+    """A department's page: its row as the reader may see it (``redaction``), and what goes with it."""
+
+    row: RankingRow
+    enough: bool
+    k: int
+    dimensions: list[str]
+    hide_categories: bool
+    hide_dimensions: bool
+    distribution: dict[str, dict[str, int]]
+    comments: list[str] | None  # None: withheld
+    comments_released: bool
+    trend: dict[str, Any]
+
+
+def department_report(campaign: Campaign, assessment: Assessment, department_id: int, *,
+                      liaison: bool) -> DepartmentReport | None:
+    """One department's results for its page, small groups redacted for a liaison; None if it has no result."""
+    row = next((r for r in ranking_rows(assessment) if r.department_id == department_id), None)
+    if row is None:
+        return None
+    dimensions = dimension_keys(campaign)
+    released = comments_released(campaign)
+    shown = redact(row, dimensions, liaison=liaison, comments_released=released)
+    return DepartmentReport(
+        shown.row, shown.enough, K_ANONYMITY, dimensions, shown.hide_categories, shown.hide_dimensions,
+        answer_distribution(campaign, department_id) if shown.enough and not shown.hide_dimensions else {},
+        department_comments(campaign, department_id) if shown.show_comments else None, released,
+        trend(department_id))
