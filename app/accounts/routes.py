@@ -24,6 +24,7 @@ from app.accounts.models import User
 from app.departments.models import Department
 from app.extensions import db, limiter
 from app.platform.access import role_label, roles_required, staff_only
+from app.platform.actions import perform
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 
@@ -43,10 +44,6 @@ def _fill_choices(form: RoleForm) -> None:
 def _chosen(form: RoleForm) -> tuple[Role, Department | None]:
     department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
     return Role(form.role.data), department
-
-
-def _user_or_404(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
 
 
 @bp.route("/admin/users/")
@@ -82,7 +79,7 @@ def create():
 @roles_required(Role.admin)
 def edit(user_id: int):
     """An account: change its name, role and department; deactivate or reactivate it; reset its password."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = RoleForm(obj=user)
     _fill_choices(form)
     if request.method == "GET":
@@ -109,26 +106,19 @@ def edit(user_id: int):
 @roles_required(Role.admin)
 def set_active(user_id: int):
     """Deactivate (no more logins; open sessions end) or reactivate an account."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
-    if EmptyForm().validate_on_submit():
-        try:
-            accounts.set_active(user, active, actor=current_user)
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Account %(name)s reactivated.", name=user.username) if active else
-                  _("Account %(name)s deactivated: it can no longer log in.", name=user.username), "success")
-    return redirect(url_for(".edit", user_id=user.id))
+    done = _("Account %(name)s reactivated.", name=user.username) if active else \
+        _("Account %(name)s deactivated: it can no longer log in.", name=user.username)
+    return perform(EmptyForm(), lambda form: accounts.set_active(user, active, actor=current_user), done=done,
+                   back=url_for(".edit", user_id=user.id), refused=accounts.AccountError)
 
 
 @bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
 @roles_required(Role.admin)
 def reset_password(user_id: int):
     """Set a new password for an account (tell its owner in person); its open sessions end."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -186,18 +176,11 @@ def change_password():
 @roles_required(Role.admin)
 def reset_two_factor(user_id: int):
     """Remove an account's second factor (its owner lost the phone): its sessions end, and it sets one up again."""
-    user = _user_or_404(user_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            two_factor.reset(user, actor=current_user)
-        except two_factor.TwoFactorError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("The two-factor authentication of %(name)s is reset; they set it up again at their next login.",
-                    name=user.username), "success")
-    return redirect(url_for(".edit", user_id=user.id))
+    user = db.get_or_404(User, user_id)
+    done = _("The two-factor authentication of %(name)s is reset; they set it up again at their next login.",
+             name=user.username)
+    return perform(EmptyForm(), lambda form: two_factor.reset(user, actor=current_user), done=done,
+                   back=url_for(".edit", user_id=user.id), refused=two_factor.TwoFactorError)
 
 
 # --------------------------------------------------------------------------- the own second factor
@@ -237,15 +220,8 @@ def two_factor_page():
 @staff_only
 def two_factor_start():
     """Make a new key to set up (replacing one not confirmed yet)."""
-    if EmptyForm().validate_on_submit():
-        try:
-            two_factor.start_enrolment(current_user._get_current_object())
-        except two_factor.TwoFactorError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-    return redirect(url_for(".two_factor"))
+    return perform(EmptyForm(), lambda form: two_factor.start_enrolment(current_user._get_current_object()),
+                   done=None, back=url_for(".two_factor"), refused=two_factor.TwoFactorError)
 
 
 @bp.route("/account/two-factor/qr.svg")

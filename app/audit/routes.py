@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import format_datetime, gettext as _
 from sqlalchemy import Select, select
 
@@ -19,7 +19,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.platform.access import roles_required
 from app.platform.calendar import period_bounds
-from app.platform.exports import csv_bytes, formula_safe
+from app.platform.exports import csv_bytes, download
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 
@@ -122,11 +122,9 @@ def export():
                          "entry_hash"]]
     for entry in db.session.scalars(query.execution_options(yield_per=1000)):
         rows.append([entry.id, entry.at.isoformat(timespec="microseconds"),
-                     format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss")] + [formula_safe(v) for v in (
-                         entry.actor_name, entry.action, entry.target,
-                         json.dumps(entry.details, ensure_ascii=False, sort_keys=True))]
-                    + [entry.prev_hash, entry.entry_hash])
+                     format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"), entry.actor_name, entry.action, entry.target,
+                     json.dumps(entry.details, ensure_ascii=False, sort_keys=True), entry.prev_hash,
+                     entry.entry_hash])
     audit.record("audit.export", "audit_log", {"filters": filters.as_args(), "entries": len(rows) - 1})
     db.session.commit()
-    return Response(csv_bytes(rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+    return download(csv_bytes(rows), "audit-log.csv")

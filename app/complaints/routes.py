@@ -12,23 +12,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from wtforms import SelectChoice
 
 from app.audit import service as audit
@@ -54,7 +42,9 @@ from app.complaints.models import (
 from app.departments.models import Department
 from app.extensions import db, limiter
 from app.platform.access import roles_required, visitors
+from app.platform.actions import bad_request, perform
 from app.platform.calendar import local_today, report_period
+from app.platform.exports import download
 from app.platform.feedback import flash_errors
 from app.platform.roles import Role
 
@@ -142,11 +132,15 @@ def track():
 
 # --------------------------------------------------------------------------- back office
 
-def _complaint_or_404(number: str) -> Complaint:
-    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number.upper()))
-    if complaint is None:
-        abort(404)
-    return complaint
+def _numbered(number: str) -> Select:
+    """The complaint with this tracking number, typed in either case."""
+    return select(Complaint).where(Complaint.tracking_number == number.upper())
+
+
+def _assignment_of(number: str, assignment_id: int) -> Select:
+    """An assignment of the complaint with this tracking number (another complaint's is not found)."""
+    return select(ComplaintAssignment).join(ComplaintAssignment.complaint).where(
+        ComplaintAssignment.id == assignment_id, Complaint.tracking_number == number.upper())
 
 
 @bp.route("/admin/complaints/")
@@ -191,7 +185,7 @@ def _detail(complaint: Complaint, *, revealed_phone: str = "", **forms):
 @roles_required(Role.complaints)
 def detail(number: str):
     """One complaint: the complainant (handlers only), the file, assignments, replies, history, and every step."""
-    complaint = _complaint_or_404(number)
+    complaint = db.one_or_404(_numbered(number))
     audit.record("complaint.view", f"complaint:{complaint.tracking_number}", {})
     db.session.commit()
     return _detail(complaint)
@@ -201,200 +195,141 @@ def detail(number: str):
 @roles_required(Role.complaints)
 def reveal_phone(number: str):
     """Show the complainant's full number to call back; every reveal is in the audit log."""
-    complaint = _complaint_or_404(number)
+    complaint = db.one_or_404(_numbered(number))
     phone = complaints.reveal_phone(complaint, actor=current_user)
     db.session.commit()
     return _detail(complaint, revealed_phone=phone)
 
 
-def _done(complaint: Complaint, message: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(".detail", number=complaint.tracking_number))
+def _back(complaint: Complaint) -> str:
+    """The complaint's page, where its actions go back to."""
+    return url_for(".detail", number=complaint.tracking_number)
 
 
-def _refused(complaint: Complaint, exc: Exception):
-    db.session.rollback()
-    flash(str(exc), "error")
-    return redirect(url_for(".detail", number=complaint.tracking_number))
-
-
-def _invalid(complaint: Complaint, form: FlaskForm, back: str | None = None):
-    """Back to the complaint, nothing changed, with each of the form's errors naming its field."""
-    db.session.rollback()
-    flash_errors(form)
-    return redirect(back or url_for(".detail", number=complaint.tracking_number))
+def _detail_again(complaint: Complaint, **forms):
+    """The complaint's page again with a refused form as it was typed (too long to type again), its errors
+    flashed with their fields' labels."""
+    for form in forms.values():
+        flash_errors(form)
+    return _detail(complaint, **forms)
 
 
 @bp.route("/admin/complaints/<number>/accept", methods=["POST"])
 @roles_required(Role.complaints)
 def accept(number: str):
     """受理."""
-    complaint = _complaint_or_404(number)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return _invalid(complaint, form)
-    try:
-        complaints.accept(complaint, form.note.data or "", actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The complaint is accepted."))
+    complaint = db.one_or_404(_numbered(number))
+    return perform(NoteForm(), lambda form: complaints.accept(complaint, form.note.data or "", actor=current_user),
+                   done=_("The complaint is accepted."), back=_back(complaint), refused=complaints.ComplaintError)
 
 
 @bp.route("/admin/complaints/<number>/decline", methods=["POST"])
 @roles_required(Role.complaints)
 def decline(number: str):
     """不予受理, with the reason the complainant will read."""
-    complaint = _complaint_or_404(number)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _invalid(complaint, form)
-    try:
-        complaints.decline(complaint, form.reason.data, actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The complaint is declined."))
+    complaint = db.one_or_404(_numbered(number))
+    return perform(ReasonForm(), lambda form: complaints.decline(complaint, form.reason.data, actor=current_user),
+                   done=_("The complaint is declined."), back=_back(complaint), refused=complaints.ComplaintError)
 
 
 @bp.route("/admin/complaints/<number>/assign", methods=["POST"])
 @roles_required(Role.complaints)
 def assign(number: str):
     """统一交办: to one or more departments, with a deadline."""
-    complaint = _complaint_or_404(number)
+    complaint = db.one_or_404(_numbered(number))
     form = AssignForm()
     form.departments.choices = [SelectChoice(d.id, d.name) for d in _active_departments()]
-    if not form.validate_on_submit():
-        db.session.rollback()
-        flash_errors(form)
-        return _detail(complaint, assign_form=form)
-    departments = list(db.session.scalars(select(Department).where(Department.id.in_(form.departments.data))))
-    try:
-        complaints.assign(complaint, departments, form.due_on.data, form.instructions.data or "", actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The complaint is assigned."))
 
+    def work(form: AssignForm):
+        departments = db.session.scalars(select(Department).where(Department.id.in_(form.departments.data)))
+        complaints.assign(complaint, list(departments), form.due_on.data, form.instructions.data or "",
+                          actor=current_user)
 
-def _assignment_or_404(complaint: Complaint, assignment_id: int) -> ComplaintAssignment:
-    assignment = db.session.get(ComplaintAssignment, assignment_id)
-    if assignment is None or assignment.complaint_id != complaint.id:
-        abort(404)
-    return assignment
+    return perform(form, work, done=_("The complaint is assigned."), back=_back(complaint),
+                   refused=complaints.ComplaintError, invalid=lambda form: _detail_again(complaint, assign_form=form))
 
 
 @bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/reassign", methods=["POST"])
 @roles_required(Role.complaints)
 def reassign(number: str, assignment_id: int):
     """Move a pending assignment to another department."""
-    complaint = _complaint_or_404(number)
-    assignment = _assignment_or_404(complaint, assignment_id)
+    assignment = db.one_or_404(_assignment_of(number, assignment_id))
     form = ReassignForm()
     form.department_id.choices = [SelectChoice(d.id, d.name) for d in _active_departments()]
-    if not form.validate_on_submit():
-        return _invalid(complaint, form)
-    try:
+
+    def work(form: ReassignForm):
         complaints.reassign(assignment, db.session.get(Department, form.department_id.data), form.reason.data,
                             actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The complaint is reassigned."))
+
+    return perform(form, work, done=_("The complaint is reassigned."), back=_back(assignment.complaint),
+                   refused=complaints.ComplaintError)
 
 
 @bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/withdraw", methods=["POST"])
 @roles_required(Role.complaints)
 def withdraw(number: str, assignment_id: int):
     """Take a pending assignment back."""
-    complaint = _complaint_or_404(number)
-    assignment = _assignment_or_404(complaint, assignment_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _invalid(complaint, form)
-    try:
-        complaints.withdraw(assignment, form.reason.data, actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The assignment is withdrawn."))
+    assignment = db.one_or_404(_assignment_of(number, assignment_id))
+    return perform(ReasonForm(), lambda form: complaints.withdraw(assignment, form.reason.data, actor=current_user),
+                   done=_("The assignment is withdrawn."), back=_back(assignment.complaint),
+                   refused=complaints.ComplaintError)
 
 
 @bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/remind", methods=["POST"])
 @roles_required(Role.complaints)
 def remind(number: str, assignment_id: int):
-    """统一督办: remind the department."""
-    complaint = _complaint_or_404(number)
-    assignment = _assignment_or_404(complaint, assignment_id)
-    form = NoteForm()
+    """统一督办: remind the department (from the complaint, or from the overdue list, which it goes back to)."""
+    assignment = db.one_or_404(_assignment_of(number, assignment_id))
     back = request.form.get("next", "")
-    back = back if back.startswith("/admin/complaints/") else url_for(".detail", number=complaint.tracking_number)
-    if not form.validate_on_submit():
-        return _invalid(complaint, form, back)
-    try:
-        complaints.remind(assignment, form.note.data or "", actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    db.session.commit()
-    flash(_("The department is reminded."), "success")
-    return redirect(back)
+    return perform(NoteForm(), lambda form: complaints.remind(assignment, form.note.data or "", actor=current_user),
+                   done=_("The department is reminded."), refused=complaints.ComplaintError,
+                   back=back if back.startswith("/admin/complaints/") else _back(assignment.complaint))
 
 
 @bp.route("/admin/complaints/<number>/close", methods=["POST"])
 @roles_required(Role.complaints)
 def close(number: str):
     """办结: the reply to the complainant, their satisfaction, and what was substantiated."""
-    complaint = _complaint_or_404(number)
+    complaint = db.one_or_404(_numbered(number))
     form = CloseForm()
     form.substantiated.choices = [SelectChoice(a.department_id, a.department.name) for a in complaint.current_assignments]
-    if not form.validate_on_submit():
-        db.session.rollback()
-        flash_errors(form)
-        return _detail(complaint, close_form=form)
-    try:
+
+    def work(form: CloseForm):
         complaints.close(complaint, satisfaction=form.satisfaction.data, public_reply=form.public_reply.data,
                          substantiated_department_ids=form.substantiated.data or [], actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The complaint is closed."))
+
+    return perform(form, work, done=_("The complaint is closed."), back=_back(complaint),
+                   refused=complaints.ComplaintError, invalid=lambda form: _detail_again(complaint, close_form=form))
 
 
 @bp.route("/admin/complaints/<number>/reopen", methods=["POST"])
 @roles_required(Role.complaints)
 def reopen(number: str):
     """Reopen a closed complaint; it then needs assigning again."""
-    complaint = _complaint_or_404(number)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _invalid(complaint, form)
-    try:
-        complaints.reopen(complaint, form.reason.data, actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("The complaint is reopened."))
+    complaint = db.one_or_404(_numbered(number))
+    return perform(ReasonForm(), lambda form: complaints.reopen(complaint, form.reason.data, actor=current_user),
+                   done=_("The complaint is reopened."), back=_back(complaint), refused=complaints.ComplaintError)
 
 
 @bp.route("/admin/complaints/<number>/note", methods=["POST"])
 @roles_required(Role.complaints)
 def add_note(number: str):
     """An internal note on the file."""
-    complaint = _complaint_or_404(number)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return _invalid(complaint, form)
-    try:
-        complaints.note(complaint, form.note.data or "", actor=current_user)
-    except complaints.ComplaintError as exc:
-        return _refused(complaint, exc)
-    return _done(complaint, _("Note added."))
+    complaint = db.one_or_404(_numbered(number))
+    return perform(NoteForm(), lambda form: complaints.note(complaint, form.note.data or "", actor=current_user),
+                   done=_("Note added."), back=_back(complaint), refused=complaints.ComplaintError)
 
 
 @bp.route("/admin/complaints/<number>/attachments/<int:attachment_id>/share", methods=["POST"])
 @roles_required(Role.complaints)
 def share(number: str, attachment_id: int):
     """Show a complainant's file to the assigned departments (after checking it reveals nobody)."""
-    complaint = _complaint_or_404(number)
-    attachment = db.session.get(ComplaintAttachment, attachment_id)
-    if attachment is None or attachment.complaint_id != complaint.id or not FlaskForm().validate_on_submit():
-        abort(404)
-    complaints.share_attachment(attachment, actor=current_user)
-    return _done(complaint, _("The file is shared with the assigned departments."))
+    complaint = db.one_or_404(_numbered(number))
+    attachment = db.one_or_404(select(ComplaintAttachment).where(ComplaintAttachment.id == attachment_id,
+                                                                 ComplaintAttachment.complaint_id == complaint.id))
+    return perform(FlaskForm(), lambda form: complaints.share_attachment(attachment, actor=current_user),
+                   done=_("The file is shared with the assigned departments."), back=_back(complaint),
+                   invalid=bad_request)
 
 
 @bp.route("/admin/complaints/overdue")
@@ -430,17 +365,14 @@ def export():
     data = complaints.export_csv(start, end)
     audit.record("complaint.export", "complaints", {"start": start.isoformat(), "end": end.isoformat()})
     db.session.commit()
-    return Response(data, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=complaints-{start}-{end}.csv"})
+    return download(data, f"complaints-{start}-{end}.csv")
 
 
 @bp.route("/admin/complaints/attachments/<int:attachment_id>")
 @roles_required(Role.complaints, Role.liaison)
 def attachment(attachment_id: int):
     """Download a file: handlers any; a department its own evidence and the files shared with it."""
-    item = db.session.get(ComplaintAttachment, attachment_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(ComplaintAttachment, attachment_id)
     if not complaints.may_download(current_user, item):
         abort(403)
     path = complaints.attachment_path(item)
@@ -475,9 +407,8 @@ def assigned():
 @roles_required(Role.liaison)
 def assignment(assignment_id: int):
     """One assignment: the complaint as filed (no identity), the instructions, the deadline, and the reply."""
-    item = db.session.get(ComplaintAssignment, assignment_id)
-    if item is None or item.status == AssignmentStatus.withdrawn:
-        abort(404)
+    item = db.one_or_404(select(ComplaintAssignment).where(ComplaintAssignment.id == assignment_id,
+                                                           ComplaintAssignment.status != AssignmentStatus.withdrawn))
     if current_user.role == Role.liaison and item.department_id != current_user.department_id:
         abort(403)
     form = ReplyForm()

@@ -1,7 +1,7 @@
 """Admin pages for departments: list, add, edit, deactivate, import."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.departments import service
@@ -9,6 +9,7 @@ from app.departments.forms import DepartmentForm, ImportForm
 from app.departments.models import Department, DepartmentKind
 from app.extensions import db
 from app.platform.access import roles_required
+from app.platform.actions import bad_request, perform
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 
@@ -82,14 +83,11 @@ def edit(department_id: int):
 def set_active(department_id: int):
     """Deactivate or reactivate a department (a POST button on the list)."""
     department = db.get_or_404(Department, department_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     active = request.form.get("active") == "1"
-    service.set_active(department, active)
-    db.session.commit()
-    flash(_("%(name)s is now active.", name=department.name) if active
-          else _("%(name)s is now inactive.", name=department.name), "success")
-    return redirect(url_for(".index"))
+    done = _("%(name)s is now active.", name=department.name) if active \
+        else _("%(name)s is now inactive.", name=department.name)
+    return perform(EmptyForm(), lambda form: service.set_active(department, active), done=done,
+                   back=url_for(".index"), invalid=bad_request)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -9,9 +9,9 @@ does it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from flask import flash, redirect
+from flask import abort, flash, redirect
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -20,9 +20,10 @@ from app.platform.feedback import flash_errors
 
 F = TypeVar("F", bound=FlaskForm)
 Text = str | Callable[[Any], str | None] | None
+Place = str | Callable[[Any], str]
 
 
-def perform(form: F, work: Callable[[F], Any], *, done: Text, back: str | Callable[[Any], str],
+def perform(form: F, work: Callable[[F], Any], *, done: Text, back: Place, then: Place | None = None,
             refused: type[Exception] | tuple[type[Exception], ...] = (),
             invalid: Callable[[F], Response | str] | None = None) -> Response | str:
     """Run one POST action.
@@ -31,7 +32,8 @@ def perform(form: F, work: Callable[[F], Any], *, done: Text, back: str | Callab
     committed and ``done`` (a message, or a function of the result giving one) is flashed as a success. An
     exception of a ``refused`` class rolls everything back and its text is flashed as an error. An invalid form
     rolls back and flashes each error with its field's label — or, with ``invalid``, lets the view show the form
-    again. Every path ends with a redirect to ``back`` (a URL, or a function of the result).
+    again. Every path ends with a redirect: after a success to ``then`` if given (a URL, or a function of the
+    result: where the new thing is), else to ``back`` (a URL, or a function of the result, None when refused).
     """
     if not form.validate_on_submit():
         db.session.rollback()
@@ -49,4 +51,11 @@ def perform(form: F, work: Callable[[F], Any], *, done: Text, back: str | Callab
     message = done(result) if callable(done) else done
     if message:
         flash(message, "success")
-    return redirect(back(result) if callable(back) else back)
+    target = back if then is None else then
+    return redirect(target(result) if callable(target) else target)
+
+
+def bad_request(form: FlaskForm) -> NoReturn:
+    """For ``invalid=``: a form that only a forged or broken request gets wrong (a bare button, a fixed choice)
+    is answered 400, not shown."""
+    abort(400)

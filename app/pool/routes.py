@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.audit import service as audit
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.feedback import flash_errors
+from app.platform.actions import bad_request, perform
+from app.platform.exports import download
 from app.platform.roles import Role
 from app.pool import importing as pool_import, service as pool
 from app.pool.forms import CategoryForm, CommitImportForm, MemberForm, StatusForm, UploadForm
@@ -22,11 +23,9 @@ bp = Blueprint("pool", __name__)
 PER_PAGE = 50
 
 
-def _member_or_404(key: str) -> Respondent:
-    member = db.session.scalar(select(Respondent).where(Respondent.key == key.upper()))
-    if member is None:
-        abort(404)
-    return member
+def _keyed(key: str) -> Select:
+    """The member with this key, typed in either case."""
+    return select(Respondent).where(Respondent.key == key.upper())
 
 
 @bp.route("/")
@@ -44,7 +43,7 @@ def index():
 @roles_required(Role.operator)
 def edit(key: str):
     """Edit a member's details; the phone field shows the masked number until replaced."""
-    member = _member_or_404(key)
+    member = db.one_or_404(_keyed(key))
     form = MemberForm(obj=member)
     form.category_id.choices = [(c.id, c.label_zh) for c in pool.categories()]
     if request.method == "GET":
@@ -69,20 +68,10 @@ def edit(key: str):
 @roles_required(Role.operator)
 def set_status(key: str):
     """Pause, opt out (with a reason) or reactivate a member."""
-    member = _member_or_404(key)
-    form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            pool.set_status(member, MemberStatus(form.status.data), form.reason.data or "")
-        except pool.PoolError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Status changed."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for(".edit", key=member.key))
+    member = db.one_or_404(_keyed(key))
+    return perform(StatusForm(), lambda form: pool.set_status(member, MemberStatus(form.status.data),
+                                                              form.reason.data or ""),
+                   done=_("Status changed."), back=url_for(".edit", key=member.key), refused=pool.PoolError)
 
 
 @bp.route("/composition")
@@ -115,19 +104,18 @@ def categories():
 @roles_required(Role.operator)
 def save_targets():
     """Save the target size of every category at once."""
-    if not CommitImportForm().validate_on_submit():
-        abort(400)
-    targets = {}
-    for category in pool.categories():
-        raw = request.form.get(f"target-{category.id}", "").strip()
-        if not raw.isdigit() or int(raw) > 1_000_000:
-            flash(_("Targets must be whole numbers from 0 to 1,000,000."), "error")
-            return redirect(url_for(".categories"))
-        targets[category] = int(raw)
-    pool.set_targets(targets)
-    db.session.commit()
-    flash(_("Targets saved."), "success")
-    return redirect(url_for(".categories"))
+
+    def save(form: CommitImportForm):
+        targets = {}
+        for category in pool.categories():
+            raw = request.form.get(f"target-{category.id}", "").strip()
+            if not raw.isdigit() or int(raw) > 1_000_000:
+                raise pool.PoolError(_("Targets must be whole numbers from 0 to 1,000,000."))
+            targets[category] = int(raw)
+        pool.set_targets(targets)
+
+    return perform(CommitImportForm(), save, done=_("Targets saved."), back=url_for(".categories"),
+                   refused=pool.PoolError, invalid=bad_request)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -180,6 +168,4 @@ def export(fmt: str):
     data = pool.export_csv() if fmt == "csv" else pool.export_xlsx()
     audit.record("pool.export", "pool", {"format": fmt})
     db.session.commit()
-    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    filename = f"pool-{date.today().isoformat()}.{fmt}"
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return download(data, f"pool-{date.today().isoformat()}.{fmt}")

@@ -1,7 +1,7 @@
 """The questionnaire builder: versions, the draft editor, item pages, preview, publish, diff, import, export."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.feedback import flash_errors
+from app.platform.actions import bad_request, perform
+from app.platform.exports import download
 from app.platform.forms import EmptyForm
 from app.platform.i18n import select_locale
 from app.platform.roles import Role
@@ -23,12 +24,13 @@ from rules.expressions import ExpressionError
 bp = Blueprint("questionnaires", __name__)
 
 
-def _version_or_404(version_id: int) -> QuestionnaireVersion:
-    return db.get_or_404(QuestionnaireVersion, version_id)
+def _page_of(version_id: int, anchor: str | None = None) -> str:
+    """The page of a version (at an anchor)."""
+    return url_for(".version", version_id=version_id, _anchor=anchor)
 
 
 def _back(version: QuestionnaireVersion, anchor: str | None = None):
-    return redirect(url_for(".version", version_id=version.id, _anchor=anchor))
+    return redirect(_page_of(version.id, anchor))
 
 
 def _item_path(loc: str) -> str:
@@ -58,19 +60,9 @@ def index():
 @roles_required(Role.designer)
 def create():
     """Create a questionnaire with a starter draft."""
-    form = NewQuestionnaireForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".index"))
-    try:
-        version = service.create(form.name.data, actor=current_user)
-    except service.BuilderError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".index"))
-    db.session.commit()
-    flash(_("Questionnaire created: version 1 is a draft."), "success")
-    return _back(version)
+    return perform(NewQuestionnaireForm(), lambda form: service.create(form.name.data, actor=current_user),
+                   done=_("Questionnaire created: version 1 is a draft."), back=url_for(".index"),
+                   then=lambda version: _page_of(version.id), refused=service.BuilderError)
 
 
 # ------------------------------------------------------------------------------ one version
@@ -79,7 +71,7 @@ def create():
 @roles_required(Role.designer)
 def version(version_id: int):
     """A version: the editor for a draft, a read-only view for a published version."""
-    version = _version_or_404(version_id)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     problems = validate_document(version.document) if version.is_draft else []
     settings = SettingsForm(formdata=None, data={
         "title_zh": (version.document.get("title") or {}).get("zh", ""),
@@ -101,46 +93,34 @@ def version(version_id: int):
 @roles_required(Role.designer)
 def settings(version_id: int):
     """Change a draft's title and description."""
-    version = _version_or_404(version_id)
-    form = SettingsForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return _back(version)
-    try:
+    version = db.get_or_404(QuestionnaireVersion, version_id)
+
+    def save(form: SettingsForm):
         service.update_settings(version, {"zh": form.title_zh.data, "en": form.title_en.data},
                                 {"zh": form.description_zh.data, "en": form.description_en.data}, actor=current_user)
-    except service.BuilderError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return _back(version)
+
+    return perform(SettingsForm(), save, done=_("Saved."), back=_page_of(version_id), refused=service.BuilderError)
 
 
 @bp.route("/versions/<int:version_id>/items", methods=["POST"])
 @roles_required(Role.designer)
 def add_item(version_id: int):
     """Append a new question (or page) and open it for editing."""
-    version = _version_or_404(version_id)
-    form = AddItemForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        loc = service.add_item(version, form.type.data, in_block=form.where.data == "block", actor=current_user)
-    except service.BuilderError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(version)
-    db.session.commit()
-    return redirect(url_for(".edit_item", version_id=version.id, loc=loc))
+    version = db.get_or_404(QuestionnaireVersion, version_id)
+
+    def add(form: AddItemForm) -> str:
+        return service.add_item(version, form.type.data, in_block=form.where.data == "block", actor=current_user)
+
+    return perform(AddItemForm(), add, done=None, back=_page_of(version_id),
+                   then=lambda loc: url_for(".edit_item", version_id=version_id, loc=loc),
+                   refused=service.BuilderError, invalid=bad_request)
 
 
 @bp.route("/versions/<int:version_id>/items/<loc>", methods=["GET", "POST"])
 @roles_required(Role.designer)
 def edit_item(version_id: int, loc: str):
     """Edit one item: texts, condition, scoring and its options or rows."""
-    version = _version_or_404(version_id)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     try:
         stored = service.get_item(version, loc)
     except service.BuilderError:
@@ -197,27 +177,20 @@ ITEM_ACTIONS = {
 @roles_required(Role.designer)
 def item_action(version_id: int, loc: str, action: str):
     """Duplicate, delete, or move an item one place up or down (POST buttons of the editor)."""
-    version = _version_or_404(version_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        new_loc = ITEM_ACTIONS[action](version, loc, request.form.get("key"))
-    except service.BuilderError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(version)
-    db.session.commit()
-    if action == "delete":
-        flash(_("Question %(key)s deleted.", key=request.form.get("key", "")), "success")
-        return _back(version)
-    return _back(version, f"item-{new_loc}")
+    version = db.get_or_404(QuestionnaireVersion, version_id)
+    deleting = action == "delete"
+    return perform(EmptyForm(), lambda form: ITEM_ACTIONS[action](version, loc, request.form.get("key")),
+                   done=_("Question %(key)s deleted.", key=request.form.get("key", "")) if deleting else None,
+                   back=_page_of(version_id),
+                   then=None if deleting else lambda new_loc: _page_of(version_id, f"item-{new_loc}"),
+                   refused=service.BuilderError, invalid=bad_request)
 
 
 @bp.route("/versions/<int:version_id>/items/<loc>/position", methods=["POST"])
 @roles_required(Role.designer)
 def move_item_to(version_id: int, loc: str):
     """Move an item to a position in its list (drag and drop; answers JSON)."""
-    version = _version_or_404(version_id)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     position = request.form.get("position", "")
     if not EmptyForm().validate_on_submit() or not position.isdigit():
         return jsonify(error="bad request"), 400
@@ -251,7 +224,7 @@ def check_expression():
 @roles_required(Role.designer)
 def publish(version_id: int):
     """Validate and freeze a draft."""
-    version = _version_or_404(version_id)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -281,37 +254,22 @@ def ngettext_problems(count: int) -> str:
 @roles_required(Role.designer)
 def start_draft(version_id: int):
     """Start a new draft from any version."""
-    base = _version_or_404(version_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        draft = service.start_draft(base, actor=current_user)
-    except service.BuilderError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(base)
-    db.session.commit()
-    flash(_("Version %(number)d is a new draft, copied from version %(base)d.", number=draft.number,
-            base=base.number), "success")
-    return _back(draft)
+    base = db.get_or_404(QuestionnaireVersion, version_id)
+    return perform(EmptyForm(), lambda form: service.start_draft(base, actor=current_user),
+                   done=lambda draft: _("Version %(number)d is a new draft, copied from version %(base)d.",
+                                        number=draft.number, base=base.number),
+                   back=_page_of(version_id), then=lambda draft: _page_of(draft.id), refused=service.BuilderError,
+                   invalid=bad_request)
 
 
 @bp.route("/versions/<int:version_id>/discard", methods=["POST"])
 @roles_required(Role.designer)
 def discard(version_id: int):
     """Delete a draft."""
-    version = _version_or_404(version_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.discard_draft(version, actor=current_user)
-    except service.BuilderError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(version)
-    db.session.commit()
-    flash(_("The draft was discarded."), "success")
-    return redirect(url_for(".index"))
+    version = db.get_or_404(QuestionnaireVersion, version_id)
+    return perform(EmptyForm(), lambda form: service.discard_draft(version, actor=current_user),
+                   done=_("The draft was discarded."), back=_page_of(version_id), then=url_for(".index"),
+                   refused=service.BuilderError, invalid=bad_request)
 
 
 # ------------------------------------------------------------------------------ preview and diff
@@ -320,7 +278,7 @@ def discard(version_id: int):
 @roles_required(Role.designer)
 def preview(version_id: int):
     """The questionnaire as a respondent sees it on a phone, with the active departments; answers are not stored."""
-    version = _version_or_404(version_id)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     problems = validate_document(version.document)
     if problems:
         return render_template("questionnaires/preview.html", version=version, form=None, problems=problems)
@@ -392,11 +350,10 @@ def import_questionnaire():
 @roles_required(Role.designer)
 def export(version_id: int, fmt: str):
     """Download a version as native JSON, XLSForm (.xlsx) or SurveyJS JSON."""
-    version = _version_or_404(version_id)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     try:
         exported = service.export(version, fmt, _active_departments() if fmt == "surveyjs" else None)
     except service.BuilderError as exc:
         flash(str(exc), "error")
         return _back(version)
-    return Response(exported.data, mimetype=exported.mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={exported.filename}"})
+    return download(exported.data, exported.filename, exported.mimetype)

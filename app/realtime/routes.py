@@ -19,9 +19,9 @@ from app.audit import service as audit
 from app.departments.models import Department
 from app.extensions import db, limiter
 from app.platform.access import roles_required, visitors
+from app.platform.actions import perform
 from app.platform.calendar import local_today, report_period
-from app.platform.exports import csv_bytes, formula_safe
-from app.platform.feedback import flash_errors
+from app.platform.exports import csv_bytes, download
 from app.platform.roles import Role
 from app.realtime import service as realtime
 from app.realtime.forms import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
@@ -122,17 +122,11 @@ def send_code(slug: str):
     point = _public_point(slug)
     if not point.require_sms_code:
         abort(404)
-    form = SendCodeForm()
-    if form.validate_on_submit():
-        try:
-            realtime.send_code(point, form.phone.data)
-        except realtime.RatingError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("A code has been sent. Enter it with your rating."), "success")
-    return redirect(url_for(".rate", slug=point.slug))
+    back = url_for(".rate", slug=point.slug)
+    return perform(SendCodeForm(), lambda form: realtime.send_code(point, form.phone.data),
+                   done=_("A code has been sent. Enter it with your rating."), back=back, refused=realtime.RatingError,
+                   # An empty or overlong number just brings the rating page back, as it always has.
+                   invalid=lambda form: redirect(back))
 
 
 @bp.route("/r/<slug>/thanks")
@@ -176,29 +170,20 @@ def channel_csv():
         stats = follow.get(department.id, realtime.FollowUpStats())
         if score is None and not stats.total:
             continue
-        rows.append([formula_safe(v) for v in (
-            department.code, department.name, score.count if score else 0,
-            f"{score.mean:.2f}" if score else "", f"{score.shrunk_mean:.2f}" if score else "", stats.total,
-            "" if stats.rectification_rate is None else f"{stats.rectification_rate:.3f}",
-            "" if stats.on_time_rate is None else f"{stats.on_time_rate:.3f}")])
+        rows.append([department.code, department.name, score.count if score else 0,
+                     f"{score.mean:.2f}" if score else "", f"{score.shrunk_mean:.2f}" if score else "", stats.total,
+                     "" if stats.rectification_rate is None else f"{stats.rectification_rate:.3f}",
+                     "" if stats.on_time_rate is None else f"{stats.on_time_rate:.3f}"])
     audit.record("realtime.export", "realtime", {"start": start.isoformat(), "end": end.isoformat()})
     db.session.commit()
-    return Response(csv_bytes(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=realtime-{start}-{end}.csv"})
+    return download(csv_bytes(rows), f"realtime-{start}-{end}.csv")
 
 
 # --------------------------------------------------------------------------- staff: service points and posters
 
-def _point_or_404(point_id: int) -> ServicePoint:
-    point = db.session.get(ServicePoint, point_id)
-    if point is None:
-        abort(404)
-    return point
-
-
 def _own_point_or_403(point_id: int) -> ServicePoint:
     """A liaison may only open its own department's points."""
-    point = _point_or_404(point_id)
+    point = db.get_or_404(ServicePoint, point_id)
     if current_user.role == Role.liaison and point.department_id != current_user.department_id:
         abort(403)
     return point
@@ -248,7 +233,7 @@ def new_point():
 @roles_required(Role.admin)
 def edit_point(point_id: int):
     """Change a service point; its rating address stays the same."""
-    point = _point_or_404(point_id)
+    point = db.get_or_404(ServicePoint, point_id)
     form = _point_form(point)
     if form.validate_on_submit():
         clash = db.session.scalar(select(ServicePoint.id).where(ServicePoint.code == form.code.data.strip().upper(),
@@ -291,9 +276,9 @@ def qr(point_id: int, fmt: str):
         data, mimetype = realtime.qr_png(url), "image/png"
     else:
         abort(404)
-    download = request.args.get("download") == "1"
-    headers = {"Content-Disposition": f"attachment; filename=qr-{point.code}.{fmt}"} if download else {}
-    return Response(data, mimetype=mimetype, headers=headers)
+    if request.args.get("download") == "1":
+        return download(data, f"qr-{point.code}.{fmt}", mimetype)
+    return Response(data, mimetype=mimetype)
 
 
 # --------------------------------------------------------------------------- staff: ratings and flags
@@ -312,61 +297,37 @@ def ratings():
                            action_form=FlaskForm())
 
 
-def _rating_or_404(rating_id: str) -> RealtimeRating:
-    rating = db.session.get(RealtimeRating, rating_id)
-    if rating is None:
-        abort(404)
-    return rating
-
-
-def _back_to_ratings():
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/admin/realtime/")
-                    else url_for(".ratings", flagged=1))
+def _back_to_ratings() -> str:
+    """The list the button was pressed on (its form's ``next``), or the flagged ratings."""
+    back = request.form.get("next") or ""
+    return back if back.startswith("/admin/realtime/") else url_for(".ratings", flagged=1)
 
 
 @bp.route("/admin/realtime/ratings/<rating_id>/exclude", methods=["POST"])
 @roles_required(Role.admin)
 def exclude(rating_id: str):
     """Leave a rating out of every figure, with the reason (audited)."""
-    rating = _rating_or_404(rating_id)
-    form = ExcludeForm()
-    if form.validate_on_submit():
-        realtime.exclude(rating, form.reason.data, actor=current_user)
-        db.session.commit()
-        flash(_("The rating is excluded."), "success")
-    else:
-        flash_errors(form)
-    return _back_to_ratings()
+    rating = db.get_or_404(RealtimeRating, rating_id)
+    return perform(ExcludeForm(), lambda form: realtime.exclude(rating, form.reason.data, actor=current_user),
+                   done=_("The rating is excluded."), back=_back_to_ratings())
 
 
 @bp.route("/admin/realtime/ratings/<rating_id>/keep", methods=["POST"])
 @roles_required(Role.admin)
 def keep(rating_id: str):
     """A flagged rating is genuine: clear it from the review list."""
-    rating = _rating_or_404(rating_id)
-    form = FlaskForm()
-    if form.validate_on_submit():
-        realtime.keep(rating, actor=current_user)
-        db.session.commit()
-        flash(_("The rating is kept."), "success")
-    else:
-        flash_errors(form)
-    return _back_to_ratings()
+    rating = db.get_or_404(RealtimeRating, rating_id)
+    return perform(FlaskForm(), lambda form: realtime.keep(rating, actor=current_user),
+                   done=_("The rating is kept."), back=_back_to_ratings())
 
 
 @bp.route("/admin/realtime/ratings/<rating_id>/include", methods=["POST"])
 @roles_required(Role.admin)
 def include(rating_id: str):
     """Count an excluded rating again."""
-    rating = _rating_or_404(rating_id)
-    form = FlaskForm()
-    if form.validate_on_submit():
-        realtime.include(rating, actor=current_user)
-        db.session.commit()
-        flash(_("The rating counts again."), "success")
-    else:
-        flash_errors(form)
-    return _back_to_ratings()
+    rating = db.get_or_404(RealtimeRating, rating_id)
+    return perform(FlaskForm(), lambda form: realtime.include(rating, actor=current_user),
+                   done=_("The rating counts again."), back=_back_to_ratings())
 
 
 # --------------------------------------------------------------------------- follow-up of 差评
@@ -392,9 +353,7 @@ def follow_ups():
 
 def _follow_up_task(task_id: int) -> tuple[FollowUpTask, bool]:
     """The task (a liaison only its own department's) and whether this account may record the follow-up."""
-    task = db.session.get(FollowUpTask, task_id)
-    if task is None:
-        abort(404)
+    task = db.get_or_404(FollowUpTask, task_id)
     if current_user.role == Role.liaison and task.department_id != current_user.department_id:
         abort(403)
     may_complete = task.status == FollowUpStatus.open and (

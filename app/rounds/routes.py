@@ -4,16 +4,20 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.feedback import flash_errors, labelled_errors
+from app.platform.actions import bad_request, perform
+from app.platform.exports import download
+from app.platform.feedback import labelled_errors
 from app.platform.forms import EmptyForm
 from app.platform.jobs import enqueue
 from app.platform.roles import Role
@@ -28,10 +32,6 @@ from app.sms.models import SmsOutbox
 bp = Blueprint("rounds", __name__)
 
 
-def _campaign_or_404(campaign_id: int) -> Campaign:
-    return db.get_or_404(Campaign, campaign_id)
-
-
 @bp.route("/")
 @roles_required(Role.operator, Role.auditor)
 def index():
@@ -44,25 +44,16 @@ def index():
 @roles_required(Role.operator)
 def create():
     """Create a round in draft."""
-    form = CampaignForm()
-    if form.validate_on_submit():
-        try:
-            campaign = campaigns.create(form.month.data, form.title.data, current_user)
-        except campaigns.CampaignError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            return redirect(url_for(".overview", campaign_id=campaign.id))
-    flash_errors(form)
-    return redirect(url_for(".index"))
+    return perform(CampaignForm(), lambda form: campaigns.create(form.month.data, form.title.data, current_user),
+                   done=None, back=url_for(".index"), refused=campaigns.CampaignError,
+                   then=lambda campaign: url_for(".overview", campaign_id=campaign.id))
 
 
 @bp.route("/<int:campaign_id>/draw")
 @roles_required(Role.operator, Role.auditor)
 def draw(campaign_id: int):
     """The draw page: the plan, the allocation table, the three steps, and the evidence."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     current = campaign.current_draw
     if current is None:
         rows, problem = draws.allocation_preview(campaign)
@@ -79,7 +70,7 @@ def draw(campaign_id: int):
 @roles_required(Role.operator)
 def allocation_preview(campaign_id: int):
     """The allocation a plan would give now, for the page's live table (changes nothing)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = PlanForm(request.args, meta={"csrf": False})
     if not form.validate():
         return jsonify(error=" ".join(labelled_errors(form))), 400
@@ -93,66 +84,52 @@ def allocation_preview(campaign_id: int):
         for r in rows])
 
 
-def _step(campaign_id: int, action) -> Response:
-    """Run one draw step for a POST with a valid CSRF token, then show the page again."""
-    campaign = _campaign_or_404(campaign_id)
+def _step(campaign_id: int, form: FlaskForm, action, *, invalid=None) -> Response:
+    """Run one step of the draw (``action(campaign, form)`` gives the message to show), then show the page again."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    back = url_for(".draw", campaign_id=campaign_id)
     try:
-        message = action(campaign)
-    except draws.DrawError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        return perform(form, lambda form: action(campaign, form), done=lambda message: message, back=back,
+                       refused=draws.DrawError, invalid=invalid)
     except IntegrityError:  # the same step clicked twice at once: the database kept the first
         db.session.rollback()
         flash(_("This step was just done by another request; the page shows the result."), "info")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for(".draw", campaign_id=campaign_id))
+        return redirect(back)
 
 
 @bp.route("/<int:campaign_id>/draw/plan", methods=["POST"])
 @roles_required(Role.operator)
 def save_plan(campaign_id: int):
     """Save the sample plan (only before the frame is frozen)."""
-    form = PlanForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".draw", campaign_id=campaign_id))
 
-    def save(campaign):
+    def save(campaign: Campaign, form: PlanForm) -> str:
         draws.update_plan(campaign, sample_size=form.sample_size.data, allocation_method=form.allocation_method.data,
                           minimum_per_stratum=form.minimum_per_stratum.data or 0,
                           stratify_by=Stratification(form.stratify_by.data),
                           exclusion_window=form.exclusion_window.data or 0)
         return _("Sample plan saved.")
 
-    return _step(campaign_id, save)
+    return _step(campaign_id, PlanForm(), save)
 
 
 @bp.route("/<int:campaign_id>/draw/freeze", methods=["POST"])
 @roles_required(Role.operator)
 def freeze(campaign_id: int):
     """Step 1: freeze the frame and record its commitment."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
-    def run(campaign):
+    def run(campaign: Campaign, form: EmptyForm) -> str:
         draw = draws.freeze(campaign, current_user)
         return _("Frame frozen: %(n)d members. Announce the commitment before setting the seed.", n=draw.frame_size)
 
-    return _step(campaign_id, run)
+    return _step(campaign_id, EmptyForm(), run, invalid=bad_request)
 
 
 @bp.route("/<int:campaign_id>/draw/seed", methods=["POST"])
 @roles_required(Role.operator)
 def set_seed(campaign_id: int):
     """Step 2: set the seed, typed or generated."""
-    form = SeedForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".draw", campaign_id=campaign_id))
 
-    def run(campaign):
+    def run(campaign: Campaign, form: SeedForm) -> str:
         current = campaign.current_draw
         if current is None:
             raise draws.DrawError(_("Freeze the frame first: the seed must come after the commitment."))
@@ -160,50 +137,44 @@ def set_seed(campaign_id: int):
         draws.set_seed(current, current_user, typed)
         return _("Seed recorded.")
 
-    return _step(campaign_id, run)
+    return _step(campaign_id, SeedForm(), run)
 
 
 @bp.route("/<int:campaign_id>/draw/run", methods=["POST"])
 @roles_required(Role.operator)
 def run_draw(campaign_id: int):
     """Step 3: draw and create the invitations."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
-    def run(campaign):
+    def run(campaign: Campaign, form: EmptyForm) -> str:
         current = campaign.current_draw
         if current is None:
             raise draws.DrawError(_("Freeze the frame first: the seed must come after the commitment."))
         count = draws.draw_sample(current, current_user)
         return _("%(n)d members drawn and invited.", n=count)
 
-    return _step(campaign_id, run)
+    return _step(campaign_id, EmptyForm(), run, invalid=bad_request)
 
 
 @bp.route("/<int:campaign_id>/draw/void", methods=["POST"])
 @roles_required(Role.operator)
 def void(campaign_id: int):
     """Void the current draw, with a reason; it stays on record."""
-    form = VoidForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".draw", campaign_id=campaign_id))
 
-    def run(campaign):
+    def run(campaign: Campaign, form: VoidForm) -> str:
         current = campaign.current_draw
         if current is None:
             raise draws.DrawError(_("There is no draw to void."))
         draws.void(current, current_user, form.reason.data)
         return _("The draw is void and kept on record. The round can be drawn again.")
 
-    return _step(campaign_id, run)
+    return _step(campaign_id, VoidForm(), run)
 
 
 @bp.route("/<int:campaign_id>/draw/evidence.zip")
 @roles_required(Role.operator, Role.auditor)
 def evidence(campaign_id: int):
     """frame.csv, plan.json, seed.txt, commitment.txt, selected.csv in one zip, for tools/verify_draw.py."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     current = campaign.current_draw
     if current is None or current.status != DrawStatus.drawn:
         abort(404)
@@ -211,8 +182,7 @@ def evidence(campaign_id: int):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in draws.evidence_files(current).items():
             archive.writestr(f"draw-{campaign.month}/{name}", content)
-    return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f"attachment; filename=draw-{campaign.month}-{current.id}.zip"})
+    return download(buffer.getvalue(), f"draw-{campaign.month}-{current.id}.zip", "application/zip")
 
 
 # --- the round after the draw: setup, sending, reminders, extend, close ------------------------
@@ -221,7 +191,7 @@ def evidence(campaign_id: int):
 @roles_required(Role.operator, Role.auditor)
 def overview(campaign_id: int):
     """The round: its setup, its progress by stratum, and the operator's actions."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     setup = _setup_form(campaign)
     preview = None
     if campaign.sms_template_text:
@@ -252,12 +222,9 @@ def _setup_form(campaign: Campaign, formdata=None) -> RoundSetupForm:
 @roles_required(Role.operator)
 def setup(campaign_id: int):
     """Save what the round asks, of which departments, until when, and the SMS text."""
-    campaign = _campaign_or_404(campaign_id)
-    form = _setup_form(campaign, request.form)
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".overview", campaign_id=campaign_id))
-    try:
+    campaign = db.get_or_404(Campaign, campaign_id)
+
+    def save(form: RoundSetupForm):
         rounds.configure(
             campaign, current_user,
             version=db.get_or_404(QuestionnaireVersion, form.questionnaire_version_id.data),
@@ -266,29 +233,24 @@ def setup(campaign_id: int):
             sms_template_code=form.sms_template_code.data or "", sms_template_text=form.sms_template_text.data,
             reminder_template_text=form.reminder_template_text.data or "",
             max_reminders=form.max_reminders.data or 0, reminder_spacing_days=form.reminder_spacing_days.data or 3)
-    except rounds.RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Round settings saved."), "success")
-    return redirect(url_for(".overview", campaign_id=campaign_id))
+
+    return perform(_setup_form(campaign, request.form), save, done=_("Round settings saved."),
+                   back=url_for(".overview", campaign_id=campaign_id), refused=rounds.RoundError)
 
 
 def _action(campaign_id: int, action):
-    """A POST-only button on the overview page, with a CSRF token."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    campaign = _campaign_or_404(campaign_id)
-    try:
-        message = action(campaign)
-    except (rounds.RoundError, sending.SendingError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for(".overview", campaign_id=campaign_id))
+    """A POST-only button on the overview page (``action(campaign)`` gives the message to show)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    return perform(EmptyForm(), lambda form: action(campaign), done=lambda message: message,
+                   back=url_for(".overview", campaign_id=campaign_id),
+                   refused=(rounds.RoundError, sending.SendingError), invalid=bad_request)
+
+
+def _send_in_background(campaign: Campaign) -> None:
+    """Start the job that sends the round's queued messages, once they are committed: the worker reads them from
+    the database, so this action commits before its end."""
+    db.session.commit()
+    enqueue(sending.send_queued, campaign.id)
 
 
 @bp.route("/<int:campaign_id>/send", methods=["POST"])
@@ -298,8 +260,7 @@ def send(campaign_id: int):
 
     def run(campaign):
         queued = sending.start(campaign, current_user)
-        db.session.commit()
-        enqueue(sending.send_queued, campaign.id)
+        _send_in_background(campaign)
         return _("%(n)d invitations queued for sending.", n=queued)
 
     return _action(campaign_id, run)
@@ -312,8 +273,7 @@ def resume(campaign_id: int):
 
     def run(campaign):
         requeued = sending.resume(campaign, current_user)
-        db.session.commit()
-        enqueue(sending.send_queued, campaign.id)
+        _send_in_background(campaign)
         return _("Sending resumed (%(n)d messages were in flight).", n=requeued)
 
     return _action(campaign_id, run)
@@ -335,18 +295,13 @@ def remind(campaign_id: int):
 @roles_required(Role.operator)
 def extend(campaign_id: int):
     """Move the closing date later."""
-    form = ExtendForm()
-    campaign = _campaign_or_404(campaign_id)
-    if form.validate_on_submit():
-        try:
-            rounds.extend(campaign, current_user, form.closes_on.data)
-        except rounds.RoundError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("The round now closes on %(day)s.", day=form.closes_on.data.isoformat()), "success")
-    return redirect(url_for(".overview", campaign_id=campaign_id))
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form, back = ExtendForm(), url_for(".overview", campaign_id=campaign_id)
+    return perform(form, lambda form: rounds.extend(campaign, current_user, form.closes_on.data),
+                   done=lambda _result: _("The round now closes on %(day)s.", day=form.closes_on.data.isoformat()),
+                   back=back, refused=rounds.RoundError,
+                   # The date picker sends only dates: a form without one comes back without a word, as it always has.
+                   invalid=lambda form: redirect(back))
 
 
 @bp.route("/<int:campaign_id>/close", methods=["POST"])
@@ -365,7 +320,7 @@ def close(campaign_id: int):
 @roles_required(Role.operator)
 def outbox(campaign_id: int):
     """What the console SMS backend would have sent (demo and development)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     messages = db.session.scalars(select(SmsOutbox).where(SmsOutbox.campaign_id == campaign_id)
                                   .order_by(SmsOutbox.id.desc()).limit(500)).all()
     return render_template("rounds/outbox.html", campaign=campaign, messages=messages)
