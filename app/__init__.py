@@ -109,12 +109,14 @@ def register_blueprints(app: Flask) -> None:
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
+    from app.platform.assets import bp as assets_bp
     from app.pool.routes import bp as pool_bp
     from app.questionnaires.routes import bp as questionnaires_bp
     from app.realtime.routes import bp as realtime_bp
     from app.rounds.routes import bp as rounds_bp
     from app.survey.routes import bp as survey_bp
 
+    app.register_blueprint(assets_bp)  # /assets/<hashed name>, /favicon.ico
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(departments_bp, url_prefix="/admin/departments")
@@ -146,11 +148,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from app.platform.access import role_label
+    from app.platform.assets import asset_url
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
 
     app.jinja_env.globals.update(
         role_label=role_label,
+        asset_url=asset_url,
         stratum_label=stratum_label,
         current_locale=select_locale,
         html_lang=html_lang,

@@ -59,6 +59,7 @@ class LayoutEntry:
     required: bool = False
     department: str | None = None
     show_if: str | None = None
+    display: str = ""  # "row": a scale shown as one row of levels ("list" or "" for one option per line)
 
 
 def steps(doc: dict, picked_department_codes: Sequence[str], data: Any = None,
@@ -307,9 +308,10 @@ def _layout(doc, departments, step, locale, present: set[str]) -> list[LayoutEnt
         fields = tuple(field_name(s.answer_key, dept) for s in qtype.slots(q))
         if not any(f in present for f in fields):
             return
+        display = q.get("layout", "row") if q["type"] in ("rating", "matrix") else ""
         out.append(LayoutEntry(
             "matrix" if q["type"] == "matrix" else "question", q["key"], text_of(q["label"], locale),
-            text_of(q.get("help"), locale), fields, bool(q.get("required")), dept, q.get("show_if"),
+            text_of(q.get("help"), locale), fields, bool(q.get("required")), dept, q.get("show_if"), display,
         ))
 
     for item in doc["items"]:

@@ -202,6 +202,9 @@ class ScaleMixin:
             "options": {"type": "array", "items": RATING_OPTION, "minItems": 2, "maxItems": 20},
             "not_familiar": {"type": "boolean"},
             "not_familiar_label": local_text_schema(),
+            # How a phone shows the scale: "row" (default), the levels side by side with 不了解 set apart,
+            # or "list", one full-width option per line (for long option labels).
+            "layout": {"enum": ["row", "list"]},
         }
 
     def normalize_scale(self, q: dict) -> None:

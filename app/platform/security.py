@@ -25,7 +25,7 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    if not (request.endpoint or "").endswith("static"):
+    if not (request.endpoint or "").endswith("static") and request.endpoint != "assets.favicon":
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -204,11 +204,16 @@ class InvitationToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 class InvitationSubmission(db.Model):
-    """The mark that an invitation has been used. One row at most: the primary key enforces it."""
+    """The mark that an invitation has been used. One row at most: the primary key enforces it.
+
+    ``submission_key`` is the one-page survey's own id of the submission (made in the respondent's browser): a
+    retry of the same submission after a lost response is recognised by it. It says nothing of the answers.
+    """
 
     __tablename__ = "invitation_submissions"
 
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    submission_key: Mapped[str | None] = mapped_column(String(32))
 
 
 class SurveyDraft(db.Model):

@@ -1,6 +1,7 @@
 """Saving drafts and submitting responses, anonymously and exactly once."""
 from __future__ import annotations
 
+import hmac
 import time
 from dataclasses import dataclass
 
@@ -59,7 +60,7 @@ _VISIT = (
     .where(Invitation.id == bindparam("invitation_id"))
 )
 _ROUND_DEPARTMENTS = (
-    select(Department.code, Department.name, Department.id)
+    select(Department.code, Department.name, Department.id, Department.kind)
     .join(campaign_departments, campaign_departments.c.department_id == Department.id)
     .where(campaign_departments.c.campaign_id == bindparam("campaign_id"))
     .order_by(Department.sort_order)
@@ -141,9 +142,13 @@ def mark_opened(invitation: Invitation) -> None:
         invitation.opened = True
 
 
-def submit(invitation: Invitation, version_id: int, answers, department_ids: dict[str, int] | None = None) -> None:
+def submit(invitation: Invitation, version_id: int, answers, department_ids: dict[str, int] | None = None,
+           submission_key: str | None = None) -> None:
     """Seal one response and mark the invitation used, in one transaction — or raise AlreadySubmitted (or
     RoundClosed, if the round was closed meanwhile).
+
+    ``submission_key`` (the one-page survey's id of this submission) is kept on the submission mark, so that a
+    retry of the same submission can be told from a different one (``submitted_with``).
 
     ``answers`` are forms.questionnaire Answers (department code or None, question, value, score). What is
     kept: the round, the questionnaire version, the stratum and π, the day, the answers — nothing that leads
@@ -166,7 +171,7 @@ def submit(invitation: Invitation, version_id: int, answers, department_ids: dic
         raise RoundClosed()
     db.session.execute(delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id)
                        .execution_options(synchronize_session=False))
-    db.session.add(InvitationSubmission(invitation_id=invitation.id))
+    db.session.add(InvitationSubmission(invitation_id=invitation.id, submission_key=submission_key))
     db.session.add(SealedResponse(campaign_id=campaign_id, payload=payload))
     try:
         db.session.commit()
@@ -178,18 +183,28 @@ def submit(invitation: Invitation, version_id: int, answers, department_ids: dic
 
 
 
-def round_departments(campaign_id: int) -> list[tuple[str, str, int]]:
-    """(code, name, id) of a round's departments, in display order (one query, no objects)."""
-    return [tuple(row) for row in db.session.execute(_ROUND_DEPARTMENTS, {"campaign_id": campaign_id})]
+def submitted_with(invitation_id: int, submission_key: str | None) -> bool:
+    """Whether this invitation was used by the submission that carried ``submission_key`` (a retry of it)."""
+    if not submission_key:
+        return False
+    stored = db.session.scalar(select(InvitationSubmission.submission_key)
+                               .where(InvitationSubmission.invitation_id == invitation_id))
+    return stored is not None and hmac.compare_digest(stored, submission_key)
+
+
+def round_departments(campaign_id: int) -> list[tuple[str, str, int, str]]:
+    """(code, name, id, kind) of a round's departments, in display order (one query, no objects)."""
+    return [(code, name, id_, getattr(kind, "value", kind)) for code, name, id_, kind
+            in db.session.execute(_ROUND_DEPARTMENTS, {"campaign_id": campaign_id})]
 
 
 # The departments of open rounds, for the survey pages: a round's list is fixed once sending starts
 # (rounds.configure refuses), so only a renamed department can make an entry stale — for at most this long.
 ROUND_DEPARTMENTS_TTL_SECONDS = 30.0
-_OPEN_ROUND_DEPARTMENTS: dict[tuple, tuple[float, list[tuple[str, str, int]]]] = {}
+_OPEN_ROUND_DEPARTMENTS: dict[tuple, tuple[float, list[tuple[str, str, int, str]]]] = {}
 
 
-def open_round_departments(campaign: Campaign) -> list[tuple[str, str, int]]:
+def open_round_departments(campaign: Campaign) -> list[tuple[str, str, int, str]]:
     """round_departments() of a round that is sending or open, read at most every 30 s per process."""
     key = (campaign.id, campaign.created_at)  # an id alone could name another round in another database
     now = time.monotonic()

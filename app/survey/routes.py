@@ -1,17 +1,20 @@
-"""The respondent's survey on a phone: open the link (or type the code), answer page by page, submit once.
+"""The respondent's survey on a phone: open the link (or type the code), answer, submit once.
 
-No account, no JavaScript needed. The secret from the SMS is exchanged for a
-session on the first visit and the browser is sent to a clean URL, so that the
-token stays out of the address bar, the history and Referer headers.
+No account. The secret from the SMS is exchanged for a session on the first visit and the browser is sent to
+a clean URL, so that the token stays out of the address bar, the history and Referer headers. That URL is the
+whole questionnaire in one document (one_page.py): with JavaScript the phone pages through it and sends every
+answer in one POST (``submit``); without, its button opens the paged flow (``page``, ``confirm``), which keeps
+a draft on the server. Both are checked by the same resolution of the questionnaire.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from app.extensions import db, limiter
 from app.platform.access import visitors
@@ -19,7 +22,7 @@ from app.platform.i18n import select_locale
 from app.rounds import invitations
 from app.rounds.invitations import Access
 from app.rounds.models import Campaign, Invitation
-from app.survey import answering
+from app.survey import answering, one_page
 from app.survey.forms import AccessCodeForm
 from forms.factory import Step, build_form_class, steps
 from questionnaire.answers import PICKER_FIELD
@@ -40,10 +43,33 @@ def referrer_policy(response):
 
 
 def _refusal(state: Access):
-    """The page for a link that cannot be used; an unknown and an expired link look the same."""
-    template = {Access.used: "survey/used.html", Access.closed: "survey/closed.html",
+    """The page for a link that cannot be used; an unknown and an expired link look the same.
+
+    A used invitation is thanked when it is opened again (back, reload, the SMS link once more); a *post* on
+    it is a second submission, and is refused.
+    """
+    used = "survey/used.html" if request.method == "POST" else "survey/thanks.html"
+    template = {Access.used: used, Access.closed: "survey/closed.html",
                 Access.not_open: "survey/not_open.html"}.get(state, "survey/invalid.html")
-    return render_template(template), 404 if state == Access.unknown else 200
+    status = 404 if state == Access.unknown else 409 if template == "survey/used.html" else 200
+    if _from_script():
+        return jsonify(message=_REFUSALS.get(state, _REFUSALS[Access.unknown])()), status
+    return render_template(template), status
+
+
+def _from_script() -> bool:
+    """Whether the one-page survey's script sent this request (it reads JSON answers)."""
+    return request.headers.get("X-Survey-Flow") == "one-page"
+
+
+_REFUSALS = {
+    Access.used: lambda: gettext("An evaluation has already been submitted with this invitation. Each invitation "
+                                 "can be used once. Thank you for taking part."),
+    Access.closed: lambda: gettext("This evaluation has closed. Thank you for your interest."),
+    Access.not_open: lambda: gettext("This evaluation has not started yet."),
+    Access.unknown: lambda: gettext("The link is not valid or has expired. Please open the complete link from your "
+                                    "text message, or enter the access code it gives."),
+}
 
 
 def _refused_meanwhile(survey: Survey):
@@ -57,11 +83,17 @@ def _refused_meanwhile(survey: Survey):
 
 def _start(invitation: Invitation | None):
     state = invitations.access(invitation)
+    if state == Access.used:
+        session[SESSION_KEY] = invitation.id  # so that back and reload thank, too
     if state != Access.ok:
-        session.pop(SESSION_KEY, None)
+        if state != Access.used:
+            session.pop(SESSION_KEY, None)
         return _refusal(state)
-    session.clear()  # a fresh session for the respondent, whatever the browser held before
-    session[SESSION_KEY] = invitation.id
+    if session.get(SESSION_KEY) != invitation.id:
+        # A fresh session for this respondent, whatever the browser held before. The same link opened again
+        # (a second tab) keeps its session, and so the CSRF token that the first tab's page carries.
+        session.clear()
+        session[SESSION_KEY] = invitation.id
     return redirect(url_for(".intro"))
 
 
@@ -108,6 +140,7 @@ class Survey:
     department_ids: dict[str, int]
     data: dict  # the answers saved so far
     visit: answering.Visit  # held so that the draft's row stays in the session (no second SELECT to save it)
+    kinds: list[tuple[str, str, str]]  # (code, name, kind) of the round's departments, for the picker's groups
 
     def picked(self, data: dict | None = None) -> list[tuple[str, str]]:
         """(code, name) of the departments picked in these answers (the saved ones by default), in order."""
@@ -127,10 +160,10 @@ class Survey:
         return build_form_class(self.document, self.departments, base=FlaskForm, gettext=gettext,
                                 locale=select_locale(), step=step, cache_key=self.cache_key)
 
-    def final_form_class(self) -> type:
+    def final_form_class(self, data: dict | None = None) -> type:
         """The whole questionnaire for the final check, with the picked departments only: the others' questions
         are hidden, so they would add fields that can hold no answer (a round may have dozens of departments)."""
-        return build_form_class(self.document, self.picked(), base=FlaskForm, gettext=gettext,
+        return build_form_class(self.document, self.picked(data), base=FlaskForm, gettext=gettext,
                                 locale=select_locale(), cache_key=self.cache_key)
 
 
@@ -153,6 +186,9 @@ def with_invitation(view):
             _single_statements()
         found = answering.visit(session.get(SESSION_KEY) or 0)
         state = invitations.access(found and found.invitation, submitted=found and found.submitted)
+        if state == Access.used and request.method == "POST" and answering.submitted_with(
+                found.invitation.id, _submission_key()):
+            return redirect(url_for(".thanks"), 303)  # a retry of the submission that used it: it arrived
         if state != Access.ok:
             return _refusal(state)
         campaign = found.invitation.campaign
@@ -160,8 +196,9 @@ def with_invitation(view):
                                                                found.version_hash)
         rows = answering.open_round_departments(campaign)
         survey = Survey(found.invitation, campaign, campaign.questionnaire_version_id, document, cache_key,
-                        [(code, name) for code, name, _id in rows], {code: id_ for code, _name, id_ in rows},
-                        found.draft, found)
+                        [(code, name) for code, name, _id, _kind in rows],
+                        {code: id_ for code, _name, id_, _kind in rows}, found.draft, found,
+                        [(code, name, kind) for code, name, _id, kind in rows])
         return view(survey, *args, **kwargs)
 
     return wrapper
@@ -171,9 +208,12 @@ def with_invitation(view):
 @visitors
 @with_invitation
 def intro(survey: Survey):
-    """Why you were chosen, what 背靠背 promises, how long it takes; continue where you left off."""
-    html = render_template("survey/intro.html", campaign=survey.campaign, resume=bool(survey.data),
-                           pages=len(survey.pages()))
+    """The whole questionnaire in one document. Its first screen says why you were chosen, what 背靠背 promises
+    and how long it takes; without JavaScript its button opens the paged flow (continuing a saved draft)."""
+    document = one_page.document_for(survey.cache_key, survey.document, survey.kinds, select_locale(),
+                                     survey.campaign.id)
+    html = render_template("survey/one_page.html", campaign=survey.campaign, resume=bool(survey.data),
+                           document=document)
     # Counted here, not when the link is followed: mail and link scanners follow links but keep no cookies.
     if not survey.invitation.opened:
         answering.mark_opened(survey.invitation)
@@ -208,8 +248,11 @@ def page(survey: Survey, number: int):
             # The picker may have changed the pages that follow; count them again.
             pages = survey.pages(kept)
             return redirect(url_for(".page", number=number + 1) if number < len(pages) else url_for(".confirm"))
+    department_pages = [p for p in pages if p.kind == "department"]
     return render_template("survey/page.html", form=form, layout=form.layout(), number=number, total=len(pages),
-                           campaign=survey.campaign, step=step, departments=dict(survey.departments))
+                           campaign=survey.campaign, step=step, departments=dict(survey.departments),
+                           department_number=department_pages.index(step) + 1 if step in department_pages else 0,
+                           department_total=len(department_pages))
 
 
 @bp.route("/s/survey/confirm", methods=["GET", "POST"])
@@ -231,13 +274,58 @@ def confirm(survey: Survey):
             return render_template("survey/used.html"), 200
         except answering.RoundClosed:
             return _refused_meanwhile(survey)
-        session.pop(SESSION_KEY, None)
         return redirect(url_for(".thanks"))
     picked = {code for code, _name in survey.picked()}
     layout = [entry for entry in final.layout() if entry.department is None or entry.department in picked]
     return render_template("survey/confirm.html", layout=layout, form=final, complete=complete,
                            campaign=survey.campaign, departments=dict(survey.departments),
                            total=len(survey.pages()), submit_form=FlaskForm())
+
+
+def _submission_key() -> str | None:
+    """The one-page survey's id of this submission (32 hex characters made by the phone), if it sent one."""
+    key = request.form.get("submission_id", "")
+    return key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else None
+
+
+@bp.route("/s/survey/submit", methods=["POST"])
+@visitors
+@with_invitation
+def submit(survey: Survey):
+    """The one-page survey's single POST: every answer at once, checked exactly as the paged flow checks them
+    (conditions evaluated again, hidden answers dropped, required answers present, values in range)."""
+    data = request.form.to_dict(flat=False)
+    final = survey.final_form_class(data)(formdata=request.form, prior={}, meta={"csrf": False})
+    if not final.validate():
+        errors = {name: [str(e) for e in field.errors] for name, field in final._fields.items() if field.errors}
+        return jsonify(message=gettext("Some answers need another look: they are marked on the page."),
+                       errors=errors), 422
+    try:
+        answering.submit(survey.invitation, survey.version_id, final.answers(), survey.department_ids,
+                         submission_key=_submission_key())
+    except answering.AlreadySubmitted:
+        if answering.submitted_with(survey.invitation.id, _submission_key()):
+            return redirect(url_for(".thanks"), 303)
+        return jsonify(message=_REFUSALS[Access.used]()), 409
+    except answering.RoundClosed:
+        return jsonify(message=_REFUSALS[Access.closed]()), 409
+    return redirect(url_for(".thanks"), 303)
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error):
+    """A survey form whose token no longer holds (a session lost, a very old tab): nothing typed is thrown away.
+
+    The one-page survey gets a fresh token to send again with; a paged form is shown again with what was typed.
+    Never the staff pages' error, never the staff login.
+    """
+    message = gettext("This page had been open for a long time, or in another window. Nothing was lost: check the "
+                      "answers and press the button again.")
+    if _from_script():
+        return jsonify(message=message, csrf_token=generate_csrf()), 400
+    return render_template("survey/expired.html", message=message, form=request.form,
+                           back=request.path if request.endpoint in ("survey.page", "survey.confirm")
+                           else url_for(".intro")), 400
 
 
 @bp.route("/s/thanks")

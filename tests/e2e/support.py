@@ -126,13 +126,14 @@ def invitation_text(base_url: str) -> str:
     return f"【市营商办】${{name}}您好，请于${{deadline}}前完成评价：{base_url}/s/${{token}} 回复TD退订"
 
 
-def sent_round(base_url: str, departments, *, size: int) -> Campaign:
+def sent_round(base_url: str, departments, *, size: int, version: QuestionnaireVersion | None = None) -> Campaign:
     """An open round whose invitations went through the console SMS backend: the outbox holds the links."""
     campaign = Campaign(month="2026-11", title="十一月营商环境评价", sample_size=size)
     db.session.add(campaign)
     db.session.flush()
     text = invitation_text(base_url)
-    rounds.configure(campaign, None, version=default_version(), departments=list(departments), opens_on=None,
+    rounds.configure(campaign, None, version=version or default_version(), departments=list(departments),
+                     opens_on=None,
                      closes_on=date.today() + timedelta(days=10), link_mode=LinkMode.link,
                      sms_template_code="SMS_0001", sms_template_text=text, reminder_template_text=text,
                      max_reminders=2, reminder_spacing_days=3)

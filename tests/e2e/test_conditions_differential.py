@@ -1,7 +1,7 @@
 """The browser decides show-if and required-if exactly as the server does.
 
 Random condition trees (printed, then parsed by the one parser, rules/expressions.py) and random answers
-are evaluated by Python and, in real Chromium, by app/static/js/conditions.js; every case must agree.
+are evaluated by Python and, in real Chromium, by the evaluator in app/static/js/survey.js; every case must agree.
 Unanswered values, numbers against strings, booleans against numbers, `contains` on lists and strings,
 strings beyond the Basic Multilingual Plane and nested `not` are all in the mix.
 """
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from rules.expressions import And, Compare, Literal, Not, Or, Var, parse_expression, to_source
 
-SCRIPT = Path(__file__).resolve().parents[2] / "app" / "static" / "js" / "conditions.js"
+SCRIPT = Path(__file__).resolve().parents[2] / "app" / "static" / "js" / "survey.js"
 NAMES = ["a", "b", "c", "d.x"]
 BATCH, EXAMPLES = 100, 25  # 2,500 cases
 

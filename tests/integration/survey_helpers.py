@@ -16,12 +16,15 @@ RATINGS = ("attitude", "efficiency", "policy", "law", "integrity", "overall")
 
 
 def open_round(make_department, *, members: int = 12, link_mode: LinkMode = LinkMode.link,
-               closes_in_days: int = 10, version: QuestionnaireVersion | None = None) -> Campaign:
-    """A round with the default questionnaire (or ``version``), three departments, every member drawn, status open."""
+               closes_in_days: int = 10, version: QuestionnaireVersion | None = None,
+               more_departments: int = 0) -> Campaign:
+    """A round with the default questionnaire (or ``version``), three departments (and ``more_departments``),
+    every member drawn, status open."""
     rows = [[f"成员{i}", "sme", "城关区", "", f"1370000{i:04d}"] for i in range(members)]
     run_import(csv_bytes(rows))
     departments = [make_department("SCJG", "市市场监督管理局"), make_department("SWJ", "市税务局"),
                    make_department("GAJ", "市公安局")]
+    departments += [make_department(f"D{i:02d}", f"第{i:02d}测试局") for i in range(more_departments)]
     campaign = Campaign(month="2026-11", title="十一月营商环境评价", sample_size=members)
     db.session.add(campaign)
     db.session.flush()

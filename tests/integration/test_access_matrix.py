@@ -160,12 +160,15 @@ EXPECTED: dict[str, str | set[str]] = {
     "rounds.void": {"operator"},
     # static
     "static": PUBLIC,
+    "assets.static": PUBLIC,
+    "assets.favicon": PUBLIC,
     # survey
     "survey.confirm": PUBLIC,
     "survey.enter_code": PUBLIC,
     "survey.intro": PUBLIC,
     "survey.open_link": PUBLIC,
     "survey.page": PUBLIC,
+    "survey.submit": PUBLIC,
     "survey.thanks": PUBLIC,
     # users
     "users.change_password": STAFF,
@@ -262,7 +265,8 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
     per_endpoint = {"pool.export": {"fmt": "csv"}, "questionnaires.export": {"fmt": "json"},
                     "realtime.qr": {"fmt": "svg"}, "survey.page": {"number": 1},
                     "questionnaires.item_action": {"action": "up"}, "auth.set_language": {"code": "en"},
-                    "static": {"filename": "css/admin.css"}, "survey.open_link": {"token": "x" * 22},
+                    "static": {"filename": "css/admin.css"},
+                    "assets.static": {"name": "css/survey.0000000000.css"}, "survey.open_link": {"token": "x" * 22},
                     "pool.import_preview": {"token": "no-such-upload"}}
     values = {
         "campaign_id": w.campaign.id, "department_id": w.dept_a.id, "number": w.complaint.tracking_number,

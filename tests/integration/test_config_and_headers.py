@@ -14,6 +14,9 @@ from tests.conftest import Client
 from tests.integration.test_access_matrix import url_values, world  # noqa: F401  (the fixture world)
 
 
+# Static files (hashed names, cached for a year) and the icon: the only responses a cache may keep.
+CACHEABLE = {"static", "assets.static", "assets.favicon"}
+
 def test_production_refuses_the_development_secret_key():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig, SECRET_KEY=DEV_SECRET_KEY, SQLALCHEMY_DATABASE_URI="sqlite://")
@@ -197,7 +200,7 @@ def test_every_staff_page_carries_the_headers_and_is_never_cached(app, world):
             problems.append(f"{endpoint}: CSP {headers.get('Content-Security-Policy')}")
         if headers.get("X-Content-Type-Options") != "nosniff" or headers.get("X-Frame-Options") != "DENY":
             problems.append(f"{endpoint}: nosniff/frame options missing")
-        if endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
+        if endpoint not in CACHEABLE and "no-store" not in headers.get("Cache-Control", ""):
             problems.append(f"{endpoint}: Cache-Control {headers.get('Cache-Control')}")
         if headers.get("Referrer-Policy") not in ("same-origin", "no-referrer"):
             problems.append(f"{endpoint}: Referrer-Policy {headers.get('Referrer-Policy')}")
@@ -216,7 +219,7 @@ def test_public_pages_never_send_their_address_to_another_site(app, world):
     client = app.test_client()
     seen = set()
     for endpoint, response in every_get(app, world, client):
-        if endpoint == "static" or not rule_for(endpoint).public:
+        if endpoint in CACHEABLE or not rule_for(endpoint).public:
             continue
         seen.add(endpoint)
         assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer"), endpoint

@@ -45,10 +45,10 @@ def test_the_catalog_is_up_to_date_with_the_source():
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     used = set()
     # From the project's root: babel.cfg's patterns (app/**.py, …) are relative to it, as for `make extract-messages`.
-    top_level = {"app", "forms"}
+    top_level = {"app", "forms", "questionnaire", "rules"}
     for _, _, message, _, _ in extract_from_dir(
             ROOT, method_map, options_map,
-            keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None},
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None},
             directory_filter=lambda path: Path(path).relative_to(ROOT).parts[0] in top_level):
         used.add(message if isinstance(message, str) else message[0])
     assert len(used) > 500  # the extraction found the application's messages (it once matched nothing)

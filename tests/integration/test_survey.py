@@ -133,9 +133,11 @@ def test_full_flow_without_javascript_stores_an_anonymous_response(client, round
     assert all(a.score == 80 for a in by_department[scjg])
     assert [a.value for a in by_department[None]] == ["窗口服务很好"]
     assert db.session.get(SurveyDraft, invitation.id) is None  # the draft is gone
-    # a second visit with the same link: already submitted
+    # a second visit with the same link, back and reload: the thanks page, not "invalid link"
     again = client.get(f"/s/{token}")
-    assert "已经提交" in again.get_data(as_text=True)
+    assert "已提交，感谢参与" in again.get_data(as_text=True)
+    assert "已提交，感谢参与" in client.get("/s/survey").get_data(as_text=True)
+    assert "已提交，感谢参与" in client.get("/s/survey/confirm").get_data(as_text=True)
 
 
 def test_a_comment_is_required_only_for_bad_ratings(client, round_with_links):

@@ -1,0 +1,461 @@
+/* The respondent's survey script, one file (with the stylesheet and the icon, the page's only static files).
+ *
+ * Part 1, the condition evaluator, is below. Part 2, the one-page survey: the whole questionnaire is in the
+ * page; this script shows one page at a time.
+ *
+ * Without this script the page is an introduction whose button leads to the server-paged flow
+ * (/s/survey/1 …), which needs no JavaScript. With it, the respondent pages in the browser: conditions are
+ * evaluated here (part 1, the server's rules), the department pages are made from one template for
+ * each department picked, answers in progress stay in this phone's storage, and everything is sent in one
+ * POST. The server checks the whole submission again and trusts nothing sent from here.
+ */
+
+/* ---- Part 1: the evaluator of show-if / required-if conditions.
+ *
+ * The server parses each condition once (rules/expressions.py) and sends its tree as nested lists:
+ * ["var", name], ["lit", value], ["not", x], ["cmp", op, a, b], ["and", a, b], ["or", a, b].
+ * This part only evaluates such trees, with exactly the Python rules (rules.expressions.compare and truthy):
+ * tests/e2e/test_conditions_differential.py runs thousands of random trees and answers through both.
+ */
+(function (root) {
+  "use strict";
+
+  function isNumber(v) { return typeof v === "number"; }
+  function isMissing(v) { return v === null || v === undefined; }
+
+  // A value used as a condition means "is answered": null, "", [] and false are false; 0 is an answer.
+  function truthy(v) {
+    if (isMissing(v) || v === false) { return false; }
+    if (typeof v === "string" || Array.isArray(v)) { return v.length > 0; }
+    return true;
+  }
+
+  function kind(v) {
+    if (isNumber(v)) { return "number"; }
+    if (typeof v === "boolean") { return "boolean"; }
+    if (typeof v === "string") { return "string"; }
+    if (Array.isArray(v)) { return "list"; }
+    return "other";
+  }
+
+  function sameKind(a, b) { var k = kind(a); return k !== "other" && k === kind(b); }
+
+  // Python's ==: numbers and booleans compare by value (True == 1), strings by text, lists element-wise.
+  function pyEqual(a, b) {
+    if (Array.isArray(a) && Array.isArray(b)) {
+      if (a.length !== b.length) { return false; }
+      for (var i = 0; i < a.length; i++) { if (!pyEqual(a[i], b[i])) { return false; } }
+      return true;
+    }
+    var na = isNumber(a) || typeof a === "boolean", nb = isNumber(b) || typeof b === "boolean";
+    if (na && nb) { return Number(a) === Number(b); }
+    if (typeof a === "string" && typeof b === "string") { return a === b; }
+    return false;
+  }
+
+  // Python orders strings by code point; JavaScript's < by UTF-16 unit, which differs above U+FFFF.
+  function codePointOrder(a, b) {
+    var x = Array.from(a), y = Array.from(b), n = Math.min(x.length, y.length);
+    for (var i = 0; i < n; i++) {
+      var d = x[i].codePointAt(0) - y[i].codePointAt(0);
+      if (d !== 0) { return d; }
+    }
+    return x.length - y.length;
+  }
+
+  function compare(op, a, b) {
+    if (isMissing(a) || isMissing(b)) { return false; }
+    if (op === "=" || op === "!=") {
+      var same = sameKind(a, b) && pyEqual(a, b);
+      return op === "=" ? same : !same;
+    }
+    if (op === "contains") {
+      if (Array.isArray(a)) { return a.some(function (x) { return sameKind(x, b) && pyEqual(x, b); }); }
+      if (typeof a === "string" && typeof b === "string") { return a.indexOf(b) >= 0; }
+      return false;
+    }
+    var d;
+    if (isNumber(a) && isNumber(b)) { d = a < b ? -1 : (a > b ? 1 : 0); }
+    else if (typeof a === "string" && typeof b === "string") { d = codePointOrder(a, b); }
+    else { return false; }
+    if (op === "<") { return d < 0; }
+    if (op === "<=") { return d <= 0; }
+    if (op === ">") { return d > 0; }
+    if (op === ">=") { return d >= 0; }
+    return false;
+  }
+
+  function value(node, values) {
+    switch (node[0]) {
+      case "var": return Object.prototype.hasOwnProperty.call(values, node[1]) ? values[node[1]] : null;
+      case "lit": return node[1];
+      case "not": return !truthy(value(node[1], values));
+      case "cmp": return compare(node[1], value(node[2], values), value(node[3], values));
+      case "and": return truthy(value(node[1], values)) && truthy(value(node[2], values));
+      case "or": return truthy(value(node[1], values)) || truthy(value(node[2], values));
+      default: throw new Error("unknown condition node " + node[0]);
+    }
+  }
+
+  /* Evaluate a condition tree against {name: value}; an unknown name is unanswered. */
+  function evaluate(tree, values) { return truthy(value(tree, values || {})); }
+
+  root.BeikaobeiConditions = { evaluate: evaluate, truthy: truthy, compare: compare };
+}(window));
+
+/* ---- Part 2: the one-page survey. */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("survey");
+  var specNode = document.getElementById("survey-spec");
+  if (!form || !specNode || !window.BeikaobeiConditions || !window.fetch || !window.FormData) { return; }
+  var spec = JSON.parse(specNode.textContent);
+  var evaluate = window.BeikaobeiConditions.evaluate;
+  var text = spec.text;
+  var storageKey = "beikaobei:survey:" + spec.round;
+  var live = document.getElementById("announce");
+  var pagesBox = document.getElementById("pages");
+  var template = document.getElementById("department-page");
+  var pickerPage = pagesBox.querySelector("[data-kind=picker]");
+  var confirmPage = pagesBox.querySelector("[data-kind=confirm]");
+  var backButton = document.getElementById("back");
+  var nextButton = document.getElementById("next");
+  var submitButton = document.getElementById("submit");
+  var progress = document.getElementById("progress");
+  var current = 0;
+
+  // ------------------------------------------------------------------ storage (this phone only)
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(storageKey)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    var state = load();
+    state.answers = collect();
+    state.page = current;
+    state.id = state.id || submissionId();
+    try { window.localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* full or private */ }
+  }
+  function forget() { try { window.localStorage.removeItem(storageKey); } catch (e) { /* nothing kept */ } }
+  function submissionId() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // ------------------------------------------------------------------ reading the answers
+  function inputs(name) { return form.querySelectorAll("[name=\"" + name + "\"]"); }
+  function raw(name) {
+    var nodes = inputs(name), out = [];
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i];
+      if (n.type === "radio" || n.type === "checkbox") { if (n.checked) { out.push(n.value); } }
+      else if (n.value.trim() !== "") { out.push(n.value); }
+    }
+    return out;
+  }
+  function collect() {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (n) {
+      if (!n.name || n.name === "csrf_token" || n.name === "submission_id") { return; }
+      var values = raw(n.name);
+      if (values.length) { out[n.name] = values; }
+    });
+    return out;
+  }
+  function restore(answers) {
+    Object.keys(answers || {}).forEach(function (name) {
+      var values = answers[name], nodes = inputs(name);
+      for (var i = 0; i < nodes.length; i++) {
+        var n = nodes[i];
+        if (n.type === "radio" || n.type === "checkbox") { n.checked = values.indexOf(n.value) >= 0; }
+        else { n.value = values[0]; }
+      }
+    });
+  }
+
+  // A field's value as the server's question types parse it (questionnaire/types.py); undefined = invalid.
+  var DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+  function parse(q, values) {
+    if (!values.length) { return null; }
+    switch (q.read) {
+      case "scale":
+        if (q.not_familiar && values[0] === q.not_familiar) { return q.not_familiar; }
+        var v = Number(values[0]);
+        return /^-?[0-9]+$/.test(values[0]) && q.values.indexOf(v) >= 0 ? v : undefined;
+      case "choice": return q.values.indexOf(values[0]) >= 0 ? values[0] : undefined;
+      case "choices":
+        var picked = q.values.filter(function (o) { return values.indexOf(o) >= 0; });
+        if ((q.min && picked.length < q.min) || (q.max && picked.length > q.max)) { return undefined; }
+        return picked;
+      case "text":
+        var t = values[0].trim();
+        if (!t) { return null; }
+        return Array.from(t).length > q.max ? undefined : t;
+      case "number":
+        var s = values[0].trim();
+        if (!DECIMAL.test(s)) { return undefined; }
+        var x = Number(s);
+        if (q.integer && x !== Math.trunc(x)) { return undefined; }
+        if ((q.min !== null && q.min !== undefined && x < q.min) || (q.max !== null && q.max !== undefined && x > q.max)) {
+          return undefined;
+        }
+        return x;
+      default: return null;
+    }
+  }
+
+  // ------------------------------------------------------------------ resolution (questionnaire/answers.py)
+  function departmentCodes() { return raw(spec.picker).filter(function (c) { return spec.departments.indexOf(c) >= 0; }); }
+  function fieldName(name, code) { return name.split(spec.placeholder).join(code); }
+
+  function resolveQuestion(q, code, values, parentVisible, states) {
+    var visible = parentVisible && (!q.show_if || evaluate(q.show_if, values));
+    var required = visible && (q.required || (q.required_if !== null && evaluate(q.required_if, values)));
+    q.fields.forEach(function (f) {
+      var name = code ? fieldName(f.name, code) : f.name;
+      var value = visible ? parse(q, raw(name)) : null;
+      states[name] = {visible: visible, required: required, value: value, question: q};
+      if (visible && value !== null && value !== undefined) { values[f.key] = value; }
+    });
+  }
+
+  function resolve() {
+    var values = {}, states = {}, sections = {}, pageVisible = true, picked = [];
+    spec.items.forEach(function (item) {
+      if (item.kind === "section") {
+        pageVisible = !item.show_if || evaluate(item.show_if, values);
+        sections[item.key] = pageVisible;
+      } else if (item.kind === "block") {
+        var visible = !item.show_if || evaluate(item.show_if, values);
+        picked = visible ? departmentCodes() : [];
+        states[item.field] = {visible: visible, required: item.min > 0, value: picked.length ? picked : null,
+                              question: item};
+        if (picked.length) { values[item.key] = picked; }
+        picked.forEach(function (code) {
+          var scope = Object.assign({}, values);
+          item.items.forEach(function (q) { resolveQuestion(q, code, scope, true, states); });
+        });
+        pageVisible = true;
+      } else {
+        resolveQuestion(item, null, values, pageVisible, states);
+      }
+    });
+    return {states: states, sections: sections, picked: picked};
+  }
+
+  // ------------------------------------------------------------------ pages
+  function syncDepartmentPages(picked) {
+    var existing = {};
+    pagesBox.querySelectorAll("[data-kind=department]").forEach(function (page) { existing[page.dataset.dept] = page; });
+    var anchor = pickerPage;
+    picked.forEach(function (code) {
+      var page = existing[code];
+      if (!page) {
+        var html = template.innerHTML.split(spec.placeholder).join(code);
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        page = holder.firstElementChild;
+        page.querySelector("[data-department-name]").textContent = spec.names[code] || code;
+        restore(load().answers);
+      }
+      delete existing[code];
+      anchor.after(page);
+      anchor = page;
+    });
+    Object.keys(existing).forEach(function (code) { existing[code].remove(); });
+  }
+
+  function pages() {
+    var res = resolve();
+    syncDepartmentPages(res.picked);
+    return Array.prototype.filter.call(pagesBox.children, function (page) {
+      if (!page.classList.contains("pg")) { return false; }
+      var section = page.dataset.section;
+      return !(page.dataset.kind === "page" && section && res.sections[section] === false);
+    });
+  }
+
+  function showQuestions(res) {
+    form.querySelectorAll("[data-fields]").forEach(function (box) {
+      var names = box.dataset.fields.split(" ");
+      var state = res.states[names[0]];
+      box.hidden = state ? !state.visible : false;
+    });
+  }
+
+  function clearErrors(page) {
+    page.querySelectorAll(".err.js").forEach(function (e) { e.remove(); });
+    page.querySelectorAll(".bad").forEach(function (e) { e.classList.remove("bad"); });
+  }
+
+  function problems(page, res) {
+    var found = [];
+    page.querySelectorAll("[data-fields]").forEach(function (box) {
+      if (box.hidden) { return; }
+      box.dataset.fields.split(" ").forEach(function (name) {
+        var state = res.states[name];
+        if (!state || !state.visible) { return; }
+        var message = null;
+        if (state.value === undefined) { message = text.invalid; }
+        else if (state.required && state.value === null) { message = text.required; }
+        if (message && found.every(function (f) { return f.box !== box; })) { found.push({box: box, message: message}); }
+      });
+    });
+    return found;
+  }
+
+  function showProblems(found) {
+    found.forEach(function (p) {
+      p.box.classList.add("bad");
+      var note = document.createElement("p");
+      note.className = "err js";
+      note.setAttribute("role", "alert");
+      note.textContent = p.message;
+      var legend = p.box.querySelector("legend, label");
+      (legend || p.box.firstChild).after(note);
+    });
+    if (found.length) {
+      var first = found[0].box.querySelector("input, textarea, select");
+      if (first) { first.focus(); }
+    }
+  }
+
+  function review() {
+    var list = confirmPage.querySelector("dl");
+    list.textContent = "";
+    var res = resolve();
+    pages().forEach(function (page) {
+      if (page.dataset.kind === "department") {
+        var dt = document.createElement("dt");
+        dt.className = "dept";
+        dt.textContent = spec.names[page.dataset.dept] || page.dataset.dept;
+        list.appendChild(dt);
+      }
+      page.querySelectorAll("[data-fields]").forEach(function (box) {
+        if (box.hidden) { return; }
+        box.dataset.fields.split(" ").forEach(function (name) {
+          var state = res.states[name];
+          if (!state || !state.visible || state.value === null || state.value === undefined) { return; }
+          var dt = document.createElement("dt"), dd = document.createElement("dd");
+          var label = box.querySelector("legend, label");
+          dt.textContent = label ? label.textContent.replace(/\s*\*\s*$/, "").trim() : name;
+          var chosen = Array.prototype.filter.call(inputs(name), function (n) { return n.checked; });
+          dd.textContent = chosen.length
+            ? chosen.map(function (n) { return n.parentNode.textContent.trim(); }).join("、")
+            : raw(name).join("");
+          list.appendChild(dt);
+          list.appendChild(dd);
+        });
+      });
+    });
+  }
+
+  function show(index, focus) {
+    var all = pages();
+    current = Math.max(0, Math.min(index, all.length - 1));
+    var res = resolve();
+    showQuestions(res);
+    all.forEach(function (page, i) { page.hidden = i !== current; });
+    Array.prototype.forEach.call(pagesBox.children, function (page) { if (all.indexOf(page) < 0) { page.hidden = true; } });
+    var page = all[current];
+    if (page === confirmPage) { review(); }
+    backButton.hidden = current === 0;
+    nextButton.hidden = page === confirmPage;
+    submitButton.hidden = page !== confirmPage;
+    nextButton.textContent = current === 0 ? text.start : text.next;
+    var depts = all.filter(function (p) { return p.dataset.kind === "department"; });
+    var n = depts.indexOf(page);
+    progress.textContent = n >= 0 ? text.department.replace("%(n)s", n + 1).replace("%(total)s", depts.length) : "";
+    var heading = page.querySelector("h1, h2");
+    if (focus && heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+      live.textContent = heading.textContent;
+    }
+    if (focus) { window.scrollTo(0, 0); }
+  }
+
+  function next() {
+    var all = pages(), page = all[current];
+    clearErrors(page);
+    var found = problems(page, resolve());
+    if (found.length) { showProblems(found); return; }
+    save();
+    show(current + 1, true);
+  }
+
+  // ------------------------------------------------------------------ the one POST
+  function submit() {
+    var all = pages();
+    for (var i = 0; i < all.length; i++) {
+      var found = problems(all[i], resolve());
+      if (found.length) { show(i, true); showProblems(found); return; }
+    }
+    save();
+    var state = load();
+    form.elements.submission_id.value = state.id;
+    submitButton.disabled = true;
+    var notice = document.getElementById("submit-notice");
+    notice.hidden = true;
+    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
+                        headers: {"X-Survey-Flow": "one-page", "Accept": "application/json"}})
+      .then(function (response) {
+        if (response.type === "opaqueredirect" || response.status === 303) {
+          forget();
+          window.location.replace(spec.thanks);
+          return null;
+        }
+        return response.json().then(function (body) {
+          if (body.csrf_token) { form.elements.csrf_token.value = body.csrf_token; }
+          if (body.done) { forget(); window.location.replace(spec.thanks); return; }
+          throw new Error(body.message || text.failed);
+        });
+      })
+      .catch(function (error) {
+        notice.textContent = (error && error.message && error.message !== "Failed to fetch") ? error.message : text.failed;
+        notice.hidden = false;
+        notice.focus();
+      })
+      .finally(function () { submitButton.disabled = false; });
+  }
+
+  // ------------------------------------------------------------------ the picker: groups, search, count
+  function pickerCount() {
+    var count = document.getElementById("picked-count");
+    if (count) { count.textContent = text.picked.replace("%(n)s", departmentCodes().length); }
+  }
+  var search = document.getElementById("department-search");
+  if (search) {
+    search.hidden = false;
+    search.addEventListener("input", function () {
+      var needle = search.value.trim().toLowerCase();
+      pickerPage.querySelectorAll(".opt").forEach(function (opt) {
+        opt.hidden = needle !== "" && opt.textContent.toLowerCase().indexOf(needle) < 0;
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------ wiring
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.tagName === "INPUT" && event.target.type !== "submit") {
+      event.preventDefault();
+      if (!nextButton.hidden) { next(); }
+    }
+  });
+  form.addEventListener("change", function () { save(); showQuestions(resolve()); pickerCount(); });
+  backButton.addEventListener("click", function () { save(); show(current - 1, true); });
+  nextButton.addEventListener("click", next);
+  submitButton.addEventListener("click", submit);
+  var start = document.getElementById("start-paged");
+  if (start) { start.hidden = true; }
+  document.getElementById("js-nav").hidden = false;
+
+  var saved = load();
+  restore(saved.answers);
+  pages();
+  restore(saved.answers);
+  pickerCount();
+  show(saved.page || 0, false);
+}());
