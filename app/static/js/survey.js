@@ -436,6 +436,22 @@
     });
   }
 
+  // A section with nothing to answer (an explanation) is shown above the page that follows it, not as a screen
+  // of its own; one whose visibility depends on answers keeps its own page.
+  function mergeExplanations() {
+    pagesBox.querySelectorAll(".pg[data-kind=page]").forEach(function (page) {
+      if (page.querySelector("[data-fields]")) { return; }
+      var item = spec.items.filter(function (i) { return i.kind === "section" && i.key === page.dataset.section; })[0];
+      if (item && item.show_if) { return; }
+      var next = page.nextElementSibling;
+      while (next && !next.classList.contains("pg")) { next = next.nextElementSibling; }
+      if (!next || next.dataset.kind === "confirm") { return; }
+      var first = next.firstChild;
+      while (page.firstChild) { next.insertBefore(page.firstChild, first); }
+      page.remove();
+    });
+  }
+
   // ------------------------------------------------------------------ wiring
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   form.addEventListener("keydown", function (event) {
@@ -452,6 +468,7 @@
   if (start) { start.hidden = true; }
   document.getElementById("js-nav").hidden = false;
 
+  mergeExplanations();
   var saved = load();
   restore(saved.answers);
   pages();
