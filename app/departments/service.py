@@ -90,9 +90,16 @@ def _check_unique(code: str, name: str, exclude_id: int | None = None) -> None:
         raise DepartmentError(_("Another department is already called %(name)s.", name=name))
 
 
+def valid_code(code: str) -> bool:
+    """At most 32 ASCII letters, digits, - or _: a code goes into field names, URLs and the survey's script."""
+    return 0 < len(code) <= 32 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code)
+
+
 def create(code: str, name: str, kind: str, sort_order: int = 0, active: bool = True) -> Department:
     """Add a department; codes and names must be unique."""
     code, name = code.strip(), name.strip()
+    if not valid_code(code):
+        raise DepartmentError(_("A code has at most 32 letters, digits, - or _."))
     _check_unique(code, name)
     department = Department(code=code, name=name, kind=DepartmentKind(kind), sort_order=sort_order, active=active)
     db.session.add(department)
@@ -104,6 +111,8 @@ def create(code: str, name: str, kind: str, sort_order: int = 0, active: bool = 
 def update(department: Department, code: str, name: str, kind: str, sort_order: int, active: bool) -> None:
     """Change a department's fields; the audit entry lists what changed."""
     code, name = code.strip(), name.strip()
+    if not valid_code(code):
+        raise DepartmentError(_("A code has at most 32 letters, digits, - or _."))
     _check_unique(code, name, exclude_id=department.id)
     new = {"code": code, "name": name, "kind": DepartmentKind(kind), "sort_order": sort_order, "active": active}
     changes = _apply(department, new)
@@ -189,7 +198,7 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
         if not code:
             error(row, "code", code, _("Missing code."))
             row_ok = False
-        elif len(code) > 32 or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code):
+        elif not valid_code(code):
             error(row, "code", code, _("A code has at most 32 letters, digits, - or _."))
             row_ok = False
         elif code.lower() in codes_in_file:

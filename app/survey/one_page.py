@@ -8,6 +8,7 @@ Only the CSRF token and the round's title are added per request.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import groupby
@@ -25,6 +26,7 @@ from questionnaire.schema import department_block
 
 _CACHE: OrderedDict[tuple, Document] = OrderedDict()
 _CACHE_SIZE = 32
+_LOCK = threading.Lock()  # gthread workers share the cache
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,11 @@ def _render(document: dict, departments: list[tuple[str, str, str]], locale: str
                               "this phone; press Submit again."),
         },
     )
-    # JSON inside <script type="application/json">: "</" must not close the element.
-    return Document(Markup(html), json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"))
+    # JSON inside <script type="application/json">: no < > & at all, so no label can end the element or open
+    # a comment that swallows the page's script.
+    text = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Document(Markup(html), text)
 
 
 def document_for(version_key: tuple, document: dict, departments: list[tuple[str, str, str]], locale: str,
@@ -81,12 +86,14 @@ def document_for(version_key: tuple, document: dict, departments: list[tuple[str
     if version_key is None:  # a document no key names (not a published version): nothing to share
         return _render(document, departments, locale, round_id)
     key = (version_key, tuple(departments), locale, round_id)
-    cached = _CACHE.get(key)
-    if cached is None:
-        cached = _render(document, departments, locale, round_id)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    cached = _render(document, departments, locale, round_id)  # outside the lock: two renders at worst
+    with _LOCK:
         _CACHE[key] = cached
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
     return cached

@@ -8,6 +8,7 @@ a draft on the server. Both are checked by the same resolution of the questionna
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from functools import wraps
 
@@ -29,6 +30,7 @@ from questionnaire.answers import PICKER_FIELD
 
 bp = Blueprint("survey", __name__)
 SESSION_KEY = "survey_invitation"
+STORE_KEY = "survey_store"
 
 
 @bp.after_request
@@ -52,8 +54,8 @@ def _refusal(state: Access):
     template = {Access.used: used, Access.closed: "survey/closed.html",
                 Access.not_open: "survey/not_open.html"}.get(state, "survey/invalid.html")
     status = 404 if state == Access.unknown else 409 if template == "survey/used.html" else 200
-    if _from_script():
-        return jsonify(message=_REFUSALS.get(state, _REFUSALS[Access.unknown])()), status
+    if _from_script():  # ``final``: nothing more can be sent with this invitation, the phone may forget it
+        return jsonify(message=_REFUSALS.get(state, _REFUSALS[Access.unknown])(), final=True), status
     return render_template(template), status
 
 
@@ -94,6 +96,7 @@ def _start(invitation: Invitation | None):
         # (a second tab) keeps its session, and so the CSRF token that the first tab's page carries.
         session.clear()
         session[SESSION_KEY] = invitation.id
+        session[STORE_KEY] = secrets.token_hex(8)
     return redirect(url_for(".intro"))
 
 
@@ -212,8 +215,10 @@ def intro(survey: Survey):
     and how long it takes; without JavaScript its button opens the paged flow (continuing a saved draft)."""
     document = one_page.document_for(survey.cache_key, survey.document, survey.kinds, select_locale(),
                                      survey.campaign.id)
+    # The phone keeps its answers in progress under a key made for this session, never the invitation's.
+    store = session.get(STORE_KEY, "0")
     html = render_template("survey/one_page.html", campaign=survey.campaign, resume=bool(survey.data),
-                           document=document)
+                           document=document, store=store)
     # Counted here, not when the link is followed: mail and link scanners follow links but keep no cookies.
     if not survey.invitation.opened:
         answering.mark_opened(survey.invitation)
@@ -306,9 +311,9 @@ def submit(survey: Survey):
     except answering.AlreadySubmitted:
         if answering.submitted_with(survey.invitation.id, _submission_key()):
             return redirect(url_for(".thanks"), 303)
-        return jsonify(message=_REFUSALS[Access.used]()), 409
+        return jsonify(message=_REFUSALS[Access.used](), final=True), 409
     except answering.RoundClosed:
-        return jsonify(message=_REFUSALS[Access.closed]()), 409
+        return jsonify(message=_REFUSALS[Access.closed](), final=True), 409
     return redirect(url_for(".thanks"), 303)
 
 
@@ -323,9 +328,7 @@ def expired_form(error):
                       "answers and press the button again.")
     if _from_script():
         return jsonify(message=message, csrf_token=generate_csrf()), 400
-    return render_template("survey/expired.html", message=message, form=request.form,
-                           back=request.path if request.endpoint in ("survey.page", "survey.confirm")
-                           else url_for(".intro")), 400
+    return render_template("survey/expired.html", message=message, form=request.form, back=request.path), 400
 
 
 @bp.route("/s/thanks")

@@ -163,3 +163,31 @@ def test_a_static_file_under_an_old_name_is_served_briefly_and_a_wrong_name_not_
     assert client.get("/assets/css/survey.0000000000.css").headers["Cache-Control"] == "public, max-age=300"
     assert client.get("/assets/css/nothing.0000000000.css").status_code == 404
     assert client.get("/assets/../config.0000000000.py").status_code == 404
+
+
+def test_the_phone_keeps_answers_under_a_key_of_the_session_and_forgets_them_when_the_survey_ends(
+        client, app, round_with_links):
+    _campaign, links = round_with_links
+    client.get(f"/s/{links[0][1]}")
+    first = re.search(r'data-store="([0-9a-f]+)"', client.get("/s/survey").get_data(as_text=True)).group(1)
+    other = app.test_client()
+    other.get(f"/s/{links[1][1]}")
+    second = re.search(r'data-store="([0-9a-f]+)"', other.get("/s/survey").get_data(as_text=True)).group(1)
+    assert first != second and links[0][1] not in first  # two respondents, two keys; never the token
+    thanks = client.get("/s/thanks").get_data(as_text=True)
+    assert "data-survey-ended" in thanks and "/assets/js/survey." in thanks  # the script clears what was kept
+
+
+def test_no_label_can_break_out_of_the_pages_data(client, app, make_department):
+    campaign = open_round(make_department)
+    from app.departments.models import Department
+
+    department = db.session.scalars(select(Department).where(Department.code == "SCJG")).one()
+    department.name = "</script><!--<script>市场局&"
+    db.session.commit()
+    links = issue_secrets(campaign, "link")
+    client.get(f"/s/{links[0][1]}")
+    html = client.get("/s/survey").get_data(as_text=True)
+    data = html.split('<script type="application/json" id="survey-spec">')[1].split("</script>")[0]
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert "\\u003c/script\\u003e\\u003c!--" in data

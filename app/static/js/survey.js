@@ -107,13 +107,28 @@
 (function () {
   "use strict";
 
+  // The pages that end a survey (thanks, already submitted, closed) load this file to clear what it kept.
+  if (document.body && document.body.hasAttribute("data-survey-ended")) {
+    try {
+      Object.keys(window.localStorage).forEach(function (key) {
+        if (key.indexOf("beikaobei:survey:") === 0) { window.localStorage.removeItem(key); }
+      });
+    } catch (e) { /* no storage: nothing kept */ }
+    return;
+  }
   var form = document.getElementById("survey");
   var specNode = document.getElementById("survey-spec");
-  if (!form || !specNode || !window.BeikaobeiConditions || !window.fetch || !window.FormData) { return; }
+  // A browser that lacks any of these keeps the paged flow (the introduction's link) instead.
+  var capable = window.fetch && window.FormData && window.Promise && Array.from && Object.assign &&
+    window.Element && Element.prototype.after && window.NodeList && NodeList.prototype.forEach && window.crypto;
+  if (!form || !specNode || !window.BeikaobeiConditions || !capable) { return; }
   var spec = JSON.parse(specNode.textContent);
   var evaluate = window.BeikaobeiConditions.evaluate;
   var text = spec.text;
-  var storageKey = "beikaobei:survey:" + spec.round;
+  // The key is made per respondent's session (never the invitation, never the token): two people answering
+  // the same round on one phone never see each other's answers.
+  var storageKey = "beikaobei:survey:" + form.getAttribute("data-store");
+  var submissionKey = null;
   var live = document.getElementById("announce");
   var pagesBox = document.getElementById("pages");
   var template = document.getElementById("department-page");
@@ -130,10 +145,15 @@
     try { return JSON.parse(window.localStorage.getItem(storageKey)) || {}; } catch (e) { return {}; }
   }
   function save() {
-    var state = load();
-    state.answers = collect();
+    var state = load(), present = {};
+    Array.prototype.forEach.call(form.elements, function (n) { if (n.name) { present[n.name] = true; } });
+    // Answers of a department unticked for now are kept, so that ticking it again brings them back.
+    var kept = {};
+    Object.keys(state.answers || {}).forEach(function (name) { if (!present[name]) { kept[name] = state.answers[name]; } });
+    state.answers = Object.assign(kept, collect());
     state.page = current;
-    state.id = state.id || submissionId();
+    submissionKey = state.id || submissionKey || submissionId();
+    state.id = submissionKey;
     try { window.localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* full or private */ }
   }
   function forget() { try { window.localStorage.removeItem(storageKey); } catch (e) { /* nothing kept */ } }
@@ -158,8 +178,10 @@
     var out = {};
     Array.prototype.forEach.call(form.elements, function (n) {
       if (!n.name || n.name === "csrf_token" || n.name === "submission_id") { return; }
-      var values = raw(n.name);
-      if (values.length) { out[n.name] = values; }
+      var value = null;
+      if (n.type === "radio" || n.type === "checkbox") { if (n.checked) { value = n.value; } }
+      else if (n.value.trim() !== "") { value = n.value; }
+      if (value !== null) { (out[n.name] = out[n.name] || []).push(value); }
     });
     return out;
   }
@@ -189,7 +211,7 @@
         if ((q.min && picked.length < q.min) || (q.max && picked.length > q.max)) { return undefined; }
         return picked;
       case "text":
-        var t = values[0].trim();
+        var t = values[0].replace(/\r?\n/g, "\r\n").trim();  // a browser sends a line break as CR LF
         if (!t) { return null; }
         return Array.from(t).length > q.max ? undefined : t;
       case "number":
@@ -206,7 +228,11 @@
   }
 
   // ------------------------------------------------------------------ resolution (questionnaire/answers.py)
-  function departmentCodes() { return raw(spec.picker).filter(function (c) { return spec.departments.indexOf(c) >= 0; }); }
+  // In the round's order, as the server sorts them (the picker groups them by kind).
+  function departmentCodes() {
+    var ticked = raw(spec.picker);
+    return spec.departments.filter(function (c) { return ticked.indexOf(c) >= 0; });
+  }
   function fieldName(name, code) { return name.split(spec.placeholder).join(code); }
 
   function resolveQuestion(q, code, values, parentVisible, states) {
@@ -229,8 +255,10 @@
       } else if (item.kind === "block") {
         var visible = !item.show_if || evaluate(item.show_if, values);
         picked = visible ? departmentCodes() : [];
-        states[item.field] = {visible: visible, required: item.min > 0, value: picked.length ? picked : null,
-                              question: item};
+        var tooMany = item.max !== null && item.max !== undefined && picked.length > item.max;
+        var tooFew = picked.length > 0 && picked.length < item.min;
+        states[item.field] = {visible: visible, required: item.min > 0,
+                              value: tooMany || tooFew ? undefined : (picked.length ? picked : null), question: item};
         if (picked.length) { values[item.key] = picked; }
         picked.forEach(function (code) {
           var scope = Object.assign({}, values);
@@ -248,21 +276,23 @@
   function syncDepartmentPages(picked) {
     var existing = {};
     pagesBox.querySelectorAll("[data-kind=department]").forEach(function (page) { existing[page.dataset.dept] = page; });
-    var anchor = pickerPage;
+    var anchor = pickerPage, added = false;
     picked.forEach(function (code) {
       var page = existing[code];
       if (!page) {
+        // Codes are [A-Za-z0-9_-] (the department forms, the import and the service check them).
         var html = template.innerHTML.split(spec.placeholder).join(code);
         var holder = document.createElement("div");
         holder.innerHTML = html;
         page = holder.firstElementChild;
         page.querySelector("[data-department-name]").textContent = spec.names[code] || code;
-        restore(load().answers);
+        added = true;
       }
       delete existing[code];
       anchor.after(page);
       anchor = page;
     });
+    if (added) { restore(load().answers); }
     Object.keys(existing).forEach(function (code) { existing[code].remove(); });
   }
 
@@ -272,6 +302,7 @@
     return Array.prototype.filter.call(pagesBox.children, function (page) {
       if (!page.classList.contains("pg")) { return false; }
       var section = page.dataset.section;
+      if (page.dataset.kind === "picker" && res.states[spec.picker] && !res.states[spec.picker].visible) { return false; }
       return !(page.dataset.kind === "page" && section && res.sections[section] === false);
     });
   }
@@ -393,8 +424,7 @@
       if (found.length) { show(i, true); showProblems(found); return; }
     }
     save();
-    var state = load();
-    form.elements.submission_id.value = state.id;
+    form.elements.submission_id.value = submissionKey;
     submitButton.disabled = true;
     var notice = document.getElementById("submit-notice");
     notice.hidden = true;
@@ -406,18 +436,37 @@
           window.location.replace(spec.thanks);
           return null;
         }
-        return response.json().then(function (body) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
           if (body.csrf_token) { form.elements.csrf_token.value = body.csrf_token; }
-          if (body.done) { forget(); window.location.replace(spec.thanks); return; }
-          throw new Error(body.message || text.failed);
+          if (body.final) { forget(); }
+          if (body.errors) { markServerErrors(body.errors); }
+          throw new ServerSaid(body.message || text.failed);
         });
       })
       .catch(function (error) {
-        notice.textContent = (error && error.message && error.message !== "Failed to fetch") ? error.message : text.failed;
+        // The server's own words, or ours: a network error's text ("Failed to fetch", "Load failed") helps nobody.
+        notice.textContent = error instanceof ServerSaid ? error.message : text.failed;
         notice.hidden = false;
         notice.focus();
+        submitButton.disabled = false;
       })
-      .finally(function () { submitButton.disabled = false; });
+      .then(function () { submitButton.disabled = false; });
+  }
+
+  function ServerSaid(message) { this.message = message; }
+
+  // The questions the server refused, marked where they are, and their first page shown.
+  function markServerErrors(errors) {
+    var all = pages(), found = [];
+    Object.keys(errors).forEach(function (name) {
+      var box = form.querySelector("[data-fields~=\"" + name + "\"]");
+      if (box && found.every(function (f) { return f.box !== box; })) { found.push({box: box, message: errors[name][0]}); }
+    });
+    if (!found.length) { return; }
+    var first = all.findIndex(function (page) { return page.contains(found[0].box); });
+    if (first >= 0) { show(first, true); }
+    all.forEach(clearErrors);
+    showProblems(found);
   }
 
   // ------------------------------------------------------------------ the picker: groups, search, count
@@ -446,6 +495,10 @@
       var next = page.nextElementSibling;
       while (next && !next.classList.contains("pg")) { next = next.nextElementSibling; }
       if (!next || next.dataset.kind === "confirm") { return; }
+      var nextItem = spec.items.filter(function (i) {
+        return (i.kind === "section" && i.key === next.dataset.section) || (i.kind === "block" && next.dataset.kind === "picker");
+      })[0];
+      if (nextItem && nextItem.show_if) { return; }  // the next page may be skipped: keep the explanation's own
       var first = next.firstChild;
       while (page.firstChild) { next.insertBefore(page.firstChild, first); }
       page.remove();
@@ -464,15 +517,16 @@
   backButton.addEventListener("click", function () { save(); show(current - 1, true); });
   nextButton.addEventListener("click", next);
   submitButton.addEventListener("click", submit);
-  var start = document.getElementById("start-paged");
-  if (start) { start.hidden = true; }
-  document.getElementById("js-nav").hidden = false;
-
   mergeExplanations();
   var saved = load();
+  submissionKey = saved.id || null;
   restore(saved.answers);
   pages();
   restore(saved.answers);
   pickerCount();
   show(saved.page || 0, false);
+  // Only now, with everything set up, does the paged flow's link give way to the script's buttons.
+  var start = document.getElementById("start-paged");
+  if (start && !form.hasAttribute("data-resume")) { start.hidden = true; }
+  document.getElementById("js-nav").hidden = false;
 }());
