@@ -140,6 +140,9 @@ class ItemForm(FlaskForm):
                             validators=[Optional(), NoControlCharacters(), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
                             description=_l("Groups scored questions for dimension scores, e.g. attitude."))
     not_familiar = BooleanField(_l("Offer “Not familiar” (counts as missing, never as zero)"))
+    layout = SelectField(_l("On a phone"), choices=[
+        SelectChoice("row", _l("The levels side by side in one row (compact)")),
+        SelectChoice("list", _l("One level per line (for long labels)"))], default="row", validate_choice=False)
     min_picks = IntegerField(_l("Pick at least"), validators=[Optional(), NumberRange(0, 1000)])
     max_picks = IntegerField(_l("Pick at most"), validators=[Optional(), NumberRange(0, 1000)])
     max_length = IntegerField(_l("Maximum length"), validators=[Optional(), NumberRange(1, 20000)])
@@ -184,6 +187,7 @@ class ItemForm(FlaskForm):
             "weight": _text(item.get("weight")),
             "dimension": item.get("dimension", ""),
             "not_familiar": bool(item.get("not_familiar")),
+            "layout": item.get("layout", "row"),
             "min_picks": item.get("min_picks"),
             "max_picks": item.get("max_picks"),
             "max_length": item.get("max_length"),
@@ -302,6 +306,8 @@ class ItemForm(FlaskForm):
             _set(item, "dimension", (self.dimension.data or "").strip() or None)
         if caps["not_familiar"]:
             item["not_familiar"] = bool(self.not_familiar.data)
+            # "row" is the default: only the other choice is written, so that existing documents stay as they are.
+            _set(item, "layout", "list" if self.layout.data == "list" else None)
         if caps["picks"]:
             _set(item, "min_picks", self.min_picks.data)
             _set(item, "max_picks", self.max_picks.data)

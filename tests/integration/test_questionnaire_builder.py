@@ -59,7 +59,7 @@ def keys(document: dict, in_block: bool = False) -> list[str]:
 
 
 def item_form(client, version, loc) -> dict:
-    """The item page's form fields as a browser would send them (text inputs, checked boxes, textareas)."""
+    """The item page's form fields as a browser would send them (text inputs, checked boxes, textareas, selects)."""
     page = client.get(f"{BASE}/versions/{version.id}/items/{loc}").get_data(as_text=True)
     data = {}
     for tag in re.findall(r"<input [^>]*>", page):
@@ -75,6 +75,10 @@ def item_form(client, version, loc) -> dict:
             data[name.group(1)] = value.group(1) if value else ""
     for name, text in re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>\s*(.*?)</textarea>', page, re.S):
         data[name] = text
+    for name, options in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', options)
+        if chosen:
+            data[name] = chosen.group(1) or chosen.group(2)
     return {k: html.unescape(v) for k, v in data.items()}
 
 
@@ -215,6 +219,31 @@ def test_edit_a_rating_in_the_department_block_with_weight_and_scores(client, de
     assert client.post_form(f"{BASE}/versions/{draft.id}/items/{loc}", data).status_code == 302
     item = reload(draft)["items"][block_at]["items"][1]
     assert item["weight"] == 0.2 and item["options"][4]["score"] == 0 and item["label"]["zh"] == "办事效率（含网办）"
+
+
+def test_the_designer_chooses_how_a_scale_shows_on_a_phone(client, designer, app):
+    """Levels in one row by default (nothing written); "one per line" is kept and renders as a list."""
+    draft = new_draft(client)
+    block_at = next(i for i, it in enumerate(draft.document["items"]) if it["type"] == "department_block")
+    loc = f"{block_at}.0"
+    data = item_form(client, draft, loc)
+    assert data["layout"] == "row"
+    assert client.post_form(f"{BASE}/versions/{draft.id}/items/{loc}", data).status_code == 302
+    assert "layout" not in reload(draft)["items"][block_at]["items"][0]
+    data.update({"layout": "list"})
+    assert client.post_form(f"{BASE}/versions/{draft.id}/items/{loc}", data).status_code == 302
+    item = reload(draft)["items"][block_at]["items"][0]
+    assert item["layout"] == "list"
+    from flask_wtf import FlaskForm
+
+    from forms.factory import build_form_class, steps
+    with app.test_request_context():
+        document = reload(draft)
+        step = next(st for st in steps(document, ["SCJG"]) if st.kind == "department")
+        layout = build_form_class(document, [("SCJG", "市场局")], base=FlaskForm, step=step)(
+            formdata=None, meta={"csrf": False}).layout()
+    shown = {entry.key: entry.display for entry in layout if entry.kind == "question"}
+    assert shown[item["key"]] == "list" and shown["efficiency"] == "row"
 
 
 def test_reorder_questions_up_and_down(client, designer):
