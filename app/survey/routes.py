@@ -53,9 +53,10 @@ def _refusal(state: Access):
     used = "survey/used.html" if request.method == "POST" else "survey/thanks.html"
     template = {Access.used: used, Access.closed: "survey/closed.html",
                 Access.not_open: "survey/not_open.html"}.get(state, "survey/invalid.html")
-    status = 404 if state == Access.unknown else 409 if template == "survey/used.html" else 200
+    status = 404 if state == Access.unknown else 200
     if _from_script():  # ``final``: nothing more can be sent with this invitation, the phone may forget it
-        return jsonify(message=_REFUSALS.get(state, _REFUSALS[Access.unknown])(), final=True), status
+        return jsonify(message=_REFUSALS.get(state, _REFUSALS[Access.unknown])(), final=True), \
+            404 if state == Access.unknown else 409
     return render_template(template), status
 
 
