@@ -1,7 +1,7 @@
-"""Load test: the respondent flow and the real-time rating page against gunicorn on PostgreSQL.
+"""Load test: the respondent flows and the real-time rating page against gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/bench_load.py                                   # 50 clients, 60 s + 30 s
-    .venv/bin/python bench/bench_load.py --duration 15 --rt-duration 5 --invitations 3000   # quick
+    .venv/bin/python bench/bench_load.py                     # both flows, 50 clients, 60 s each, + 30 s of ratings
+    .venv/bin/python bench/bench_load.py --flow js --duration 15 --rt-duration 0 --invitations 5000   # quick
 
 One command, in one process (the load driver shares the cores with the server, as the target requires):
 
@@ -16,18 +16,35 @@ One command, in one process (the load driver shares the cores with the server, a
    proxy, rate limits in Redis, encrypted phones); no setting is changed for the bench (see "Client
    addresses" below);
 3. drive ``--clients`` concurrent clients (asyncio, one process) for ``--duration`` seconds, after
-   ``--warmup`` seconds, through the whole respondent flow, each flow a new browser (empty cookie jar):
-   GET /s/<token> (302) → GET /s/survey → for each page: GET /s/survey/<n>, then POST it with the CSRF
-   token of the page, the Referer a browser sends, and a valid answer to every question (one department
-   picked at random, every rating answered, a comment now and then) → GET /s/survey/confirm → POST it; a
-   flow counts only when that POST redirects to /s/thanks and the thanks page loads. Then a separate
-   phase of ``--rt-duration`` seconds on the real-time rating page: GET /r/<slug>, POST a rating (one in
-   ten a 差评 with its reason), GET its thanks page, each rating from a fresh device (no cookies);
-4. report flows/s, per-step p50/p95/p99 on the client side, errors, the server time of each step read
-   from gunicorn's access log (%(D)s: from reading the request to the end of the response, in the
-   worker), and the CPU the window cost gunicorn, the PostgreSQL backends and the driver, per flow;
-5. check the database: responses (sealed + released) == completed flows == submission marks, and every
-   completed flow's link has exactly one submission mark; ratings == completed ratings;
+   ``--warmup`` seconds, through a respondent flow, each flow a new browser (empty cookie jar) and a link
+   of its own. ``--flow`` picks the flow; ``both`` (the default) runs the JS flow, then the no-JS flow,
+   each a phase of its own on the same database, with links not used before:
+
+   - the JS flow (the one-page survey, what a phone with JavaScript does, 4 requests): GET /s/<token>
+     (302) → GET /s/survey (the whole questionnaire in one document) → POST /s/survey/submit with every
+     answer at once, as survey.js sends it: ``new FormData(form)`` (multipart/form-data, the controls in
+     document order: the CSRF token, a 32-hex ``submission_id`` made by the phone, the departments picked,
+     each picked department's page made from the document's ``<template>`` with ``{dept}`` replaced by its
+     code, the other questions, empty text boxes included), with ``X-Survey-Flow: one-page``, ``Accept:
+     application/json``, Origin and Referer → 303 to /s/thanks → GET /s/thanks;
+   - the no-JS flow (server-paged, 13 requests with the default questionnaire): GET /s/<token> (302) →
+     GET /s/survey (the same document; its "start" link opens the paged flow) → for each page: GET
+     /s/survey/<n>, then POST it with the CSRF token of the page, the Referer a browser sends, and a valid
+     answer to every question → GET /s/survey/confirm → POST it (302 to /s/thanks) → GET /s/thanks.
+
+   Both answer alike: ``--picks`` departments (one) picked at random, every rating among the three best
+   levels, a comment now and then. A flow counts only when its submission redirects to /s/thanks and the
+   thanks page loads. Then a separate phase of ``--rt-duration`` seconds on the real-time rating page:
+   GET /r/<slug>, POST a rating (one in ten a 差评 with its reason), GET its thanks page, each rating from a
+   fresh device (no cookies);
+4. report, per flow, flows/s, per-step p50/p95/p99 on the client side, errors, the server time of each
+   step read from gunicorn's access log (%(D)s: from reading the request to the end of the response, in
+   the worker), and the CPU the window cost gunicorn, the PostgreSQL backends and the driver, per flow;
+   then a table of the flows side by side;
+5. check the database: responses (sealed + released) == completed flows (all phases) == submission marks;
+   per flow, every completed flow's link has exactly one submission mark, carrying the ``submission_id``
+   that flow sent (JS) or none (no-JS); no draft left, none at all for a link the JS flow took (its failed
+   flows included); ratings == completed ratings;
 6. stop gunicorn, delete the run's rate-limit counters from Redis and drop the database (``--keep-db``
    keeps it). The exit status is non-zero if any request failed or a database check fails.
 
@@ -46,6 +63,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import logging
 import os
 import platform
@@ -62,6 +80,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -72,8 +91,9 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
 BENCH_ROUND_TITLE = "压力测试轮次 (bench_load)"
 
-# Targets of issue 9 (2-core machine, driver included).
+# Targets of issue 9 (2-core machine, driver included): the JS flow, and the no-JS flow kept at its level.
 TARGET_FLOWS_PER_SECOND = 200
+TARGET_NOJS_FLOWS_PER_SECOND = 45
 TARGET_SUBMIT_P99_MS = 250
 TARGET_PAGE_SERVER_P50_MS = 20
 
@@ -213,8 +233,9 @@ def prepare(invitations: int, points: int) -> Prepared:
     return Prepared(tokens, slugs, campaign_id, len(departments))
 
 
-def check_database(campaign_id: int, submitted_tokens: list[str]) -> dict[str, int]:
-    """Responses, submission marks, drafts and ratings of the bench round, counted in the database."""
+def check_database(campaign_id: int, runs: list[FlowRun]) -> dict[str, int]:
+    """Responses, submission marks, drafts and ratings of the bench round, counted in the database; per flow,
+    the marks of its completed flows' links and the submission ids they carry, and the drafts of its links."""
     from sqlalchemy import func, select
 
     from app import create_app
@@ -229,24 +250,34 @@ def check_database(campaign_id: int, submitted_tokens: list[str]) -> dict[str, i
         def count(model, *where):
             return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
+        def by_link(query, tokens: list[str]) -> list:
+            """Rows of ``query`` (joined to the links) for these links' tokens, 1,000 hashes at a time."""
+            hashes = [_hash("link:" + token) for token in tokens]
+            return [row for i in range(0, len(hashes), 1000)
+                    for row in db.session.execute(query.where(InvitationToken.secret_hash.in_(hashes[i:i + 1000])))]
+
         in_round = InvitationSubmission.invitation_id.in_(
             select(Invitation.id).where(Invitation.campaign_id == campaign_id))
-        hashes = [_hash("link:" + token) for token in submitted_tokens]
-        marked = 0
-        for i in range(0, len(hashes), 1000):
-            # Submission marks of the invitations whose links completed a flow: one each.
-            marked += db.session.scalar(
-                select(func.count()).select_from(InvitationSubmission)
-                .join(InvitationToken, InvitationToken.invitation_id == InvitationSubmission.invitation_id)
-                .where(InvitationToken.secret_hash.in_(hashes[i:i + 1000])))
         result = {
             "sealed": count(SealedResponse, SealedResponse.campaign_id == campaign_id),
             "released": count(Response, Response.campaign_id == campaign_id),
             "submissions": count(InvitationSubmission, in_round),
-            "submissions of the completed flows' links": marked,
             "drafts left": count(SurveyDraft),
             "ratings": count(RealtimeRating),
         }
+        marks = (select(InvitationToken.secret_hash, InvitationSubmission.submission_key).select_from(InvitationSubmission)
+                 .join(InvitationToken, InvitationToken.invitation_id == InvitationSubmission.invitation_id))
+        drafts = (select(InvitationToken.secret_hash).select_from(SurveyDraft)
+                  .join(InvitationToken, InvitationToken.invitation_id == SurveyDraft.invitation_id))
+        for run in runs:
+            # Submission marks of the invitations whose links completed a flow: one each, with the flow's id.
+            found = {}
+            for secret_hash, key in by_link(marks, run.stats.finished):
+                found.setdefault(secret_hash, []).append(key)
+            result[f"{run.flow.name}: marks of its completed links"] = sum(len(v) for v in found.values())
+            result[f"{run.flow.name}: marks with the id it sent"] = sum(
+                found.get(_hash("link:" + token)) == [run.keys.get(token)] for token in run.stats.finished)
+            result[f"{run.flow.name}: drafts of its links"] = len(by_link(drafts, run.started))
         db.session.remove()
         db.engine.dispose()
     return result
@@ -409,16 +440,22 @@ class Client:
                       f"User-Agent: bench_load\r\nConnection: close\r\n")
         self.origin = "https://" + netloc
 
-    async def request(self, step: str, method: str, path: str, expect: int, data=None, referer: str | None = None):
-        head = f"{method} {path} HTTP/1.1\r\n{self.fixed}"
+    async def request(self, step: str, method: str, path: str, expect: int, data=None, referer: str | None = None,
+                      body: bytes | None = None, content_type: str = "", headers: str = ""):
+        """One request; ``data`` is sent form-encoded, or ``body`` as ``content_type``; ``headers`` are added
+        as they are (lines ending in CRLF)."""
+        head = f"{method} {path} HTTP/1.1\r\n{self.fixed}{headers}"
         if self.cookies:
             head += "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()) + "\r\n"
         if referer:
             head += f"Referer: {self.origin}{referer}\r\n"
-        body = b""
         if data is not None:
             body = urlencode(data).encode("ascii")
-            head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+            content_type = "application/x-www-form-urlencoded"
+        if body is not None:
+            head += f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+        else:
+            body = b""
         measured = self.measuring()
         self.requests += 1
         started = time.perf_counter()
@@ -443,7 +480,10 @@ class Client:
             elif lowered == "location":
                 location = value
         if status != expect:
-            raise StepError(f"{step} {method} {path}: HTTP {status}, expected {expect}")
+            detail = ""
+            if any(k.lower() == "content-type" and "json" in v for k, v in headers):  # the one-page survey's answer
+                detail = " " + content.decode("utf-8", "replace")[:300]
+            raise StepError(f"{step} {method} {path}: HTTP {status}, expected {expect}{detail}")
         return content.decode("utf-8"), location
 
 
@@ -505,6 +545,129 @@ async def respondent_flow(client: Client, token: str, rng: random.Random, picks:
     await client.request("thanks", "GET", "/s/thanks", 200)
 
 
+FORM_RE = re.compile(r'<form id="survey"[^>]*>(.*?)</form>', re.DOTALL)
+PICKER_RE = re.compile(r'<section class="pg" data-kind="picker"[^>]*>.*?</section>', re.DOTALL)
+TEMPLATE_RE = re.compile(r'<template id="department-page">(.*?)</template>', re.DOTALL)
+CONTROL_RE = re.compile(r"<input ([^>]*)>|<textarea ([^>]*)>(.*?)</textarea>|<select ([^>]*)>(.*?)</select>", re.DOTALL)
+OPTION_TAG_RE = re.compile(r"<option ([^>]*)>")
+BOOLEAN_DISABLED_RE = re.compile(r'\sdisabled(?=[\s=]|$)')
+BOOLEAN_SELECTED_RE = re.compile(r'\sselected(?=[\s=]|$)')
+SPEC_RE = re.compile(r'<script type="application/json" id="survey-spec">(.*?)</script>', re.DOTALL)
+BOUNDARY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _controls(html: str) -> list[tuple[str, dict[str, str], str]]:
+    """The form controls of a piece of HTML in document order: (tag, attributes, content)."""
+    out = []
+    for match in CONTROL_RE.finditer(html):
+        tag, start, content = (("input", match.group(1), "") if match.group(1) is not None else
+                               ("textarea", match.group(2), match.group(3)) if match.group(2) is not None else
+                               ("select", match.group(4), match.group(5)))
+        attrs = {name: html_unescape(value) for name, value in ATTR_RE.findall(start)}
+        if BOOLEAN_DISABLED_RE.search(" " + start):
+            attrs["disabled"] = ""
+        out.append((tag, attrs, content))
+    return out
+
+
+def one_page_answers(html: str, rng: random.Random, picks: int, submission_id: str) -> list[tuple[str, str]]:
+    """What ``new FormData(form)`` holds when the respondent presses Submit on the one-page survey.
+
+    The respondent answers as in the no-JS flow (``answers_for``): ``picks`` departments ticked at random,
+    every rating among the three best levels, a comment now and then. The script has put one department page
+    per department ticked, made from the document's <template> with the spec's placeholder (``{dept}``)
+    replaced by the code, after the picker, in the round's order (the spec's ``departments``); FormData then
+    holds every named control of the form in document order: hidden inputs, the checked boxes and radios,
+    text boxes and text areas even when empty; not the controls of the <template> itself (inert), not
+    disabled ones.
+    """
+    form, spec = FORM_RE.search(html), SPEC_RE.search(html)
+    if form is None or spec is None:
+        raise StepError("document: no survey form or no spec for its script")
+    spec = json.loads(spec.group(1))
+    picker_field = spec["picker"]
+    inner = form.group(1)
+    template = TEMPLATE_RE.search(inner)
+    picker = PICKER_RE.search(inner)
+    if template is None or picker is None or not picker.end() <= template.start():
+        raise StepError("document: no department picker followed by the department page's <template>")
+    controls = _controls(inner[:picker.end()])
+    boxes = [attrs["value"] for tag, attrs, _ in controls
+             if tag == "input" and attrs.get("type") == "checkbox" and attrs.get("name") == picker_field]
+    ticked = set(rng.sample(boxes, min(picks, len(boxes))))
+    for code in spec["departments"]:  # the script adds the pages in the round's order
+        if code in ticked:
+            controls += _controls(template.group(1).replace(spec["placeholder"], code))
+    controls += _controls(inner[template.end():])
+
+    radios: dict[str, list[str]] = {}
+    boxes_of: dict[str, list[str]] = {}
+    for tag, attrs, _ in controls:
+        if tag == "input" and attrs.get("type") in ("radio", "checkbox") and attrs.get("name") != picker_field:
+            (radios if attrs["type"] == "radio" else boxes_of).setdefault(attrs["name"], []).append(attrs["value"])
+    chosen = {name: rng.choice(values[:3]) for name, values in radios.items()}  # no comment is then required
+    checked = {name: set(rng.sample(values, min(picks, len(values)))) for name, values in boxes_of.items()}
+    checked[picker_field] = ticked
+
+    data = []
+    for tag, attrs, content in controls:
+        name = attrs.get("name")
+        if not name or "disabled" in attrs:
+            continue
+        if tag == "textarea":  # (the parser drops the newline that starts a textarea's text)
+            typed = rng.choice(COMMENTS)
+            data.append((name, typed or html_unescape(content.removeprefix("\r\n").removeprefix("\n"))))
+        elif tag == "select":
+            options = OPTION_TAG_RE.findall(content)
+            if options:
+                option = next((o for o in options if BOOLEAN_SELECTED_RE.search(" " + o)), options[0])
+                data.append((name, html_unescape(dict(ATTR_RE.findall(option)).get("value", ""))))
+        else:
+            kind = attrs.get("type", "text")
+            if kind == "radio":
+                if chosen.get(name) == attrs.get("value"):
+                    data.append((name, attrs["value"]))
+            elif kind == "checkbox":
+                if attrs.get("value") in checked.get(name, ()):
+                    data.append((name, attrs["value"]))
+            elif name == "submission_id":
+                data.append((name, submission_id))  # the script sets it just before sending
+            elif kind not in ("submit", "button", "image", "reset", "file"):
+                data.append((name, attrs.get("value", "")))
+    return data
+
+
+def multipart(data: list[tuple[str, str]], rng: random.Random) -> tuple[bytes, str]:
+    """A FormData body as Chromium encodes it: (body, content type)."""
+    boundary = "----WebKitFormBoundary" + "".join(rng.choice(BOUNDARY_CHARS) for _ in range(16))
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+             for name, value in data]
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode("utf-8"), f"multipart/form-data; boundary={boundary}"
+
+
+async def one_page_flow(client: Client, token: str, rng: random.Random, picks: int) -> str:
+    """The JS flow: open the link, load the one document, send every answer in one POST, load the thanks page.
+    Returns the submission id the phone sent; raises StepError on anything unexpected."""
+    _, location = await client.request("open link", "GET", f"/s/{token}", 302)
+    if location != "/s/survey":
+        raise StepError(f"open link: redirected to {location!r}")
+    html, _ = await client.request("document", "GET", "/s/survey", 200)
+    submission_id = f"{rng.getrandbits(128):032x}"
+    body, content_type = multipart(one_page_answers(html, rng, picks, submission_id), rng)
+    # fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
+    #                     headers: {"X-Survey-Flow": "one-page", "Accept": "application/json"}})
+    _, location = await client.request(
+        "submit", "POST", "/s/survey/submit", 303, body=body, content_type=content_type, referer="/s/survey",
+        headers=f"X-Survey-Flow: one-page\r\nAccept: application/json\r\nOrigin: {client.origin}\r\n"
+                "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n")
+    if location != "/s/thanks":
+        raise StepError(f"submit: redirected to {location!r}")
+    # The script does not follow the redirect: it replaces the page with spec.thanks itself.
+    await client.request("thanks", "GET", "/s/thanks", 200, referer="/s/survey")
+    return submission_id
+
+
 async def rating_flow(client: Client, slug: str, rng: random.Random) -> None:
     """A fresh device scans a poster: open the rating page, rate (a 差评 with a reason now and then)."""
     path = f"/r/{slug}"
@@ -561,8 +724,42 @@ async def run_phase(base: str, clients: int, duration: float, warmup: float, mak
     await asyncio.gather(*(worker(i) for i in range(clients)))
 
 
+@dataclass(frozen=True)
+class Flow:
+    """A respondent flow the bench can drive."""
+
+    name: str  # as --flow names it
+    title: str
+    run: object  # async (client, token, rng, picks) -> the submission id sent, or None
+    steps: list[str]  # the client's steps, in order, for the report
+    server_steps: list  # patterns naming the server's steps (server_times)
+    page: str  # the step that is "the respondent's page"
+    target: float  # flows/s (issue 9 and the one-page survey's issue)
+
+
+@dataclass
+class FlowRun:
+    """One phase of one flow: its numbers, the links it took and the submission ids it sent."""
+
+    flow: Flow
+    stats: Stats
+    window: Window
+    started: list[str] = field(default_factory=list)  # every link token a flow of this phase took
+    keys: dict[str, str] = field(default_factory=dict)  # token -> the submission id its completed flow sent
+    server: dict[str, list[float]] = field(default_factory=dict)
+    cost: dict[str, float] = field(default_factory=dict)  # CPU ms per flow by process
+    ran_out: bool = False
+
+
 # --------------------------------------------------------------------------- measuring and reporting
 
+# The server's steps (gunicorn's "method path"), per phase: the first pattern that matches names the step.
+JS_SERVER_STEPS = [
+    (re.compile(r"^GET /s/survey$"), "document"),
+    (re.compile(r"^POST /s/survey/submit$"), "submit"),
+    (re.compile(r"^GET /s/thanks$"), "thanks"),
+    (re.compile(r"^GET /s/[^/]+$"), "open link"),
+]
 SERVER_STEPS = [
     (re.compile(r"^GET /s/survey$"), "intro"),
     (re.compile(r"^GET /s/survey/\d+$"), "page (GET)"),
@@ -577,7 +774,7 @@ SERVER_STEPS = [
 ]
 
 
-def server_times(log: Path, start: int, end: int) -> dict[str, list[float]]:
+def server_times(log: Path, start: int, end: int, steps=SERVER_STEPS) -> dict[str, list[float]]:
     """Milliseconds per step from gunicorn's access log (%(D)s), between two byte offsets."""
     out: dict[str, list[float]] = defaultdict(list)
     with open(log, "rb") as f:
@@ -588,7 +785,7 @@ def server_times(log: Path, start: int, end: int) -> dict[str, list[float]]:
         if len(parts) != 4:
             continue
         method, path, _status, micros = parts
-        for pattern, step in SERVER_STEPS:
+        for pattern, step in steps:
             if pattern.match(f"{method} {path}"):
                 out[step].append(int(micros) / 1000)
                 break
@@ -672,8 +869,9 @@ def print_table(title: str, steps: list[str], stats: Stats, server: dict[str, li
               f" | {percentile(srv, 50):>10.1f} {percentile(srv, 95):>7.1f} {percentile(srv, 99):>7.1f}")
 
 
-def print_cpu(window: Window, stats: Stats, seconds: float, unit: str) -> None:
-    """CPU used in the window, and per completed flow: the window's CPU per request times a flow's requests."""
+def print_cpu(window: Window, stats: Stats, seconds: float, unit: str) -> dict[str, float]:
+    """CPU used in the window, and per completed flow: the window's CPU per request times a flow's requests.
+    Returns the milliseconds per flow by process (empty if nothing completed)."""
     server, driver, database = window.cpu()
     cores = os.cpu_count()
     print(f"  CPU in the window: gunicorn {server:.1f} s, PostgreSQL {database:.1f} s, driver {driver:.1f} s "
@@ -687,6 +885,8 @@ def print_cpu(window: Window, stats: Stats, seconds: float, unit: str) -> None:
         total = sum(cost.values())
         print(f"  CPU per {unit} ({per_flow:.1f} requests): " + ", ".join(f"{k} {v:.1f} ms" for k, v in cost.items())
               + f"; total {total:.1f} ms: {cores} idle cores would do at most {cores * 1000 / total:.0f} {unit}s/s")
+        return cost
+    return {}
 
 
 def machine() -> str:
@@ -702,16 +902,29 @@ def machine() -> str:
             f"load average={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
+FLOWS = {
+    "js": Flow("js", "JS flow (the one-page survey: link, document, one POST, thanks)", one_page_flow,
+               ["open link", "document", "submit", "thanks"], JS_SERVER_STEPS, "document", TARGET_FLOWS_PER_SECOND),
+    "nojs": Flow("nojs", "no-JS flow (server-paged: link, document, each page GET and POST, confirm, submit, thanks)",
+                 respondent_flow, ["open link", "intro", "page (GET)", "page (POST)", "confirm", "submit", "thanks"],
+                 SERVER_STEPS, "page (GET)", TARGET_NOJS_FLOWS_PER_SECOND),
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL; its name must contain 'bench'")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="rate-limit storage shared by the workers")
+    parser.add_argument("--flow", default="both", choices=["both", "js", "nojs"],
+                        help="the respondent flow(s): the one-page survey (js), the server-paged one (nojs), or both, "
+                             "one phase after the other")
     parser.add_argument("--clients", type=int, default=50, help="concurrent respondents")
-    parser.add_argument("--duration", type=float, default=60, help="measured seconds of the respondent phase")
+    parser.add_argument("--duration", type=float, default=60, help="measured seconds of each respondent phase")
     parser.add_argument("--warmup", type=float, default=5, help="seconds before the measurement starts")
     parser.add_argument("--rt-clients", type=int, default=None, help="concurrent raters (default: --clients)")
     parser.add_argument("--rt-duration", type=float, default=30, help="measured seconds of the rating phase (0: skip)")
-    parser.add_argument("--invitations", type=int, default=20000, help="invitations (one link each) to prepare")
+    parser.add_argument("--invitations", type=int, default=None,
+                        help="invitations (one link each) to prepare (default: 20,000 per respondent phase)")
     parser.add_argument("--picks", type=int, default=1, help="departments each respondent rates")
     parser.add_argument("--points", type=int, default=300,
                         help="service points the ratings are spread over (each takes 60 ratings a minute)")
@@ -724,6 +937,8 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database after the run")
     args = parser.parse_args()
     rt_clients = args.rt_clients or args.clients
+    flows = [FLOWS["js"], FLOWS["nojs"]] if args.flow == "both" else [FLOWS[args.flow]]
+    invitations = args.invitations or 20000 * len(flows)
 
     from cryptography.fernet import Fernet
 
@@ -746,7 +961,7 @@ def main() -> int:
     points = args.points
     started = time.perf_counter()
     reset_database(args.database_url)
-    prepared = prepare(args.invitations, points if args.rt_duration else 0)
+    prepared = prepare(invitations, points if args.rt_duration else 0)
     print(f"prepared in {time.perf_counter() - started:.1f} s: {len(prepared.tokens):,} invitations with a link each, "
           f"{prepared.departments} departments, {len(prepared.point_slugs)} service points")
 
@@ -755,26 +970,38 @@ def main() -> int:
     threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
     print(f"gunicorn: {args.workers} workers, {args.worker_class}{threads}, APP_ENV=production, {server.base}")
     ok = True
+    runs: list[FlowRun] = []
     try:
-        survey_stats, survey_window = Stats(), Window(server.access_log, server.process.pid, args.database_url)
-        tokens = iter(prepared.tokens)
+        next_token = 0  # the links not taken yet: each phase takes its own
 
-        def survey_flow(client, rng):
-            token = next(tokens, None)
-            if token is None:
-                return None
+        for flow in flows:
+            run = FlowRun(flow, Stats(), Window(server.access_log, server.process.pid, args.database_url))
+            runs.append(run)
 
-            async def flow():
-                await respondent_flow(client, token, rng, args.picks)
-                survey_stats.finished.append(token)
-            return flow()
+            def survey_flow(client, rng, run=run):
+                nonlocal next_token
+                if next_token == len(prepared.tokens):
+                    run.ran_out = True
+                    return None
+                token = prepared.tokens[next_token]
+                next_token += 1
+                run.started.append(token)
 
-        asyncio.run(run_phase(server.base, args.clients, args.duration, args.warmup, survey_flow, survey_stats,
-                              survey_window.mark))
-        if next(tokens, None) is None:
-            print("WARNING: every invitation was used before the end: raise --invitations", file=sys.stderr)
-            ok = False
-        time.sleep(0.5)  # the last access-log lines
+                async def go():
+                    key = await run.flow.run(client, token, rng, args.picks)
+                    run.stats.finished.append(token)
+                    if key is not None:
+                        run.keys[token] = key
+                return go()
+
+            print(f"running the {flow.name} flow: {args.warmup:.0f} s of warm-up, then {args.duration:.0f} s", flush=True)
+            asyncio.run(run_phase(server.base, args.clients, args.duration, args.warmup, survey_flow, run.stats,
+                                  run.window.mark))
+            if run.ran_out:
+                print(f"WARNING: every invitation was used before the end of the {flow.name} phase: raise --invitations",
+                      file=sys.stderr)
+                ok = False
+            time.sleep(0.5)  # the last access-log lines
 
         rt_stats, rt_window = Stats(), Window(server.access_log, server.process.pid, args.database_url)
         if args.rt_duration:
@@ -796,23 +1023,23 @@ def main() -> int:
 
     # ---- report
     print(f"\nmachine after the run: {machine()}")
-    log0, log1 = survey_window.marks[0][0], survey_window.marks[1][0]
-    survey_server = server_times(server.access_log, log0, log1)
-    flows_per_second = survey_stats.completed / args.duration
-    print(f"\nRespondent flow: {args.clients} clients, {args.duration:.0f} s measured after {args.warmup:.0f} s of "
-          f"warm-up, {args.picks} department(s) rated per flow")
-    print(f"  completed flows in the window: {survey_stats.completed:,}  ->  {flows_per_second:.1f} flows/s")
-    buckets = defaultdict(int)
-    for t in survey_stats.completion_times:
-        buckets[int(t // 10)] += 1
-    print("  flows/s in each 10 s: " + " ".join(f"{buckets[b] / 10:.1f}" for b in range(int(args.duration // 10))))
-    print_cpu(survey_window, survey_stats, args.duration, "flow")
-    print(f"  errors: {survey_stats.errors}")
-    for message, n in sorted(survey_stats.error_samples.items(), key=lambda x: -x[1])[:10]:
-        print(f"    {n} x {message}")
-    print_table("  per request (client side: from sending to the last byte; server: gunicorn %(D)s)",
-                ["open link", "intro", "page (GET)", "page (POST)", "confirm", "submit", "thanks"],
-                survey_stats, survey_server, args.duration)
+    for run in runs:
+        stats = run.stats
+        run.server = server_times(server.access_log, run.window.marks[0][0], run.window.marks[1][0],
+                                  run.flow.server_steps)
+        print(f"\nRespondent flow: {run.flow.title}; {args.clients} clients, {args.duration:.0f} s measured after "
+              f"{args.warmup:.0f} s of warm-up, {args.picks} department(s) rated per flow")
+        print(f"  completed flows in the window: {stats.completed:,}  ->  {stats.completed / args.duration:.1f} flows/s")
+        buckets = defaultdict(int)
+        for t in stats.completion_times:
+            buckets[int(t // 10)] += 1
+        print("  flows/s in each 10 s: " + " ".join(f"{buckets[b] / 10:.1f}" for b in range(int(args.duration // 10))))
+        run.cost = print_cpu(run.window, stats, args.duration, "flow")
+        print(f"  errors: {stats.errors}")
+        for message, n in sorted(stats.error_samples.items(), key=lambda x: -x[1])[:10]:
+            print(f"    {n} x {message}")
+        print_table("  per request (client side: from sending to the last byte; server: gunicorn %(D)s)",
+                    run.flow.steps, stats, run.server, args.duration)
 
     if args.rt_duration:
         rt_server = server_times(server.access_log, rt_window.marks[0][0], rt_window.marks[1][0])
@@ -826,29 +1053,57 @@ def main() -> int:
         print_table("  per request", ["rating page", "rate (POST)", "rating thanks"], rt_stats, rt_server,
                     args.rt_duration)
 
-    counts = check_database(prepared.campaign_id, survey_stats.finished)
-    flows = survey_stats.completed_total
-    print(f"\nDatabase check: {flows:,} completed flows (warm-up and the last flows included); " +
+    counts = check_database(prepared.campaign_id, runs)
+    flows_done = sum(run.stats.completed_total for run in runs)
+    print(f"\nDatabase check: {flows_done:,} completed flows (warm-up and the last flows included: " +
+          ", ".join(f"{run.flow.name} {run.stats.completed_total:,}" for run in runs) + "); " +
           ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     checks = {
-        "responses (sealed + released) == completed flows": counts["sealed"] + counts["released"] == flows,
-        "submission marks == completed flows": counts["submissions"] == flows,
-        "every completed flow's link has exactly one submission mark":
-            counts["submissions of the completed flows' links"] == flows == len(set(survey_stats.finished)),
-        "no draft left (every flow that saved one submitted)": counts["drafts left"] == 0,
-        "ratings == completed rating flows": counts["ratings"] == rt_stats.completed_total,
-        "no errors": survey_stats.errors == 0 and rt_stats.errors == 0,
+        "responses (sealed + released) == completed flows": counts["sealed"] + counts["released"] == flows_done,
+        "submission marks == completed flows": counts["submissions"] == flows_done,
+        "no draft left": counts["drafts left"] == 0,
     }
+    for run in runs:
+        name, done = run.flow.name, run.stats.completed_total
+        checks[f"{name}: every completed flow's link has exactly one submission mark"] = (
+            counts[f"{name}: marks of its completed links"] == done == len(set(run.stats.finished)))
+        checks[f"{name}: each mark carries the id the flow sent" + (" (none)" if name == "nojs" else "")] = (
+            counts[f"{name}: marks with the id it sent"] == done)
+        if name == "js":
+            checks["js: no draft for any link the JS flow took"] = counts["js: drafts of its links"] == 0
+    checks["ratings == completed rating flows"] = counts["ratings"] == rt_stats.completed_total
+    checks["no errors"] = all(run.stats.errors == 0 for run in runs) and rt_stats.errors == 0
     for name, passed in checks.items():
         print(f"  [{'ok' if passed else 'FAILED'}] {name}")
         ok &= passed
 
-    submit_p99 = percentile(survey_stats.latencies.get("submit", []), 99)
-    page_server_p50 = percentile(survey_server.get("page (GET)", []), 50)
-    print("\nTargets (issue 9):")
-    print(f"  flows/s >= {TARGET_FLOWS_PER_SECOND}: {flows_per_second:.1f}")
-    print(f"  submit p99 < {TARGET_SUBMIT_P99_MS} ms: {submit_p99:.1f} ms")
-    print(f"  respondent page server p50 < {TARGET_PAGE_SERVER_P50_MS} ms: {page_server_p50:.1f} ms")
+    print(f"\nThe flows side by side ({args.clients} clients, {args.duration:.0f} s each; page = "
+          + ", ".join(f"{run.flow.page} for {run.flow.name}" for run in runs) + "):")
+    print(f"{'flow':<5} {'req/flow':>8} {'flows/s':>8} {'submit p50':>10} {'p99':>6} {'page p50':>8} {'p99':>6}"
+          f" {'page srv p50':>12} {'errors':>6} | CPU ms per flow: {'gunicorn':>8} {'PG':>5} {'driver':>6} {'total':>6}")
+    for run in runs:
+        stats, cost = run.stats, run.cost
+        submit = stats.latencies.get("submit", [])
+        page = stats.latencies.get(run.flow.page, [])
+        print(f"{run.flow.name:<5} {stats.requests_per_flow():>8.1f} {stats.completed / args.duration:>8.1f}"
+              f" {percentile(submit, 50):>10.1f} {percentile(submit, 99):>6.1f} {percentile(page, 50):>8.1f}"
+              f" {percentile(page, 99):>6.1f} {percentile(run.server.get(run.flow.page, []), 50):>12.1f}"
+              f" {stats.errors:>6} |                  {cost.get('gunicorn', float('nan')):>8.1f}"
+              f" {cost.get('PostgreSQL', float('nan')):>5.1f} {cost.get('driver', float('nan')):>6.1f}"
+              f" {sum(cost.values()) if cost else float('nan'):>6.1f}")
+
+    print("\nTargets (issue 9; 2 cores, driver included):")
+    for run in runs:
+        flows_per_second = run.stats.completed / args.duration
+        submit_p99 = percentile(run.stats.latencies.get("submit", []), 99)
+        page_server_p50 = percentile(run.server.get(run.flow.page, []), 50)
+        marks = [(f"flows/s >= {run.flow.target:.0f}", f"{flows_per_second:.1f}", flows_per_second >= run.flow.target),
+                 (f"submit p99 < {TARGET_SUBMIT_P99_MS} ms", f"{submit_p99:.1f} ms", submit_p99 < TARGET_SUBMIT_P99_MS),
+                 (f"page server p50 < {TARGET_PAGE_SERVER_P50_MS} ms", f"{page_server_p50:.1f} ms",
+                  page_server_p50 < TARGET_PAGE_SERVER_P50_MS),
+                 ("0 errors", str(run.stats.errors), run.stats.errors == 0)]
+        print(f"  {run.flow.name}: " + "; ".join(f"{what}: {value} ({'met' if met else 'NOT met'})"
+                                                 for what, value, met in marks))
     if args.keep_logs:
         print(f"\ngunicorn logs: {folder}")
     else:
@@ -857,7 +1112,6 @@ def main() -> int:
     if not args.keep_db:
         drop_database(args.database_url)
     return 0 if ok else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
