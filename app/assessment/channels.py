@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.assessment.inputs import load_inputs
-from app.complaints import service as complaints
+from app.complaints import analysis as complaint_analysis
 from app.realtime import service as realtime
 from app.rounds.models import Campaign
 
@@ -96,7 +96,7 @@ def realtime_figures(campaign: Campaign) -> Figures:
 
 def complaint_figures(campaign: Campaign) -> Figures:
     """The month's complaint deductions: each department's points off and how many findings they come from."""
-    found = list(complaints.deductions(*round_month(campaign)).values())
+    found = list(complaint_analysis.deductions(*round_month(campaign)).values())
     return Figures([f.department_id for f in found], [f.points for f in found], [f.substantiated for f in found])
 
 

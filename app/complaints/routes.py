@@ -20,7 +20,8 @@ from sqlalchemy import Select, select
 from wtforms import SelectChoice
 
 from app.audit import service as audit
-from app.complaints import service as complaints
+from app.complaints import labels, service as complaints
+from app.complaints.analysis import analyse, deductions, export_csv
 from app.complaints.forms import (
     AssignForm,
     CloseForm,
@@ -56,8 +57,8 @@ PER_PAGE = 50
 @bp.app_template_global()
 def complaint_labels():
     """Label functions for the templates."""
-    return {"category": complaints.category_label, "status": complaints.status_label,
-            "satisfaction": complaints.satisfaction_label, "event": complaints.event_label}
+    return {"category": labels.category_label, "status": labels.status_label,
+            "satisfaction": labels.satisfaction_label, "event": labels.event_label}
 
 
 def _active_departments() -> list[Department]:
@@ -351,10 +352,10 @@ def _period() -> tuple[date, date]:
 def analysis():
     """统一分析: counts by kind, department, district and month; on-time rate, satisfaction, repeats."""
     start, end = _period()
-    result = complaints.analyse(start, end)
+    result = analyse(start, end)
     departments = {d.id: d for d in db.session.scalars(select(Department))}
     return render_template("complaints/analysis.html", start=start, end=end, result=result, departments=departments,
-                           deductions=complaints.deductions(start, end))
+                           deductions=deductions(start, end))
 
 
 @bp.route("/admin/complaints/analysis.csv")
@@ -362,7 +363,7 @@ def analysis():
 def export():
     """The period's complaints as CSV, without the complainants' identity."""
     start, end = _period()
-    data = complaints.export_csv(start, end)
+    data = export_csv(start, end)
     audit.record("complaint.export", "complaints", {"start": start.isoformat(), "end": end.isoformat()})
     db.session.commit()
     return download(data, f"complaints-{start}-{end}.csv")

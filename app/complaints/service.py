@@ -25,10 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts.service import dummy_password_hash
 from app.audit import service as audit
 from app.casework.deadlines import DUE_SOON_WORKDAYS, due_date
-
-# The figures and the labels live in their own modules; callers (the routes, the assessment) reach them from here.
-from app.complaints.analysis import analyse, deductions, export_csv  # noqa: F401
-from app.complaints.labels import category_label, event_label, satisfaction_label, status_label  # noqa: F401
+from app.complaints.labels import status_label
 from app.complaints.models import (
     AssignmentStatus,
     Complaint,

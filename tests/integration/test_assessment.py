@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.assessment import scoring
 from app.assessment.models import Assessment, AssessmentFrozen, AssessmentResult, AssessmentScheme, AssessmentStatus
 from app.audit.models import AuditEntry
-from app.complaints import service as complaints
+from app.complaints import analysis, service as complaints
 from app.demo.assessment import build_round, simulate_responses
 from app.extensions import db
 from app.platform.calendar import local_today
@@ -484,8 +484,8 @@ def test_complaints_count_in_the_month_first_closed_once_and_are_part_of_the_inp
     complaints.close(october, satisfaction="satisfied", public_reply="已再次核查并答复。",
                      substantiated_department_ids=[target.id])
     db.session.commit()
-    assert complaints.deductions(date(2026, 10, 1), date(2026, 10, 31))[target.id].substantiated == 1
-    november_deductions = complaints.deductions(date(2026, 11, 1), date(2026, 11, 30))
+    assert analysis.deductions(date(2026, 10, 1), date(2026, 10, 31))[target.id].substantiated == 1
+    november_deductions = analysis.deductions(date(2026, 11, 1), date(2026, 11, 30))
     assert november_deductions[target.id].substantiated == 1  # only the complaint first closed in November
 
 
@@ -497,11 +497,11 @@ def test_a_complaint_reopened_before_its_months_round_is_scored_is_still_deducte
     complaints.reopen(complaint, "投诉人对答复不满意，要求重新核查。")
     db.session.commit()
     october = (date(2026, 10, 1), date(2026, 10, 31))
-    assert complaints.deductions(*october)[target.id].substantiated == 1  # reopened, but the finding stands
+    assert analysis.deductions(*october)[target.id].substantiated == 1  # reopened, but the finding stands
     for assignment in complaints.assign(complaint, [target], local_today()):
         complaints.reply(assignment, "再次核查，补贴已足额发放。")
     complaints.close(complaint, satisfaction="satisfied", public_reply="已再次核查并答复。",
                      substantiated_department_ids=[target.id])
     db.session.commit()
-    assert complaints.deductions(*october)[target.id].substantiated == 1
-    assert target.id not in complaints.deductions(date(2026, 11, 1), date(2026, 11, 30))
+    assert analysis.deductions(*october)[target.id].substantiated == 1
+    assert target.id not in analysis.deductions(date(2026, 11, 1), date(2026, 11, 30))

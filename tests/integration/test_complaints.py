@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.complaints import service as complaints
+from app.complaints import analysis, service as complaints
 from app.complaints.models import AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintStatus
 from app.extensions import db
 from app.platform.calendar import local_today
@@ -162,8 +162,8 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
     progress = track(client, number, code)
     assert "已办结" in progress and "已立案调查" in progress
     today = local_today()
-    assert complaints.deductions(today, today)[scjg.id].substantiated == 1
-    assert tax.id not in complaints.deductions(today, today)
+    assert analysis.deductions(today, today)[scjg.id].substantiated == 1
+    assert tax.id not in analysis.deductions(today, today)
 
     office.post_form(f"{base}/reopen", {"reason": "投诉人对处理结果不满意"})
     db.session.expire_all()
@@ -171,7 +171,7 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
     assert complaint.status == ComplaintStatus.accepted and complaint.reopen_count == 1
     assert complaint.current_assignments == []
     # The finding stands while the complaint is handled again: a round scored now still deducts it.
-    assert complaints.deductions(today, today)[scjg.id].substantiated == 1
+    assert analysis.deductions(today, today)[scjg.id].substantiated == 1
     office.post_form(f"{base}/assign", {"departments": [scjg.id], "due_on": due.isoformat()})
     db.session.expire_all()
     complaint = db.session.get(Complaint, complaint.id)
@@ -183,7 +183,7 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
                                        "public_reply": "已补充调查并依纪依规处理，感谢您的监督。"})
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).status == ComplaintStatus.closed
-    assert complaints.deductions(today, today)[scjg.id].substantiated == 1  # one complaint counts once
+    assert analysis.deductions(today, today)[scjg.id].substantiated == 1  # one complaint counts once
     assert [a for a in actions() if a != "complaint.view"][:9] == [
         "complaint.accept", "complaint.assign", "complaint.withdraw", "complaint.assign", "complaint.reassign",
         "complaint.reply", "complaint.reply", "complaint.close", "complaint.reopen"]
@@ -244,7 +244,7 @@ def test_overdue_assignments_are_listed_and_reminded(app, client, departments, h
                       content_type="multipart/form-data")
     db.session.expire_all()
     assert db.session.get(ComplaintAssignment, assignment.id).on_time is False
-    result = complaints.analyse(local_today(), local_today())
+    result = analysis.analyse(local_today(), local_today())
     assert result.on_time.replied_late == 1 and result.on_time.on_time_rate == 0.0
 
 
@@ -385,12 +385,12 @@ def test_deductions_count_substantiated_complaints_with_configurable_points_and_
     _closed_complaint([b], [b])
     _closed_complaint([], [c])
     today = local_today()
-    result = complaints.deductions(today, today)
+    result = analysis.deductions(today, today)
     assert result[a.id].substantiated == 3 and result[a.id].points == 5  # 6, capped at 5
     assert result[b.id].substantiated == 1 and result[b.id].points == 2
     assert c.id not in result
-    assert complaints.deductions(today - timedelta(days=40), today - timedelta(days=10)) == {}
-    assert complaints.deductions(today, today, points_each=1, cap=10)[a.id].points == 3
+    assert analysis.deductions(today - timedelta(days=40), today - timedelta(days=10)) == {}
+    assert analysis.deductions(today, today, points_each=1, cap=10)[a.id].points == 3
 
 
 def test_analysis_counts_and_a_formula_safe_export(app, client, departments, make_user, login):
@@ -399,7 +399,7 @@ def test_analysis_counts_and_a_formula_safe_export(app, client, departments, mak
     repeat = _closed_complaint([], [a], phone="13700137000", satisfaction="unsatisfied", category="discipline")
     assert repeat.repeat_of is not None
     today = local_today()
-    result = complaints.analyse(today, today)
+    result = analysis.analyse(today, today)
     assert result.total == 2 and result.repeats == 1
     assert result.by_category == {"enterprise_policy": 1, "discipline": 1}
     assert result.by_month == {today.strftime("%Y-%m"): 2}
