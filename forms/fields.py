@@ -37,16 +37,10 @@ def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-@builds("rating")
+@builds("rating", "matrix")
 def _scale(qtype: QuestionType, q, *, label, description, locale, validators):
-    return RadioField(label, validators=validators, description=description,
-                      choices=_choices(qtype.scale_choices(q, locale)), validate_choice=False)
-
-
-@builds("matrix")
-def _matrix_row(qtype: QuestionType, q, *, label, description, locale, validators):
-    # A row's label is its own; the matrix's help is shown once above the rows.
-    return RadioField(label, validators=validators, description="",
+    # A matrix row's label is its own; the matrix's help is shown once above its rows.
+    return RadioField(label, validators=validators, description=description if q["type"] == "rating" else "",
                       choices=_choices(qtype.scale_choices(q, locale)), validate_choice=False)
 
 
