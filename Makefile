@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
+# Where `make run` serves the demo; the demo's SMS links, posters and QR codes follow BASE_URL.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint translations extract-messages bench clean
 
@@ -17,11 +21,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | tail -1
 
-## make run: migrate, seed the demo city and serve it on http://127.0.0.1:5000
+## make run [HOST=… PORT=… BASE_URL=…]: migrate, seed the demo city and serve it (default http://127.0.0.1:5000)
 run: translations
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	PUBLIC_BASE_URL=$(BASE_URL) $(BIN)/flask demo
+	PUBLIC_BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## make lint: the layer contract of docs/ARCHITECTURE.md (.importlinter)
 lint: $(STAMP)

@@ -52,6 +52,9 @@ class Config:
     # names, answers) into the log.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # The address the public reaches this site at (https://pj.example.gov.cn). Links that leave the site — the QR
+    # posters, the demo's SMS outbox — are built on it; unset, they follow the address of the request.
+    PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
     SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
     # Gateway settings (SMS_ALIYUN_*, SMS_TENCENT_*) are read from the environment too: see docs/SMS.md.

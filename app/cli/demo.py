@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.platform.access import role_label
+from app.platform.links import public_base_url
 
 
 def _width(text: str) -> int:
@@ -20,16 +21,17 @@ def _pad(text: str, width: int) -> str:
 
 
 @click.command("demo")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="Address the demo is served at: the respondent links in the outbox point there.")
+@click.option("--base-url", default=None,
+              help="Address the demo is served at (default: PUBLIC_BASE_URL, else http://127.0.0.1:5000): "
+                   "the respondent links in the outbox and the posters point there.")
 @with_appcontext
-def demo_command(base_url: str) -> None:
+def demo_command(base_url: str | None) -> None:
     """Seed the demo city (idempotent) and print the demo accounts."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("refusing to seed demo accounts with known passwords in production mode")
     from app.demo import pointers, seed_demo
 
-    base_url = base_url.rstrip("/")
+    base_url = (base_url or public_base_url()).rstrip("/")
     accounts = seed_demo(base_url)
     where = pointers()
     rows = [("role", "username", "password", "department", "what to try")]

@@ -33,8 +33,10 @@ def open_round() -> Campaign | None:
 
 
 def seed_open_round(base_url: str = DEMO_BASE_URL, today: date | None = None) -> Campaign | None:
-    """Create, draw and send this month's demo round once; later runs leave it alone."""
-    if open_round() is not None:
+    """Create, draw and send this month's demo round once; later runs only move its links to `base_url`."""
+    existing = open_round()
+    if existing is not None:
+        _move_links(existing, base_url)
         return None
     today = today or date.today()
     # Sent a few days ago, but never before the first of the month (the round belongs to this month).
@@ -80,6 +82,19 @@ def _as_if_under_way(campaign: Campaign, started: date, today: date) -> None:
     opened = [i for i in waiting if rng.random() < EXTRA_OPENED]
     if opened:
         db.session.execute(update(Invitation).where(Invitation.id.in_(opened)).values(opened=True))
+
+
+def _move_links(campaign: Campaign, base_url: str) -> None:
+    """Point the round's message templates and its outbox at `base_url` (the demo served on another port)."""
+    match = re.search(r"(https?://\S+?)/s/\$\{token\}", campaign.sms_template_text or "")
+    if match is None or match.group(1) == base_url:
+        return
+    old = match.group(1) + "/s/"
+    campaign.sms_template_text = campaign.sms_template_text.replace(old, base_url + "/s/")
+    campaign.reminder_template_text = (campaign.reminder_template_text or "").replace(old, base_url + "/s/")
+    for message in db.session.scalars(select(SmsOutbox).where(SmsOutbox.campaign_id == campaign.id)):
+        message.text = message.text.replace(old, base_url + "/s/")
+    db.session.commit()
 
 
 def sample_link() -> str | None:

@@ -22,6 +22,7 @@ from app.platform.access import roles_required, visitors
 from app.platform.actions import perform
 from app.platform.calendar import local_today, report_period
 from app.platform.exports import csv_bytes, download
+from app.platform.links import public_url
 from app.platform.roles import Role
 from app.realtime import service as realtime
 from app.realtime.forms import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
@@ -253,7 +254,7 @@ def edit_point(point_id: int):
 
 
 def _rating_url(point: ServicePoint) -> str:
-    return url_for("realtime.rate", slug=point.slug, _external=True)
+    return public_url("realtime.rate", slug=point.slug)
 
 
 @bp.route("/admin/realtime/points/<int:point_id>/poster")

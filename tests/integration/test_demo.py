@@ -1,5 +1,7 @@
 """`flask demo`: every part of the demo city is there, and what it prints leads somewhere that works."""
 import re
+import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -14,6 +16,7 @@ from app.platform.roles import Role
 from app.realtime.models import ServicePoint
 from app.rounds import sending
 from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationSubmission
+from app.sms.models import SmsOutbox
 
 
 def path_of(url: str) -> str:
@@ -85,3 +88,40 @@ def test_demo_has_every_part_and_prints_an_account_for_every_role(runner, client
         assert poster.status_code == 200 and f"/r/{point.slug}" in poster.get_data(as_text=True)
         qr = client.get(f"/admin/realtime/points/{point.id}/qr.png")
         assert qr.status_code == 200 and qr.data.startswith(b"\x89PNG")
+
+
+def test_the_demo_links_follow_the_address_it_is_served_at(runner, client, app):
+    """`make run PORT=5301` seeds with that address: the outbox's links and the posters' QR codes lead there."""
+    result = runner.invoke(args=["demo", "--base-url", "http://127.0.0.1:5301"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"http://127\.0\.0\.1:5301/s/[A-Za-z0-9_-]{22}", result.output)
+    assert "127.0.0.1:5000" not in result.output
+    texts = db.session.scalars(select(SmsOutbox.text)).all()
+    assert texts and all("http://127.0.0.1:5301/s/" in text for text in texts)
+
+    # seeded again for another address, the stored links move with it
+    result = runner.invoke(args=["demo", "--base-url", "http://192.168.1.20:8080"])
+    assert result.exit_code == 0, result.output
+    texts = db.session.scalars(select(SmsOutbox.text)).all()
+    assert all("http://192.168.1.20:8080/s/" in text and ":5301" not in text for text in texts)
+    link = re.search(r"http://192\.168\.1\.20:8080(/s/[A-Za-z0-9_-]{22})", result.output).group(1)
+    assert client.get(link).headers["Location"] == "/s/survey"
+
+    # a poster prints the public address, whatever address the operator's browser used
+    app.config["PUBLIC_BASE_URL"] = "http://192.168.1.20:8080"
+    point = db.session.scalar(select(ServicePoint).order_by(ServicePoint.id).limit(1))
+    operator = next(a for a in ACCOUNTS if a.role == Role.operator)
+    client.post_form("/login", {"username": operator.username, "password": operator.password})
+    poster = client.get(f"/admin/realtime/points/{point.id}/poster").get_data(as_text=True)
+    assert f"http://192.168.1.20:8080/r/{point.slug}" in poster
+
+
+def test_make_run_takes_the_port_host_and_address():
+    """The README's promise: `make run PORT=5301` serves on 5301 and seeds links to it (a dry run of make)."""
+    root = Path(__file__).resolve().parents[2]
+    plan = subprocess.run(["make", "-n", "run", "PORT=5301"], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:5301 .venv/bin/flask demo" in plan
+    assert "--host 127.0.0.1 --port 5301" in plan
+    plan = subprocess.run(["make", "-n", "run", "HOST=0.0.0.0", "PORT=8000", "BASE_URL=https://pj.example.gov.cn"],
+                          cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "PUBLIC_BASE_URL=https://pj.example.gov.cn .venv/bin/flask run --host 0.0.0.0 --port 8000" in plan
