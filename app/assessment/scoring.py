@@ -7,8 +7,8 @@ action is audited. How the numbers are computed: docs/ASSESSMENT.md.
 
 The rest of the assessment service lives beside this module — ``channels`` (the
 registry of scoring channels), ``inputs`` (the survey's arrays), ``estimate``,
-``schemes``, ``versions``, ``comments``, ``reports`` and ``redaction`` (the
-small-group rule) — and is re-exported here, the one name the other domains,
+``schemes``, ``versions``, ``comments``, ``reports``, ``labels`` (the names a
+published version keeps) and ``redaction`` (the small-group rule) — and is re-exported here, the one name the other domains,
 the demo, the CLI and the tests import.
 """
 from __future__ import annotations

@@ -11,7 +11,8 @@ to the audit log with the labels written, so that `flask scores verify` has a re
 
 The freezing triggers refuse the backfill's UPDATEs on published rows: on PostgreSQL they are disabled for it
 (the generic comparison of 0009 covers the new ``labels`` column by itself); on SQLite the two UPDATE triggers
-are dropped and created again, the one on ``assessments`` with ``labels`` among its frozen columns.
+are dropped and created again, the one on ``assessments`` with ``labels`` among its frozen columns (a later
+migration that batch-alters ``assessments`` on SQLite must keep ``labels`` in that list).
 
 Revision ID: 0015
 Revises: 0014
