@@ -127,3 +127,12 @@ def test_the_prefix_limit_blocks_a_spread_attack_on_one_prefix(app):
     assert page.status(wrong(502, "WXYZ"), "10.99.2.1") == 429  # … it is refused on this prefix too
     assert page.status(wrong(503, "MNPQ"), "10.0.2.1") == 200  # another prefix is not locked
     assert not any("WXYZ" in key.upper() for key in limiter_keys())  # the prefix is stored only as a keyed hash
+
+
+def test_every_per_client_limit_counts_an_ipv6_client_by_its_64(app, client):
+    """The limiter's default key is the client (app/platform/client_keys.py): here the survey link's limit."""
+    app.config["SURVEY_TOKEN_RATE_LIMIT"] = "3 per minute"
+    statuses = [client.get(f"/s/{'x' * 21}{i}", environ_base={"REMOTE_ADDR": f"2001:db8:3:4::{i + 1:x}"}).status_code
+                for i in range(4)]
+    assert statuses == [404, 404, 404, 429]  # four addresses, one /64: one client
+    assert client.get("/s/" + "y" * 22, environ_base={"REMOTE_ADDR": "2001:db8:3:5::1"}).status_code == 404
