@@ -57,12 +57,13 @@ class Guard:
     """The counts that a code typed by this request's client falls under."""
 
     def __init__(self, code: str):
-        prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+        namespace = current_app.config["RATELIMIT_KEY_PREFIX"]  # the limiter's, so that one reset clears all
         self.strategy = _strategy()
-        self.client = (_limits("ACCESS_CODE_RATE_LIMIT"), (prefix, "access-code-client", client_key()))
-        self.network = (_limits("ACCESS_CODE_NETWORK_RATE_LIMIT"), (prefix, "access-code-network", network_key()))
+        self.client = (_limits("ACCESS_CODE_RATE_LIMIT"), (namespace, "access-code-client", client_key()))
+        self.network = (_limits("ACCESS_CODE_NETWORK_RATE_LIMIT"),
+                        (namespace, "access-code-network", network_key()))
         digest = prefix_digest(code)
-        self.prefix = (_limits("ACCESS_CODE_PREFIX_RATE_LIMIT"), (prefix, "access-code-prefix", digest)) \
+        self.prefix = (_limits("ACCESS_CODE_PREFIX_RATE_LIMIT"), (namespace, "access-code-prefix", digest)) \
             if digest else None
 
     def refusal(self) -> RetryLater | None:
@@ -70,8 +71,9 @@ class Guard:
         if not limiter.enabled:
             return None
         full = self._full(*self.client) + self._full(*self.network)
-        if not full and self.prefix is not None and self._full(*self.prefix) and not self._clean():
-            full = self._full(*self.prefix)
+        if not full and self.prefix is not None:
+            locked = self._full(*self.prefix)
+            full = locked if locked and not self._clean() else []
         if not full:
             return None
         return RetryLater(timedelta(seconds=max(self._wait(item, ids) for item, ids in full)))
