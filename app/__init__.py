@@ -173,5 +173,10 @@ def register_commands(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
+    from app.platform.log_masking import mask_secret_paths_in_logs
+
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Personal link tokens and the other secret-bearing paths never reach a log: the development server's
+    # request log, Flask's "Exception on <path>", and gunicorn's logs in its workers (issue 24, finding 6).
+    mask_secret_paths_in_logs("werkzeug", app.logger, "gunicorn.access", "gunicorn.error")
