@@ -149,12 +149,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app.platform.access import role_label
     from app.platform.assets import asset_url
+    from app.platform.dates import filter_range
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
 
     app.jinja_env.globals.update(
         role_label=role_label,
         asset_url=asset_url,
+        date_filter_range=filter_range,  # min and max of the report filters' date inputs (issue 24, finding 9)
         stratum_label=stratum_label,
         current_locale=select_locale,
         html_lang=html_lang,
