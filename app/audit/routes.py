@@ -62,7 +62,7 @@ class Filters:
             query = query.where(AuditEntry.actor_name.icontains(self.actor, autoescape=True))
         if self.target:
             query = query.where(AuditEntry.target.icontains(self.target, autoescape=True))
-        start, end = self._date(self.start, _("From"), errors), self._date(self.end, _("To"), errors)
+        start, end = self._date(self.start, _("Start date"), errors), self._date(self.end, _("End date"), errors)
         if start is not None:
             query = query.where(AuditEntry.at >= period_bounds(start, start)[0])
         if end is not None:

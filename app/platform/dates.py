@@ -86,8 +86,8 @@ def period_from_query(args, default_start: date, *, say: bool = True) -> tuple[d
     """The report period of ?start=&end= (this period's default where absent or refused); with ``say``, a date
     refused is flashed, so that the page tells which filter it ignored."""
     messages: list[str] = []
-    start = filter_date(args.get("start"), _("From"), messages)
-    end = filter_date(args.get("end"), _("To"), messages)
+    start = filter_date(args.get("start"), _("Start date"), messages)
+    end = filter_date(args.get("end"), _("End date"), messages)
     if say:
         for message in messages:
             flash(message, "error")
