@@ -24,7 +24,6 @@ What is erased, and what is kept on purpose:
   review. Otherwise anyone holding SECRET_KEY could test a known number against every rating ever made.
 - **Complainants' own attachments** (not the departments' evidence) go with their identity: an ID-card photo
   or a contract names the complainant as surely as the name field does. Files and rows are deleted.
-
 - **The secrets of a closed round** (the SHA-256 of its link tokens and access codes): deleted ROUND_APPEAL_DAYS
   (30) after the round's closing day, once it is closed, scored or published. Until then a link shows the same
   "closed" page as every other link of the round; afterwards it is an unknown link, like every other link of

@@ -13,7 +13,7 @@ names a staged upload. Every server log the project configures masks them with t
 
 The patterns are the one source of truth; every route whose rule has a text variable is either listed here or
 named as not secret in the test that walks the URL map, so a new secret-bearing route cannot slip through.
-Standard library only: gunicorn's master process imports it before the application.
+The module itself needs only the standard library (gunicorn's master imports it before it loads the app).
 """
 from __future__ import annotations
 
