@@ -4,7 +4,6 @@ from __future__ import annotations
 from openpyxl import load_workbook
 
 from app.assessment import scoring
-from app.assessment.export import RANKING_HEADER
 from app.extensions import db
 from app.rounds.models import CampaignStatus
 from tests.e2e.support import closed_round, expect, import_pool, log_in, zh
@@ -58,10 +57,12 @@ def test_hr_scores_publishes_and_downloads_the_xlsx(session, make_user, make_dep
     assert download.suggested_filename.endswith(".xlsx")
     path = tmp_path / download.suggested_filename
     download.save_as(path)
-    sheet = load_workbook(path)["Ranking"]
+    sheet = load_workbook(path)["排名"]  # the HR officer's file is in the page's language
     header = [cell.value for cell in sheet[1]]
-    assert header == RANKING_HEADER
-    column = {name: i for i, name in enumerate(header)}
+    assert header == ["排名", "部门代码", "部门", "得分", "标准误", "95%置信区间下限", "95%置信区间上限", "排名区间下限",
+                      "排名区间上限", "等次", "评价人数", "较上轮变化", "变化显著"]
+    column = dict(zip(["Rank", "Department code", "Department", "Score", "SE", "", "", "", "", "Grade", "Raters"],
+                      range(11)))
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(shown)
     for row in rows:

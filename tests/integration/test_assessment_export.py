@@ -98,7 +98,8 @@ def test_the_method_sheet_says_a_zero_policy_weight_leaves_the_category_out(clie
     as_role(client, make_user, login, "hr")
     wb = load_workbook(io.BytesIO(client.get(f"/admin/assessment/{campaign.id}/export.xlsx").data))
     method = {row[0]: row[1] for row in wb["Method"].iter_rows(min_row=2, values_only=True)}
-    assert method["Policy weights"] == "large_enterprise 0.4, sme 0.3, citizen 0.3, media 0 (left out)"
+    assert method["Policy weights"] == ("Large enterprises 0.4, Small and micro businesses 0.3, Citizens served 0.3, "
+                                        "News media 0 (left out)")
 
 
 def test_csv_has_a_bom_and_is_formula_safe(client, make_user, login, published_with_a_risky_name):
@@ -148,7 +149,7 @@ def test_cli_export(runner, published_with_a_risky_name, tmp_path):
     target = tmp_path / "out.xlsx"
     result = runner.invoke(args=["scores", "export", campaign.month, str(target)])
     assert result.exit_code == 0, result.output
-    assert load_workbook(target)["Method"]["B6"].value is not None
+    assert load_workbook(target)["计算方法"]["B6"].value is not None  # the command writes Chinese, as the pages do
     csv_target = tmp_path / "out.csv"
     assert runner.invoke(args=["scores", "export", str(campaign.id), str(csv_target)]).exit_code == 0
     assert csv_target.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -173,3 +174,31 @@ def test_a_new_scheme_version_through_the_page(client, make_user, login, app):
     response = client.post_form("/admin/assessment/schemes/new", {**data, "good": "95"})
     assert "strictly decreasing" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(AssessmentScheme).where(AssessmentScheme.version == 3)) is None
+
+
+def test_the_hr_workbook_is_in_chinese_and_carries_the_trend(client, make_user, login, published_with_a_risky_name):
+    """An HR officer's file (the page's default language): Chinese sheet names, headers, values and method; the
+    trend sheet holds the series the trend chart draws."""
+    campaign, _departments, _rare = published_with_a_risky_name
+    login(make_user("hr"))
+    wb = load_workbook(io.BytesIO(client.get(f"/admin/assessment/{campaign.id}/export.xlsx").data))
+    assert wb.sheetnames[0] == "排名" and wb.sheetnames[-2:] == ["历轮趋势", "计算方法"]
+    header = [c.value for c in wb["排名"][1]]
+    assert header == ["排名", "部门代码", "部门", "得分", "标准误", "95%置信区间下限", "95%置信区间上限", "排名区间下限",
+                      "排名区间上限", "等次", "评价人数", "较上轮变化", "变化显著"]
+    method = {row[0]: row[1] for row in wb["计算方法"].iter_rows(min_row=2, values_only=True)}
+    assert method["状态"] == "已发布" and method["评价轮次"].startswith(campaign.month)
+    assert "不向部门联络员显示" in method["联络员可见门槛"] and "泰勒线性化" in method["计算方法"]
+    words = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{3,}(?![0-9A-Za-z])")  # an English word, not a hash
+    for sheet in ("排名", "计算方法"):
+        for row in wb[sheet].iter_rows(values_only=True):
+            texts = [v for v in row if isinstance(v, str)]
+            latin = [t for t in texts if words.search(t.replace("SHA-256", "").replace("docs/ASSESSMENT.md", "")
+                                                         .replace("sqrt", ""))]
+            names = {x for d in [*_departments, _rare] for x in (d.code, d.name, "'" + d.name)}  # names, as written
+            theirs = [campaign.title, scoring.current_assessment(campaign).scheme.name]  # named by the users
+            assert [t for t in latin if t not in names and not any(n in t for n in theirs)] == [], sheet
+    chart = client.get(f"/admin/assessment/{campaign.id}/charts.json").get_json()["trend"]
+    rows = list(wb["历轮趋势"].iter_rows(values_only=True))
+    assert list(rows[0]) == ["部门", *chart["months"]]
+    assert {r[0].removeprefix("'"): list(r[1:]) for r in rows[1:]} == chart["series"]  # ' keeps a formula text
