@@ -87,6 +87,10 @@ class Config:
     # Wrong second-factor codes per account from any address: only somebody who has the password gets this far,
     # so a day's cap cannot be used to lock out an owner whose password is still secret.
     LOGIN_CODE_ACCOUNT_RATE_LIMIT = "10 per hour;20 per day"
+    # issue 24, finding 5: words a password must not be built on besides the usernames (comma-separated): the
+    # platform's names; add the city's name in pinyin and in characters (e.g. ",jiangcheng,江城").
+    PASSWORD_SITE_WORDS = os.environ.get(
+        "PASSWORD_SITE_WORDS", "beikaobei,背靠背,bkb,beikaobeipingjia,背靠背评价")
     # A staff session ends after this long without a request, and this long after the login in any case.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
