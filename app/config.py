@@ -78,12 +78,21 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "beikaobei")
     RATELIMIT_HEADERS_ENABLED = True
-    # All count refused credentials only (a successful login is no guess): per client; per account whatever
-    # address the guesses come from, by the minute only (longer windows there would let anybody lock the
-    # owner out for a day); and per account and client by the hour and the day.
+    # All count refused credentials only (a successful login is no guess): per client, and per account and
+    # client by the hour and the day. Guesses at one account from many addresses meet the back-off below.
     LOGIN_RATE_LIMIT = "10 per minute"
-    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
     LOGIN_ACCOUNT_CLIENT_RATE_LIMIT = "20 per hour;50 per day"
+    # Wrong current passwords (own password page, second-factor set-up) per account and minute.
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+    # issue 24, finding 4: a per-account back-off instead of a per-account cap anybody could fill. After this many
+    # wrong passwords or codes at one account (from any address) within the window, logins from unknown devices
+    # wait a delay that doubles with each further failure; a known device (one that completed a full login, for
+    # KNOWN_DEVICE_DAYS) does not wait. See docs/review-24/finding-4.md.
+    LOGIN_BACKOFF_FREE_FAILURES = 5
+    LOGIN_BACKOFF_FIRST_SECONDS = 60
+    LOGIN_BACKOFF_MAX_SECONDS = 3600
+    LOGIN_BACKOFF_WINDOW_HOURS = 24
+    KNOWN_DEVICE_DAYS = int(os.environ.get("KNOWN_DEVICE_DAYS", "90"))
     # Wrong second-factor codes per account from any address: only somebody who has the password gets this far,
     # so a day's cap cannot be used to lock out an owner whose password is still secret.
     LOGIN_CODE_ACCOUNT_RATE_LIMIT = "10 per hour;20 per day"

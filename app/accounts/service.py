@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import password_strength
+from app.accounts import devices, password_strength
 from app.accounts.models import User
 from app.audit import service as audit
 from app.audit.models import AuditEntry
@@ -222,6 +222,7 @@ def set_active(user: User, active: bool, *, actor) -> bool:
             raise AccountError(_("You cannot deactivate your own account."))
         _refuse_losing_last_admin(user)
         user.session_epoch = (user.session_epoch or 0) + 1  # its open sessions end, and stay ended
+        devices.forget_all(user)  # and no browser is a known device of it any more
     user.active = active
     audit.record("user.reactivate" if active else "user.deactivate", f"user:{user.id}",
                  {"username": user.username, "role": user.role.value}, actor=actor)
