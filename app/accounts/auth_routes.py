@@ -55,10 +55,11 @@ def _credentials_refused(response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def _refused() -> None:
-    """Refused credentials: they count against the limits and the account's back-off."""
+def _refused(user) -> None:
+    """Refused credentials for ``user`` (the typed account, None if unknown): they count against the limits and
+    the account's back-off (and this browser's own count, if it is a known device of the account)."""
     g.login_failed = True
-    login_backoff.record_failure(_typed_account())
+    login_backoff.record_failure(_typed_account(), devices.known_id(user))
 
 
 def _audit_throttled(limit) -> None:
@@ -96,8 +97,9 @@ def _held_up(user, template: str, form):
     """The account is in its back-off and this browser is not one of its known devices: answer without checking
     the password or code (the same answer whatever was typed, and no guess counted), saying how long to wait.
     ``user`` is the typed account (None for an unknown username, which backs off all the same)."""
-    wait = login_backoff.wait_seconds(_typed_account())
-    if not wait or devices.is_known(user):
+    account = _typed_account()
+    wait = login_backoff.wait_seconds(account)
+    if not wait or login_backoff.device_passes(account, devices.known_id(user)):
         return None
     accounts.record_throttled_login(_attempted_username())
     flash(_("Many wrong passwords were typed for this account recently, so for now it accepts logins only from "
@@ -127,7 +129,7 @@ def login():
             return redirect(url_for("auth.login_code"))
         if user is not None:
             return _finish_login(user, None, form.next.data)
-        _refused()
+        _refused(accounts.find_account(form.username.data))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -156,7 +158,7 @@ def login_code():
         if factor is not None:
             return _finish_login(user, factor, sessions.pending_next())
         accounts.record_failed_login(user, "code")
-        _refused()
+        _refused(user)
         form.code.errors.append(_("The code is wrong or has expired: type the code your app shows now."))
     return render_template("auth/login_code.html", form=form)
 

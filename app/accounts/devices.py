@@ -54,9 +54,11 @@ def _device_of(user: User) -> KnownDevice | None:
     return None
 
 
-def is_known(user: User | None) -> bool:
-    """Whether this browser completed a full login to ``user`` before, and that still counts."""
-    return user is not None and _device_of(user) is not None
+def known_id(user: User | None) -> int | None:
+    """The id of this browser's device record for ``user`` if it completed a full login to it before and that
+    still counts; None otherwise."""
+    device = _device_of(user) if user is not None else None
+    return device.id if device is not None else None
 
 
 def remember(user: User, response) -> None:

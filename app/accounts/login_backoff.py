@@ -2,7 +2,8 @@
 from any address, past LOGIN_BACKOFF_FREE_FAILURES within LOGIN_BACKOFF_WINDOW_HOURS, hold up logins from
 unknown devices for a delay that doubles with each further failure (LOGIN_BACKOFF_FIRST_SECONDS up to
 LOGIN_BACKOFF_MAX_SECONDS). A known device (app/accounts/devices.py) is not held up, so that nobody can keep the
-owner out by typing wrong passwords for the account.
+owner out by typing wrong passwords for the account — unless that device itself typed as many wrong ones as
+anybody gets free (its cookie may have been stolen).
 
 While an account is held up, a login from an unknown device is not checked at all: the same answer whatever the
 password, which therefore reveals nothing and counts as no guess. The account is named by a keyed digest of the
@@ -33,10 +34,14 @@ def _delay(failures: int) -> int:
     return min(config["LOGIN_BACKOFF_FIRST_SECONDS"] * 2 ** min(beyond, 32), config["LOGIN_BACKOFF_MAX_SECONDS"])
 
 
-def record_failure(account: str) -> None:
-    """A wrong password or code for ``account`` (a keyed digest): count it, and start the delay it earns."""
+def record_failure(account: str, device_id: int | None = None) -> None:
+    """A wrong password or code for ``account`` (a keyed digest), from the known device ``device_id`` if one:
+    count it, and start the delay it earns."""
     storage = limiter.storage
-    failures = storage.incr(_key(account, "failures"), current_app.config["LOGIN_BACKOFF_WINDOW_HOURS"] * 3600)
+    window = current_app.config["LOGIN_BACKOFF_WINDOW_HOURS"] * 3600
+    if device_id is not None:
+        storage.incr(_key(account, "device", device_id), window)
+    failures = storage.incr(_key(account, "failures"), window)
     delay = _delay(failures)
     if delay:
         # A key of this failure count, which expires with the delay: a later failure makes a longer one.
@@ -53,3 +58,12 @@ def wait_seconds(account: str) -> int:
     if not storage.get(until):
         return 0
     return max(1, math.ceil(storage.get_expiry(until) - time.time()))
+
+
+def device_passes(account: str, device_id: int | None) -> bool:
+    """Whether a known device still passes the back-off: not after as many wrong passwords or codes of its own
+    within the window as anybody gets free (a stolen device cookie is worth a few guesses, not thousands)."""
+    if device_id is None:
+        return False
+    wrong = limiter.storage.get(_key(account, "device", device_id))
+    return wrong < current_app.config["LOGIN_BACKOFF_FREE_FAILURES"]

@@ -142,3 +142,16 @@ def test_with_a_second_factor_only_the_full_login_makes_a_device_known(app, make
     # The known device goes on to the code page; an unknown one with the same password waits.
     assert log_in(app, "khb", address="10.70.0.1", client=owner)[1].headers["Location"] == "/login/code"
     assert log_in(app, "khb", address="10.70.0.2")[1].status_code == 429
+
+
+def test_a_known_device_that_guesses_waits_like_an_unknown_one(app, make_user):
+    """A stolen device cookie is worth as many guesses as anybody gets free, not more."""
+    make_user("designer", username="designer")
+    owner = a_known_device(app, "designer")
+    guess_from_many_addresses(app, "designer")
+    free = app.config["LOGIN_BACKOFF_FREE_FAILURES"]
+    for n in range(free):
+        _c, response = log_in(app, "designer", "Wrong-Guess-3", address=f"10.90.{n}.1", client=owner)
+        assert response.status_code == 200 and WRONG in response.get_data(as_text=True)  # checked: it is known
+    _c, response = log_in(app, "designer", address="10.90.9.1", client=owner)
+    assert response.status_code == 429 and HELD_UP in response.get_data(as_text=True)
