@@ -1,15 +1,17 @@
 """Staff login and logout, and the language switch."""
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from app.accounts import service as accounts, sessions, two_factor
+from app.accounts import devices, login_backoff, service as accounts, sessions, two_factor
 from app.accounts.forms import LoginCodeForm, LoginForm
 from app.extensions import db, limiter
 from app.platform.access import is_safe_next, public, staff_only
+from app.platform.client_keys import client_key
 from app.platform.forms import EmptyForm
 from app.platform.i18n import LANGUAGE_COOKIE
 from app.platform.security import keyed_hash
@@ -20,10 +22,6 @@ bp.before_app_request(sessions.check_staff_session)
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _account_limit() -> str:
-    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
 def _account_client_limit() -> str:
@@ -45,21 +43,23 @@ def _typed_account() -> str:
     return keyed_hash("login-account", _attempted_username().strip().lower())
 
 
-def _account_key() -> str:
-    """Throttle guesses at one account even when they come from many addresses (a short window: a longer
-    one would let anybody lock the account's owner out for the day)."""
-    return "login-account:" + _typed_account()
-
-
 def _account_client_key() -> str:
-    """The hour's and the day's caps count one account's guesses from one address."""
-    return f"login-account-client:{_typed_account()}:{get_remote_address()}"
+    """The hour's and the day's caps count one account's guesses from one address (the per-account guesses from
+    every address meet the back-off, app/accounts/login_backoff.py)."""
+    return f"login-account-client:{_typed_account()}:{client_key()}"
 
 
 def _credentials_refused(response) -> bool:
     """Only refused credentials (a password or a second-factor code) count against the login limits: a
     successful login guesses nothing."""
     return bool(g.get("login_failed"))
+
+
+def _refused(user) -> None:
+    """Refused credentials for ``user`` (the typed account, None if unknown): they count against the limits and
+    the account's back-off (and this browser's own count, if it is a known device of the account)."""
+    g.login_failed = True
+    login_backoff.record_failure(_typed_account(), devices.known_id(user))
 
 
 def _audit_throttled(limit) -> None:
@@ -69,8 +69,6 @@ def _audit_throttled(limit) -> None:
 
 # The password form and the second factor's code form share their limits: a code is one more guess.
 _per_client = limiter.shared_limit(_login_limit, "login", methods=["POST"], deduct_when=_credentials_refused)
-_per_account = limiter.shared_limit(_account_limit, "login-account", methods=["POST"], key_func=_account_key,
-                                    deduct_when=_credentials_refused, on_breach=_audit_throttled)
 _per_account_client = limiter.shared_limit(_account_client_limit, "login-account-client", methods=["POST"],
                                            key_func=_account_client_key, deduct_when=_credentials_refused,
                                            on_breach=_audit_throttled)
@@ -87,15 +85,33 @@ def _code_account_key() -> str:
 
 
 def _finish_login(user, factor: str | None, target: str | None):
+    """The full login is done: log in, and remember this browser as a known device of the account."""
     accounts.record_login(user, factor)
     sessions.start(user)
-    return redirect(target if is_safe_next(target) else url_for("main.index"))
+    response = redirect(target if is_safe_next(target) else url_for("main.index"))
+    devices.remember(user, response)
+    return response
+
+
+def _held_up(user, template: str, form):
+    """The account is in its back-off and this browser is not one of its known devices: answer without checking
+    the password or code (the same answer whatever was typed, and no guess counted), saying how long to wait.
+    ``user`` is the typed account (None for an unknown username, which backs off all the same)."""
+    account = _typed_account()
+    wait = login_backoff.wait_seconds(account)
+    if not wait or login_backoff.device_passes(account, devices.known_id(user)):
+        return None
+    accounts.record_throttled_login(_attempted_username())
+    flash(_("Many wrong passwords were typed for this account recently, so for now it accepts logins only from "
+            "devices that have logged in to it before. From this device, try again in %(minutes)d minutes. "
+            "What you typed was not checked and does not count as a wrong password.",
+            minutes=math.ceil(wait / 60)), "error")
+    return render_template(template, form=form), 429, {"Retry-After": str(wait)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @_per_client
-@_per_account
 @_per_account_client
 def login():
     """Show the login form; on a valid POST, log in on a new session and go to the safe `next` page (an account
@@ -104,13 +120,16 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        held_up = _held_up(accounts.find_account(form.username.data), "auth/login.html", form)
+        if held_up is not None:
+            return held_up
         user = accounts.check_credentials(form.username.data, form.password.data)
         if user is not None and user.two_factor_enabled:
             sessions.await_second_factor(user, form.next.data)
             return redirect(url_for("auth.login_code"))
         if user is not None:
             return _finish_login(user, None, form.next.data)
-        g.login_failed = True
+        _refused(accounts.find_account(form.username.data))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -118,7 +137,6 @@ def login():
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 @_per_client
-@_per_account
 @_per_account_client
 @limiter.limit(_code_account_limit, methods=["POST"], key_func=_code_account_key, deduct_when=_credentials_refused,
                on_breach=_audit_throttled)
@@ -133,11 +151,14 @@ def login_code():
         return render_template("auth/login_code.html", form=None)
     form = LoginCodeForm()
     if form.validate_on_submit():
+        held_up = _held_up(user, "auth/login_code.html", form)
+        if held_up is not None:
+            return held_up
         factor = two_factor.verify_login(user, form.code.data)
         if factor is not None:
             return _finish_login(user, factor, sessions.pending_next())
         accounts.record_failed_login(user, "code")
-        g.login_failed = True
+        _refused(user)
         form.code.errors.append(_("The code is wrong or has expired: type the code your app shows now."))
     return render_template("auth/login_code.html", form=form)
 

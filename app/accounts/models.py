@@ -70,6 +70,16 @@ class User(UserMixin, db.Model):
         message = f"session:{self.session_epoch or 0}:{self.password_hash}".encode()
         return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
+    @property
+    def device_fingerprint(self) -> str:
+        """A keyed digest of the password hash and the second factor's enrolment time: a new password, a second
+        factor turned off, reset or enrolled anew changes it, and every known device of the account is forgotten
+        (app/accounts/devices.py). A logout does not: it is the end of a working day, not a sign of theft."""
+        key = current_app.config["SECRET_KEY"].encode()
+        enrolled = int(self.totp_enabled_at.timestamp()) if self.totp_enabled_at is not None else 0
+        message = f"device:{enrolled}:{self.password_hash}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
     def get_id(self) -> str:
         """What the session remembers: the id and the fingerprint, so that a password change or reset
         ends every session opened with the old password (see load_user in app/__init__.py)."""
@@ -105,3 +115,21 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
+
+
+class KnownDevice(db.Model):
+    """A browser that completed a full login to an account (password, and the second factor where the account
+    has one): it holds a random token in a cookie, kept here only as a SHA-256 digest (the token is random, so a
+    slow hash would add nothing). The login's back-off for unknown devices does not hold it up
+    (app/accounts/devices.py, app/accounts/login_backoff.py). Valid until ``expires_at`` and while the
+    account's ``device_fingerprint`` is the one it was made under."""
+
+    __tablename__ = "user_known_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

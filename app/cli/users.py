@@ -24,8 +24,8 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--must-change-password", is_flag=True,
               help="Make its owner choose a new password at the first login (for an account made for somebody "
                    "else; the administrator's web page always does).")
-@click.password_option(help="Asked for when not given. At least 10 characters of three kinds (lower-case, "
-                            "upper-case, digits, others), without the username, not a common password.")
+@click.password_option(help="Asked for when not given. At least 10 characters, without the username, and hard to "
+                            "guess (the zxcvbn estimator's score at least 3).")
 def create(username: str, role: str, department_code: str | None, display_name: str, must_change_password: bool,
            password: str) -> None:
     """Create a staff account with one role."""

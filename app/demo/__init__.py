@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.accounts.service import create_user
+from app.accounts.service import check_password_policy, create_user
 from app.departments import service as department_service
 from app.departments.models import Department, DepartmentKind
 from app.extensions import db
@@ -56,8 +56,8 @@ class DemoAccount:
     tries: str = ""  # what to try with this account, printed by `flask demo`
 
 
-# Demo passwords meet the password policy (three character classes, never the username): the role, or the
-# liaison's department, in pinyin.
+# Demo passwords meet the password policy (never the username; the strength estimator scores them 4): the role,
+# or the liaison's department, in pinyin, the year and "demo".
 ACCOUNTS = [
     DemoAccount("admin", Role.admin, "Guanli-2026-demo",
                 tries="everything below; 实时评价 → 评价与异常审核 (a flagged burst), add service points"),
@@ -104,6 +104,7 @@ def seed_accounts() -> list[DemoAccount]:
             create_user(account.username, account.password, account.role, department=department,
                         must_change_password=False)
         elif not user.check_password(account.password):
+            check_password_policy(account.password, user.username, user.display_name)
             user.set_password(account.password)
             user.must_change_password = False
     return ACCOUNTS

@@ -37,6 +37,8 @@ def test_users_create_liaison_needs_a_known_department(runner, make_department):
 
 def test_users_create_refuses_duplicates_and_short_passwords(runner):
     assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "short"]).exit_code != 0
+    weak = runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "Password123!"])
+    assert weak.exit_code != 0 and "too easy to guess" in weak.output  # the one policy (#24 finding 5)
     assert runner.invoke(args=["users", "create", "a", "--role", "hr", "--password", "Long-Enough-Pw-1"]).exit_code == 0
     result = runner.invoke(args=["users", "create", "A", "--role", "hr", "--password", "Long-Enough-Pw-1"])
     assert result.exit_code != 0 and "already exists" in result.output

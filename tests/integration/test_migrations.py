@@ -81,3 +81,29 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url):
             assert schema_differences(db.engine) == []
         finally:
             db.engine.dispose()
+
+
+def test_0016_adds_known_devices_and_keeps_the_accounts(empty_database_url):
+    """Issue 24, finding 4: the known devices' table comes on top of a database that holds accounts."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        try:
+            upgrade(revision="0015")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO users (username, display_name, password_hash, role, active, created_at, "
+                    "session_epoch, must_change_password) VALUES ('wang', '王', 'x', 'hr', true, "
+                    "CURRENT_TIMESTAMP, 3, false)"))
+            upgrade(revision="0016")
+            with db.engine.begin() as connection:
+                assert connection.execute(text("SELECT username, session_epoch FROM users")).all() == [("wang", 3)]
+                connection.execute(text(
+                    "INSERT INTO user_known_devices (user_id, token_hash, fingerprint, created_at, last_used_at, "
+                    "expires_at) SELECT id, 'h', 'f', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP "
+                    "FROM users"))
+            downgrade(revision="0015")
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT username FROM users")).scalars().all() == ["wang"]
+            assert "user_known_devices" not in inspect(db.engine).get_table_names()
+        finally:
+            db.engine.dispose()
