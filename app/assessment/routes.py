@@ -80,7 +80,7 @@ def round_view(campaign_id: int):
         progress=round_service.progress(campaign), distribution=scoring.answer_distribution(campaign),
         history=scoring.assessment_history(campaign), comments_released=scoring.comments_released(campaign),
         score_form=score_form, correct_form=correct_form, button=EmptyForm(), confirm=ConfirmForm(),
-        responded=sum(p["submitted"] for p in round_service.progress(campaign)))
+        responded=sum(p["submitted"] for p in round_service.progress(campaign)), trend=scoring.trend())
 
 
 @bp.route("/<int:campaign_id>/charts.json")

@@ -145,9 +145,9 @@ class Session:
         page.on("console", lambda message: message.type == "error" and not message.text.startswith(
             "Failed to load resource") and self.page_errors.append(f"{page.url}: {message.text}"))
 
-    def desktop(self):
-        """A new desktop page (1280×900), JavaScript on."""
-        return self._context(viewport={"width": 1280, "height": 900}).new_page()
+    def desktop(self, javascript: bool = True):
+        """A new desktop page (1280×900), with or without JavaScript."""
+        return self._context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900}).new_page()
 
     def phone(self, javascript: bool = True):
         """A new page on a phone-sized screen (390×844), with or without JavaScript."""

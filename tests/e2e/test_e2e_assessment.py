@@ -114,3 +114,43 @@ def test_a_liaison_sees_only_its_own_department(session, live_server, make_user,
     page.goto(own_page)
     session.a11y.check(page, "liaison: own department", blocking=False)
     session.screenshot(page)
+
+
+def test_the_trend_shows_one_department_against_the_others_and_a_table_of_every_series(app, session):
+    """Thirty lines on one chart read as none: HR picks a department, the chart draws it against the band and the
+    median of the others, and the table under it (with or without the script) holds every series."""
+    from app.demo import ACCOUNTS, seed_demo
+    from app.models import Campaign
+    from app.platform.roles import Role
+
+    seed_demo(session.server.url)
+    with app.app_context():
+        latest = Campaign.query.filter(Campaign.status == CampaignStatus.published).order_by(
+            Campaign.month.desc()).first()
+        series = scoring.trend()["series"]
+    hr = next(a for a in ACCOUNTS if a.role == Role.hr)
+    page = session.desktop()
+    log_in(page, hr.username, hr.password)
+    page.goto(f"/admin/assessment/{latest.id}")
+    rows = page.locator("#trend-table tbody tr")
+    expect(rows).to_have_count(len(series))
+    chosen = list(series)[3]
+    picker = page.locator("#trend-department")
+    expect(picker).to_be_visible()
+    expect(page.locator("#trend-chart canvas").first).to_be_attached()
+    picker.select_option(chosen)
+    expect(page.locator("#trend-table tr.highlight th")).to_have_text(chosen)
+    legend = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('trend-chart'))"
+                           ".getOption().legend[0].data")
+    assert legend == [chosen, zh("Median of the other departments"), zh("Range of the other departments")]
+    drawn = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('trend-chart'))"
+                          ".getOption().series.map(s => s.data)")
+    others = [[v[i] for n, v in series.items() if n != chosen and v[i] is not None] for i in range(len(drawn[0]))]
+    assert drawn[3] == series[chosen] and drawn[0] == [min(o) for o in others]
+    assert [round(lo + span, 2) for lo, span in zip(drawn[0], drawn[1])] == [max(o) for o in others]
+
+    without_script = session.desktop(javascript=False)
+    log_in(without_script, hr.username, hr.password)
+    without_script.goto(f"/admin/assessment/{latest.id}")
+    expect(without_script.locator("#trend-department")).to_be_hidden()
+    expect(without_script.locator("#trend-table tbody tr")).to_have_count(len(series))

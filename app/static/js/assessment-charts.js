@@ -62,15 +62,62 @@
     return chart;
   }
 
+  // One department (chosen from the list above the chart) against the band and the median of all the others:
+  // thirty lines on one chart read as none.
   function trend(el, data) {
-    var names = Object.keys(data.trend.series);
-    if (!data.trend.months.length) { return false; }
+    var months = data.trend.months, series = data.trend.series, names = Object.keys(series);
+    if (!months.length || !names.length) { return false; }
+    var pick = document.getElementById("trend-department");
     var chart = echarts.init(el);
-    chart.setOption({
-      tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
-      xAxis: { type: "category", data: data.trend.months }, yAxis: { type: "value", scale: true },
-      series: names.map(function (n) { return { type: "line", name: n, data: data.trend.series[n], connectNulls: false }; })
-    });
+    function others(chosen) {
+      var low = [], span = [], median = [], high = [];
+      months.forEach(function (_m, i) {
+        var v = names.filter(function (n) { return n !== chosen; })
+          .map(function (n) { return series[n][i]; })
+          .filter(function (x) { return x !== null; }).sort(function (a, b) { return a - b; });
+        if (!v.length) { low.push(null); span.push(null); median.push(null); high.push(null); return; }
+        var mid = Math.floor(v.length / 2);
+        low.push(v[0]); high.push(v[v.length - 1]); span.push(+(v[v.length - 1] - v[0]).toFixed(2));
+        median.push(v.length % 2 ? v[mid] : +((v[mid - 1] + v[mid]) / 2).toFixed(2));
+      });
+      return { low: low, span: span, median: median, high: high };
+    }
+    function draw() {
+      var chosen = pick ? pick.value : names[0];
+      var band = others(chosen);
+      chart.setOption({
+        tooltip: { trigger: "axis", formatter: function (params) {
+          var i = params[0].dataIndex, lines = [months[i]];
+          if (series[chosen][i] !== null) { lines.push(chosen + ": " + series[chosen][i]); }
+          if (band.median[i] !== null) {
+            lines.push(el.dataset.median + ": " + band.median[i]);
+            lines.push(el.dataset.band + ": " + band.low[i] + " – " + band.high[i]);
+          }
+          return lines.join("<br>");
+        } },
+        legend: { top: 0, data: [chosen, el.dataset.median, el.dataset.band] },
+        grid: { left: 40, right: 16, top: 40, bottom: 30 },
+        xAxis: { type: "category", data: months }, yAxis: { type: "value", scale: true },
+        series: [
+          { type: "line", name: "low", data: band.low, stack: "band", symbol: "none", lineStyle: { opacity: 0 },
+            silent: true },
+          { type: "line", name: el.dataset.band, data: band.span, stack: "band", symbol: "none",
+            lineStyle: { opacity: 0 }, areaStyle: { color: "#c9d4e2" }, itemStyle: { color: "#c9d4e2" } },
+          { type: "line", name: el.dataset.median, data: band.median, symbol: "none",
+            lineStyle: { color: "#6b7c93", type: "dashed" }, itemStyle: { color: "#6b7c93" } },
+          { type: "line", name: chosen, data: series[chosen], lineStyle: { width: 3, color: "#a33a00" },
+            itemStyle: { color: "#a33a00" }, connectNulls: false }
+        ]
+      }, true);
+      document.querySelectorAll("#trend-table tbody tr").forEach(function (row) {
+        row.classList.toggle("highlight", row.getAttribute("data-name") === chosen);
+      });
+    }
+    if (pick) {
+      pick.closest("label").hidden = false;
+      pick.addEventListener("change", draw);
+    }
+    draw();
     return chart;
   }
 
