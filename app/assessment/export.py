@@ -7,9 +7,8 @@ is never run as a formula, and styles the sheets.
 from __future__ import annotations
 
 from app.assessment.models import Assessment
-from app.assessment.redaction import K_ANONYMITY
 from app.assessment.reports import dimension_keys, ranking_rows
-from app.platform import exports
+from app.platform import exports, small_groups
 from app.platform.exports import Sheet, sheet_title
 
 RANKING_HEADER = ["Rank", "Department code", "Department", "Score", "SE", "95% CI low", "95% CI high",
@@ -70,7 +69,7 @@ def method_lines(assessment: Assessment) -> list[tuple[str, str]]:
                    "correction; 95% CI = score ± 1.96 SE. Rank intervals: 2.5% and 97.5% quantiles of the ranks over "
                    "simulated draws of the scores. Change vs the previous published round is significant when "
                    "|Δ| / sqrt(SE1² + SE0²) > 1.96. Details: docs/ASSESSMENT.md."),
-        ("Liaison threshold", f"No breakdown is shown to department liaisons for fewer than {K_ANONYMITY} raters."),
+        ("Liaison threshold", f"No breakdown is shown to department liaisons for fewer than {small_groups.k()} raters."),
     ]
 
 

@@ -1,0 +1,68 @@
+"""The small-group rule, one for every channel (DESIGN.md; issue 24, finding 1).
+
+A department-side reader (a liaison) sees no figure that fewer than k people gave — survey raters, real-time
+raters, complainants — nor one that could be recovered by subtracting the figures they do see. ``k`` is the
+setting ``SMALL_GROUP_K`` (default 5). Staff of the supervising office keep the detail they need; callers decide
+who is department-side (``department_side``) and apply the rule only to them.
+
+The functions here are pure (the setting is read only by ``k()``, and only inside an application): the assessment,
+the real-time channel, the complaints centre and casework all call them, so the rule is written once.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+DEFAULT_K = 5  # DESIGN.md: no figure from fewer than 5 raters for a department's own eyes
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+def k() -> int:
+    """The configured k (``SMALL_GROUP_K``); ``DEFAULT_K`` outside an application. Never below 2."""
+    from flask import current_app, has_app_context
+
+    value = current_app.config.get("SMALL_GROUP_K", DEFAULT_K) if has_app_context() else DEFAULT_K
+    return max(2, int(value))
+
+
+def department_side(user) -> bool:
+    """Whether ``user`` reads as a department (its liaison), not as the supervising office."""
+    return getattr(user, "department_id", None) is not None
+
+
+def enough(n: int | None, k: int) -> bool:
+    """A figure resting on ``n`` people may be shown to a department-side reader."""
+    return n is not None and n >= k
+
+
+@dataclass(frozen=True)
+class Suppression(Generic[Key]):
+    """Which cells of a table are withheld, and whether its total is."""
+
+    cells: frozenset[Key]
+    total: bool
+
+    def hides(self, key: Key) -> bool:
+        return key in self.cells
+
+
+def suppress(counts: Mapping[Key, int], k: int, *, total_known: bool = True) -> Suppression[Key]:
+    """The cells of one table (``counts``: cell → how many people its figures rest on) a department-side reader
+    may not see.
+
+    Primary suppression: a cell of 1 … k−1 people. Complementary suppression: when the table's total is known to
+    the reader (``total_known``: shown on the page, or elsewhere), the withheld cells together are the total minus
+    the shown cells, so they must hold k people or more between them; otherwise the next-smallest shown cell
+    (of at least one person) is withheld too, and so on. If even all of them hold fewer than k, the total is
+    withheld as well. An empty cell (0) is never withheld: it says nothing about anybody.
+    """
+    hidden = {key for key, n in counts.items() if 0 < n < k}
+    total = sum(counts.values())
+    if hidden and total_known:
+        spare = sorted((n, index) for index, (key, n) in enumerate(counts.items()) if n > 0 and key not in hidden)
+        keys = list(counts)
+        while sum(counts[key] for key in hidden) < k and spare:
+            hidden.add(keys[spare.pop(0)[1]])
+    return Suppression(frozenset(hidden), 0 < total < k)
