@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Generic, TypeVar
+
+from app.platform.roles import Role
 
 DEFAULT_K = 5  # DESIGN.md: no figure from fewer than 5 raters for a department's own eyes
 
@@ -28,8 +31,9 @@ def k() -> int:
 
 
 def department_side(user) -> bool:
-    """Whether ``user`` reads as a department (its liaison), not as the supervising office."""
-    return getattr(user, "department_id", None) is not None
+    """Whether ``user`` reads as a department (a liaison, or any account tied to a department), not as the
+    supervising office."""
+    return getattr(user, "role", None) == Role.liaison or getattr(user, "department_id", None) is not None
 
 
 def enough(n: int | None, k: int) -> bool:
@@ -66,3 +70,32 @@ def suppress(counts: Mapping[Key, int], k: int, *, total_known: bool = True) -> 
         while sum(counts[key] for key in hidden) < k and spare:
             hidden.add(keys[spare.pop(0)[1]])
     return Suppression(frozenset(hidden), 0 < total < k)
+
+
+# --------------------------------------------------------------------------- the periods a department may choose
+
+def closed_months(today: date, count: int = 24) -> list[date]:
+    """The first days of the last ``count`` calendar months that have ended, newest first.
+
+    A department-side reader chooses among these only: whole, non-overlapping months that no longer grow, so no
+    two periods differ by a day (start…end minus start…end−1) nor by a rating added since the last visit.
+    """
+    months, first = [], today.replace(day=1)
+    for _ in range(count):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(first)
+    return months
+
+
+def month_end(first: date) -> date:
+    """The last day of the month that starts on ``first``."""
+    return ((first.replace(day=28) + timedelta(days=4)).replace(day=1)) - timedelta(days=1)
+
+
+def parse_month(text: str | None) -> date | None:
+    """``YYYY-MM`` as the month's first day; None when unreadable."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None

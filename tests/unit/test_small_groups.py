@@ -46,9 +46,24 @@ def test_a_table_of_fewer_than_k_in_all_withholds_its_total_too():
     assert not suppress({}, 5).total and not suppress({"a": 0}, 5).total
 
 
-def test_only_an_account_with_a_department_reads_as_the_department():
-    class Account:
-        def __init__(self, department_id):
-            self.department_id = department_id
+def test_a_liaison_reads_as_its_department_and_the_office_does_not():
+    from app.platform.roles import Role
 
-    assert department_side(Account(3)) and not department_side(Account(None))
+    class Account:
+        def __init__(self, role, department_id):
+            self.role, self.department_id = role, department_id
+
+    assert department_side(Account(Role.liaison, 3)) and department_side(Account(Role.liaison, None))
+    assert not department_side(Account(Role.hr, None)) and not department_side(Account(Role.admin, None))
+
+
+def test_a_department_chooses_among_whole_months_that_have_ended():
+    from datetime import date
+
+    from app.platform.small_groups import closed_months, month_end, parse_month
+
+    assert closed_months(date(2026, 3, 15), 3) == [date(2026, 2, 1), date(2026, 1, 1), date(2025, 12, 1)]
+    assert closed_months(date(2026, 3, 1), 1) == [date(2026, 2, 1)]  # the month of today never
+    assert month_end(date(2024, 2, 1)) == date(2024, 2, 29) and month_end(date(2026, 12, 1)) == date(2026, 12, 31)
+    assert parse_month("2026-02") == date(2026, 2, 1)
+    assert parse_month("2026-13") is None and parse_month("abc") is None and parse_month(None) is None
