@@ -99,3 +99,13 @@ def parse_month(text: str | None) -> date | None:
         return date(year, month, 1)
     except ValueError:
         return None
+
+
+def choose_month(asked: str | None, today: date) -> tuple[date, list[date], bool]:
+    """The month a department-side reader asked for (``YYYY-MM``), the months it may choose from, and whether it
+    asked for one it may not (then the last ended month is given)."""
+    months = closed_months(today)
+    month = parse_month(asked)
+    if month in months:
+        return month, months, False
+    return months[0], months, asked is not None

@@ -197,12 +197,10 @@ def _department_month() -> tuple[date, list[date]]:
     Free start and end dates would let two filters differ by one day, and a month still running by one rating:
     either difference gives a single rater's answer back (#24 finding 1). A month not offered is refused by name.
     """
-    months = small_groups.closed_months(local_today())
-    asked = request.args.get("month")
-    month = small_groups.parse_month(asked)
-    if asked is not None and month not in months:
+    month, months, refused = small_groups.choose_month(request.args.get("month"), local_today())
+    if refused:
         flash(_("Month: choose one of the months listed (whole months that have ended)."), "error")
-    return (month if month in months else months[0]), months
+    return month, months
 
 
 @bp.route("/admin/realtime/points")

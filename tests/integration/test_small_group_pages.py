@@ -154,3 +154,38 @@ def test_the_supervising_office_still_sees_every_figure_of_any_period(client, ma
     login(make_user("hr"))
     body = rows(client.get(f"/admin/realtime/points?start={day}&end={day}").get_data(as_text=True))
     assert "<td>1</td>" in body and "40.0" in body
+
+
+# --------------------------------------------------------------------------- complaints: satisfaction
+
+def closed_complaint(department, closed: datetime, satisfaction: str):
+    from app.complaints import service as complaints
+
+    complaint, _code = complaints.submit(category="enterprise_policy", department_ids=[department.id],
+                                         subject="惠企政策未兑现", description="申请的稳岗补贴超过承诺时限仍未发放。")
+    complaints.accept(complaint)
+    for assignment in complaints.assign(complaint, [department], local_today()):
+        complaints.reply(assignment, "经核查已发放补贴，并向企业说明。")
+    complaints.close(complaint, satisfaction=satisfaction, public_reply="补贴已发放到位。",
+                     substantiated_department_ids=[])
+    complaint.closed_at = closed
+    db.session.commit()
+    return complaint
+
+
+def test_a_liaison_reads_its_complaint_satisfaction_only_from_k_verdicts(app, client, make_user, login,
+                                                                          make_department):
+    department = make_department()
+    first, _last = last_month()
+    for verdict in ("satisfied", "satisfied", "basically", "unsatisfied"):
+        closed_complaint(department, at(first + timedelta(days=1), 10, 0), verdict)
+    closed_complaint(department, at(first + timedelta(days=2), 10, 0), "unreachable")  # no verdict: not counted
+    login(make_user("liaison", department=department))
+    month = first.strftime("%Y-%m")
+    page = client.get(f"/admin/complaints/assigned?month={month}").get_data(as_text=True)
+    figures = re.search(r'<section class="card" id="satisfaction">(.*?)</section>', page, re.S).group(1)
+    assert "少于 5 人" in figures and "%" not in figures  # four complainants: no rate (75% would say who)
+    closed_complaint(department, at(first + timedelta(days=3), 10, 0), "unsatisfied")
+    page = client.get(f"/admin/complaints/assigned?month={month}").get_data(as_text=True)
+    figures = re.search(r'<section class="card" id="satisfaction">(.*?)</section>', page, re.S).group(1)
+    assert "60%" in figures and "5" in figures  # five verdicts: 3 of 5 (basically) satisfied

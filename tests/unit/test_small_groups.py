@@ -67,3 +67,15 @@ def test_a_department_chooses_among_whole_months_that_have_ended():
     assert month_end(date(2024, 2, 1)) == date(2024, 2, 29) and month_end(date(2026, 12, 1)) == date(2026, 12, 31)
     assert parse_month("2026-02") == date(2026, 2, 1)
     assert parse_month("2026-13") is None and parse_month("abc") is None and parse_month(None) is None
+
+
+def test_a_month_not_offered_gives_the_last_ended_month_and_says_so():
+    from datetime import date
+
+    from app.platform.small_groups import choose_month
+
+    today = date(2026, 3, 15)
+    assert choose_month(None, today)[::2] == (date(2026, 2, 1), False)
+    assert choose_month("2026-01", today)[::2] == (date(2026, 1, 1), False)
+    assert choose_month("2026-03", today)[::2] == (date(2026, 2, 1), True)  # still running
+    assert choose_month("junk", today)[::2] == (date(2026, 2, 1), True)
