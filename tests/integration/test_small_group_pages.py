@@ -189,3 +189,30 @@ def test_a_liaison_reads_its_complaint_satisfaction_only_from_k_verdicts(app, cl
     page = client.get(f"/admin/complaints/assigned?month={month}").get_data(as_text=True)
     figures = re.search(r'<section class="card" id="satisfaction">(.*?)</section>', page, re.S).group(1)
     assert "60%" in figures and "5" in figures  # five verdicts: 3 of 5 (basically) satisfied
+
+
+# --------------------------------------------------------------------------- survey: the answer distribution
+
+from tests.integration.test_assessment import as_role, closed_round, published  # noqa: E402,F401  (fixtures)
+
+
+def test_a_liaison_reads_no_answer_count_of_fewer_than_k_in_its_distribution(client, make_user, login, published):
+    campaign, departments, _rare = published
+    own = departments[0]
+    as_role(client, make_user, login, "liaison", department=own)
+    html = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}").get_data(as_text=True)
+    table = re.search(r'<table class="numeric" id="distribution">(.*?)</table>', html, re.S).group(1)
+    counts = [int(c) for c in re.findall(r"<td>(\d+)</td>", table)]
+    # "one rater gave integrity 40" is one person's answer; with the dimension's mean and count on the same page a
+    # row with any small cell would give it back even if that cell alone were blanked, so the whole row goes.
+    assert not [c for c in counts if 0 < c < 5]
+    assert "fewer than 5 raters" in table
+
+
+def test_the_assessment_office_reads_the_whole_distribution(client, make_user, login, published):
+    campaign, departments, _rare = published
+    own = departments[0]
+    as_role(client, make_user, login, "hr")
+    html = client.get(f"/admin/assessment/{campaign.id}/departments/{own.id}").get_data(as_text=True)
+    table = re.search(r'<table class="numeric" id="distribution">(.*?)</table>', html, re.S).group(1)
+    assert [c for c in map(int, re.findall(r"<td>(\d+)</td>", table)) if 0 < c < 5]
