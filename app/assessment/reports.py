@@ -88,6 +88,13 @@ def answer_distribution(campaign: Campaign, department_id: int | None = None) ->
     return out
 
 
+def department_distribution(distribution: dict[str, dict[str, int]], k: int) -> dict[str, dict[str, int] | None]:
+    """The answer distribution as a department's liaison may read it: a dimension's row with any count of 1 … k−1
+    (a score or "not familiar") is withheld whole (None). Blanking the small cells alone would not do: the
+    dimension's mean and count on the same page give a single blanked cell, or a pair, back."""
+    return {d: None if small_groups.suppress(counts, k).cells else counts for d, counts in distribution.items()}
+
+
 def trend(department_id: int | None = None) -> dict[str, Any]:
     """Published scores by month: {"months": [...], "series": {department name: [score or None, ...]}}."""
     query = (select(Campaign.month, Department.name, AssessmentResult.score, AssessmentResult.n)
@@ -143,8 +150,11 @@ def department_report(campaign: Campaign, assessment: Assessment, department_id:
     dimensions = dimension_keys(campaign)
     released = comments_released(campaign)
     shown = redact(row, dimensions, liaison=liaison, comments_released=released)
+    distribution = answer_distribution(campaign, department_id) if shown.enough and not shown.hide_dimensions else {}
+    if liaison:
+        distribution = department_distribution(distribution, small_groups.k())
     return DepartmentReport(
         shown.row, shown.enough, small_groups.k(), dimensions, shown.hide_categories, shown.hide_dimensions,
-        answer_distribution(campaign, department_id) if shown.enough and not shown.hide_dimensions else {},
+        distribution,
         department_comments(campaign, department_id) if shown.show_comments else None, released,
         trend(department_id))
