@@ -69,7 +69,8 @@ def method_lines(assessment: Assessment) -> list[tuple[str, str]]:
                    "correction; 95% CI = score ± 1.96 SE. Rank intervals: 2.5% and 97.5% quantiles of the ranks over "
                    "simulated draws of the scores. Change vs the previous published round is significant when "
                    "|Δ| / sqrt(SE1² + SE0²) > 1.96. Details: docs/ASSESSMENT.md."),
-        ("Liaison threshold", f"No breakdown is shown to department liaisons for fewer than {small_groups.k()} raters."),
+        ("Liaison threshold",
+         f"No breakdown is shown to department liaisons for fewer than {small_groups.k()} raters."),
     ]
 
 

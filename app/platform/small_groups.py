@@ -6,7 +6,7 @@ setting ``SMALL_GROUP_K`` (default 5). Staff of the supervising office keep the 
 who is department-side (``department_side``) and apply the rule only to them.
 
 The functions here are pure (the setting is read only by ``k()``, and only inside an application): the assessment,
-the real-time channel, the complaints centre and casework all call them, so the rule is written once.
+the real-time channel and the complaints centre call them (and casework's pages will), so the rule is written once.
 """
 from __future__ import annotations
 
@@ -47,9 +47,6 @@ class Suppression(Generic[Key]):
 
     cells: frozenset[Key]
     total: bool
-
-    def hides(self, key: Key) -> bool:
-        return key in self.cells
 
 
 def suppress(counts: Mapping[Key, int], k: int, *, total_known: bool = True) -> Suppression[Key]:
