@@ -117,6 +117,10 @@ class Config:
     ACCESS_CODE_PREFIX_LENGTH = 4
     ACCESS_CODE_PREFIX_RATE_LIMIT = "10 per hour;30 per day"
 
+    # issue 24, finding 1: the small-group rule (app/platform/small_groups.py). A department's liaison sees no
+    # figure resting on fewer than this many raters or complainants, on any channel; 5 is DESIGN.md's floor.
+    SMALL_GROUP_K = max(5, int(os.environ.get("SMALL_GROUP_K", "5")))
+
     # Real-time ratings and the complaints centre (docs/REALTIME_AND_COMPLAINTS.md).
     REALTIME_CLIENT_RATE_LIMIT = os.environ.get("REALTIME_CLIENT_RATE_LIMIT", "20 per hour")
     REALTIME_POINT_RATE_LIMIT = os.environ.get("REALTIME_POINT_RATE_LIMIT", "60 per minute")

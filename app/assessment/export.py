@@ -10,10 +10,9 @@ from flask_babel import get_locale, gettext as _, pgettext
 from sqlalchemy import select
 
 from app.assessment.models import Assessment
-from app.assessment.redaction import K_ANONYMITY
 from app.assessment.reports import assessment_dimensions, ranking_rows, trend
 from app.extensions import db
-from app.platform import exports
+from app.platform import exports, small_groups
 from app.platform.exports import Sheet, sheet_title
 from app.pool.models import RespondentCategory
 
@@ -102,7 +101,7 @@ def method_lines(assessment: Assessment) -> list[tuple[str, str]]:
             "simulated draws of the scores. Change vs the previous published round is significant when "
             "|Δ| / sqrt(SE1² + SE0²) > 1.96. Details: docs/ASSESSMENT.md.")),
         (_("Liaison threshold"), _("No breakdown is shown to department liaisons for fewer than %(k)d raters.",
-                                   k=K_ANONYMITY)),
+                                   k=small_groups.k())),
     ]
 
 

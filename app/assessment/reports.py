@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from app.assessment.comments import comments_released, department_comments
 from app.assessment.inputs import item_table
 from app.assessment.models import Assessment, AssessmentResult, AssessmentStatus
-from app.assessment.redaction import K_ANONYMITY, redact
+from app.assessment.redaction import redact
 from app.assessment.versions import current_assessment
 from app.departments.models import Department
 from app.extensions import db
+from app.platform import small_groups
 from app.responses.models import Response, ResponseAnswer
 from app.rounds.models import Campaign
 
@@ -112,6 +113,13 @@ def answer_distribution(campaign: Campaign, department_id: int | None = None) ->
     return out
 
 
+def department_distribution(distribution: dict[str, dict[str, int]], k: int) -> dict[str, dict[str, int] | None]:
+    """The answer distribution as a department's liaison may read it: a dimension's row with any count of 1 … k−1
+    (a score or "not familiar") is withheld whole (None). Blanking the small cells alone would not do: the
+    dimension's mean and count on the same page give a single blanked cell, or a pair, back."""
+    return {d: None if small_groups.suppress(counts, k).cells else counts for d, counts in distribution.items()}
+
+
 def trend(department_id: int | None = None) -> dict[str, Any]:
     """Published scores by month: {"months": [...], "series": {department name: [score or None, ...]}}."""
     query = (select(Campaign.month, Department.name, AssessmentResult.score, AssessmentResult.n)
@@ -123,11 +131,12 @@ def trend(department_id: int | None = None) -> dict[str, Any]:
     if department_id is not None:
         query = query.where(AssessmentResult.department_id == department_id)
     rows = db.session.execute(query).all()
+    k = small_groups.k()
     months = sorted({m for m, *_rest in rows})
     index = {m: i for i, m in enumerate(months)}
     series: dict[str, list] = {}
     for month, name, value, n in rows:
-        if department_id is not None and n < K_ANONYMITY:
+        if department_id is not None and not small_groups.enough(n, k):
             continue
         series.setdefault(name, [None] * len(months))[index[month]] = _r(value)
     return {"months": months, "series": series}
@@ -166,8 +175,11 @@ def department_report(campaign: Campaign, assessment: Assessment, department_id:
     dimensions = assessment_dimensions(assessment)
     released = comments_released(campaign)
     shown = redact(row, dimensions, liaison=liaison, comments_released=released)
+    distribution = answer_distribution(campaign, department_id) if shown.enough and not shown.hide_dimensions else {}
+    if liaison:
+        distribution = department_distribution(distribution, small_groups.k())
     return DepartmentReport(
-        shown.row, shown.enough, K_ANONYMITY, dimensions, shown.hide_categories, shown.hide_dimensions,
-        answer_distribution(campaign, department_id) if shown.enough and not shown.hide_dimensions else {},
+        shown.row, shown.enough, small_groups.k(), dimensions, shown.hide_categories, shown.hide_dimensions,
+        distribution,
         department_comments(campaign, department_id) if shown.show_comments else None, released,
         trend(department_id))

@@ -27,7 +27,6 @@ from app.assessment.errors import ScoringError
 from app.assessment.estimate import Estimate, estimate
 from app.assessment.inputs import COMMENT_TYPES, ItemTable, RoundInputs, item_table, load_inputs
 from app.assessment.models import Assessment, AssessmentResult, AssessmentScheme, AssessmentStatus
-from app.assessment.redaction import K_ANONYMITY
 from app.assessment.reports import (
     RankingRow,
     answer_distribution,
@@ -50,7 +49,7 @@ from app.rounds.models import Campaign, CampaignStatus
 from scoring import ranking
 
 __all__ = [
-    "COMMENT_TYPES", "DEFAULT_SCHEME_NAME", "K_ANONYMITY", "RESULT_ACTIONS", "Z_95", "Estimate", "ItemTable",
+    "COMMENT_TYPES", "DEFAULT_SCHEME_NAME", "RESULT_ACTIONS", "Z_95", "Estimate", "ItemTable",
     "RankingRow", "RoundInputs", "ScoringError", "answer_distribution", "assessment_dimensions",
     "assessment_history", "bands_of",
     "chart_data", "comments_released", "correct", "current_assessment", "default_scheme", "department_comments",

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from app.casework.figures import CaseFigures, FiguresByDepartment
 from app.complaints.labels import category_label, satisfaction_label, status_label
-from app.complaints.models import AssignmentStatus, Complaint, ComplaintEvent, Satisfaction
+from app.complaints.models import AssignmentStatus, Complaint, ComplaintAssignment, ComplaintEvent, Satisfaction
 from app.extensions import db
+from app.platform import small_groups
 from app.platform.calendar import local_date, local_today, period_bounds
 from app.platform.exports import csv_bytes
 
@@ -140,6 +141,39 @@ def analyse(start: date, end: date) -> Analysis:
         for assignment in live:
             result.by_department.count(assignment, today)
     return result
+
+
+@dataclass(frozen=True)
+class DepartmentSatisfaction:
+    """How the complainants judged a department's complaints closed in a period, as its liaison may read it.
+
+    ``verdicts`` counts the complainants who gave one (an unreachable complainant gives none); under the small-group
+    rule (``small_groups``, k) the rate is withheld (None, ``withheld``) when fewer than k gave a verdict: the
+    department knows each complaint it answered, so a rate of a few would tell it what each complainant said.
+    """
+
+    verdicts: int  # 0 when withheld
+    satisfied: int | None
+    withheld: bool
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.withheld or not self.verdicts else self.satisfied / self.verdicts
+
+
+def department_satisfaction(department_id: int, start: date, end: date, k: int) -> DepartmentSatisfaction:
+    """Satisfaction with the complaints assigned to ``department_id`` (not withdrawn) and closed on the local dates
+    ``start``…``end``, with fewer than ``k`` verdicts withheld."""
+    lo, hi = period_bounds(start, end)
+    assigned = select(ComplaintAssignment.complaint_id).where(
+        ComplaintAssignment.department_id == department_id, ComplaintAssignment.status != AssignmentStatus.withdrawn)
+    verdicts = list(db.session.scalars(select(Complaint.satisfaction).where(
+        Complaint.closed_at >= lo, Complaint.closed_at < hi, Complaint.id.in_(assigned),
+        Complaint.satisfaction.is_not(None), Complaint.satisfaction != Satisfaction.unreachable)))
+    if not small_groups.enough(len(verdicts), k):
+        return DepartmentSatisfaction(0, None, True)  # not even how many: only that they are fewer than k
+    good = sum(v in (Satisfaction.satisfied, Satisfaction.basically) for v in verdicts)
+    return DepartmentSatisfaction(len(verdicts), good, False)
 
 
 EXPORT_HEADER = ["受理编号", "提交日期", "类别", "状态", "区县", "所涉部门", "交办部门", "办理期限", "按期答复",

@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 
 from app.audit import service as audit
 from app.complaints import labels, service as complaints
-from app.complaints.analysis import analyse, deductions, export_csv
+from app.complaints.analysis import analyse, deductions, department_satisfaction, export_csv
 from app.complaints.forms import (
     AssignForm,
     CloseForm,
@@ -42,6 +42,7 @@ from app.complaints.models import (
 )
 from app.departments.models import Department
 from app.extensions import db, limiter
+from app.platform import small_groups
 from app.platform.access import roles_required, visitors
 from app.platform.actions import bad_request, perform
 from app.platform.calendar import local_today
@@ -402,7 +403,14 @@ def assigned():
         return redirect(url_for(".index"))
     page = db.paginate(complaints.department_assignments(current_user.department_id), per_page=PER_PAGE,
                        error_out=False)
-    return render_template("complaints/assigned.html", page=page, today=local_today())
+    # The complainants' satisfaction with the department: by whole ended months, none from fewer than k verdicts.
+    month, months, refused = small_groups.choose_month(request.args.get("month"), local_today())
+    if refused:
+        flash(_("Month: choose one of the months listed (whole months that have ended)."), "error")
+    satisfaction = department_satisfaction(current_user.department_id, month, small_groups.month_end(month),
+                                           small_groups.k())
+    return render_template("complaints/assigned.html", page=page, today=local_today(), month=month, months=months,
+                           satisfaction=satisfaction, k=small_groups.k())
 
 
 @bp.route("/admin/complaints/assigned/<int:assignment_id>", methods=["GET", "POST"])

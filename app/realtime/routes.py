@@ -24,6 +24,7 @@ from app.platform.calendar import local_today
 from app.platform.dates import period_from_query
 from app.platform.exports import csv_bytes, download
 from app.platform.links import public_url
+from app.platform import small_groups
 from app.platform.roles import Role
 from app.realtime import service as realtime
 from app.realtime.forms import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
@@ -191,14 +192,33 @@ def _own_point_or_403(point_id: int) -> ServicePoint:
     return point
 
 
+def _department_month() -> tuple[date, list[date]]:
+    """A department-side reader's period: one whole month that has ended (?month=YYYY-MM), the last by default.
+
+    Free start and end dates would let two filters differ by one day, and a month still running by one rating:
+    either difference gives a single rater's answer back (#24 finding 1). A month not offered is refused by name.
+    """
+    month, months, refused = small_groups.choose_month(request.args.get("month"), local_today())
+    if refused:
+        flash(_("Month: choose one of the months listed (whole months that have ended)."), "error")
+    return month, months
+
+
 @bp.route("/admin/realtime/points")
 @roles_required(Role.operator, Role.hr, Role.auditor, Role.liaison)
 def points():
-    """Service points with this month's figures; a liaison sees its own department's."""
+    """Service points with a period's figures; a liaison sees its own department's, by whole months that have
+    ended, with no figure from fewer than k raters (the small-group rule)."""
+    if small_groups.department_side(current_user):
+        month, months = _department_month()
+        start, end = month, small_groups.month_end(month)
+        summaries = [] if current_user.department_id is None else realtime.point_summaries(
+            start, end, current_user.department_id, small_group_k=small_groups.k())
+        return render_template("realtime/points.html", summaries=summaries, start=start, end=end, month=month,
+                               months=months, k=small_groups.k(), department_side=True)
     start, end = _period()
-    department_id = current_user.department_id if current_user.role == Role.liaison else None
-    return render_template("realtime/points.html", summaries=realtime.point_summaries(start, end, department_id),
-                           start=start, end=end)
+    return render_template("realtime/points.html", summaries=realtime.point_summaries(start, end),
+                           start=start, end=end, department_side=False)
 
 
 def _point_form(point: ServicePoint | None = None) -> ServicePointForm:
@@ -386,7 +406,8 @@ def follow_up(task_id: int):
                 flash(_("The follow-up is recorded."), "success")
                 return redirect(url_for(".follow_ups"))
     return render_template("realtime/follow_up.html", task=task, form=form, may_complete=may_complete,
-                           callback="", reveal_form=FlaskForm(), today=local_today())
+                           callback="", reveal_form=FlaskForm(), today=local_today(),
+                           department_side=small_groups.department_side(current_user))
 
 
 @bp.route("/admin/realtime/follow-ups/<int:task_id>/callback", methods=["POST"])
@@ -400,4 +421,4 @@ def reveal_callback(task_id: int):
     db.session.commit()
     return render_template("realtime/follow_up.html", task=task, form=FollowUpForm(formdata=None),
                            may_complete=may_complete, callback=callback, reveal_form=FlaskForm(),
-                           today=local_today())
+                           today=local_today(), department_side=small_groups.department_side(current_user))

@@ -13,14 +13,14 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from app.audit import service as audit
 from app.casework.deadlines import due_date
 from app.casework.figures import CaseFigures, figures_by_department
 from app.departments.models import Department
 from app.extensions import db
-from app.platform import security
+from app.platform import security, small_groups
 from app.platform.calendar import day_bounds, local_today, period_bounds
 from app.platform.columns import utcnow
 from app.platform.phones import PhoneError, current_vault, mask, normalise
@@ -473,17 +473,26 @@ def follow_up_stats(start: date, end: date) -> dict[int | None, FollowUpStats]:
 @dataclass
 class PointSummary:
     point: ServicePoint
-    count: int
+    count: int | None  # None (and mean, bad, flagged too): withheld under the small-group rule
     mean: float | None
-    bad: int
-    flagged: int
+    bad: int | None
+    flagged: int | None
+    withheld: bool = False
 
 
-def point_summaries(start: date, end: date, department_id: int | None = None) -> list[PointSummary]:
-    """Per service point: included ratings, their mean, 差评 and flagged counts for the period."""
+def point_summaries(start: date, end: date, department_id: int | None = None, *,
+                    small_group_k: int | None = None) -> list[PointSummary]:
+    """Per service point: included ratings, their mean, 差评 and flagged counts for the period.
+
+    For a department-side reader pass ``small_group_k``: the points whose figures rest on fewer than k ratings are
+    withheld, with the next-smallest when the rest would give them back (``small_groups.suppress``), and the
+    flagged counts (the office's review) are left out.
+    """
     score = _rating_score_expression()
     lo, hi = period_bounds(start, end)
     included = RealtimeRating.excluded.is_(False)
+    if small_group_k is not None:  # as the channel counts them: a flagged rating only once reviewed and kept
+        included = and_(included, or_(RealtimeRating.flagged.is_(False), RealtimeRating.reviewed.is_(True)))
     rows = db.session.execute(
         select(RealtimeRating.service_point_id, func.count(), func.avg(score),
                func.sum(case((or_(*(getattr(RealtimeRating, name) <= BAD_LEVEL for name in DIMENSIONS)), 1),
@@ -504,4 +513,8 @@ def point_summaries(start: date, end: date, department_id: int | None = None) ->
         n, avg, bad = by_point.get(point.id, (0, None, 0))
         result.append(PointSummary(point, n, None if avg is None else round(float(avg), 1), int(bad or 0),
                                    flagged.get(point.id, 0)))
+    if small_group_k is not None:
+        withheld = small_groups.suppress({s.point.id: s.count for s in result}, small_group_k).cells
+        result = [PointSummary(s.point, None, None, None, None, True) if s.point.id in withheld
+                  else PointSummary(s.point, s.count, s.mean, s.bad, None) for s in result]
     return result

@@ -1,8 +1,9 @@
 """The small-group rule as a function: what a department's page may show a liaison, and HR."""
 from __future__ import annotations
 
-from app.assessment.redaction import K_ANONYMITY, redact
+from app.assessment.redaction import redact
 from app.assessment.reports import RankingRow
+from app.platform.small_groups import DEFAULT_K as K_ANONYMITY
 
 DIMENSIONS = ["attitude", "efficiency"]
 
