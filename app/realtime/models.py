@@ -4,9 +4,9 @@ A rating is anonymous: no name, no phone (unless the rater chose SMS
 verification or asked to be called back, and then only keyed hashes or the
 sealed number on the follow-up task), a random id. What it keeps for abuse
 resistance is a keyed hash of the client address, which says "the same client"
-without saying who. The device a rating came from is not on the rating at all:
-the one-a-day rule uses ``RealtimeSeenDevice``, today's marks only (issue 24,
-finding 8).
+without saying who. The device (or verified phone) a rating came from is not on
+the rating at all: the one-a-day rule uses ``RealtimeSeenDevice``, today's marks
+only (issue 24, finding 8).
 """
 from __future__ import annotations
 
@@ -111,9 +111,9 @@ class RealtimeRating(db.Model):
     service_item: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Keyed hashes (HMAC with the secret key): "same client / phone", never who. No device: see RealtimeSeenDevice.
+    # A keyed hash (HMAC with the secret key): "same client address", never who. No device and no phone: the
+    # one-a-day rule keeps day-keyed marks of those apart from the ratings (RealtimeSeenDevice, finding 8).
     client_hash: Mapped[str] = mapped_column(String(32), index=True)
-    phone_hash: Mapped[str | None] = mapped_column(String(64))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     flag_reason: Mapped[str] = mapped_column(String(64), default="")
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -192,7 +192,7 @@ class RealtimeSmsCode(db.Model):
 
 
 class RealtimeSeenDevice(db.Model):
-    """A device that rated a service point today: the one-rating-a-day rule's memory, and nothing more.
+    """A device (or verified phone) that rated a service point today: the one-a-day rule's memory, nothing more.
 
     ``mark`` is an HMAC of the day's random device id and the point under a key of that day alone, so a
     device's marks differ from point to point and from day to day, and nothing here names a rating (no

@@ -13,7 +13,7 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, delete, func, or_, select
 
 from app.audit import service as audit
 from app.casework.deadlines import due_date
@@ -119,9 +119,9 @@ def keyed_hash(kind: str, value: str, length: int = 32) -> str:
 
 
 def rater_phone_hash(point: "ServicePoint", e164: str) -> str:
-    """A rater's number as this point's one-per-day rule needs it: a hash of its own, under its own key, so that
-    it can never be joined to the pool's or the complaints' phone hashes (the page promises the number is not
-    kept with the rating)."""
+    """A rater's number as this point's SMS codes need it: a hash of its own, under its own key, so that it can
+    never be joined to the pool's or the complaints' phone hashes. The rating does not keep it (the page promises
+    the number is not kept with the rating); the one-a-day rule keeps only a day-keyed mark of it (app.realtime.seen)."""
     return keyed_hash("rater-phone", f"{point.id}:{e164}", 64)
 
 
@@ -218,7 +218,11 @@ def check_code(point: ServicePoint, phone: str, code: str) -> str:
     if not hmac.compare_digest(record.code_hash, keyed_hash("sms-code", f"{e164}:{(code or '').strip()}", 64)):
         db.session.commit()  # the failed attempt counts even though the rating is refused
         raise RatingError(_("The code is wrong or has expired. Ask for a new one."))
-    record.used = True
+    # Used up: the phone's codes for this point go with the rating's transaction (kept, their times and the
+    # phone's hash would tie this rating to the phone's other ones; issue 24, finding 8).
+    db.session.execute(delete(RealtimeSmsCode).where(RealtimeSmsCode.service_point_id == point.id,
+                                                     RealtimeSmsCode.phone_hash == phone_hash)
+                       .execution_options(synchronize_session=False))
     return phone_hash
 
 
@@ -240,24 +244,19 @@ def submit_rating(point: ServicePoint, levels: dict[str, int | None], *, comment
     if bad and len(comment) < 5:
         raise RatingError(_("Please tell us what went wrong (at least 5 characters): the department must follow "
                             "up every dissatisfied rating."))
-    if device.rated_today(point) or seen.seen_today(point, device.device_id):
-        raise AlreadyRated()
-    today_start, today_end = day_bounds(local_today())
-    same_today = select(RealtimeRating.id).where(
-        RealtimeRating.service_point_id == point.id, RealtimeRating.created_at >= today_start,
-        RealtimeRating.created_at < today_end)
-    if phone_hash and db.session.scalar(same_today.where(RealtimeRating.phone_hash == phone_hash).limit(1)):
+    # Who rated today is remembered apart from the ratings, by day-keyed marks (issue 24, finding 8).
+    raters = [device.device_id] + ([seen.phone_key(phone_hash)] if phone_hash else [])
+    if device.rated_today(point) or any(seen.seen_today(point, rater) for rater in raters):
         raise AlreadyRated()
     client_hash = keyed_hash("client", client)
     check_client_limits(point, client_hash)
     item = service_item.strip()[:200]
     if item and point.item_list and item not in point.item_list:
         item = ""
-    if not seen.remember(point, device.device_id):
-        raise AlreadyRated()  # the same device submitted twice at once: the first one counts
+    if not all([seen.remember(point, rater) for rater in raters]):
+        raise AlreadyRated()  # the same device or phone submitted twice at once: the first one counts
     rating = RealtimeRating(service_point=point, department_id=point.department_id, comment=comment[:2000],
-                            service_item=item, client_hash=client_hash, phone_hash=phone_hash, created_at=utcnow(),
-                            **answered)
+                            service_item=item, client_hash=client_hash, created_at=utcnow(), **answered)
     db.session.add(rating)
     db.session.flush()
     flag_bursts(rating)

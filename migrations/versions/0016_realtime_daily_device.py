@@ -1,8 +1,9 @@
-"""Real-time ratings keep no device identifier; today's devices per point get a table of their own
+"""Real-time ratings keep no device or phone identifier; today's raters per point get a table of their own
 
 Issue 24, finding 8: the 400-day device cookie was stored (as a keyed hash) on every rating, linking all
-ratings from one phone. The one-rating-a-day rule now keeps a daily-keyed mark per device and point in
-realtime_seen_devices, deleted when the day is over. The ratings stay; their device_hash column goes.
+ratings from one phone; so was the verified phone's hash at SMS points. The one-rating-a-day rule now keeps a
+daily-keyed mark per device (or phone) and point in realtime_seen_devices, deleted when the day is over. The
+ratings stay; their device_hash and phone_hash columns go.
 
 Revision ID: 0016
 Revises: 0014
@@ -30,14 +31,16 @@ def upgrade():
     )
     with op.batch_alter_table('realtime_seen_devices', schema=None) as batch_op:
         batch_op.create_index('ix_realtime_seen_devices_day', ['day'], unique=False)
-    # Plain DROP COLUMN (SQLite 3.35+ too): the column has no index or constraint, the rows stay as they are.
+    # Plain DROP COLUMN (SQLite 3.35+ too): the columns have no index or constraint, the rows stay as they are.
     op.drop_column('realtime_ratings', 'device_hash')
+    op.drop_column('realtime_ratings', 'phone_hash')
 
 
 def downgrade():
-    # The device hashes are gone for good: the old ratings come back with an empty one, as blanked ones had.
+    # The hashes are gone for good: the old ratings come back with empty ones, as blanked ones had.
     with op.batch_alter_table('realtime_ratings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('device_hash', sa.String(length=32), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('phone_hash', sa.String(length=64), nullable=True))
     with op.batch_alter_table('realtime_ratings', schema=None) as batch_op:
         batch_op.alter_column('device_hash', server_default=None)
     with op.batch_alter_table('realtime_seen_devices', schema=None) as batch_op:

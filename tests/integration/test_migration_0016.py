@@ -1,4 +1,4 @@
-"""Migration 0016 (issue 24, finding 8): the real-time ratings survive; their device hash does not."""
+"""Migration 0016 (issue 24, finding 8): the real-time ratings survive; their device and phone hashes do not."""
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
@@ -9,12 +9,12 @@ from tests.integration.test_migrations import empty_database_url  # noqa: F401 (
 
 RATING = {"id": "r" * 32, "service_point_id": 1, "department_id": 1, "overall": 2, "efficiency": 5,
           "competence": None, "attitude": 1, "service_item": "营业执照", "comment": "窗口人员态度恶劣",
-          "client_hash": "c" * 32, "device_hash": "d" * 32, "phone_hash": None, "flagged": True,
+          "client_hash": "c" * 32, "device_hash": "d" * 32, "phone_hash": "p" * 64, "flagged": True,
           "flag_reason": "client_burst", "reviewed": False, "excluded": False, "excluded_reason": ""}
 
 
 def _seed(connection) -> None:
-    """A department, a service point and a rating with its device hash, as the schema of 0014 holds them."""
+    """A department, a service point and a rating with its device and phone hashes, as 0014's schema holds them."""
     now = "2026-12-01 02:00:00+00:00"
     connection.execute(text(
         "INSERT INTO departments (id, code, name, kind, active, sort_order, created_at, updated_at) "
@@ -37,7 +37,7 @@ def _ratings(connection) -> list[dict]:
         "flag_reason FROM realtime_ratings")).mappings()]
 
 
-def test_migration_0016_keeps_the_ratings_and_drops_their_device_hash(empty_database_url):  # noqa: F811
+def test_migration_0016_keeps_the_ratings_and_drops_their_device_and_phone_hashes(empty_database_url):  # noqa: F811
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         try:
@@ -46,7 +46,7 @@ def test_migration_0016_keeps_the_ratings_and_drops_their_device_hash(empty_data
                 _seed(connection)
             upgrade()
             columns = {column["name"] for column in inspect(db.engine).get_columns("realtime_ratings")}
-            assert "device_hash" not in columns
+            assert not {"device_hash", "phone_hash"} & columns
             expected = {key: RATING[key] for key in ("id", "overall", "efficiency", "competence", "attitude",
                                                      "service_item", "comment", "client_hash", "flag_reason")}
             with db.engine.connect() as connection:
@@ -57,7 +57,8 @@ def test_migration_0016_keeps_the_ratings_and_drops_their_device_hash(empty_data
             downgrade(revision="0014")
             with db.engine.connect() as connection:
                 (rating,) = _ratings(connection)
-                assert connection.execute(text("SELECT device_hash FROM realtime_ratings")).scalar_one() == ""
+                assert tuple(connection.execute(text("SELECT device_hash, phone_hash FROM realtime_ratings")).one()) \
+                    == ("", None)
             assert rating["comment"] == RATING["comment"]
         finally:
             db.engine.dispose()

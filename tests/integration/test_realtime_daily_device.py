@@ -121,3 +121,27 @@ def test_the_retention_job_deletes_the_marks_of_past_days(app, point):
     assert retention.purge().seen_devices == 1
     db.session.commit()
     assert db.session.scalars(select(RealtimeSeenDevice)).all() == []
+
+
+def test_a_verified_phone_is_not_kept_with_its_rating_nor_beside_it(app, make_point):
+    from app.sms.models import SmsOutbox
+
+    point = make_point(require_sms_code=True)
+    browser = app.test_client()
+
+    def code_sent() -> str:
+        browser.post_form(f"/r/{point.slug}/code", {"phone": "13800138000"})
+        outbox = db.session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc())).first()
+        return re.search(r"\d{6}", outbox.text).group(0)
+
+    assert rate(browser, point, phone="13800138000", code=code_sent()).status_code == 302
+    (row,) = rating_rows()
+    assert not [name for name, value in row.items() if "phone" in name and value]
+    # The used code goes too: its phone hash and its time would tie the rating to the phone's others.
+    assert db.session.execute(text("SELECT count(*) FROM realtime_sms_codes")).scalar_one() == 0
+    # The phone still rates this point once a day, even from another browser.
+    other = app.test_client()
+    other.post_form(f"/r/{point.slug}/code", {"phone": "13800138000"})
+    code = re.search(r"\d{6}", db.session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc())).first().text)
+    assert rate(other, point, ip="10.8.4.4", phone="13800138000", code=code.group(0)).status_code == 200
+    assert len(rating_rows()) == 1
