@@ -233,8 +233,8 @@ def submit_rating(point: ServicePoint, levels: dict[str, int | None], *, comment
                   callback_phone: str = "") -> RealtimeRating:
     """Record a rating, flag bursts, and open a follow-up task for a 差评. The caller commits.
 
-    Raises RatingError (the comment rule, an invalid level) or AlreadyRated (this
-    device or phone rated this point today).
+    Raises RatingError (the comment rule, an invalid level), TooManyRatings (the
+    client address's limits) or AlreadyRated (this device or phone rated this point today).
     """
     answered = {name: int(levels[name]) for name in DIMENSIONS if levels.get(name) not in (None, "")}
     if "overall" not in answered or any(v not in LEVEL_SCORES for v in answered.values()):
