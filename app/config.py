@@ -93,10 +93,16 @@ class Config:
     # Roles whose accounts must log in with a second factor (TOTP, app/accounts/two_factor.py): none in the
     # embedded demo, every staff role in production; any account may enrol of its own accord.
     TWO_FACTOR_ROLES = role_list(os.environ.get("TWO_FACTOR_ROLES"))
-    # Respondents: a personal link per client, and typed access codes per client and in all.
+    # Respondents: a personal link per client.
     SURVEY_TOKEN_RATE_LIMIT = "30 per minute"
-    ACCESS_CODE_RATE_LIMIT = "10 per minute"
-    ACCESS_CODE_GLOBAL_RATE_LIMIT = "600 per minute"
+    # issue 24, finding 2: typed access codes, WRONG codes only (app/survey/code_limits.py), moving windows, the
+    # longer ones the back-off. Per client (IPv4 address, IPv6 /64); per network (IPv4 /24, IPv6 /48); per code
+    # prefix (its first characters, as a keyed hash) from any address. No cap across all clients: nobody's
+    # guessing can shut the page for the respondents. The arithmetic: docs/review-24/finding-2.md.
+    ACCESS_CODE_RATE_LIMIT = "10 per minute;30 per hour;100 per day"
+    ACCESS_CODE_NETWORK_RATE_LIMIT = "100 per hour;300 per day"
+    ACCESS_CODE_PREFIX_LENGTH = 4
+    ACCESS_CODE_PREFIX_RATE_LIMIT = "10 per hour;30 per day"
 
     # Real-time ratings and the complaints centre (docs/REALTIME_AND_COMPLAINTS.md).
     REALTIME_CLIENT_RATE_LIMIT = os.environ.get("REALTIME_CLIENT_RATE_LIMIT", "20 per hour")

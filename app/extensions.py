@@ -1,13 +1,14 @@
 """Unbound extension singletons, initialised by create_app()."""
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.platform.client_keys import client_key
 
 # Stable constraint names, so that Alembic migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -30,4 +31,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+# Every per-client limit counts an IPv6 client by its /64 (app/platform/client_keys.py, #24 finding 2).
+limiter = Limiter(key_func=client_key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.assessment.models import Assessment
 from app.assessment.redaction import K_ANONYMITY
-from app.assessment.reports import dimension_keys, ranking_rows
+from app.assessment.reports import assessment_dimensions, ranking_rows
 from app.platform import exports
 from app.platform.exports import Sheet, sheet_title
 
@@ -78,7 +78,7 @@ def sheets(assessment: Assessment) -> list[Sheet]:
     """The workbook's sheets: Ranking, one per dimension, Method."""
     used = {"Ranking", "Method"}
     per_dimension = [Sheet(sheet_title(dimension, used), dimension_table(assessment, dimension), DIMENSION_FORMATS,
-                           DIMENSION_WIDTHS) for dimension in dimension_keys(assessment.campaign)]
+                           DIMENSION_WIDTHS) for dimension in assessment_dimensions(assessment)]
     return [Sheet("Ranking", ranking_table(assessment), RANKING_FORMATS, RANKING_WIDTHS), *per_dimension,
             Sheet("Method", [["Item", "Value"], *[list(line) for line in method_lines(assessment)]], [None, None],
                   [28, 100], wrap=(2,))]

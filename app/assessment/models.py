@@ -95,6 +95,9 @@ class Assessment(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the published results were labelled with when frozen ({"scheme": …, "dimensions": [...]}); the
+    # departments' names and codes are on each result. Empty until written by scoring (issue 24, finding 3).
+    labels: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     scheme: Mapped[AssessmentScheme] = relationship()
     campaign: Mapped[Campaign] = relationship()
@@ -119,6 +122,9 @@ class AssessmentResult(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    # The department's code and name as published: the frozen page and exports show these, not the live ones.
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    department_name: Mapped[str | None] = mapped_column(String(100))
     score: Mapped[float | None] = mapped_column(Float)
     se: Mapped[float | None] = mapped_column(Float)
     ci_low: Mapped[float | None] = mapped_column(Float)

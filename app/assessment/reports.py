@@ -46,14 +46,31 @@ class RankingRow:
     categories: dict[str, dict]
 
 
+def department_labels(assessment: Assessment) -> dict[int, tuple[str, str]]:
+    """Per department of the assessment, the (code, name) it is shown with: a published (frozen) assessment keeps
+    those stored when it was published, whatever the departments are called now; a scored draft follows the live
+    names (issue 24, finding 3)."""
+    live = None
+    out = {}
+    for r in assessment.results:
+        if assessment.frozen and r.department_name is not None and r.department_code is not None:
+            out[r.department_id] = (r.department_code, r.department_name)
+            continue
+        if live is None:
+            live = {d.id: (d.code, d.name) for d in db.session.scalars(select(Department))}
+        out[r.department_id] = live[r.department_id]
+    return out
+
+
 def ranking_rows(assessment: Assessment) -> list[RankingRow]:
-    """The assessment's results in rank order (unranked departments last), rounded to 2 decimals."""
-    names = {d.id: d for d in db.session.scalars(select(Department))}
+    """The assessment's results in rank order (unranked departments last), rounded to 2 decimals, labelled as
+    ``department_labels`` says."""
+    labels = department_labels(assessment)
     out = []
     for r in assessment.results:
-        dept = names[r.department_id]
+        code, name = labels[r.department_id]
         out.append(RankingRow(
-            r.department_id, dept.code, dept.name, r.rank, _r(r.score), _r(r.se), _r(r.ci_low), _r(r.ci_high),
+            r.department_id, code, name, r.rank, _r(r.score), _r(r.se), _r(r.ci_low), _r(r.ci_high),
             r.rank_low, r.rank_high, r.grade, r.n, _r(r.change), r.change_significant,
             {k: {"mean": _r(v["mean"]), "se": _r(v["se"]), "n": v["n"]} for k, v in r.dimension_means.items()},
             {k: {"mean": _r(v["mean"]), "se": _r(v["se"]), "n": v["n"]} for k, v in r.category_means.items()}))
@@ -64,6 +81,14 @@ def dimension_keys(campaign: Campaign) -> list[str]:
     """The round's dimensions, in the questionnaire's order."""
     version = campaign.questionnaire_version
     return item_table(version.document).dimensions if version else []
+
+
+def assessment_dimensions(assessment: Assessment) -> list[str]:
+    """The dimensions an assessment is shown with: those stored when it was published, else the round's."""
+    stored = (assessment.labels or {}).get("dimensions")
+    if assessment.frozen and stored is not None:
+        return list(stored)
+    return dimension_keys(assessment.campaign)
 
 
 def answer_distribution(campaign: Campaign, department_id: int | None = None) -> dict[str, dict[str, int]]:
@@ -138,7 +163,7 @@ def department_report(campaign: Campaign, assessment: Assessment, department_id:
     row = next((r for r in ranking_rows(assessment) if r.department_id == department_id), None)
     if row is None:
         return None
-    dimensions = dimension_keys(campaign)
+    dimensions = assessment_dimensions(assessment)
     released = comments_released(campaign)
     shown = redact(row, dimensions, liaison=liaison, comments_released=released)
     return DepartmentReport(

@@ -75,7 +75,8 @@ def round_view(campaign_id: int):
         score_form.scheme_id.data = correct_form.scheme_id.data = (assessment.scheme_id if assessment else default.id)
     return render_template(
         "assessment/round.html", campaign=campaign, assessment=assessment,
-        rows=scoring.ranking_rows(assessment) if assessment else [], dimensions=scoring.dimension_keys(campaign),
+        rows=scoring.ranking_rows(assessment) if assessment else [],
+        dimensions=scoring.assessment_dimensions(assessment) if assessment else scoring.dimension_keys(campaign),
         progress=round_service.progress(campaign), distribution=scoring.answer_distribution(campaign),
         history=scoring.assessment_history(campaign), comments_released=scoring.comments_released(campaign),
         score_form=score_form, correct_form=correct_form, button=EmptyForm())

@@ -7,8 +7,8 @@ action is audited. How the numbers are computed: docs/ASSESSMENT.md.
 
 The rest of the assessment service lives beside this module — ``channels`` (the
 registry of scoring channels), ``inputs`` (the survey's arrays), ``estimate``,
-``schemes``, ``versions``, ``comments``, ``reports`` and ``redaction`` (the
-small-group rule) — and is re-exported here, the one name the other domains,
+``schemes``, ``versions``, ``comments``, ``reports``, ``labels`` (the names a
+published version keeps) and ``redaction`` (the small-group rule) — and is re-exported here, the one name the other domains,
 the demo, the CLI and the tests import.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.assessment import channels as registry
+from app.assessment import labels as frozen_labels
 from app.assessment.comments import comments_released, department_comments, release_comments
 from app.assessment.errors import ScoringError
 from app.assessment.estimate import Estimate, estimate
@@ -30,6 +31,7 @@ from app.assessment.redaction import K_ANONYMITY
 from app.assessment.reports import (
     RankingRow,
     answer_distribution,
+    assessment_dimensions,
     chart_data,
     department_report,
     dimension_keys,
@@ -49,7 +51,8 @@ from scoring import ranking
 
 __all__ = [
     "COMMENT_TYPES", "DEFAULT_SCHEME_NAME", "K_ANONYMITY", "RESULT_ACTIONS", "Z_95", "Estimate", "ItemTable",
-    "RankingRow", "RoundInputs", "ScoringError", "answer_distribution", "assessment_history", "bands_of",
+    "RankingRow", "RoundInputs", "ScoringError", "answer_distribution", "assessment_dimensions",
+    "assessment_history", "bands_of",
     "chart_data", "comments_released", "correct", "current_assessment", "default_scheme", "department_comments",
     "department_report", "dimension_keys", "estimate", "item_table", "load_inputs", "new_scheme_version",
     "previous_published", "publish", "ranking_rows", "release_comments", "results_digest", "schemes", "score",
@@ -117,6 +120,7 @@ def _build(campaign: Campaign, scheme: AssessmentScheme, user, version: int, sta
             change=float(result.change.delta[i]) if has_prev else None,
             change_significant=bool(result.change.significant[i]) and has_prev))
     assessment.results = results
+    frozen_labels.stamp(assessment, campaign, scheme)
     db.session.add(assessment)
     db.session.flush()
     if status == AssessmentStatus.published:  # a correction: results go in first, then it is frozen
@@ -136,6 +140,8 @@ def _refuse_sealed(campaign: Campaign) -> None:
 
 
 RESULT_ACTIONS = ("campaign.scored", "assessment.rescore", "campaign.published", "assessment.correct")
+# Migration 0015 recorded the labels of the versions published before labels were stored.
+LABEL_ACTIONS = ("campaign.published", "assessment.correct", "assessment.labels_backfilled")
 
 
 def results_digest(assessment: Assessment) -> str:
@@ -157,7 +163,8 @@ def verify_results(campaign: Campaign) -> list[str]:
     """What does not match the audit log: every assessment version must have been recorded by an audited step,
     and its results must still have the digest each of those steps recorded. Empty when all is well."""
     entries = list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.target == f"campaign:{campaign.id}", AuditEntry.action.in_(RESULT_ACTIONS))
+        AuditEntry.target == f"campaign:{campaign.id}",
+        AuditEntry.action.in_(sorted(set(RESULT_ACTIONS) | set(LABEL_ACTIONS))))
         .order_by(AuditEntry.id)))
     problems = []
     for assessment in assessment_history(campaign):
@@ -172,7 +179,21 @@ def verify_results(campaign: Campaign) -> list[str]:
             if entry.details["results_hash"] != digest:
                 problems.append(f"version {assessment.version}: results differ from those recorded by audit entry "
                                 f"{entry.id} ({entry.action})")
+        if assessment.frozen:
+            problems.extend(_label_problems(assessment, entries))
     return problems
+
+
+def _label_problems(assessment: Assessment, entries: list[AuditEntry]) -> list[str]:
+    """A published (or superseded) version's stored labels against those the audit log recorded for it."""
+    recorded = [e for e in entries if e.action in LABEL_ACTIONS and "labels" in (e.details or {})
+                and e.details.get("assessment") == assessment.id]
+    if not recorded:
+        return [f"version {assessment.version}: no audit entry records the department names and codes, scheme "
+                f"and dimensions it was published with"]
+    stored = frozen_labels.record(assessment)
+    return [f"version {assessment.version}: {change} (audit entry {entry.id}, {entry.action})"
+            for entry in recorded for change in frozen_labels.differences(stored, entry.details["labels"])]
 
 
 def score(campaign: Campaign, scheme: AssessmentScheme, user) -> Assessment:
@@ -211,12 +232,16 @@ def publish(campaign: Campaign, user) -> Assessment:
     assessment = current_assessment(campaign)
     if assessment is None or assessment.status != AssessmentStatus.scored:
         raise ScoringError(_("The round has no scored assessment to publish."))
+    # The labels it is published with are today's names (a draft follows the live ones); written while still
+    # scored, since the freeze refuses them afterwards.
+    frozen_labels.stamp(assessment, campaign, assessment.scheme)
+    db.session.flush()
     assessment.status = AssessmentStatus.published
     assessment.published_at = utcnow()
     assessment.published_by_id = user.id if user is not None else None
     round_service.move(campaign, CampaignStatus.published, user, assessment=assessment.id,
                        version=assessment.version, input_hash=assessment.input_hash,
-                       results_hash=results_digest(assessment))
+                       results_hash=results_digest(assessment), labels=frozen_labels.record(assessment))
     db.session.flush()
     return assessment
 
@@ -240,6 +265,7 @@ def correct(campaign: Campaign, scheme: AssessmentScheme, user, reason: str) -> 
     audit.record("assessment.correct", f"campaign:{campaign.id}",
                  {"superseded": old.id, "superseded_version": old.version, "assessment": new.id,
                   "version": new.version, "scheme": scheme.label, "reason": reason[:500],
-                  "input_hash": new.input_hash, "results_hash": results_digest(new)}, actor=user)
+                  "input_hash": new.input_hash, "results_hash": results_digest(new),
+                  "labels": frozen_labels.record(new)}, actor=user)
     db.session.flush()
     return new

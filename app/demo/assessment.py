@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from app.assessment import scoring as scoring_service
+from app.demo import city_model
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import random_id
@@ -103,24 +104,21 @@ def simulate_responses(campaign: Campaign, rng: np.random.Generator, *, rate: fl
 
 
 def seed_past_rounds(today: date | None = None, count: int = PAST_ROUNDS) -> list[Campaign]:
-    """Past monthly rounds (six by default), simulated, scored and published with the default scheme; once only."""
+    """Past monthly rounds (six by default), simulated from ``city_model``, scored and published with the default
+    scheme; once only. Month ``count`` of the model is the open round's (``app.demo.rounds``)."""
     months = _months_before(today or date.today(), count)
     departments = list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
     scheme = scoring_service.default_scheme()
     if not departments or scheme is None:
         return []
-    rng = np.random.default_rng(20261127)
-    base = {d.id: rng.uniform(2.9, 4.4) for d in departments}
-    slope = {d.id: rng.normal(0.03, 0.05) for d in departments}
+    rng = np.random.default_rng(city_model.SEED)
     made = []
     for step, month in enumerate(months):
         title = TITLE % month.strftime("%Y-%m")
         if db.session.scalar(select(Campaign.id).where(Campaign.title == title)) is not None:
             continue
         campaign = build_round(month, title, departments, sample_size=500, minimum_per_stratum=30)
-        # Each department drifts steadily (most improve a little, some slip), with a little monthly noise.
-        quality = {d: float(np.clip(q + step * slope[d] + rng.normal(0, 0.03), 1.5, 4.9)) for d, q in base.items()}
-        simulate_responses(campaign, rng, rate=0.6, quality=quality)
+        simulate_responses(campaign, rng, rate=0.6, quality=city_model.levels(departments, step))
         rounds.close(campaign, None)
         scoring_service.score(campaign, scheme, None)
         scoring_service.publish(campaign, None)

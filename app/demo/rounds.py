@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import numpy as np
 from sqlalchemy import select, update
 
+from app.demo import city_model
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.calendar import local_zone
@@ -66,14 +67,16 @@ def seed_open_round(base_url: str = DEMO_BASE_URL, today: date | None = None) ->
 
 def _as_if_under_way(campaign: Campaign, started: date, today: date) -> None:
     """Date the sending back to ``started`` and simulate the answers and link openings since."""
-    from app.demo.assessment import simulate_responses
+    from app.demo.assessment import PAST_ROUNDS, simulate_responses
 
     sent_at = datetime.combine(started, time(9, 30), local_zone()).astimezone(timezone.utc)
     db.session.execute(update(Invitation).where(Invitation.campaign_id == campaign.id).values(sent_at=sent_at))
     db.session.execute(update(SmsOutbox).where(SmsOutbox.campaign_id == campaign.id).values(created_at=sent_at))
     rng = np.random.default_rng(20261201)
     days = [started + timedelta(days=i) for i in range((today - started).days + 1)]
-    simulate_responses(campaign, rng, rate=RESPONSE_RATE, days=days)
+    # This month of the one model the past rounds were drawn from: the round continues their story.
+    simulate_responses(campaign, rng, rate=RESPONSE_RATE, days=days,
+                       quality=city_model.levels(campaign.departments, PAST_ROUNDS))
     answered = select(InvitationSubmission.invitation_id)
     db.session.execute(update(Invitation).where(Invitation.campaign_id == campaign.id, Invitation.id.in_(answered))
                        .values(opened=True))

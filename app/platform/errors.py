@@ -10,9 +10,18 @@ from flask_babel import format_timedelta, gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from app.platform.access import wants_json
+
+
+class RetryLater(TooManyRequests):
+    """Refused for now, with how long until the request would be taken (a limit counted outside Flask-Limiter's
+    decorators, e.g. wrong access codes only: app/survey/code_limits.py)."""
+
+    def __init__(self, wait: timedelta):
+        super().__init__()
+        self.wait = wait
 
 
 class DatabaseDetailFilter(logging.Filter):
@@ -55,6 +64,12 @@ def register(app) -> None:
                                   "%(kb)d KB. Attach fewer or smaller files, or shorten the text, and try again.",
                                   mb=(app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
                                   kb=(app.config["MAX_FORM_MEMORY_SIZE"] or 0) // 1000))
+        if isinstance(error, RetryLater):
+            body, code = _render(429, _("Too many attempts. Please wait up to %(wait)s and try again.",
+                                        wait=format_timedelta(error.wait, threshold=1, add_direction=False)))
+            response = app.make_response((body, code))
+            response.headers["Retry-After"] = str(max(1, int(error.wait.total_seconds() + 0.999)))
+            return response
         if isinstance(error, RateLimitExceeded):
             return _render(429, _too_many(error))
         return _render(error.code or 500, _describe(error.code))

@@ -23,7 +23,7 @@ from app.platform.i18n import select_locale
 from app.rounds import invitations
 from app.rounds.invitations import Access
 from app.rounds.models import Campaign, Invitation
-from app.survey import answering, one_page
+from app.survey import answering, code_limits, one_page
 from app.survey.forms import AccessCodeForm
 from forms.factory import Step, build_form_class, steps
 from questionnaire.answers import PICKER_FIELD
@@ -112,16 +112,21 @@ def open_link(token: str):
 
 @bp.route("/s", methods=["GET", "POST"])
 @visitors
-@limiter.limit(lambda: current_app.config["ACCESS_CODE_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["ACCESS_CODE_GLOBAL_RATE_LIMIT"], methods=["POST"],
-               key_func=lambda: "access-code-all-clients")
 def enter_code():
-    """The fixed link of the SMS: the respondent types the access code it carried."""
+    """The fixed link of the SMS: the respondent types the access code it carried.
+
+    Only wrong codes count against the limits, per client, network and code prefix (code_limits.py).
+    """
     form = AccessCodeForm()
     if form.validate_on_submit():
+        guard = code_limits.Guard(form.code.data)
+        refusal = guard.refusal()
+        if refusal is not None:
+            raise refusal
         invitation = invitations.find(form.code.data, "code")
         if invitation is not None:
             return _start(invitation)
+        guard.count_wrong()
         form.code.errors.append(gettext("This code is not valid. Check it against the text message."))
     return render_template("survey/code.html", form=form)
 

@@ -4,6 +4,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 from sqlalchemy import func, select
 
 from app.assessment import scoring
@@ -14,7 +15,7 @@ from app.platform.access import role_label
 from app.platform.calendar import local_today
 from app.platform.roles import Role
 from app.realtime.models import ServicePoint
-from app.rounds import sending
+from app.rounds import sending, service as rounds
 from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationSubmission
 from app.sms.models import SmsOutbox
 
@@ -79,6 +80,20 @@ def test_demo_has_every_part_and_prints_an_account_for_every_role(runner, client
     assert 0 < answered < open_round.sample_size
     waiting = sending.reminder_candidates(open_round)
     assert 0 < len(waiting) < open_round.sample_size
+
+    # the open round continues the story of the past ones (one model of the city): scored as it stands, the
+    # departments keep their order and none jumps far from its last published score
+    last = scoring.current_assessment(max(published, key=lambda c: c.month))
+    before = {r.department_id: r.score for r in scoring.ranking_rows(last) if r.score is not None}
+    rounds.close(open_round, None)
+    now = {r.department_id: r.score for r in scoring.ranking_rows(scoring.score(open_round, scoring.default_scheme(),
+                                                                                  None)) if r.score is not None}
+    db.session.commit()
+    common = sorted(before.keys() & now.keys())
+    assert len(common) >= 0.8 * len(before)
+    x, y = np.array([before[d] for d in common]), np.array([now[d] for d in common])
+    assert np.corrcoef(x, y)[0, 1] > 0.8, list(zip(x, y))
+    assert np.max(np.abs(y - x)) < 12 and np.median(np.abs(y - x)) < 4, list(zip(x, y))
 
     # every service point's poster opens, with its QR code
     operator = next(a for a in ACCOUNTS if a.role == Role.operator)

@@ -202,7 +202,8 @@ def test_a_submission_stores_the_saved_answers_whatever_else_the_post_holds(app,
 def test_random_links_and_access_codes_get_a_page_not_an_error(app, client, token):
     """Made-up link tokens and access codes: the invalid-link page, or the code form with its message."""
     app.config.update(SURVEY_TOKEN_RATE_LIMIT="100000 per minute", ACCESS_CODE_RATE_LIMIT="100000 per minute",
-                      ACCESS_CODE_GLOBAL_RATE_LIMIT="100000 per minute")
+                      ACCESS_CODE_NETWORK_RATE_LIMIT="100000 per minute",
+                      ACCESS_CODE_PREFIX_RATE_LIMIT="100000 per minute")
     from urllib.parse import quote
 
     link = client.get("/s/" + quote(token, safe=""))

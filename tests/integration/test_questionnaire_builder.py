@@ -499,3 +499,20 @@ def test_drag_and_drop_position_and_title_settings(client, designer):
     assert response.status_code == 302
     document = reload(draft)
     assert document["title"] == {"zh": "2027 年营商环境评价"} and "description" not in document
+
+
+def test_the_versions_show_the_citys_local_time(client, designer):
+    """Staff read Beijing time, as everywhere else; a bare UTC clock reads eight hours wrong."""
+    from datetime import datetime, timezone
+    draft = new_draft(client)
+    assert client.post_form(f"{BASE}/versions/{draft.id}/publish").status_code == 302
+    db.session.expire_all()
+    version = db.session.get(QuestionnaireVersion, draft.id)
+    created = datetime(2026, 11, 30, 20, 5, tzinfo=timezone.utc)
+    db.session.execute(QuestionnaireVersion.__table__.update().where(QuestionnaireVersion.id == version.id)
+                       .values(created_at=created))
+    db.session.commit()
+    for page in (client.get(f"{BASE}/versions/{version.id}").get_data(as_text=True),
+                 client.get(f"{BASE}/").get_data(as_text=True)):
+        assert "2026-12-01 04:05" in page and "2026-11-30 20:05" not in page
+    assert "UTC" not in client.get(f"{BASE}/versions/{version.id}").get_data(as_text=True)

@@ -3,11 +3,12 @@
 The conftest resets the limiter's storage before and after each test. Limits tested elsewhere:
 - login per client and per account: test_auth.py::test_login_is_throttled_per_client / _per_account_across_addresses
 - access code per client: test_survey.py::test_guessing_access_codes_is_throttled (and behind a proxy,
-  per forwarded client: test_config_and_headers.py::test_behind_a_proxy_rate_limits_count_each_client)
+  per forwarded client: test_config_and_headers.py::test_behind_a_proxy_rate_limits_count_each_client);
+  wrong codes only, per client (IPv6 by /64), network and code prefix, no global cap: test_access_code_limits.py
 - real-time rating per client and per point: test_realtime.py::test_rate_limit_per_client / _per_service_point
 - complaint query-code lookup: test_complaints.py::test_tracking_is_rate_limited
 - own-password changes per account: test_users_admin.py::test_guessing_the_current_password_is_throttled
-This file fills the gaps: the survey link, the global access-code cap, complaint intake, and the real-time SMS
+This file fills the gaps: the survey link, complaint intake, and the real-time SMS
 code per client and per phone number.
 """
 from __future__ import annotations
@@ -41,18 +42,6 @@ def test_the_survey_link_is_throttled_per_client(app, client):
     statuses = [client.get(f"/s/{'x' * 21}{i}").status_code for i in range(4)]
     assert statuses == [404, 404, 404, 429]
     assert client.get("/s/" + "y" * 22, environ_base={"REMOTE_ADDR": "10.1.1.2"}).status_code == 404
-
-
-def test_access_codes_have_a_cap_across_all_clients(app, client):
-    app.config.update(ACCESS_CODE_RATE_LIMIT="100 per minute", ACCESS_CODE_GLOBAL_RATE_LIMIT="4 per minute")
-    token = token_of(client.get("/s").get_data(as_text=True))
-
-    def attempt(ip: str) -> int:
-        return client.post("/s", data={"csrf_token": token, "code": "AAAAAAAAAA"},
-                           environ_base={"REMOTE_ADDR": ip}).status_code
-
-    assert [attempt(f"10.2.0.{i}") for i in range(4)] == [200] * 4  # four respondents, one guess each
-    assert attempt("10.2.0.99") == 429  # a fifth address is refused: guessing from many addresses is capped too
 
 
 def test_complaint_intake_is_throttled_per_client(app, client, make_department):
