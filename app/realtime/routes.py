@@ -10,7 +10,6 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from app.extensions import db, limiter
 from app.platform.access import roles_required, visitors
 from app.platform.actions import perform
 from app.platform.calendar import local_today, report_period
+from app.platform.client_keys import client_key
 from app.platform.exports import csv_bytes, download
 from app.platform.links import public_url
 from app.platform.roles import Role
@@ -42,11 +42,9 @@ def _point_key() -> str:
 
 
 def _client() -> str:
-    """The client address the limits count by (the limiter's own key function).
-
-    Issue 24, finding 8 asks for app.platform.client_keys.client_key here once it is on main.
-    """
-    return get_remote_address() or "unknown"
+    """The client the real-time limits and burst flags count by: the limiter's own key (an IPv4 address or an
+    IPv6 /64), so that a phone cannot dodge them by hopping between the addresses of its IPv6 prefix."""
+    return client_key()
 
 
 def _phone_key() -> str:

@@ -6,7 +6,7 @@ daily-keyed mark per device (or phone) and point in realtime_seen_devices, delet
 ratings stay; their device_hash and phone_hash columns go.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

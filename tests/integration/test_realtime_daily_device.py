@@ -99,6 +99,12 @@ def test_six_ratings_in_a_minute_from_one_client_at_fresh_windows_are_refused(ap
     assert rate(app.test_client(), make_point(), ip="10.8.2.2").status_code == 302
 
 
+def test_an_ipv6_phone_cannot_dodge_the_minute_limit_by_hopping_addresses_in_its_64(app, make_point):
+    statuses = [rate(app.test_client(), make_point(), ip=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 7)]
+    assert statuses == [302] * 5 + [429]
+    assert rate(app.test_client(), make_point(), ip="2001:db8:1:3::1").status_code == 302  # another /64 may
+
+
 def test_one_client_rates_one_window_only_so_often_a_day_whatever_its_cookies(app, point):
     app.config["REALTIME_CLIENT_POINT_DAILY_MAX"] = 3
     app.config["REALTIME_CLIENT_PER_MINUTE_MAX"] = 100  # this test is about the daily limit alone
