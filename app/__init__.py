@@ -149,12 +149,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app.platform.access import role_label
     from app.platform.assets import asset_url
+    from app.platform.dates import filter_range
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
 
     app.jinja_env.globals.update(
         role_label=role_label,
         asset_url=asset_url,
+        date_filter_range=filter_range,  # min and max of the report filters' date inputs (issue 24, finding 9)
         stratum_label=stratum_label,
         current_locale=select_locale,
         html_lang=html_lang,
@@ -173,5 +175,10 @@ def register_commands(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
+    from app.platform.log_masking import mask_secret_paths_in_logs
+
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Personal link tokens and the other secret-bearing paths never reach a log: the development server's
+    # request log, Flask's "Exception on <path>", and gunicorn's logs in its workers (issue 24, finding 6).
+    mask_secret_paths_in_logs("werkzeug", app.logger, "gunicorn.access", "gunicorn.error")

@@ -175,6 +175,10 @@ class Config:
     RETENTION_LEFT_MEMBER_DAYS = int(os.environ.get("RETENTION_LEFT_MEMBER_DAYS", "365"))
     COMPLAINT_CONTACT_RETENTION_DAYS = int(os.environ.get("COMPLAINT_CONTACT_RETENTION_DAYS", "730"))
     CALLBACK_RETENTION_DAYS = int(os.environ.get("CALLBACK_RETENTION_DAYS", "90"))
+    # issue 24, finding 7: the hashes of a closed round's link tokens and access codes are deleted this many days
+    # after its closing day (the appeal period; until then a disputed link can still be traced to its
+    # invitation). The round's invitations, submission marks, responses and counts stay.
+    ROUND_APPEAL_DAYS = int(os.environ.get("ROUND_APPEAL_DAYS", "30"))
 
 
 class DevelopmentConfig(Config):

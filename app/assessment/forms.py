@@ -5,10 +5,12 @@ from wtforms import FloatField, IntegerField, SelectChoice, SelectField, StringF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.assessment import channels as registry
-from app.platform.forms import NoControlCharacters
+from app.platform.forms import ConfirmForm, NoControlCharacters
 
 
-class ScoreForm(FlaskForm):
+class ScoreForm(ConfirmForm):
+    """Scoring ends the round's answering for good: confirmed (``ConfirmForm``)."""
+
     scheme_id = SelectField(_l("Assessment scheme"), coerce=int, validators=[DataRequired()])
 
 

@@ -21,9 +21,9 @@ from app.audit import service as audit
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.actions import perform
+from app.platform.actions import perform, unconfirmed
 from app.platform.exports import download
-from app.platform.forms import EmptyForm
+from app.platform.forms import ConfirmForm, EmptyForm
 from app.platform.roles import Role
 from app.pool.service import categories
 from app.rounds import service as round_service
@@ -79,7 +79,8 @@ def round_view(campaign_id: int):
         dimensions=scoring.assessment_dimensions(assessment) if assessment else scoring.dimension_keys(campaign),
         progress=round_service.progress(campaign), distribution=scoring.answer_distribution(campaign),
         history=scoring.assessment_history(campaign), comments_released=scoring.comments_released(campaign),
-        score_form=score_form, correct_form=correct_form, button=EmptyForm())
+        score_form=score_form, correct_form=correct_form, button=EmptyForm(), confirm=ConfirmForm(),
+        responded=sum(p["submitted"] for p in round_service.progress(campaign)))
 
 
 @bp.route("/<int:campaign_id>/charts.json")
@@ -109,7 +110,9 @@ def _button_action(campaign_id: int, work, *, done: str, refused):
 def score(campaign_id: int):
     """Score a closed round, or re-score a scored one, with the chosen scheme version."""
 
-    def no_scheme(_form):
+    def no_scheme(form):
+        if "scheme_id" not in form.errors:
+            return unconfirmed(_round_page(campaign_id))(form)
         flash(_("Choose an assessment scheme."), "error")
         return redirect(_round_page(campaign_id))
 
@@ -122,8 +125,11 @@ def score(campaign_id: int):
 @roles_required(Role.hr)
 def publish(campaign_id: int):
     """Publish the scored results: they are frozen from now on."""
-    return _button_action(campaign_id, scoring.publish, done=_("The results are published and frozen."),
-                          refused=REFUSED)
+    campaign = db.get_or_404(Campaign, campaign_id)
+    back = _round_page(campaign.id)
+    return perform(ConfirmForm(), lambda _f: scoring.publish(campaign, current_user),
+                   done=_("The results are published and frozen."), back=back, refused=REFUSED,
+                   invalid=unconfirmed(back))
 
 
 @bp.route("/<int:campaign_id>/correct", methods=["POST"])

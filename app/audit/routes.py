@@ -19,6 +19,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.platform.access import roles_required
 from app.platform.calendar import period_bounds
+from app.platform.dates import filter_date
 from app.platform.exports import csv_bytes, download
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
@@ -61,7 +62,7 @@ class Filters:
             query = query.where(AuditEntry.actor_name.icontains(self.actor, autoescape=True))
         if self.target:
             query = query.where(AuditEntry.target.icontains(self.target, autoescape=True))
-        start, end = self._date(self.start, _("From"), errors), self._date(self.end, _("To"), errors)
+        start, end = self._date(self.start, _("Start date"), errors), self._date(self.end, _("End date"), errors)
         if start is not None:
             query = query.where(AuditEntry.at >= period_bounds(start, start)[0])
         if end is not None:
@@ -70,14 +71,8 @@ class Filters:
 
     @staticmethod
     def _date(text: str, label: str, errors: list[str]) -> date | None:
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            errors.append(_("%(field)s: %(value)s is not a date (YYYY-MM-DD); the filter is ignored.",
-                            field=label, value=text))
-            return None
+        """An unreadable or absurd date (9999-12-31 overflowed the day's bounds into a 500) is said and ignored."""
+        return filter_date(text, label, errors)
 
 
 def _actions() -> list[str]:

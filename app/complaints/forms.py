@@ -6,6 +6,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMult
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.platform.dates import FUTURE_DAYS, DateWithin
 from app.platform.forms import NoControlCharacters
 
 CATEGORY_CHOICES = [
@@ -41,7 +42,7 @@ class ComplaintForm(FlaskForm):
                                 description=_l("When and where, who was involved, what you asked for and what "
                                                "happened. At least 20 characters."))
     district = StringField(_l("District"), validators=[Optional(), NoControlCharacters(), Length(max=50)])
-    occurred_on = DateField(_l("Date it happened"), validators=[Optional()])
+    occurred_on = DateField(_l("Date it happened"), validators=[Optional(), DateWithin()])  # not in the future
     attachments = MultipleFileField(_l("Attachments (optional)"),
                                     description=_l("PDF, PNG or JPEG, up to 5 files of 5 MB each."))
     name = StringField(_l("Your name"), validators=[Optional(), NoControlCharacters(), Length(max=100)])
@@ -70,7 +71,8 @@ class ReasonForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     departments = CheckboxesField(_l("Departments responsible"), coerce=int, validators=[DataRequired()])
-    due_on = DateField(_l("Deadline"), validators=[DataRequired()])
+    due_on = DateField(_l("Deadline"),
+                       validators=[DataRequired(), DateWithin(future_days=FUTURE_DAYS, from_today=True)])
     instructions = TextAreaField(_l("Instructions to the departments"),
                                  validators=[Optional(), NoControlCharacters(), Length(max=4000)],
                                  description=_l("The departments see the complaint without the complainant's "

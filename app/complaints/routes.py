@@ -44,7 +44,8 @@ from app.departments.models import Department
 from app.extensions import db, limiter
 from app.platform.access import roles_required, visitors
 from app.platform.actions import bad_request, perform
-from app.platform.calendar import local_today, report_period
+from app.platform.calendar import local_today
+from app.platform.dates import period_from_query
 from app.platform.exports import download
 from app.platform.feedback import flash_errors
 from app.platform.roles import Role
@@ -344,7 +345,7 @@ def overdue():
 
 def _period() -> tuple[date, date]:
     """The period from ?start=&end= (ISO dates), this year so far by default."""
-    return report_period(request.args.get("start"), request.args.get("end"), date(local_today().year, 1, 1))
+    return period_from_query(request.args, date(local_today().year, 1, 1), say=request.endpoint != "complaints.export")
 
 
 @bp.route("/admin/complaints/analysis")

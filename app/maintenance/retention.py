@@ -27,6 +27,10 @@ What is erased, and what is kept on purpose:
   awaiting review. Otherwise anyone holding SECRET_KEY could test a known address against every rating ever made.
 - **Complainants' own attachments** (not the departments' evidence) go with their identity: an ID-card photo
   or a contract names the complainant as surely as the name field does. Files and rows are deleted.
+- **The secrets of a closed round** (the SHA-256 of its link tokens and access codes): deleted ROUND_APPEAL_DAYS
+  (30) after the round's closing day, once it is closed, scored or published. Until then a link shows the same
+  "closed" page as every other link of the round; afterwards it is an unknown link, like every other link of
+  the round. Invitations (their SMS status, whether opened), submission marks, responses and counts stay.
 
 One audit entry records the counts, never who.
 """
@@ -44,13 +48,14 @@ from app.extensions import db
 from app.pool.models import MemberStatus, Respondent
 from app.platform.calendar import local_today
 from app.realtime.models import FollowUpTask, RealtimeRating, RealtimeSeenDevice, RealtimeSmsCode
-from app.rounds.models import Campaign, CampaignStatus, Invitation
+from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationToken
 from app.sms.models import SmsDailyCount
 
 ERASED = "—"  # what an erased text field shows where an empty one would read as "never given"
 DAILY_COUNTER_DAYS = 7
 # A member invited to a round still under way keeps their number until it ends: the round may still text them.
 _LIVE_ROUNDS = (CampaignStatus.drawn, CampaignStatus.sending, CampaignStatus.open)
+_ENDED_ROUNDS = (CampaignStatus.closed, CampaignStatus.scored, CampaignStatus.published)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class PurgeCounts:
     sms_codes: int = 0
     rating_hashes: int = 0
     complainant_attachments: int = 0
+    round_secrets: int = 0
     seen_devices: int = 0  # real-time marks of past days (issue 24, finding 8)
 
 
@@ -84,6 +90,17 @@ def _complaint_filter(now: datetime):
                      Complaint.complainant_phone != "", Complaint.complainant_phone_hash.is_not(None),
                      and_(Complaint.complainant_contact != "", Complaint.complainant_contact != ERASED))
     return and_(ended, identified)
+
+
+def _round_secrets_filter(today: date):
+    """The secrets of rounds closed (or scored, published) whose closing day is more than the appeal period ago.
+
+    A round closed early is counted from its planned closing day: later, so never too soon.
+    """
+    cutoff = today - timedelta(days=current_app.config["ROUND_APPEAL_DAYS"])
+    ended = select(Campaign.id).where(Campaign.status.in_(_ENDED_ROUNDS), Campaign.closes_on.is_not(None),
+                                      Campaign.closes_on < cutoff)
+    return InvitationToken.invitation_id.in_(select(Invitation.id).where(Invitation.campaign_id.in_(ended)))
 
 
 def _count(model, condition) -> int:
@@ -110,6 +127,7 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
                            ComplaintAttachment.complaint_id.in_(select(Complaint.id).where(complaints)))
     old_callbacks = and_(FollowUpTask.callback_phone != "", FollowUpTask.completed_at.is_not(None),
                          FollowUpTask.completed_at <= now - timedelta(days=current_app.config["CALLBACK_RETENTION_DAYS"]))
+    round_secrets = _round_secrets_filter(today)
     counts = PurgeCounts(
         members=_count(Respondent, members),
         opted_out_hashes_kept=_count(Respondent, and_(members, Respondent.status == MemberStatus.opted_out)),
@@ -119,6 +137,7 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
         sms_codes=_count(RealtimeSmsCode, old_codes),
         rating_hashes=_count(RealtimeRating, old_ratings),
         complainant_attachments=_count(ComplaintAttachment, old_attachments),
+        round_secrets=_count(InvitationToken, round_secrets),
         seen_devices=_count(RealtimeSeenDevice, old_seen),
     )
     if dry_run:
@@ -141,11 +160,13 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     db.session.execute(delete(RealtimeSeenDevice).where(old_seen).execution_options(synchronize_session=False))
     db.session.execute(update(FollowUpTask).where(old_callbacks).values(callback_phone="")
                        .execution_options(synchronize_session=False))
+    db.session.execute(delete(InvitationToken).where(round_secrets).execution_options(synchronize_session=False))
     audit.record("retention.purge", "personal-data", {
         **asdict(counts),
         "member_days": current_app.config["RETENTION_LEFT_MEMBER_DAYS"],
         "complaint_days": current_app.config["COMPLAINT_CONTACT_RETENTION_DAYS"],
         "callback_days": current_app.config["CALLBACK_RETENTION_DAYS"],
+        "round_appeal_days": current_app.config["ROUND_APPEAL_DAYS"],
     })
     db.session.expire_all()
     return counts

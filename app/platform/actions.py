@@ -59,3 +59,16 @@ def bad_request(form: FlaskForm) -> NoReturn:
     """For ``invalid=``: a form that only a forged or broken request gets wrong (a bare button, a fixed choice)
     is answered 400, not shown."""
     abort(400)
+
+
+def unconfirmed(back: str) -> Callable[[FlaskForm], Response]:
+    """For ``invalid=`` with a ``ConfirmForm``: an unticked confirmation goes back to the page and says that nothing
+    was done; any other error of such a form (a bad CSRF token) is a forged or broken request, answered 400."""
+
+    def answer(form: FlaskForm) -> Response:
+        if set(form.errors) - {"confirm"}:
+            abort(400)
+        flash_errors(form)
+        return redirect(back)
+
+    return answer

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import InputRequired, ValidationError
 
 from app.platform.characters import CONTROL_CHARACTERS
 
@@ -19,6 +19,16 @@ _REFUSED_IN_A_LINE = re.compile(f"{CONTROL_CHARACTERS.pattern}|[\t\n\r\x7f-\x9f]
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for POST-only buttons (log out, deactivate…)."""
+
+
+class ConfirmForm(FlaskForm):
+    """A button whose action cannot be undone or costs money (templates/_confirm.html): it carries a box that says
+    what will happen, and the server refuses the action while the box is unticked. Without JavaScript the browser
+    asks for the box; with it, static/js/confirm.js asks in a dialog instead and ticks the box. A form with more
+    fields (a scheme to score with) subclasses it."""
+
+    confirm = BooleanField(_l("Confirmation"), validators=[InputRequired(
+        message=_l("Tick the box that says what will happen to confirm it: nothing was done."))])
 
 
 class NoControlCharacters:

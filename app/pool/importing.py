@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from app.audit import service as audit
 from app.departments.service import RowError
 from app.extensions import db
+from app.platform import dates
 from app.platform.columns import utcnow
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.platform.tabular import (
@@ -240,6 +241,11 @@ def _check_rows(rows, plan: PoolImportPlan) -> None:
             enrolled_on = parse_date(cells["enrolled_on"])
             if enrolled_on is None:
                 error("enrolled_on", cells["enrolled_on"], _("Not a date (use YYYY-MM-DD)."))
+            else:  # not in the future, not before the platform's records (issue 24, finding 9)
+                problem = dates.out_of_range(_("Enrolled on"), enrolled_on, *dates.bounds())
+                if problem:
+                    error("enrolled_on", cells["enrolled_on"], problem)
+                    enrolled_on = None
 
         if len(plan.errors) > errors_before:
             continue

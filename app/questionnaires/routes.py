@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.actions import bad_request, perform
+from app.platform.actions import bad_request, perform, unconfirmed
 from app.platform.exports import download
-from app.platform.forms import EmptyForm
+from app.platform.forms import ConfirmForm, EmptyForm
 from app.platform.i18n import select_locale
 from app.platform.roles import Role
 from app.questionnaires import service
@@ -85,6 +85,7 @@ def version(version_id: int):
         "questionnaires/version.html", version=version, questionnaire=version.questionnaire,
         versions=service.versions_of(version.questionnaire), items=items, problems=problems,
         type_labels=TYPE_LABELS, add_form=AddItemForm(), settings_form=settings, button_form=EmptyForm(),
+        confirm=ConfirmForm(),
         has_block=has_block,
     )
 
@@ -225,8 +226,9 @@ def check_expression():
 def publish(version_id: int):
     """Validate and freeze a draft."""
     version = db.get_or_404(QuestionnaireVersion, version_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return unconfirmed(_page_of(version.id))(form)
     try:
         service.publish(version, actor=current_user)
     except service.DocumentProblems as exc:
@@ -267,9 +269,9 @@ def start_draft(version_id: int):
 def discard(version_id: int):
     """Delete a draft."""
     version = db.get_or_404(QuestionnaireVersion, version_id)
-    return perform(EmptyForm(), lambda form: service.discard_draft(version, actor=current_user),
+    return perform(ConfirmForm(), lambda form: service.discard_draft(version, actor=current_user),
                    done=_("The draft was discarded."), back=_page_of(version_id), then=url_for(".index"),
-                   refused=service.BuilderError, invalid=bad_request)
+                   refused=service.BuilderError, invalid=unconfirmed(_page_of(version_id)))
 
 
 # ------------------------------------------------------------------------------ preview and diff

@@ -20,8 +20,9 @@ from app.departments.models import Department
 from app.extensions import db, limiter
 from app.platform.access import roles_required, visitors
 from app.platform.actions import perform
-from app.platform.calendar import local_today, report_period
+from app.platform.calendar import local_today
 from app.platform.client_keys import client_key
+from app.platform.dates import period_from_query
 from app.platform.exports import csv_bytes, download
 from app.platform.links import public_url
 from app.platform.roles import Role
@@ -151,7 +152,7 @@ def thanks(slug: str):
 
 def _period() -> tuple[date, date]:
     """The period from ?start=&end= (ISO dates), this month so far by default."""
-    return report_period(request.args.get("start"), request.args.get("end"), local_today().replace(day=1))
+    return period_from_query(request.args, local_today().replace(day=1), say=request.endpoint != "realtime.channel_csv")
 
 
 @bp.route("/admin/realtime/")

@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.platform.dates import FUTURE_DAYS, DateWithin
 from app.platform.forms import NoControlCharacters
 
 
@@ -55,8 +56,9 @@ class RoundSetupForm(FlaskForm):
     department_ids = SelectMultipleField(_l("Departments evaluated"), coerce=int,
                                          widget=widgets.ListWidget(prefix_label=False),
                                          option_widget=widgets.CheckboxInput())
-    opens_on = DateField(_l("Opens on"), validators=[Optional()])
-    closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
+    opens_on = DateField(_l("Opens on"), validators=[Optional(), DateWithin(future_days=FUTURE_DAYS)])
+    closes_on = DateField(_l("Closes on"),
+                          validators=[DataRequired(), DateWithin(future_days=FUTURE_DAYS, from_today=True)])
     link_mode = SelectField(_l("How the SMS reaches the survey"), choices=[
         SelectChoice("link", _l("Personal link …/s/${token}")),
         SelectChoice("code", _l("Fixed link …/s and a personal access code ${code}")),
@@ -76,4 +78,5 @@ class RoundSetupForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    closes_on = DateField(_l("New closing date"), validators=[DataRequired()])
+    closes_on = DateField(_l("New closing date"),
+                          validators=[DataRequired(), DateWithin(future_days=FUTURE_DAYS, from_today=True)])

@@ -4,7 +4,9 @@ A link token has 128 random bits (``secrets.token_urlsafe(16)``); an access
 code has 10 characters from an alphabet without look-alikes (31 symbols, about
 49.5 bits). Only their SHA-256 is stored. Each SMS may carry a new secret; all
 of an invitation's secrets work until its round closes, and none works after
-the one submission.
+the one submission. Once the round closes, every link of it leads to the same
+page; ``flask retention purge`` deletes the hashes ROUND_APPEAL_DAYS after the
+closing day (app.maintenance.retention).
 """
 from __future__ import annotations
 
@@ -77,21 +79,31 @@ def closes_at(campaign: Campaign) -> datetime | None:
     return day_bounds(campaign.closes_on)[1]
 
 
+def round_closed(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Whether the round's links have stopped working: closed (or later), or past the end of its closing day."""
+    if campaign.status in (CampaignStatus.closed, CampaignStatus.scored, CampaignStatus.published):
+        return True
+    deadline = closes_at(campaign)
+    return deadline is not None and (now or datetime.now(timezone.utc)) >= deadline
+
+
 def access(invitation: Invitation | None, now: datetime | None = None, *, submitted: bool | None = None) -> Access:
-    """Whether this invitation may answer now (``submitted``: whether it has been used, if already read)."""
+    """Whether this invitation may answer now (``submitted``: whether it has been used, if already read).
+
+    A closed round comes first: every link of a closed round, used or not, leads to the same page, so that
+    whoever holds someone's SMS cannot learn from it whether they answered (issue 24, finding 7). Only while
+    the round is open does a used link say so (the respondent's back button and reload are thanked).
+    """
     if invitation is None:
         return Access.unknown
+    if round_closed(invitation.campaign, now):
+        return Access.closed
     if submitted is None:
         submitted = db.session.get(InvitationSubmission, invitation.id) is not None
     if submitted:
         return Access.used
     campaign = invitation.campaign
     now = now or datetime.now(timezone.utc)
-    if campaign.status in (CampaignStatus.closed, CampaignStatus.scored, CampaignStatus.published):
-        return Access.closed
-    deadline = closes_at(campaign)
-    if deadline is not None and now >= deadline:
-        return Access.closed
     if campaign.status not in (CampaignStatus.sending, CampaignStatus.open):
         return Access.not_open
     if campaign.opens_on is not None and now < day_bounds(campaign.opens_on)[0]:

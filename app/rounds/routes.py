@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.actions import bad_request, perform
+from app.platform.actions import bad_request, perform, unconfirmed
 from app.platform.exports import download
 from app.platform.feedback import labelled_errors
-from app.platform.forms import EmptyForm
+from app.platform.forms import ConfirmForm, EmptyForm
 from app.platform.jobs import enqueue
 from app.platform.roles import Role
 from app.questionnaires import service as questionnaires
@@ -198,10 +198,13 @@ def overview(campaign_id: int):
         sample = {"name": "张伟", "month": campaign.month, "deadline": "11月30日", "token": "Ab3dEf6hIj9kLm2nOp5qRs",
                   "code": "7KQ2MX9PRT"}
         preview = render_sms(campaign.sms_template_text, sample)
-    return render_template("rounds/overview.html", campaign=campaign, setup=setup, progress=rounds.progress(campaign),
-                           extend_form=ExtendForm(), button=EmptyForm(), preview=preview,
+    progress = rounds.progress(campaign)
+    return render_template("rounds/overview.html", campaign=campaign, setup=setup, progress=progress,
+                           extend_form=ExtendForm(), confirm=ConfirmForm(), preview=preview,
                            reminder_candidates=len(sending.reminder_candidates(campaign))
-                           if campaign.status == CampaignStatus.open else 0)
+                           if campaign.status == CampaignStatus.open else 0,
+                           waiting=sending.waiting(campaign), daily_cap=current_app.config["SMS_DAILY_CAP_PER_NUMBER"],
+                           unanswered=sum(p["invited"] - p["submitted"] for p in progress))
 
 
 def _setup_form(campaign: Campaign, formdata=None) -> RoundSetupForm:
@@ -239,11 +242,12 @@ def setup(campaign_id: int):
 
 
 def _action(campaign_id: int, action):
-    """A POST-only button on the overview page (``action(campaign)`` gives the message to show)."""
+    """A button of the overview page that sends messages or cannot be undone, so it is confirmed (``ConfirmForm``);
+    ``action(campaign)`` gives the message to show."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    return perform(EmptyForm(), lambda form: action(campaign), done=lambda message: message,
-                   back=url_for(".overview", campaign_id=campaign_id),
-                   refused=(rounds.RoundError, sending.SendingError), invalid=bad_request)
+    back = url_for(".overview", campaign_id=campaign_id)
+    return perform(ConfirmForm(), lambda form: action(campaign), done=lambda message: message, back=back,
+                   refused=(rounds.RoundError, sending.SendingError), invalid=unconfirmed(back))
 
 
 def _send_in_background(campaign: Campaign) -> None:

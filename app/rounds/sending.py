@@ -81,6 +81,14 @@ def start(campaign: Campaign, user) -> int:
     return queued
 
 
+def waiting(campaign: Campaign) -> dict[str, int]:
+    """What the sending buttons would send: ``pending`` invitations (never queued: "send") and ``unsent`` ones
+    (queued, or left in flight by a crash or a daily cap: "resume")."""
+    rows = dict(db.session.execute(select(Invitation.sms_status, func.count()).where(
+        Invitation.campaign_id == campaign.id).group_by(Invitation.sms_status)).all())
+    return {"pending": rows.get("pending", 0), "unsent": rows.get("queued", 0) + rows.get("sending", 0)}
+
+
 def _under_daily_cap(respondent: Respondent) -> bool:
     """Count one message to this number today, if the cap allows it."""
     day = local_today()

@@ -195,9 +195,10 @@ def with_invitation(view):
             _single_statements()
         found = answering.visit(session.get(SESSION_KEY) or 0)
         state = invitations.access(found and found.invitation, submitted=found and found.submitted)
-        if state == Access.used and request.method == "POST" and answering.submitted_with(
+        if found and found.submitted and request.method == "POST" and answering.submitted_with(
                 found.invitation.id, _submission_key()):
-            return redirect(url_for(".thanks"), 303)  # a retry of the submission that used it: it arrived
+            # A retry of the submission that used it (also after the round closed meanwhile): it arrived.
+            return redirect(url_for(".thanks"), 303)
         if state != Access.ok:
             return _refusal(state)
         campaign = found.invitation.campaign

@@ -36,12 +36,16 @@ def test_hr_scores_publishes_and_downloads_the_xlsx(session, make_user, make_dep
     page.locator("main table tbody tr").filter(has_text=campaign.title).locator("a").click()
     expect(page.locator("h1")).to_have_text(f"{campaign.month} · {campaign.title}")
 
+    page.once("dialog", lambda dialog: dialog.accept())  # scoring and publishing are confirmed in a dialog
     page.locator("form[action$='/score'] button[type=submit]").click()
     expect(page.locator("main > div.flash-success")).to_have_text(
         zh("The round is scored. Check the results, then publish them."))
     expect(page.locator("#ranking tbody tr")).to_have_count(len(departments))
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("form[action$='/publish'] button[type=submit]").click()
     expect(page.locator("main > div.flash-success")).to_have_text(zh("The results are published and frozen."))
+    assert asked and asked[0].startswith(f"{len(departments)} 个部门的结果将被锁定并向其联络员公开")
     expect(page.locator("form[action$='/publish']")).to_have_count(0)
     expect(page.locator("#score-chart canvas").first).to_be_attached()  # the charts drew (ECharts, same origin)
     shown = ranking_on_page(page)

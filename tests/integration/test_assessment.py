@@ -82,11 +82,11 @@ def as_role(client, make_user, login, role: str, **kw):
 
 
 def score_via_page(client, campaign, scheme):
-    return client.post_form(f"/admin/assessment/{campaign.id}/score", {"scheme_id": scheme.id})
+    return client.post_form(f"/admin/assessment/{campaign.id}/score", {"scheme_id": scheme.id, "confirm": "y"})
 
 
 def publish_via_page(client, campaign):
-    return client.post_form(f"/admin/assessment/{campaign.id}/publish")
+    return client.post_form(f"/admin/assessment/{campaign.id}/publish", {"confirm": "y"})
 
 
 def page_rows(html: str) -> dict[str, dict[str, str]]:

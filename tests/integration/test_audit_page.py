@@ -250,10 +250,10 @@ def test_questionnaire_and_round_actions_are_audited(app, admin, make_department
     draft = int(re.search(r"/versions/(\d+)", response.headers["Location"]).group(1))
     admin("questionnaire.edit", f"/admin/questionnaires/versions/{draft}/settings",
           {"title_zh": "营商环境评价（修订）", "title_en": "", "description_zh": "", "description_en": ""})
-    admin("questionnaire.publish", f"/admin/questionnaires/versions/{draft}/publish")
+    admin("questionnaire.publish", f"/admin/questionnaires/versions/{draft}/publish", {"confirm": "y"})
     response = admin("questionnaire.draft", f"/admin/questionnaires/versions/{draft}/draft")
     second = int(re.search(r"/versions/(\d+)", response.headers["Location"]).group(1))
-    admin("questionnaire.discard", f"/admin/questionnaires/versions/{second}/discard")
+    admin("questionnaire.discard", f"/admin/questionnaires/versions/{second}/discard", {"confirm": "y"})
 
     seed_pool({"四上企业": 10, "中小微市场主体": 10, "办事群众": 10})
     departments = [make_department("SCJG"), make_department("SWJ")]
@@ -277,11 +277,11 @@ def test_questionnaire_and_round_actions_are_audited(app, admin, make_department
         "closes_on": (date.today() + timedelta(days=10)).isoformat(), "link_mode": "link",
         "sms_template_code": "SMS_1", "sms_template_text": text_, "reminder_template_text": text_,
         "max_reminders": "2", "reminder_spacing_days": "3"})
-    admin("sms.queue", f"{base}/send")
-    admin("sms.resume", f"{base}/resume")
-    admin("sms.remind", f"{base}/remind")
+    admin("sms.queue", f"{base}/send", {"confirm": "y"})
+    admin("sms.resume", f"{base}/resume", {"confirm": "y"})
+    admin("sms.remind", f"{base}/remind", {"confirm": "y"})
     admin("campaign.extend", f"{base}/extend", {"closes_on": (date.today() + timedelta(days=20)).isoformat()})
-    admin("campaign.closed", f"{base}/close")
+    admin("campaign.closed", f"{base}/close", {"confirm": "y"})
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status.value == "closed"
 
@@ -294,9 +294,9 @@ def test_scoring_and_publishing_actions_are_audited(app, admin, closed_round):  
         "fair": "62", "min_raters": "3", "rank_draws": "200", "rank_seed": "7", "comment_release": "manual",
         "note": "", "policy__sme": "0.5", "policy__large_enterprise": "0.3", "policy__citizen": "0.2"})
     base = f"/admin/assessment/{campaign.id}"
-    admin("campaign.scored", f"{base}/score", {"scheme_id": str(scheme.id)})
-    admin("assessment.rescore", f"{base}/score", {"scheme_id": str(scheme.id)})
-    admin("campaign.published", f"{base}/publish")
+    admin("campaign.scored", f"{base}/score", {"scheme_id": str(scheme.id), "confirm": "y"})
+    admin("assessment.rescore", f"{base}/score", {"scheme_id": str(scheme.id), "confirm": "y"})
+    admin("campaign.published", f"{base}/publish", {"confirm": "y"})
     admin("assessment.correct", f"{base}/correct", {"scheme_id": str(scheme.id), "reason": "一名成员的答卷重复计入"})
     admin("assessment.release_comments", f"{base}/release-comments")
     current = scoring.current_assessment(campaign)

@@ -304,7 +304,7 @@ def test_a_condition_referring_to_a_later_question_is_saved_but_flagged(client, 
     assert "is defined later" in response.get_data(as_text=True)
     assert reload(draft)["items"][block_at]["items"][0]["show_if"] == "{efficiency} <= 2"
     # ... and publishing is refused until it is fixed.
-    response = client.post_form(f"{BASE}/versions/{draft.id}/publish", follow_redirects=True)
+    response = client.post_form(f"{BASE}/versions/{draft.id}/publish", {"confirm": "y"}, follow_redirects=True)
     assert "未发布" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(QuestionnaireVersion, draft.id).is_draft
@@ -321,7 +321,7 @@ def test_check_expression_answers_as_you_type(client, designer):
 
 def test_publish_freezes_the_draft(client, designer):
     draft = new_draft(client)
-    response = client.post_form(f"{BASE}/versions/{draft.id}/publish")
+    response = client.post_form(f"{BASE}/versions/{draft.id}/publish", {"confirm": "y"})
     assert response.status_code == 302
     db.session.expire_all()
     version = db.session.get(QuestionnaireVersion, draft.id)
@@ -343,8 +343,8 @@ def test_an_edit_of_a_published_version_through_the_pages_is_refused(client, des
         (f"/versions/{version.id}/items/{block_at}.0/down", {"key": "attitude"}),
         (f"/versions/{version.id}/items", {"type": "text", "where": "end"}),
         (f"/versions/{version.id}/settings", {"title_zh": "改"}),
-        (f"/versions/{version.id}/publish", {}),
-        (f"/versions/{version.id}/discard", {}),
+        (f"/versions/{version.id}/publish", {"confirm": "y"}),
+        (f"/versions/{version.id}/discard", {"confirm": "y"}),
     ]:
         response = client.post_form(BASE + path, data, follow_redirects=True)
         assert response.status_code == 200, path
@@ -375,7 +375,7 @@ def test_a_direct_orm_change_of_a_published_version_raises(app):
 
 def test_discard_a_draft(client, designer):
     draft = new_draft(client)
-    assert client.post_form(f"{BASE}/versions/{draft.id}/discard").status_code == 302
+    assert client.post_form(f"{BASE}/versions/{draft.id}/discard", {"confirm": "y"}).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 1
 
 
@@ -505,7 +505,7 @@ def test_the_versions_show_the_citys_local_time(client, designer):
     """Staff read Beijing time, as everywhere else; a bare UTC clock reads eight hours wrong."""
     from datetime import datetime, timezone
     draft = new_draft(client)
-    assert client.post_form(f"{BASE}/versions/{draft.id}/publish").status_code == 302
+    assert client.post_form(f"{BASE}/versions/{draft.id}/publish", {"confirm": "y"}).status_code == 302
     db.session.expire_all()
     version = db.session.get(QuestionnaireVersion, draft.id)
     created = datetime(2026, 11, 30, 20, 5, tzinfo=timezone.utc)

@@ -59,7 +59,7 @@ def test_a_link_template_must_carry_the_token_after_a_fixed_address(app, make_de
 
 def test_sending_puts_working_links_in_the_console_outbox_and_opens_the_round(app, operator_client, make_department):
     campaign = drawn_round(make_department)
-    response = operator_client.post_form(f"/admin/rounds/{campaign.id}/send")
+    response = operator_client.post_form(f"/admin/rounds/{campaign.id}/send", {"confirm": "y"})
     assert response.status_code == 302
     db.session.expire_all()
     campaign = db.session.get(Campaign, campaign.id)
@@ -186,7 +186,7 @@ def test_extend_and_close(app, operator_client, make_department):
     operator_client.post_form(f"/admin/rounds/{campaign.id}/extend", {"closes_on": later})
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).closes_on.isoformat() == later
-    operator_client.post_form(f"/admin/rounds/{campaign.id}/close")
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/close", {"confirm": "y"})
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status == CampaignStatus.closed
     actions = set(db.session.scalars(select(AuditEntry.action)))
@@ -246,12 +246,12 @@ def test_a_td_reply_recorded_from_the_command_line_opts_out(app, runner):
 def test_a_round_held_back_by_the_daily_cap_can_resume_or_close(app, operator_client, make_department):
     app.config["SMS_DAILY_CAP_PER_NUMBER"] = 0
     campaign = drawn_round(make_department)
-    operator_client.post_form(f"/admin/rounds/{campaign.id}/send")
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/send", {"confirm": "y"})
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status == CampaignStatus.sending  # nothing could go out
     assert set(db.session.scalars(select(Invitation.sms_status))) == {"queued"}
     app.config["SMS_DAILY_CAP_PER_NUMBER"] = 3  # the next day
-    operator_client.post_form(f"/admin/rounds/{campaign.id}/resume")
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/resume", {"confirm": "y"})
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status == CampaignStatus.open
     assert set(db.session.scalars(select(Invitation.sms_status))) == {"accepted"}

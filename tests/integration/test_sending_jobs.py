@@ -160,12 +160,12 @@ def test_reminders_are_refused_while_a_job_sends_the_round(app, client, make_use
     login(make_user("operator"))
 
     with exclusive(SEND_ROUND, campaign.id):  # a resumed job is sending the round
-        page = client.post_form(f"/admin/rounds/{campaign.id}/remind", follow_redirects=True)
+        page = client.post_form(f"/admin/rounds/{campaign.id}/remind", {"confirm": "y"}, follow_redirects=True)
         assert page.status_code == 200 and "本轮短信正在发送中" in page.get_data(as_text=True)
         assert outbox_per_invitation("reminder") == Counter()
         assert "sms.remind" not in set(db.session.scalars(select(AuditEntry.action)))
 
-    client.post_form(f"/admin/rounds/{campaign.id}/remind")  # once it is done, the same button reminds them
+    client.post_form(f"/admin/rounds/{campaign.id}/remind", {"confirm": "y"})  # once it is done, the same button reminds them
     assert len(outbox_per_invitation("reminder")) == sum(statuses(campaign.id).values())
 
 
