@@ -136,6 +136,10 @@ class Config:
     # … or this many at one service point within the window.
     REALTIME_BURST_POINT_COUNT = 10
     REALTIME_BURST_POINT_MINUTES = 10
+    # issue 24, finding 8: limits by client address that do not rely on the device cookie: ratings of one point
+    # a (local) day, and ratings of any points within a minute; the refused one gets a 429 with the reason.
+    REALTIME_CLIENT_POINT_DAILY_MAX = int(os.environ.get("REALTIME_CLIENT_POINT_DAILY_MAX", "5"))
+    REALTIME_CLIENT_PER_MINUTE_MAX = int(os.environ.get("REALTIME_CLIENT_PER_MINUTE_MAX", "5"))
     REALTIME_FOLLOW_UP_WORKDAYS = int(os.environ.get("REALTIME_FOLLOW_UP_WORKDAYS", "5"))
     # Bayesian average of the channel: a department's mean shrinks toward the city mean with this weight.
     REALTIME_PRIOR_WEIGHT = float(os.environ.get("REALTIME_PRIOR_WEIGHT", "10"))

@@ -35,4 +35,5 @@ def purge_command(dry_run: bool) -> None:
                f"{counts.callback_phones} call-back numbers (follow-up done more than "
                f"{current_app.config['CALLBACK_RETENTION_DAYS']} days ago), {counts.rating_hashes} real-time raters' "
                f"hashes, {counts.complainant_attachments} complainants' attachments, {counts.round_secrets} link and "
-               f"code hashes of rounds closed more than {current_app.config['ROUND_APPEAL_DAYS']} days ago")
+               f"code hashes of rounds closed more than {current_app.config['ROUND_APPEAL_DAYS']} days ago, "
+               f"{counts.seen_devices} real-time device marks of past days")

@@ -80,8 +80,7 @@ def seed_ratings(points: list[ServicePoint], days: int = 30) -> int:
                     service_point=point, department_id=point.department_id, created_at=at,
                     comment=rng.choice(BAD_COMMENTS) if bad else rng.choice(GOOD_COMMENTS),
                     service_item=rng.choice(point.item_list) if point.item_list and rng.random() < 0.6 else "",
-                    client_hash=realtime.keyed_hash("client", f"demo-{made}"),
-                    device_hash=realtime.keyed_hash("device", f"demo-{made}"), **levels)
+                    client_hash=realtime.keyed_hash("client", f"demo-{made}"), **levels)
                 db.session.add(rating)
                 made += 1
                 if bad:
@@ -98,8 +97,7 @@ def seed_ratings(points: list[ServicePoint], days: int = 30) -> int:
     for i in range(12):
         db.session.add(RealtimeRating(service_point=burst_point, department_id=burst_point.department_id,
                                       created_at=now - timedelta(days=2, minutes=10 - i), overall=5,
-                                      client_hash=client, device_hash=realtime.keyed_hash("device", f"burst-{i}"),
-                                      flagged=True, flag_reason="client_burst"))
+                                      client_hash=client, flagged=True, flag_reason="client_burst"))
     db.session.flush()
     first = db.session.scalar(select(RealtimeRating).where(RealtimeRating.client_hash == client).limit(1))
     realtime.exclude(first, "同一来源 10 分钟内连续好评，疑似刷分", actor=admin)

@@ -16,12 +16,15 @@ What is erased, and what is kept on purpose:
   that the complaint still counts as a named one (not anonymous) in the analysis of its period.
 - **Daily SMS counters** (keyed phone hashes per day, for the per-number cap) older than a week: they only
   matter on their day. So do **real-time SMS codes** (keyed phone hash, hashed code): deleted a week after they
-  expired. The one-rating-per-day rule keeps its own hash on the rating.
+  expired. The one-rating-per-day rule keeps no hash on the rating (see the device marks below).
 - **Call-back numbers** that dissatisfied raters left for their follow-up: erased CALLBACK_RETENTION_DAYS (90)
   after the department recorded the follow-up. The masked number stays, for the record.
-- **Real-time raters' keyed hashes** (client, device, phone): they serve the one-per-day rule and burst
-  detection, which look at one day; after a week they are blanked, except on flagged ratings still awaiting
-  review. Otherwise anyone holding SECRET_KEY could test a known number against every rating ever made.
+- **Real-time device marks** (``realtime_seen_devices``, a daily-keyed hash per device or verified phone and
+  point): deleted once their day is over (also lazily by the next rating); a rating never holds a device or
+  phone identifier.
+- **Real-time raters' keyed client hashes** (of the address): they serve the per-client limits and burst
+  detection, which look at a day at most; after a week they are blanked, except on flagged ratings still
+  awaiting review. Otherwise anyone holding SECRET_KEY could test a known address against every rating ever made.
 - **Complainants' own attachments** (not the departments' evidence) go with their identity: an ID-card photo
   or a contract names the complainant as surely as the name field does. Files and rows are deleted.
 - **The secrets of a closed round** (the SHA-256 of its link tokens and access codes): deleted ROUND_APPEAL_DAYS
@@ -43,7 +46,8 @@ from app.audit import service as audit
 from app.complaints.models import Complaint, ComplaintAttachment, ComplaintStatus
 from app.extensions import db
 from app.pool.models import MemberStatus, Respondent
-from app.realtime.models import FollowUpTask, RealtimeRating, RealtimeSmsCode
+from app.platform.calendar import local_today
+from app.realtime.models import FollowUpTask, RealtimeRating, RealtimeSeenDevice, RealtimeSmsCode
 from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationToken
 from app.sms.models import SmsDailyCount
 
@@ -67,6 +71,7 @@ class PurgeCounts:
     rating_hashes: int = 0
     complainant_attachments: int = 0
     round_secrets: int = 0
+    seen_devices: int = 0  # real-time marks of past days (issue 24, finding 8)
 
 
 def _member_filter(today: date):
@@ -107,6 +112,7 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
 
     ``dry_run`` counts without changing anything (and writes no audit entry).
     """
+    seen_day = today or local_today()  # the marks are kept by the city's calendar day
     today = today or date.today()
     now = datetime.combine(today, datetime.now(timezone.utc).timetz())
     members = _member_filter(today)
@@ -115,8 +121,8 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     old_codes = RealtimeSmsCode.expires_at < now - timedelta(days=DAILY_COUNTER_DAYS)
     old_ratings = and_(RealtimeRating.created_at < now - timedelta(days=DAILY_COUNTER_DAYS),
                        or_(RealtimeRating.flagged.is_(False), RealtimeRating.reviewed.is_(True)),
-                       or_(RealtimeRating.client_hash != "", RealtimeRating.device_hash != "",
-                           RealtimeRating.phone_hash.is_not(None)))
+                       RealtimeRating.client_hash != "")
+    old_seen = RealtimeSeenDevice.day < seen_day
     old_attachments = and_(ComplaintAttachment.assignment_id.is_(None),
                            ComplaintAttachment.complaint_id.in_(select(Complaint.id).where(complaints)))
     old_callbacks = and_(FollowUpTask.callback_phone != "", FollowUpTask.completed_at.is_not(None),
@@ -132,6 +138,7 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
         rating_hashes=_count(RealtimeRating, old_ratings),
         complainant_attachments=_count(ComplaintAttachment, old_attachments),
         round_secrets=_count(InvitationToken, round_secrets),
+        seen_devices=_count(RealtimeSeenDevice, old_seen),
     )
     if dry_run:
         return counts
@@ -143,14 +150,14 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     db.session.execute(update(Respondent).where(members, Respondent.status != MemberStatus.opted_out)
                        .values(**erased_member, phone_hash="").execution_options(synchronize_session=False))
     _delete_attachments(old_attachments)  # before the complaints stop matching the filter
-    db.session.execute(update(RealtimeRating).where(old_ratings).values(client_hash="", device_hash="",
-                                                                        phone_hash=None)
+    db.session.execute(update(RealtimeRating).where(old_ratings).values(client_hash="")
                        .execution_options(synchronize_session=False))
     db.session.execute(update(Complaint).where(complaints).values(
         complainant_name="", complainant_organisation="", complainant_phone="", complainant_phone_masked="",
         complainant_phone_hash=None, complainant_contact=ERASED).execution_options(synchronize_session=False))
     db.session.execute(delete(SmsDailyCount).where(old_counters).execution_options(synchronize_session=False))
     db.session.execute(delete(RealtimeSmsCode).where(old_codes).execution_options(synchronize_session=False))
+    db.session.execute(delete(RealtimeSeenDevice).where(old_seen).execution_options(synchronize_session=False))
     db.session.execute(update(FollowUpTask).where(old_callbacks).values(callback_phone="")
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(InvitationToken).where(round_secrets).execution_options(synchronize_session=False))

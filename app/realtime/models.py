@@ -3,8 +3,10 @@
 A rating is anonymous: no name, no phone (unless the rater chose SMS
 verification or asked to be called back, and then only keyed hashes or the
 sealed number on the follow-up task), a random id. What it keeps for abuse
-resistance are keyed hashes of the client address and of the device cookie,
-which say "the same client" without saying who.
+resistance is a keyed hash of the client address, which says "the same client"
+without saying who. The device (or verified phone) a rating came from is not on
+the rating at all: the one-a-day rule uses ``RealtimeSeenDevice``, today's marks
+only (issue 24, finding 8).
 """
 from __future__ import annotations
 
@@ -12,7 +14,18 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text, select
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.casework.deadlines import Deadline
@@ -98,10 +111,9 @@ class RealtimeRating(db.Model):
     service_item: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Keyed hashes (HMAC with the secret key): "same client / device / phone", never who.
+    # A keyed hash (HMAC with the secret key): "same client address", never who. No device and no phone: the
+    # one-a-day rule keeps day-keyed marks of those apart from the ratings (RealtimeSeenDevice, finding 8).
     client_hash: Mapped[str] = mapped_column(String(32), index=True)
-    device_hash: Mapped[str] = mapped_column(String(32), default="")
-    phone_hash: Mapped[str | None] = mapped_column(String(64))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     flag_reason: Mapped[str] = mapped_column(String(64), default="")
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -177,3 +189,21 @@ class RealtimeSmsCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     used: Mapped[bool] = mapped_column(default=False)
+
+
+class RealtimeSeenDevice(db.Model):
+    """A device (or verified phone) that rated a service point today: the one-a-day rule's memory, nothing more.
+
+    ``mark`` is an HMAC of the day's random device id and the point under a key of that day alone, so a
+    device's marks differ from point to point and from day to day, and nothing here names a rating (no
+    rating id, no time). Rows of past days are deleted (lazily with the next rating, and by the retention
+    job): a day later nothing is left that could link two ratings (issue 24, finding 8).
+    """
+
+    __tablename__ = "realtime_seen_devices"
+    __table_args__ = (PrimaryKeyConstraint("service_point_id", "day", "mark"),
+                      Index("ix_realtime_seen_devices_day", "day"))
+
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"))
+    day: Mapped[date] = mapped_column()  # the local (Asia/Shanghai) calendar day
+    mark: Mapped[str] = mapped_column(String(64))

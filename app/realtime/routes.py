@@ -21,11 +21,13 @@ from app.extensions import db, limiter
 from app.platform.access import roles_required, visitors
 from app.platform.actions import perform
 from app.platform.calendar import local_today
+from app.platform.client_keys import client_key
 from app.platform.dates import period_from_query
 from app.platform.exports import csv_bytes, download
 from app.platform.links import public_url
 from app.platform import small_groups
 from app.platform.roles import Role
+from app.realtime import seen
 from app.realtime import service as realtime
 from app.realtime.forms import ExcludeForm, FollowUpForm, RatingForm, SendCodeForm, ServicePointForm
 from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating, ServicePoint
@@ -42,7 +44,9 @@ def _point_key() -> str:
 
 
 def _client() -> str:
-    return request.remote_addr or "unknown"
+    """The client the real-time limits and burst flags count by: the limiter's own key (an IPv4 address or an
+    IPv6 /64), so that a phone cannot dodge them by hopping between the addresses of its IPv6 prefix."""
+    return client_key()
 
 
 def _phone_key() -> str:
@@ -99,6 +103,10 @@ def rate(slug: str):
             device.mark(point)
             _set_device_cookie(response, device)
             return response
+        except realtime.TooManyRatings as exc:
+            db.session.rollback()
+            return render_template("realtime/rate.html", point=point, form=form, error=str(exc),
+                                   code_form=SendCodeForm(formdata=None)), 429
         except realtime.RatingError as exc:
             db.session.rollback()
             error = str(exc)
@@ -112,8 +120,10 @@ def rate(slug: str):
 
 
 def _set_device_cookie(response, device: realtime.Device) -> None:
-    response.set_cookie(realtime.DEVICE_COOKIE, device.dumps(), max_age=400 * 86400, httponly=True,
-                        samesite="Lax", secure=bool(current_app.config.get("HTTPS")))
+    """The device cookie lives until the end of the local day, no longer (issue 24, finding 8)."""
+    response.set_cookie(realtime.DEVICE_COOKIE, device.dumps(), max_age=seen.seconds_left_today(),
+                        expires=seen.end_of_today(), httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("HTTPS")))
 
 
 @bp.route("/r/<slug>/code", methods=["POST"])

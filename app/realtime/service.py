@@ -13,7 +13,7 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, delete, func, or_, select
 
 from app.audit import service as audit
 from app.casework.deadlines import due_date
@@ -24,6 +24,7 @@ from app.platform import security, small_groups
 from app.platform.calendar import day_bounds, local_today, period_bounds
 from app.platform.columns import utcnow
 from app.platform.phones import PhoneError, current_vault, mask, normalise
+from app.realtime import seen
 from app.realtime.models import (
     BAD_LEVEL,
     DIMENSIONS,
@@ -44,6 +45,10 @@ class RatingError(ValueError):
 
 class AlreadyRated(Exception):
     """This device (or phone) has already rated this service point today."""
+
+
+class TooManyRatings(RatingError):
+    """One client address has rated too much: this point today, or any points in the last minute (finding 8)."""
 
 
 # --------------------------------------------------------------------------- service points
@@ -114,9 +119,9 @@ def keyed_hash(kind: str, value: str, length: int = 32) -> str:
 
 
 def rater_phone_hash(point: "ServicePoint", e164: str) -> str:
-    """A rater's number as this point's one-per-day rule needs it: a hash of its own, under its own key, so that
-    it can never be joined to the pool's or the complaints' phone hashes (the page promises the number is not
-    kept with the rating)."""
+    """A rater's number as this point's SMS codes need it: a hash of its own, under its own key, so that it can
+    never be joined to the pool's or the complaints' phone hashes. The rating does not keep it (the page promises
+    the number is not kept with the rating); the one-a-day rule keeps only a day-keyed mark of it (app.realtime.seen)."""
     return keyed_hash("rater-phone", f"{point.id}:{e164}", 64)
 
 
@@ -129,7 +134,11 @@ def _device_serializer() -> URLSafeSerializer:
 
 @dataclass
 class Device:
-    """What the signed device cookie says: a random device id and, per point, the last day it rated."""
+    """What the signed device cookie says: a random device id of today, and the points it rated today.
+
+    The id lives one local day: the cookie expires at midnight and a cookie of another day starts a new
+    device, so no id outlives the day (issue 24, finding 8).
+    """
 
     device_id: str
     rated: dict[str, str]
@@ -144,15 +153,16 @@ class Device:
         self.rated[point.slug] = today
 
     def dumps(self) -> str:
-        return _device_serializer().dumps({"d": self.device_id, "r": self.rated})
+        return _device_serializer().dumps({"d": self.device_id, "r": self.rated, "t": local_today().isoformat()})
 
 
 def load_device(cookie: str | None) -> Device:
-    """The device from its cookie; a missing or tampered cookie starts a new device."""
+    """The device from its cookie; a missing, tampered or yesterday's cookie starts a new device."""
     if cookie:
         try:
             data = _device_serializer().loads(cookie)
-            if isinstance(data, dict) and isinstance(data.get("d"), str) and isinstance(data.get("r"), dict):
+            if (isinstance(data, dict) and isinstance(data.get("d"), str) and isinstance(data.get("r"), dict)
+                    and data.get("t") == local_today().isoformat()):
                 return Device(data["d"][:64], {str(k): str(v) for k, v in data["r"].items()})
         except BadSignature:
             pass
@@ -208,7 +218,11 @@ def check_code(point: ServicePoint, phone: str, code: str) -> str:
     if not hmac.compare_digest(record.code_hash, keyed_hash("sms-code", f"{e164}:{(code or '').strip()}", 64)):
         db.session.commit()  # the failed attempt counts even though the rating is refused
         raise RatingError(_("The code is wrong or has expired. Ask for a new one."))
-    record.used = True
+    # Used up: the phone's codes for this point go with the rating's transaction (kept, their times and the
+    # phone's hash would tie this rating to the phone's other ones; issue 24, finding 8).
+    db.session.execute(delete(RealtimeSmsCode).where(RealtimeSmsCode.service_point_id == point.id,
+                                                     RealtimeSmsCode.phone_hash == phone_hash)
+                       .execution_options(synchronize_session=False))
     return phone_hash
 
 
@@ -219,8 +233,8 @@ def submit_rating(point: ServicePoint, levels: dict[str, int | None], *, comment
                   callback_phone: str = "") -> RealtimeRating:
     """Record a rating, flag bursts, and open a follow-up task for a 差评. The caller commits.
 
-    Raises RatingError (the comment rule, an invalid level) or AlreadyRated (this
-    device or phone rated this point today).
+    Raises RatingError (the comment rule, an invalid level), TooManyRatings (the
+    client address's limits) or AlreadyRated (this device or phone rated this point today).
     """
     answered = {name: int(levels[name]) for name in DIMENSIONS if levels.get(name) not in (None, "")}
     if "overall" not in answered or any(v not in LEVEL_SCORES for v in answered.values()):
@@ -230,23 +244,19 @@ def submit_rating(point: ServicePoint, levels: dict[str, int | None], *, comment
     if bad and len(comment) < 5:
         raise RatingError(_("Please tell us what went wrong (at least 5 characters): the department must follow "
                             "up every dissatisfied rating."))
-    if device.rated_today(point):
+    # Who rated today is remembered apart from the ratings, by day-keyed marks (issue 24, finding 8).
+    raters = [device.device_id] + ([seen.phone_key(phone_hash)] if phone_hash else [])
+    if device.rated_today(point) or any(seen.seen_today(point, rater) for rater in raters):
         raise AlreadyRated()
-    device_hash = keyed_hash("device", device.device_id)
-    today_start, today_end = day_bounds(local_today())
-    same_today = select(RealtimeRating.id).where(
-        RealtimeRating.service_point_id == point.id, RealtimeRating.created_at >= today_start,
-        RealtimeRating.created_at < today_end)
-    if db.session.scalar(same_today.where(RealtimeRating.device_hash == device_hash).limit(1)) is not None:
-        raise AlreadyRated()
-    if phone_hash and db.session.scalar(same_today.where(RealtimeRating.phone_hash == phone_hash).limit(1)):
-        raise AlreadyRated()
+    client_hash = keyed_hash("client", client)
+    check_client_limits(point, client_hash)
     item = service_item.strip()[:200]
     if item and point.item_list and item not in point.item_list:
         item = ""
+    if not all([seen.remember(point, rater) for rater in raters]):
+        raise AlreadyRated()  # the same device or phone submitted twice at once: the first one counts
     rating = RealtimeRating(service_point=point, department_id=point.department_id, comment=comment[:2000],
-                            service_item=item, client_hash=keyed_hash("client", client), device_hash=device_hash,
-                            phone_hash=phone_hash, created_at=utcnow(), **answered)
+                            service_item=item, client_hash=client_hash, created_at=utcnow(), **answered)
     db.session.add(rating)
     db.session.flush()
     flag_bursts(rating)
@@ -254,6 +264,24 @@ def submit_rating(point: ServicePoint, levels: dict[str, int | None], *, comment
         open_follow_up(rating, callback_phone)
     device.mark(point)
     return rating
+
+
+def check_client_limits(point: ServicePoint, client_hash: str) -> None:
+    """Limits that do not rely on the device cookie (issue 24, finding 8): one client address may rate a point
+    only so often a day, and all points only so often a minute. Raises TooManyRatings."""
+    config = current_app.config
+    today_start, _end = day_bounds(local_today())
+    by_client = select(func.count()).select_from(RealtimeRating).where(RealtimeRating.client_hash == client_hash)
+    at_point = db.session.scalar(by_client.where(RealtimeRating.service_point_id == point.id,
+                                                 RealtimeRating.created_at >= today_start)) or 0
+    if at_point >= config["REALTIME_CLIENT_POINT_DAILY_MAX"]:
+        raise TooManyRatings(_("Too many ratings of this service point have come from your network today. "
+                               "Please rate it again tomorrow."))
+    last_minute = db.session.scalar(by_client.where(
+        RealtimeRating.created_at > utcnow() - timedelta(minutes=1))) or 0
+    if last_minute >= config["REALTIME_CLIENT_PER_MINUTE_MAX"]:
+        raise TooManyRatings(_("Too many ratings have come from your network in the last minute. "
+                               "Please wait a minute and try again."))
 
 
 def flag_bursts(rating: RealtimeRating) -> None:

@@ -48,7 +48,7 @@ def at(day: date, hour: int, minute: int) -> datetime:
 def add_rating(point, when: datetime, comment: str = "", **levels) -> RealtimeRating:
     levels = levels or {"overall": 5}
     rating = RealtimeRating(service_point=point, department_id=point.department_id, client_hash="x",
-                            device_hash="d", created_at=when, comment=comment, **levels)
+                            created_at=when, comment=comment, **levels)
     db.session.add(rating)
     db.session.flush()
     return rating
