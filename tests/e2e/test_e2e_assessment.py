@@ -35,12 +35,15 @@ def test_hr_scores_publishes_and_downloads_the_xlsx(session, make_user, make_dep
     page.locator("main table tbody tr").filter(has_text=campaign.title).locator("a").click()
     expect(page.locator("h1")).to_have_text(f"{campaign.month} · {campaign.title}")
 
-    page.once("dialog", lambda dialog: dialog.accept())  # scoring and publishing are confirmed in a dialog
+    # Scoring and publishing are confirmed in a dialog, once the script has replaced the box with it.
+    expect(page.locator("form[action$='/score'] label.confirm-box")).to_be_hidden()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form[action$='/score'] button[type=submit]").click()
     expect(page.locator("main > div.flash-success")).to_have_text(
         zh("The round is scored. Check the results, then publish them."))
     expect(page.locator("#ranking tbody tr")).to_have_count(len(departments))
     asked = []
+    expect(page.locator("form[action$='/publish'] label.confirm-box")).to_be_hidden()
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("form[action$='/publish'] button[type=submit]").click()
     expect(page.locator("main > div.flash-success")).to_have_text(zh("The results are published and frozen."))

@@ -82,6 +82,7 @@ def test_designer_builds_a_questionnaire_with_a_condition_and_publishes_it(sessi
     expect(keys).to_have_text(["departments", "attitude", "overall", "reason"])
     expect(page.locator("#problems.flash-success")).to_be_visible()  # nothing to fix before publishing
 
+    expect(page.locator("form[action$='/publish'] label.confirm-box")).to_be_hidden()  # the dialog replaced it
     page.once("dialog", lambda dialog: dialog.accept())  # publishing is confirmed in a dialog
     page.locator("form[action$='/publish'] button[type=submit]").click()
     expect(page.locator("main > div.flash-success")).to_have_text(

@@ -67,9 +67,9 @@ def test_operator_creates_draws_and_sends_a_round(session, live_server, make_use
     page.locator("main table tbody tr").filter(has_text="2026-12").locator("a").first.click()
     # Sending costs money and cannot be called back: a dialog names the count first; "cancel" sends nothing.
     asked = []
+    expect(page.locator("form[action$='/send'] label.confirm-box")).to_be_hidden()  # the dialog replaces the box
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     click(page, "/send")
-    expect(page.locator("form[action$='/send'] label.confirm-box")).to_be_hidden()  # the dialog replaces the box
     assert asked == ["将立即向 15 人发送邀请短信（每个号码每天最多 3 条），发出后无法撤回。"]
     expect(page.locator("main > div.flash-success")).to_have_count(0)
     page.once("dialog", lambda dialog: dialog.accept())
