@@ -120,7 +120,8 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        held_up = _held_up(accounts.find_account(form.username.data), "auth/login.html", form)
+        account = accounts.find_account(form.username.data)
+        held_up = _held_up(account, "auth/login.html", form)
         if held_up is not None:
             return held_up
         user = accounts.check_credentials(form.username.data, form.password.data)
@@ -129,7 +130,7 @@ def login():
             return redirect(url_for("auth.login_code"))
         if user is not None:
             return _finish_login(user, None, form.next.data)
-        _refused(accounts.find_account(form.username.data))
+        _refused(account)
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -18,7 +18,7 @@ import re
 import threading
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 from app.accounts.common_passwords import COMMON_CHINESE_PASSWORDS
@@ -40,6 +40,18 @@ def site_words() -> list[str]:
     return [w for w in words if w]
 
 
+# What makes a password guessable, most telling first: the first kind zxcvbn found gives the reason.
+_REASONS = (
+    ("own", _l("it contains the name of this site or city, a username or your own name")),
+    ("common", _l("it is, or is built on, a commonly used password (such as woaini1314, Aa123456 or P@ssw0rd)")),
+    ("spatial", _l("it follows a row or pattern of keys on the keyboard")),
+    ("repeat", _l("it repeats characters or words")),
+    ("sequence", _l("it contains a sequence such as abc or 6543")),
+    ("date", _l("it relies on a year or a date")),
+    ("word", _l("it is built on a common word or name")),
+)
+
+
 def _reason(result: dict, own_words: frozenset[str]) -> str:
     """What makes this password guessable, from the pattern that explains the most of it."""
     kinds = set()
@@ -49,7 +61,7 @@ def _reason(result: dict, own_words: frozenset[str]) -> str:
             word = match.get("matched_word", "")
             if match.get("dictionary_name") == "user_inputs":
                 kinds.add("common" if word in _COMMON and word not in own_words else "own")
-            elif match.get("dictionary_name") in ("passwords",):
+            elif match.get("dictionary_name") == "passwords":
                 kinds.add("common")
             else:
                 kinds.add("word")
@@ -57,21 +69,7 @@ def _reason(result: dict, own_words: frozenset[str]) -> str:
             kinds.add(pattern)
         elif pattern in ("regex", "date"):
             kinds.add("date")
-    if "own" in kinds:
-        return _("it contains the name of this site or city, a username or your own name")
-    if "common" in kinds:
-        return _("it is, or is built on, a commonly used password (such as woaini1314, Aa123456 or P@ssw0rd)")
-    if "spatial" in kinds:
-        return _("it follows a row or pattern of keys on the keyboard")
-    if "repeat" in kinds:
-        return _("it repeats characters or words")
-    if "sequence" in kinds:
-        return _("it contains a sequence such as abc or 6543")
-    if "date" in kinds:
-        return _("it relies on a year or a date")
-    if "word" in kinds:
-        return _("it is built on a common word or name")
-    return _("it is too short or too simple")
+    return next((str(text) for kind, text in _REASONS if kind in kinds), _("it is too short or too simple"))
 
 
 def weakness(password: str, personal_words: list[str]) -> str | None:
@@ -88,7 +86,7 @@ def weakness(password: str, personal_words: list[str]) -> str | None:
         # zxcvbn gives a word it was told a few guesses, yet counts the characters around it as if they were
         # random; somebody who knows the site tries "Beikaobei" + a year + "!" first: what is left when the
         # site's words and names are taken out must be strong by itself.
-        reason = _("it contains the name of this site or city, a username or your own name")
+        reason = str(dict(_REASONS)["own"])
     else:
         return None
     return _("This password is too easy to guess: %(reason)s. Choose a longer one, for example a few unrelated "
