@@ -3,7 +3,6 @@ does nothing while it is unticked (whatever the browser did). The dialog that re
 tested in Chromium (tests/e2e/test_e2e_operator.py)."""
 import html
 
-import pytest
 from sqlalchemy import func, select
 
 from app.assessment.models import Assessment
@@ -13,7 +12,7 @@ from app.rounds.models import Campaign, CampaignStatus, Invitation
 from app.sms.models import SmsOutbox
 from tests.integration.survey_helpers import open_round
 from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401  (a fixture and a helper)
-from tests.integration.test_rounds import drawn_round
+from tests.integration.test_rounds import drawn_round, operator_client  # noqa: F401  (a fixture)
 
 REFUSED = "请先勾选说明后果的确认框：本次操作未执行。"
 
@@ -34,44 +33,38 @@ def status(campaign) -> CampaignStatus:
     return db.session.get(Campaign, campaign.id).status
 
 
-@pytest.fixture
-def operator(client, make_user, login):
-    login(make_user("operator"))
-    return client
-
-
-def test_sending_the_invitations_names_how_many_and_waits_for_the_box(app, operator, make_department):
+def test_sending_the_invitations_names_how_many_and_waits_for_the_box(app, operator_client, make_department):
     campaign = drawn_round(make_department)
     invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.campaign_id == campaign.id))
-    overview = page(operator, f"/admin/rounds/{campaign.id}")
+    overview = page(operator_client, f"/admin/rounds/{campaign.id}")
     assert f"将立即向 {invited} 人发送邀请短信（每个号码每天最多 3 条），发出后无法撤回。" in overview
-    assert REFUSED in refused(operator, f"/admin/rounds/{campaign.id}/send")
+    assert REFUSED in refused(operator_client, f"/admin/rounds/{campaign.id}/send")
     assert status(campaign) == CampaignStatus.drawn
     assert db.session.scalar(select(func.count()).select_from(SmsOutbox)) == 0
-    operator.post_form(f"/admin/rounds/{campaign.id}/send", {"confirm": "y"})
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/send", {"confirm": "y"})
     assert status(campaign) == CampaignStatus.open
 
 
-def test_closing_reminding_and_resuming_wait_for_the_box(app, operator, make_department):
+def test_closing_reminding_and_resuming_wait_for_the_box(app, operator_client, make_department):
     campaign = open_round(make_department)
-    overview = page(operator, f"/admin/rounds/{campaign.id}")
+    overview = page(operator_client, f"/admin/rounds/{campaign.id}")
     invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.campaign_id == campaign.id))
     assert f"关闭后所有链接和访问码立即失效，本轮不能重新开放；仍有 {invited} 位受邀者未作答。" in overview
     assert "将立即发出尚未发送的 0 条短信" in overview
     texts = db.session.scalar(select(func.count()).select_from(SmsOutbox))
     for action in ("remind", "resume", "close"):
-        assert REFUSED in refused(operator, f"/admin/rounds/{campaign.id}/{action}"), action
+        assert REFUSED in refused(operator_client, f"/admin/rounds/{campaign.id}/{action}"), action
     assert status(campaign) == CampaignStatus.open
     assert db.session.scalar(select(func.count()).select_from(SmsOutbox)) == texts
-    operator.post_form(f"/admin/rounds/{campaign.id}/close", {"confirm": "y"})
+    operator_client.post_form(f"/admin/rounds/{campaign.id}/close", {"confirm": "y"})
     assert status(campaign) == CampaignStatus.closed
 
 
-def test_a_forged_confirmation_without_its_csrf_token_is_still_refused(app, operator, make_department):
+def test_a_forged_confirmation_without_its_csrf_token_is_still_refused(app, operator_client, make_department):
     campaign = open_round(make_department)
-    response = operator.post(f"/admin/rounds/{campaign.id}/close", data={"confirm": "y"})
+    response = operator_client.post(f"/admin/rounds/{campaign.id}/close", data={"confirm": "y"})
     assert response.status_code == 400 and status(campaign) == CampaignStatus.open
 
 

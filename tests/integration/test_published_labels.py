@@ -110,7 +110,8 @@ def test_renaming_and_swapping_departments_after_publication_changes_nothing_pub
     assert "市住房和城乡建设局（改名）" not in str(after)
     # A department's own page is titled with the name it was published with, next to its published score, although
     # the department now carries the other one's live name and code.
-    assert (first.code, first.name) == (second_code, original[second_code][0])
+    db.session.expire_all()
+    assert (first.code, first.name) == (second_code, original[second_code][0])  # as the database now has it
     page = client.get(f"/admin/assessment/{campaign.id}/departments/{first.id}").get_data(as_text=True)
     assert re.search(r"<h1>(.*?) · ", page).group(1) == original[first_code][0]
     assert f'data-col="score">{original[first_code][1]}<' in page

@@ -1,7 +1,7 @@
 """Every rate limit trips. Works with the in-memory limiter and with Redis (CI runs the suite again with REDIS_URL).
 
 The conftest resets the limiter's storage before and after each test. Limits tested elsewhere:
-- login per client and per account: test_auth.py::test_login_is_throttled_per_client / _per_account_across_addresses
+- login per client, and the per-account back-off: test_auth.py::test_login_is_throttled_per_client / test_login_backs_off_per_account_across_addresses
 - access code per client: test_survey.py::test_guessing_access_codes_is_throttled (and behind a proxy,
   per forwarded client: test_config_and_headers.py::test_behind_a_proxy_rate_limits_count_each_client);
   wrong codes only, per client (IPv6 by /64), network and code prefix, no global cap: test_access_code_limits.py

@@ -271,6 +271,13 @@ def test_sms_verification_when_the_point_requires_it(client, make_point):
     code = re.search(r"\d{6}", outbox.text).group(0)
     assert rate(client, point, phone="13800138000", code=code).status_code == 302
     assert len(ratings()) == 1  # the rating keeps nothing of the phone: test_realtime_daily_device.py
+    # What remembers the phone today cannot be joined to the pool's (or the complaints') phone hashes.
+    from app.platform.phones import current_vault
+    from app.realtime.models import RealtimeSeenDevice
+
+    pool_hash = current_vault().lookup_hash("+8613800138000")
+    assert realtime.rater_phone_hash(point, "+8613800138000") != pool_hash
+    assert pool_hash not in db.session.scalars(select(RealtimeSeenDevice.mark)).all()
     # The same phone cannot rate the point again today, even from another device.
     other = client.application.test_client()
     other.post_form(f"/r/{point.slug}/code", {"phone": "13800138000"})

@@ -184,11 +184,13 @@ def test_a_liaison_reads_its_complaint_satisfaction_only_from_k_verdicts(app, cl
     month = first.strftime("%Y-%m")
     page = client.get(f"/admin/complaints/assigned?month={month}").get_data(as_text=True)
     figures = re.search(r'<section class="card" id="satisfaction">(.*?)</section>', page, re.S).group(1)
-    assert "少于 5 人" in figures and "%" not in figures  # four complainants: no rate (75% would say who)
+    figures = figures.split('<p class="hint">')[0]  # the hint names k whatever is shown
+    assert "评价人数少于 5 人" in figures and "%" not in figures  # four complainants: no rate (75% would say who)
     closed_complaint(department, at(first + timedelta(days=3), 10, 0), "unsatisfied")
     page = client.get(f"/admin/complaints/assigned?month={month}").get_data(as_text=True)
     figures = re.search(r'<section class="card" id="satisfaction">(.*?)</section>', page, re.S).group(1)
-    assert "60%" in figures and "5" in figures  # five verdicts: 3 of 5 (basically) satisfied
+    assert "5 名作出评价的投诉人里，满意或基本满意的占 60%" in figures  # five verdicts: 3 of 5 (basically) satisfied
+    assert "评价人数少于" not in figures
 
 
 # --------------------------------------------------------------------------- survey: the answer distribution

@@ -246,6 +246,8 @@ def test_the_password_policy_refuses_with_its_reason(app, password, message):
 @pytest.mark.parametrize("password", [
     "Password123!", "P@ssw0rd2024", "Qwerty12345!", "Admin12345!", "1234567890Aa", " " * 10 + "Aa1", "Welcome2026!",
     "Woaini1314!!", "Aa123456789", "Qq123456789!", "Zhangwei1988!", "1qaz2wsx3EDC", "A1b2c3d4e5f6",
+    # refused under the old rule too, and still refused
+    "UPPERCASE12345", "1234567890!@#", "p@ssw0rd1234", "qWER1234!@#$", "ADMIN@12345",
 ])
 def test_guessable_passwords_are_refused_with_a_chinese_reason(app, password):
     with force_locale("zh"), pytest.raises(accounts.AccountError, match="密码太容易被猜中"):
