@@ -65,6 +65,8 @@ def check_production_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 (every domain's tables in the one metadata, for Alembic and create_all)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
