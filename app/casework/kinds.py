@@ -20,6 +20,8 @@ class Kind:
     ``notify``: tells the raiser, by their own channel, that there is news on ``case`` (a progress update, the
     answer to confirm); None when the kind has no channel to the raiser.
     ``identity``: the raiser's identity as the organisers see it (a dict of labelled fields), or None.
+    ``phone``: the raiser's mobile number (E.164) for a message about the case — a progress update, the
+    call-back check — or None when there is none; every use of it is the caller's to audit.
     ``confirm_on_reply``: when every department has answered, ask the raiser to confirm at once (with the lead
     department's outcome and reply) instead of waiting for an organiser.
     """
@@ -30,6 +32,7 @@ class Kind:
     organiser_endpoint: str
     notify: Callable[[Case, str], None] | None = None
     identity: Callable[[Case], dict | None] | None = None
+    phone: Callable[[Case], str | None] | None = None
     confirm_on_reply: bool = False
 
 

@@ -193,5 +193,11 @@ def counts_by_status() -> dict[str, int]:
         select(Complaint.status, func.count()).group_by(Complaint.status)).all()}
 
 
+def complainant_phone(complaint: Complaint) -> str | None:
+    """The complainant's number (E.164), if they gave one and it has not been erased."""
+    return current_vault().open(complaint.complainant_phone) if complaint.complainant_phone else None
+
+
 kinds.register(kinds.Kind(kind=CaseKind.complaint, organiser_role=Role.complaints,
-                          raised_template="complaints/_raised.html", organiser_endpoint="complaints.detail"))
+                          raised_template="complaints/_raised.html", organiser_endpoint="complaints.detail",
+                          phone=complainant_phone))
