@@ -55,6 +55,7 @@ YES, NO = "yes", "no"
 YES_LABEL = {"zh": "是", "en": "Yes"}
 NO_LABEL = {"zh": "否", "en": "No"}
 OTHER_LABEL = {"zh": "其他（请注明）", "en": "Other (please specify)"}
+OTHER_TEXT_LABEL = {"zh": "请注明", "en": "Please specify"}  # the label of the text under the "other" option
 
 
 class InvalidAnswer(ValueError):
@@ -404,7 +405,7 @@ class ChoiceMixin:
         return {} if values.get(text_key) else {text_key: InvalidAnswer(MSG_SPECIFY_OTHER)}
 
     def slot_label(self, q, slot):
-        return OTHER_LABEL if slot.row == OTHER else q.get("label", {})
+        return OTHER_TEXT_LABEL if slot.row == OTHER else q.get("label", {})
 
     def slot_weight(self, q, slot):
         # The text of "other" is no scored answer of its own (an item of weight 0 is no scored item).

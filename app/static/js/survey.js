@@ -214,6 +214,18 @@
         var t = values[0].replace(/\r?\n/g, "\r\n").trim();  // a browser sends a line break as CR LF
         if (!t) { return null; }
         return Array.from(t).length > q.max ? undefined : t;
+      case "date":  // YYYY-MM-DD, a real day, within the bounds (the same text order as the server's)
+        var day = values[0].trim(), m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(day);
+        if (!m) { return undefined; }
+        var real = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+        if (real.getUTCFullYear() !== +m[1] || real.getUTCMonth() !== +m[2] - 1 || real.getUTCDate() !== +m[3]) {
+          return undefined;
+        }
+        if ((q.min && day < q.min) || (q.max && day > q.max)) { return undefined; }
+        return day;
+      case "rank":
+        var r = Number(values[0]);
+        return /^[0-9]+$/.test(values[0]) && r >= 1 && r <= q.count ? r : undefined;
       case "number":
         var s = values[0].trim();
         if (!DECIMAL.test(s)) { return undefined; }
@@ -235,19 +247,36 @@
   }
   function fieldName(name, code) { return name.split(spec.placeholder).join(code); }
 
-  function resolveQuestion(q, code, values, parentVisible, states) {
+  function resolveQuestion(q, code, values, parentVisible, states, notes) {
     var visible = parentVisible && (!q.show_if || evaluate(q.show_if, values));
     var required = visible && (q.required || (q.required_if !== null && evaluate(q.required_if, values)));
+    if (!q.fields.length) { notes[(code ? code + ":" : "") + q.key] = visible; }  // a note: shown or not
+    var mine = [];
     q.fields.forEach(function (f) {
       var name = code ? fieldName(f.name, code) : f.name;
-      var value = visible ? parse(q, raw(name)) : null;
-      states[name] = {visible: visible, required: required, value: value, question: q};
+      // A field may have its own rules (the text of "other": a text, required when "other" is chosen).
+      var value = visible ? parse(f.read ? f : q, raw(name)) : null;
+      var needed = f.required_if ? visible && evaluate(f.required_if, values) : required;
+      states[name] = {visible: visible, required: needed, value: value, question: q};
+      mine.push(states[name]);
       if (visible && value !== null && value !== undefined) { values[f.key] = value; }
+    });
+    if (q.read === "rank") { settleRanks(mine); }
+  }
+
+  // A ranking, as the server's: once begun, every item ranked, each rank given once.
+  function settleRanks(states) {
+    var given = states.filter(function (st) { return st.value !== null && st.value !== undefined; });
+    if (!given.length) { return; }
+    states.forEach(function (st) {
+      if (st.value === null) { st.value = undefined; return; }
+      var same = given.filter(function (other) { return other.value === st.value; });
+      if (same.length > 1) { st.value = undefined; }
     });
   }
 
   function resolve() {
-    var values = {}, states = {}, sections = {}, pageVisible = true, picked = [];
+    var values = {}, states = {}, sections = {}, notes = {}, pageVisible = true, picked = [];
     spec.items.forEach(function (item) {
       if (item.kind === "section") {
         pageVisible = !item.show_if || evaluate(item.show_if, values);
@@ -262,14 +291,14 @@
         if (picked.length) { values[item.key] = picked; }
         picked.forEach(function (code) {
           var scope = Object.assign({}, values);
-          item.items.forEach(function (q) { resolveQuestion(q, code, scope, true, states); });
+          item.items.forEach(function (q) { resolveQuestion(q, code, scope, true, states, notes); });
         });
         pageVisible = true;
       } else {
-        resolveQuestion(item, null, values, pageVisible, states);
+        resolveQuestion(item, null, values, pageVisible, states, notes);
       }
     });
-    return {states: states, sections: sections, picked: picked};
+    return {states: states, sections: sections, notes: notes, picked: picked};
   }
 
   // ------------------------------------------------------------------ pages
@@ -313,6 +342,7 @@
       var state = res.states[names[0]];
       box.hidden = state ? !state.visible : false;
     });
+    form.querySelectorAll("[data-note]").forEach(function (box) { box.hidden = res.notes[box.dataset.note] === false; });
   }
 
   function clearErrors(page) {
@@ -371,10 +401,14 @@
           var dt = document.createElement("dt"), dd = document.createElement("dd");
           var label = box.querySelector("legend, label");
           dt.textContent = label ? label.textContent.replace(/\s*\*\s*$/, "").trim() : name;
+          var node = inputs(name)[0];
+          var part = node && node.id && (box.classList.contains("parts") || name !== box.dataset.fields.split(" ")[0]);
+          var own = part ? box.querySelector("label[for=\"" + node.id + "\"]") : null;
+          if (own) { dt.textContent += " · " + own.textContent.trim(); }  // a part: a ranked item, a sub-field
           var chosen = Array.prototype.filter.call(inputs(name), function (n) { return n.checked; });
           dd.textContent = chosen.length
             ? chosen.map(function (n) { return n.parentNode.textContent.trim(); }).join("、")
-            : raw(name).join("");
+            : node && node.tagName === "SELECT" ? node.options[node.selectedIndex].textContent : raw(name).join("");
           list.appendChild(dt);
           list.appendChild(dd);
         });
