@@ -5,6 +5,7 @@ import copy
 import math
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -48,7 +49,7 @@ TYPE_LABELS = {
     "date": _l("Date"),
     "dropdown": _l("Drop-down list"),
     "yes_no": _l("Yes / no"),
-    "ranking": _l("Ranking"),
+    "ranking": _lp("question type", "Ranking"),  # 排序, where the assessment's ranking is 排名
     "multi_text": _l("Several short texts"),
 }
 KEY_MESSAGE = _l("Lowercase letters, digits and _ only, starting with a letter (at most 40).")
