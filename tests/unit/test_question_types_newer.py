@@ -319,3 +319,30 @@ def test_the_text_of_other_is_a_comment_in_surveyjs_conditions():
     assert to_surveyjs_expression("{q.other} contains 'x'", other_keys=frozenset({"q"})) == "{q-Comment} contains 'x'"
     assert to_surveyjs_expression("{m.other} = 1") == "{m.other} = 1"  # a matrix row called "other" stays a row
     assert from_surveyjs_expression("{q-Comment} notempty") == "{q.other}"
+
+
+# --------------------------------------------------------------------------- the answer export
+
+def test_each_type_has_its_place_in_the_answer_tables():
+    from questionnaire.answer_table import columns, tables
+
+    doc = new_types_questionnaire()
+    data = {"q__visited_on": "2024-05-01", "q__district": "d02", "q__online_first": "no", "q__reason": "other",
+            "q__reason__other": "朋友介绍", "q__helped_by": ["staff", "other"], "q__helped_by__other": "邻居",
+            "q__priorities__speed": "1", "q__priorities__manner": "3", "q__priorities__clarity": "2",
+            "q__contact__name": "张三", "departments": ["A"], "d__A__solved": "yes", "d__A__times": "1"}
+    answers = [(a.department, a.question, a.value) for a in extract_answers(doc, [("A", "甲")], data)]
+    top = [c.key for c in columns(doc, in_block=False)]
+    # a note has no column; a question in parts has one per part
+    assert top == ["visited_on", "district", "online_first", "reason", "reason.other", "helped_by", "helped_by.other",
+                   "priorities.speed", "priorities.manner", "priorities.clarity", "contact.name", "contact.unit",
+                   "reason_more"]
+    assert columns(doc, in_block=False)[8].label == "请按重要性排序 · 态度"
+    out = tables(doc, [("r1", answers)])
+    row = dict(zip(out["respondents"][0], out["respondents"][1]))
+    assert row == {"response": "r1", "visited_on": "2024-05-01", "district": "d02", "online_first": "no",
+                   "reason": "other", "reason.other": "朋友介绍", "helped_by": "staff; other",
+                   "helped_by.other": "邻居", "priorities.speed": 1, "priorities.manner": 3, "priorities.clarity": 2,
+                   "contact.name": "张三", "contact.unit": None, "reason_more": None}
+    assert out["departments"] == [["response", "department", "solved", "dept_visit", "times", "times.other"],
+                                  ["r1", "A", "yes", None, "1", None]]
