@@ -307,19 +307,21 @@ def _fresh_key(doc: dict, stem: str) -> str:
 
 
 def new_item(qtype: str, key: str) -> dict:
-    """A fresh item of ``qtype`` with sensible starting content (Chinese, with English)."""
-    label = dict(PLACEHOLDER["question"])
+    """A fresh item of ``qtype`` with starting content: Chinese placeholders the designer replaces."""
+    label = _placeholder(PLACEHOLDER["question"])
     if qtype == "section":
-        return {"type": "section", "key": key, "label": dict(PLACEHOLDER["page"])}
+        return {"type": "section", "key": key, "label": _placeholder(PLACEHOLDER["page"])}
     item: dict = {"type": qtype, "key": key, "label": label}
     if qtype in ("single", "multiple", "dropdown", "ranking"):
-        item["options"] = [{"value": value, "label": dict(text)} for value, text in zip("ab", PLACEHOLDER["options"])]
+        item["options"] = [{"value": value, "label": _placeholder(text)}
+                           for value, text in zip("ab", PLACEHOLDER["options"])]
     elif qtype == "note":
-        item["label"] = dict(PLACEHOLDER["note"])
+        item["label"] = _placeholder(PLACEHOLDER["note"])
     elif qtype == "multi_text":
-        item["fields"] = [{"key": f"f{n}", "label": dict(text)} for n, text in enumerate(PLACEHOLDER["fields"], 1)]
+        item["fields"] = [{"key": f"f{n}", "label": _placeholder(text)}
+                          for n, text in enumerate(PLACEHOLDER["fields"], 1)]
     elif qtype == "matrix":
-        item["rows"] = [{"key": f"r{n}", "label": dict(text)} for n, text in enumerate(PLACEHOLDER["rows"], 1)]
+        item["rows"] = [{"key": f"r{n}", "label": _placeholder(text)} for n, text in enumerate(PLACEHOLDER["rows"], 1)]
     elif qtype == "rating":
         item["not_familiar"] = True
     elif qtype == "department_block":
@@ -328,6 +330,12 @@ def new_item(qtype: str, key: str) -> dict:
         item["items"] = [{"type": "rating", "key": _unused(key, "overall"), "label": {"zh": "总体满意度",
                           "en": "Overall satisfaction"}, "not_familiar": True, "scored": True}]
     return item
+
+
+def _placeholder(text: dict) -> dict:
+    # Chinese only: a designer who writes the Chinese text leaves no English placeholder behind (an item
+    # without English shows its Chinese); publishing is refused while one remains (questionnaire.readiness).
+    return {"zh": text["zh"]}
 
 
 def _unused(taken: str, wanted: str) -> str:
