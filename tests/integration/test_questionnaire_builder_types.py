@@ -74,3 +74,21 @@ def test_several_short_texts_edit_their_boxes(client, designer):
     item = reload(draft)["items"][int(loc)]
     assert item["fields"] == [{"key": "name", "label": {"zh": "姓名"}}, {"key": "unit", "label": {"zh": "单位"}}]
     assert item["max_length"] == 30 and "rows" not in item
+
+
+def test_the_preview_shows_every_newer_type(client, designer):
+    from app.questionnaires import service
+    from questionnaire.examples import new_types_questionnaire
+
+    draft = new_draft(client)
+    service.save_document(draft, new_types_questionnaire())
+    from app.extensions import db
+
+    db.session.commit()
+    page = client.get(f"{BASE}/versions/{draft.id}/preview")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "以下问题约需两分钟。" in html and 'type="date"' in html and '<option value="">请选择</option>' in html
+    assert '<label for="q__reason__other">请注明</label>' in html and 'id="q__priorities__clarity"' in html
+    checked = client.post_form(f"{BASE}/versions/{draft.id}/preview", {"q__visited_on": "2024-13-01"})
+    assert "请按“年-月-日”填写日期" in checked.get_data(as_text=True)

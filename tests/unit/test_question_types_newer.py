@@ -346,3 +346,14 @@ def test_each_type_has_its_place_in_the_answer_tables():
                    "contact.name": "张三", "contact.unit": None, "reason_more": None}
     assert out["departments"] == [["response", "department", "solved", "dept_visit", "times", "times.other"],
                                   ["r1", "A", "yes", None, "1", None]]
+
+
+def test_the_boxes_of_several_short_texts_change_one_by_one_in_a_diff():
+    from questionnaire import diff_documents
+
+    old, new = new_types_questionnaire(), new_types_questionnaire()
+    new["items"][8]["fields"][0]["label"] = {"zh": "名字"}
+    new["items"][8]["fields"].append({"key": "phone", "label": {"zh": "电话"}})
+    assert sorted(str(c) for c in diff_documents(old, new)) == [
+        "'contact': row 'name' label.en changed from 'Name' to (none)",
+        "'contact': row 'name' label.zh changed from '姓名' to '名字'", "'contact': row 'phone' added (电话)"]
