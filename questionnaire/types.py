@@ -548,8 +548,8 @@ class RankingType(QuestionType):
         raw = _single_raw(raw)
         if _empty(raw):
             return None
-        if isinstance(raw, bool):
-            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        if isinstance(raw, bool) or (isinstance(raw, str) and not _RANK.fullmatch(raw.strip())):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)  # plain digits only: int() would also take "１" or "1_0"
         try:
             rank = int(raw)
         except (TypeError, ValueError):
@@ -569,6 +569,9 @@ class RankingType(QuestionType):
                 problems[key] = problems[seen[rank]] = InvalidAnswer(MSG_RANK_TWICE)
             seen.setdefault(rank, key)
         return problems
+
+
+_RANK = re.compile(r"[0-9]{1,2}")
 
 
 class DateType(QuestionType):

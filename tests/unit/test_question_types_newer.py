@@ -357,3 +357,33 @@ def test_the_boxes_of_several_short_texts_change_one_by_one_in_a_diff():
     assert sorted(str(c) for c in diff_documents(old, new)) == [
         "'contact': row 'name' label.en changed from 'Name' to (none)",
         "'contact': row 'name' label.zh changed from '姓名' to '名字'", "'contact': row 'phone' added (电话)"]
+
+
+# --------------------------------------------------------------------------- hostile input
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from questionnaire.answers import field_name  # noqa: E402
+from questionnaire.types import type_of  # noqa: E402
+
+NEWER = new_types_questionnaire()
+NEWER_FIELDS = sorted(
+    field_name(s.answer_key, code) for item in NEWER["items"]
+    for q, code in ([(sub, "A") for sub in item["items"]] if item["type"] == "department_block" else [(item, None)])
+    for s in type_of(q).slots(q))
+TRICKY = ["", " ", "1", "3", "4", "0", "-1", "１", "1_0", "1e0", "2024-02-29", "2024-02-30", "2024-5-1", "yes", "no",
+          "other", "YES", "d01", "speed", "\x00", "𠀀", "2024-01-01\n", "x" * 300, "9" * 30]
+value = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.dictionaries(st.sampled_from(NEWER_FIELDS + ["departments"]), st.one_of(value, st.lists(value, max_size=3)),
+                       max_size=10))
+def test_whatever_is_sent_each_answer_is_refused_with_a_message_or_kept_as_it_reads_back(data):
+    res = resolve_data(NEWER, [("A", "甲")], data)
+    for name, problem in res.errors().items():
+        assert problem.message and name in res.states
+    for st_ in res.states.values():
+        if st_.value is not None and st_.error is None and st_.slot is not None and st_.question["type"] != "department_block":
+            again = type_of(st_.question).parse(st_.question, st_.slot, st_.value)
+            assert again == st_.value  # a stored answer, read again, is the same answer
