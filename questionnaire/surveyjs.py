@@ -451,6 +451,7 @@ class _Importer:
     def __init__(self):
         self.problems: list[Problem] = []
         self.origins: dict[str, str] = {}
+        self.booleans: dict[str, dict] = {}  # key of a boolean (yes/no) question -> its SurveyJS values -> yes/no
 
     def fail(self, path: tuple, message: str):
         self.problems.append(Problem(format_path(path), message))
@@ -618,12 +619,22 @@ def _im_expression(imp, el, path):
 
 def _im_dropdown(imp, el, path):
     q = _other(el, imp.common(el, "dropdown", path))
-    imp.choices(q, el.get("choices"), path)
+    choices = el.get("choices")
+    low, high, step = el.get("choicesMin"), el.get("choicesMax"), el.get("choicesStep", 1)
+    if not choices and all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step)) and step > 0:
+        choices = list(range(low, high + 1, step))[:1000]  # a numeric list written as its bounds (ages, years …)
+    imp.choices(q, choices, path)
     return q
 
 
 def _im_boolean(imp, el, path):
     q = imp.common(el, "yes_no", path)
+    # Conditions compare a boolean with true/false or with its valueTrue/valueFalse: read as 'yes'/'no' below.
+    values = {True: YES, False: NO}
+    for theirs, ours in ((el.get("valueTrue"), YES), (el.get("valueFalse"), NO)):
+        if isinstance(theirs, (str, int, float)):
+            values[theirs] = ours
+    imp.booleans[q["key"]] = values
     for ours, theirs in (("yes_label", "labelTrue"), ("no_label", "labelFalse")):
         if el.get(theirs) is not None:
             q[ours] = _unloc(el[theirs])
@@ -707,6 +718,7 @@ def import_surveyjs(survey: dict) -> dict:
                 items.append(q)
     if imp.problems:
         raise SurveyJSError(imp.problems)
+    _yes_no_literals(doc, imp.booleans)
     located = []
     for problem in validate_document(doc):
         where = _find_origin(imp.origins, problem.path)
@@ -714,6 +726,36 @@ def import_surveyjs(survey: dict) -> dict:
     if located:
         raise SurveyJSError(located)
     return doc
+
+
+def _yes_no_literals(doc: dict, booleans: dict[str, dict]) -> None:
+    """SurveyJS compares a boolean question with true/false (or its valueTrue/valueFalse); ours is 'yes'/'no'."""
+    if not booleans:
+        return
+    from rules.expressions import parse_expression
+
+    def fix(node):
+        if isinstance(node, Compare):
+            left, right = node.left, node.right
+            for var, lit in ((left, right), (right, left)):
+                if isinstance(var, Var) and isinstance(lit, Literal) and var.name in booleans:
+                    value = booleans[var.name].get(lit.value)
+                    if value is not None:
+                        lit = Literal(value)
+                        return Compare(node.op, var, lit) if var is left else Compare(node.op, lit, var)
+            return node
+        if isinstance(node, Not):
+            return Not(fix(node.operand))
+        if isinstance(node, (And, Or)):
+            return type(node)(fix(node.left), fix(node.right))
+        return node
+
+    items = [it for it in doc["items"]] + [sub for it in doc["items"] if it.get("type") == "department_block"
+                                           for sub in it.get("items", [])]
+    for item in items:
+        for name in ("show_if", "required_if"):
+            if isinstance(item.get(name), str):
+                item[name] = to_source(fix(parse_expression(item[name]).tree))
 
 
 def _record(imp: _Importer, here: str, path: tuple) -> None:

@@ -721,7 +721,7 @@ def _newer_kind(base: str, list_name: str, bkb_type: str, appearance: str) -> st
         return "ranking"
     if base == "select_one" and list_name and bkb_type == "yes_no":
         return "yes_no"
-    if base == "select_one" and list_name and (bkb_type == "dropdown" or any(
+    if base == "select_one" and list_name and (bkb_type == "dropdown" or not bkb_type and any(
             a in appearance.split() for a in DROPDOWN_APPEARANCES)):
         return "dropdown"
     return None

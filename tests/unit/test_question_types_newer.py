@@ -387,3 +387,21 @@ def test_whatever_is_sent_each_answer_is_refused_with_a_message_or_kept_as_it_re
         if st_.value is not None and st_.error is None and st_.slot is not None and st_.question["type"] != "department_block":
             again = type_of(st_.question).parse(st_.question, st_.slot, st_.value)
             assert again == st_.value  # a stored answer, read again, is the same answer
+
+
+def test_a_surveyjs_condition_on_a_boolean_reads_as_yes_or_no():
+    survey = {"pages": [{"name": "p", "elements": [
+        {"type": "boolean", "name": "solved", "title": "解决了吗"},
+        {"type": "boolean", "name": "ok", "valueTrue": "Y", "valueFalse": "N"},
+        {"type": "comment", "name": "why", "visibleIf": "{solved} = false or {ok} = 'N'"},
+        {"type": "dropdown", "name": "age", "choicesMin": 18, "choicesMax": 20},
+    ]}]}
+    items = {q["key"]: q for q in import_surveyjs(survey)["items"]}
+    assert items["why"]["show_if"] == "{solved} = 'no' or {ok} = 'no'"
+    assert [o["value"] for o in items["age"]["options"]] == ["18", "19", "20"]  # a numeric list by its bounds
+
+
+def test_a_rating_with_a_minimal_appearance_stays_a_rating():
+    data = _workbook([["type", "name", "label", "bkb_type", "appearance"], ["select_one s", "r", "评分", "rating", "minimal"]],
+                     [["list_name", "name", "label", "score"], ["s", 2, "好", 100], ["s", 1, "差", 0]])
+    assert import_xlsform(data)["items"][0]["type"] == "rating"
