@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 
 from questionnaire.i18n import N_
 from questionnaire.types import OTHER, OTHER_MAX_LENGTH, TEXT_MAX_LENGTH, QuestionType, Slot, type_of
@@ -118,4 +127,5 @@ def _rank(qtype: QuestionType, q, *, label, description, locale, validators, **_
 
 @builds("multi_text")
 def _multi_text(qtype: QuestionType, q, *, label, description, locale, validators, **_):
-    return StringField(label, validators=validators, render_kw={"maxlength": q.get("max_length", TEXT_MAX_LENGTH["text"])})
+    limit = q.get("max_length", TEXT_MAX_LENGTH["text"])
+    return StringField(label, validators=validators, render_kw={"maxlength": limit})

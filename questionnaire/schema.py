@@ -121,7 +121,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     if v == "pattern" and error.validator_value == DATE_PATTERN:
         return f"{error.instance!r} is no date: write YYYY-MM-DD"
     if v == "pattern" and (last == "key" or error.validator_value == KEY_PATTERN):
-        return (f"{error.instance!r} is not a valid {'key' if last == 'key' else 'value'}: start with a lowercase letter, then lowercase "
+        what = "key" if last == "key" else "value"  # a ranked item's value is a key too: it names an answer
+        return (f"{error.instance!r} is not a valid {what}: start with a lowercase letter, then lowercase "
                 "letters, digits or _ (at most 40 characters)")
     if v == "pattern":
         return f"{error.instance!r} is not a valid value: use letters, digits, _ . - (at most 40, no spaces)"
@@ -373,14 +374,14 @@ def _check_item(loc: Located, add) -> None:
         for bound in ("min_picks", "max_picks"):
             if isinstance(item.get(bound), int) and item[bound] > len(options):
                 add(path + (bound,), f"{bound} is {item[bound]} but there are only {len(options)} options")
-    for parts, word in (("rows", "row"), ("fields", "field")):
-        if kind in ("matrix", "multi_text") and isinstance(item.get(parts), list):
-            seen_rows = set()
-            for i, row in enumerate(item[parts]):
-                key = row.get("key") if isinstance(row, dict) and isinstance(row.get("key"), str) else None
-                if key is not None and key in seen_rows:
-                    add(path + (parts, i, "key"), f"duplicate {word} key {key!r}")
-                seen_rows.add(key)
+    parts, word = {"matrix": ("rows", "row"), "multi_text": ("fields", "field")}.get(kind, (None, None))
+    if parts and isinstance(item.get(parts), list):
+        seen_rows = set()
+        for i, row in enumerate(item[parts]):
+            key = row.get("key") if isinstance(row, dict) and isinstance(row.get("key"), str) else None
+            if key is not None and key in seen_rows:
+                add(path + (parts, i, "key"), f"duplicate {word} key {key!r}")
+            seen_rows.add(key)
     if kind in ("single", "multiple", "dropdown") and item.get("scored") is True and isinstance(options, list):
         if not any(isinstance(o, dict) and "score" in o for o in options):
             add(path + ("scored",), "a scored question needs a score on at least one option")
@@ -392,14 +393,20 @@ def _check_item(loc: Located, add) -> None:
                 add(path + ("options", i, "value"), f"{OTHER!r} is the value of the \"other, please specify\" "
                                                     "option: give this option another value, or remove it")
     if kind == "date":
-        for bound in ("min", "max"):
-            if isinstance(item.get(bound), str) and re.fullmatch(DATE_PATTERN, item[bound]) and not parse_date(item[bound]):
-                add(path + (bound,), f"{item[bound]!r} is no date: write YYYY-MM-DD")
-        bounds = [item.get(b) for b in ("min", "max")]
-        if all(isinstance(b, str) and parse_date(b) for b in bounds) and bounds[0] > bounds[1]:
-            add(path + ("min",), f"min ({item['min']}) is after max ({item['max']})")
+        _check_dates(item, path, add)
     if item.get("required") is True and "required_if" in item:
         add(path + ("required_if",), "required is already true: remove required_if or set required to false")
+
+
+def _check_dates(item, path, add):
+    """A date's bounds: real days (the schema checks the YYYY-MM-DD shape), min not after max."""
+    for bound in ("min", "max"):
+        text = item.get(bound)
+        if isinstance(text, str) and re.fullmatch(DATE_PATTERN, text) and not parse_date(text):
+            add(path + (bound,), f"{text!r} is no date: write YYYY-MM-DD")
+    bounds = [item.get(b) for b in ("min", "max")]
+    if all(isinstance(b, str) and parse_date(b) for b in bounds) and bounds[0] > bounds[1]:
+        add(path + ("min",), f"min ({bounds[0]}) is after max ({bounds[1]})")
 
 
 def _check_min_max(item, path, lo, hi, add):

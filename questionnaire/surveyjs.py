@@ -599,7 +599,8 @@ def _im_html(imp, el, path):
     """An ``html`` element: text shown among the questions, a note."""
     source = el.get("html")
     local = _unloc(source) if isinstance(source, (str, dict)) else None
-    label = {lang: html_text.unescape(_strip_html(text)) for lang, text in (local or {}).items() if isinstance(text, str)}
+    label = {lang: html_text.unescape(_strip_html(text)) for lang, text in (local or {}).items()
+             if isinstance(text, str)}
     q = {"type": "note", "key": str(el.get("name", "")), "label": {k: v for k, v in label.items() if v}}
     if el.get("description") is not None:
         q["help"] = _unloc(el["description"])

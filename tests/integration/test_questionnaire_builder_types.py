@@ -43,7 +43,8 @@ def test_a_date_keeps_its_bounds_and_refuses_a_written_out_date(client, designer
 def test_yes_no_texts_and_scores(client, designer):
     draft = new_draft(client)
     loc = add(client, draft, "yes_no")
-    assert save(client, draft, loc, yes_zh="已解决", no_zh="否", yes_score="100", no_score="0", scored="y").status_code == 302
+    saved = save(client, draft, loc, yes_zh="已解决", no_zh="否", yes_score="100", no_score="0", scored="y")
+    assert saved.status_code == 302
     item = reload(draft)["items"][int(loc)]
     assert item["yes_label"] == {"zh": "已解决"} and "no_label" not in item  # an unchanged text stays the default
     assert (item["yes_score"], item["no_score"], item["scored"]) == (100, 0, True)
@@ -52,7 +53,8 @@ def test_yes_no_texts_and_scores(client, designer):
 def test_other_on_a_choice_and_ranked_items_as_keys(client, designer):
     draft = new_draft(client)
     loc = add(client, draft, "single")
-    assert save(client, draft, loc, other="y", **{"options-0-label_en": "A", "options-1-label_en": "B"}).status_code == 302
+    english = {"options-0-label_en": "A", "options-1-label_en": "B"}
+    assert save(client, draft, loc, other="y", **english).status_code == 302
     assert reload(draft)["items"][int(loc)]["other"] is True
     assert save(client, draft, loc, other=None).status_code == 302  # unticked: the key goes
     assert "other" not in reload(draft)["items"][int(loc)]
@@ -68,9 +70,9 @@ def test_several_short_texts_edit_their_boxes(client, designer):
     loc = add(client, draft, "multi_text")
     page = client.get(f"{BASE}/versions/{draft.id}/items/{loc}").get_data(as_text=True)
     assert "填写框" in page and 'name="rows-0-weight"' not in page
-    assert save(client, draft, loc, max_length="30", **{"rows-0-key": "name", "rows-0-label_zh": "姓名", "rows-0-label_en": "",
-                                                         "rows-1-key": "unit", "rows-1-label_zh": "单位",
-                                                         "rows-1-label_en": ""}).status_code == 302
+    boxes = {"rows-0-key": "name", "rows-0-label_zh": "姓名", "rows-0-label_en": "", "rows-1-key": "unit",
+             "rows-1-label_zh": "单位", "rows-1-label_en": ""}
+    assert save(client, draft, loc, max_length="30", **boxes).status_code == 302
     item = reload(draft)["items"][int(loc)]
     assert item["fields"] == [{"key": "name", "label": {"zh": "姓名"}}, {"key": "unit", "label": {"zh": "单位"}}]
     assert item["max_length"] == 30 and "rows" not in item

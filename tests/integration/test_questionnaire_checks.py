@@ -3,14 +3,13 @@ check says; a draft holding the builder's placeholder texts, or a question never
 import copy
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
 from app.questionnaires import service
 from app.questionnaires.models import QuestionnaireVersion
 from questionnaire.readiness import placeholder_problems
 from questionnaire.schema import validate_document
-from tests.integration.test_questionnaire_builder import BASE, designer, item_form, new_draft, reload  # noqa: F401
+from tests.integration.test_questionnaire_builder import BASE, designer, new_draft, reload  # noqa: F401
 
 VISIT = {"type": "single", "key": "visit", "label": {"zh": "近期是否去过大厅？", "en": "Visited the hall?"},
          "options": [{"value": "yes", "label": {"zh": "去过", "en": "Yes"}},

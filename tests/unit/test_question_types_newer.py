@@ -383,10 +383,11 @@ def test_whatever_is_sent_each_answer_is_refused_with_a_message_or_kept_as_it_re
     res = resolve_data(NEWER, [("A", "甲")], data)
     for name, problem in res.errors().items():
         assert problem.message and name in res.states
-    for st_ in res.states.values():
-        if st_.value is not None and st_.error is None and st_.slot is not None and st_.question["type"] != "department_block":
-            again = type_of(st_.question).parse(st_.question, st_.slot, st_.value)
-            assert again == st_.value  # a stored answer, read again, is the same answer
+    for state in res.states.values():
+        if state.value is None or state.error is not None or state.question["type"] == "department_block":
+            continue
+        again = type_of(state.question).parse(state.question, state.slot, state.value)
+        assert again == state.value  # a stored answer, read again, is the same answer
 
 
 def test_a_surveyjs_condition_on_a_boolean_reads_as_yes_or_no():
@@ -402,6 +403,7 @@ def test_a_surveyjs_condition_on_a_boolean_reads_as_yes_or_no():
 
 
 def test_a_rating_with_a_minimal_appearance_stays_a_rating():
-    data = _workbook([["type", "name", "label", "bkb_type", "appearance"], ["select_one s", "r", "评分", "rating", "minimal"]],
+    data = _workbook([["type", "name", "label", "bkb_type", "appearance"],
+                      ["select_one s", "r", "评分", "rating", "minimal"]],
                      [["list_name", "name", "label", "score"], ["s", 2, "好", 100], ["s", 1, "差", 0]])
     assert import_xlsform(data)["items"][0]["type"] == "rating"

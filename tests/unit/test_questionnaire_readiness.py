@@ -70,7 +70,8 @@ def test_a_condition_some_answer_makes_true_is_not_reported(condition):
 
 
 def test_a_page_never_shown_is_said_once_and_what_depends_on_it_too():
-    doc = doc_of(single(), {"type": "section", "key": "p", "label": LABEL, "show_if": "{visit} = 'yes' and {visit} = 'no'"},
+    never = "{visit} = 'yes' and {visit} = 'no'"
+    doc = doc_of(single(), {"type": "section", "key": "p", "label": LABEL, "show_if": never},
                  single("inner"), {"type": "section", "key": "p2", "label": LABEL},
                  text("later", "{inner} = 'yes'"), text("fine", "{visit} = 'yes'"))
     assert [p.path for p in unreachable_problems(doc)] == ["items[1].show_if", "items[4].show_if"]
