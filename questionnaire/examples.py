@@ -86,6 +86,8 @@ _NEW_TYPES = {
              {"value": "d01", "label": {"zh": "城东区", "en": "East"}, "score": 100},
              {"value": "d02", "label": {"zh": "城西区", "en": "West"}, "score": 80},
              {"value": "d03", "label": {"zh": "高新区", "en": "Hi-tech zone"}},
+             # A long list, as a city's districts and streets are: the one-page survey adds a search box.
+             *({"value": f"d{n:02d}", "label": {"zh": f"第{n}片区"}} for n in range(4, 21)),
          ]},
         {"type": "yes_no", "key": "online_first", "label": {"zh": "是否先在网上办理过？", "en": "Did you try online first?"},
          "required": True, "scored": True, "yes_score": 100, "no_score": 50, "weight": 0.5},

@@ -43,7 +43,14 @@ def test_the_newer_types_on_a_phone_with_the_script(session, live_server, make_d
     offline = page.get_by_text("请说明未在网上办理的原因。")
     expect(offline).to_be_hidden()
     page.fill("#q__visited_on", "2024-05-01")
+    district = page.locator("#q__district")
+    expect(district.locator("option")).to_have_count(21)  # 20 districts and the empty first line
+    page.get_by_role("searchbox", name="输入文字筛选选项").fill("城西")  # a long list can be narrowed
+    expect(district.locator("option")).to_have_text(["请选择", "城西区"])
     page.select_option("#q__district", "d02")
+    page.get_by_role("searchbox", name="输入文字筛选选项").fill("")
+    expect(district.locator("option")).to_have_count(21)
+    expect(district).to_have_value("d02")
     page.locator("input[name=q__online_first][value=no]").check(force=True)
     expect(offline).to_be_visible()  # a note shown by its condition
     page.locator("input[name=q__reason][value=other]").check(force=True)

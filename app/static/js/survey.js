@@ -315,6 +315,7 @@
         holder.innerHTML = html;
         page = holder.firstElementChild;
         page.querySelector("[data-department-name]").textContent = spec.names[code] || code;
+        searchable(page);
         added = true;
       }
       delete existing[code];
@@ -519,6 +520,34 @@
     });
   }
 
+  // ------------------------------------------------------------------ long drop-down lists: a search box
+  // The list stays a plain <select> (what the server reads, what a phone shows natively); typing above it keeps
+  // only the options that contain the text, and always the empty line and the one chosen.
+  var LONG_LIST = 15;
+  function searchable(root) {
+    root.querySelectorAll("select:not(.rank)").forEach(function (select) {
+      if (select.options.length <= LONG_LIST || select.dataset.searchable) { return; }
+      select.dataset.searchable = "1";
+      var all = Array.prototype.slice.call(select.options);
+      var box = document.createElement("input");
+      box.type = "search";
+      box.className = "picker-search";
+      box.placeholder = text.search_options;
+      box.setAttribute("aria-label", text.search_options);
+      box.setAttribute("aria-controls", select.id);
+      select.before(box);
+      box.addEventListener("input", function () {
+        var needle = box.value.trim().toLowerCase(), chosen = select.value;
+        select.textContent = "";
+        all.forEach(function (option) {
+          var keep = !option.value || option.value === chosen || option.textContent.toLowerCase().indexOf(needle) >= 0;
+          if (keep) { select.appendChild(option); }
+        });
+        select.value = chosen;
+      });
+    });
+  }
+
   // A section with nothing to answer (an explanation) is shown above the page that follows it, not as a screen
   // of its own; one whose visibility depends on answers keeps its own page.
   function mergeExplanations() {
@@ -552,6 +581,7 @@
   nextButton.addEventListener("click", next);
   submitButton.addEventListener("click", submit);
   mergeExplanations();
+  searchable(pagesBox);
   var saved = load();
   submissionKey = saved.id || null;
   restore(saved.answers);
