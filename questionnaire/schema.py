@@ -113,6 +113,9 @@ def format_path(parts) -> str:
     return out
 
 
+_LIST_WORDS = {"options": "option", "rows": "row", "fields": "text box", "items": "question"}
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """A designer-readable message for a jsonschema error."""
     v, last = error.validator, (error.path[-1] if error.path else None)
@@ -133,6 +136,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"unknown field(s) {', '.join(map(repr, extra))}"
     if v == "const" and last == "schema_version":
         return f"schema_version must be {SCHEMA_VERSION}"
+    if v == "minItems" and last in _LIST_WORDS:
+        n = error.validator_value
+        word = _LIST_WORDS[last] if n == 1 else f"{_LIST_WORDS[last]}s"
+        return f"{'too few' if error.instance else 'no'} {last}: at least {n} {word} needed"
     if v == "minimum" and last == "weight":
         return "a weight cannot be negative"
     return error.message

@@ -167,6 +167,14 @@ def test_ranking_items_are_keys_and_a_short_list():
                                      "letters, digits or _ (at most 40 characters)"]
     many = {**RANKING, "options": [{"value": f"i{n}", "label": LABEL} for n in range(11)]}
     assert any("is too long" in m for m in messages(doc_of(many)))
+    one = {**RANKING, "options": RANKING["options"][:1]}
+    assert messages(doc_of(one)) == ["too few options: at least 2 options needed"]
+
+
+def test_an_empty_choice_list_or_box_list_is_said_so():
+    assert messages(doc_of({"type": "single", "key": "q", "label": LABEL, "options": []})) == [
+        "no options: at least 1 option needed"]
+    assert messages(doc_of({**MULTI, "fields": []})) == ["no fields: at least 1 text box needed"]
 
 
 # --------------------------------------------------------------------------- several short texts
