@@ -55,6 +55,9 @@ def test_the_newer_types_on_a_phone_with_the_script(session, live_server, make_d
     expect(offline).to_be_visible()  # a note shown by its condition
     page.locator("input[name=q__reason][value=other]").check(force=True)
     page.fill("#q__reason__other", "朋友介绍")
+    page.locator("input[name=q__helped_by][value=other]").check(force=True)
+    page.fill("#q__helped_by__other", "邻居")
+    page.locator("input[name=q__helped_by][value=other]").uncheck(force=True)  # the text no longer counts
     page.locator("input[name=q__helped_by][value=staff]").check(force=True)
     for item, rank in (("speed", "1"), ("manner", "1"), ("clarity", "2")):
         page.select_option(f"#q__priorities__{item}", rank)
@@ -76,11 +79,13 @@ def test_the_newer_types_on_a_phone_with_the_script(session, live_server, make_d
     review = page.locator("dl.review")
     expect(review).to_contain_text("城西区")  # the option's label, not its value
     expect(review).to_contain_text("请按重要性排序 · 态度")
+    expect(review).not_to_contain_text("邻居")  # typed under "other", then another choice made
     page.click("#submit")
     expect(page).to_have_url(re.compile(r"/s/thanks$"))
     kept = dict(db.session.execute(select(ResponseAnswer.question, ResponseAnswer.value)).all())
     assert kept["priorities.manner"] == 3 and kept["reason.other"] == "朋友介绍" and kept["times.other"] == "三次"
     assert (kept["visited_on"], kept["district"], kept["solved"]) == ("2024-05-01", "d02", "no")
+    assert kept["helped_by"] == ["staff"] and "helped_by.other" not in kept
     session.screenshot(page)
 
 

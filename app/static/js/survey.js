@@ -257,6 +257,7 @@
       // A field may have its own rules (the text of "other": a text, required when "other" is chosen).
       var value = visible ? parse(f.read ? f : q, raw(name)) : null;
       var needed = f.required_if ? visible && evaluate(f.required_if, values) : required;
+      if (f.required_if && !needed) { value = null; }  // the text of "other" counts once "other" is chosen
       states[name] = {visible: visible, required: needed, value: value, question: q};
       mine.push(states[name]);
       if (visible && value !== null && value !== undefined) { values[f.key] = value; }
