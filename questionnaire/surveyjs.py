@@ -354,8 +354,10 @@ def _ex_ranking(q, ctx):
 
 
 def _ex_multi_text(q, ctx):
+    # SurveyJS reads the length of each box from the box: written there, and on the question for our reading.
     return {**_element_common(q, "multipletext", ctx), "maxLength": q.get("max_length"),
-            "items": [{"name": f["key"], "title": _loc(f["label"])} for f in q["fields"]]}
+            "items": [_clean({"name": f["key"], "title": _loc(f["label"]), "maxLength": q.get("max_length")})
+                      for f in q["fields"]]}
 
 
 _EXPORTERS = {"note": _ex_note, "date": _ex_date, "dropdown": _ex_dropdown, "yes_no": _ex_yes_no,
@@ -656,8 +658,10 @@ def _im_multipletext(imp, el, path):
     q = imp.common(el, "multi_text", path)
     q["fields"] = [{"key": str(item.get("name")), "label": _unloc(item.get("title")) or {"zh": str(item.get("name"))}}
                    for item in (i if isinstance(i, dict) else {"name": i} for i in _seq(el.get("items")))]
-    if el.get("maxLength"):
-        q["max_length"] = el["maxLength"]
+    lengths = [i["maxLength"] for i in _seq(el.get("items")) if isinstance(i, dict)
+               and isinstance(i.get("maxLength"), int) and not isinstance(i["maxLength"], bool) and i["maxLength"] > 0]
+    if el.get("maxLength") or lengths:
+        q["max_length"] = el.get("maxLength") or max(lengths)  # one length for every box: the most generous
     return q
 
 

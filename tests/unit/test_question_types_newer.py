@@ -415,3 +415,10 @@ def test_a_rating_with_a_minimal_appearance_stays_a_rating():
                       ["select_one s", "r", "评分", "rating", "minimal"]],
                      [["list_name", "name", "label", "score"], ["s", 2, "好", 100], ["s", 1, "差", 0]])
     assert import_xlsform(data)["items"][0]["type"] == "rating"
+
+
+def test_the_length_of_surveyjs_text_boxes_is_read_from_the_boxes_too():
+    survey = {"elements": [{"type": "multipletext", "name": "who", "items": [
+        {"name": "name", "maxLength": 20}, {"name": "unit", "maxLength": 40}, {"name": "x", "maxLength": "long"}]}]}
+    items = {q["key"]: q for q in import_surveyjs(survey)["items"]}
+    assert items["who"]["max_length"] == 40
