@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import format_datetime, gettext as _
 from sqlalchemy import Select, select
 
-from app.audit import service as audit
+from app.audit import labels, service as audit
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.platform.access import roles_required
@@ -25,6 +25,9 @@ from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 
 bp = Blueprint("audit", __name__)
+bp.add_app_template_global(labels.action_label, "audit_action")
+bp.add_app_template_global(labels.target_label, "audit_target")
+bp.add_app_template_global(labels.details_label, "audit_details")
 
 PER_PAGE = 50
 CHAIN_REASONS = {  # verify_chain's reasons, in the reader's language
@@ -75,8 +78,10 @@ class Filters:
         return filter_date(text, label, errors)
 
 
-def _actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+def _actions() -> list[tuple[str, str]]:
+    """(code, label) of every action the log holds, by label."""
+    codes = db.session.scalars(select(AuditEntry.action).distinct())
+    return sorted(((code, labels.action_label(code)) for code in codes), key=lambda pair: pair[1])
 
 
 def _page(filters: Filters, report=None, reason: str = ""):
