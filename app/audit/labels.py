@@ -222,6 +222,13 @@ def value_label(code: str) -> str:
     return code
 
 
+def actor_label(name: str, actor_id: int | None) -> str:
+    """Who acted: a username, or the command line, or somebody not logged in (a failed login)."""
+    if actor_id is not None:
+        return name
+    return {"cli": _("Command line"), "anonymous": _("Not logged in")}.get(name, name)
+
+
 def action_label(action: str) -> str:
     """The action's name (its code for an action this table does not know yet)."""
     return str(ACTIONS.get(action, action))

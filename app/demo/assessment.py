@@ -51,7 +51,7 @@ def build_round(month: date, title: str, departments: list[Department], *, sampl
                      closes_on=month + timedelta(days=13), link_mode=LinkMode.link, sms_template_code="SMS_DEMO_001",
                      sms_template_text=text, reminder_template_text=text, max_reminders=2, reminder_spacing_days=3)
     draw = draws.freeze(campaign, None)
-    draws.set_seed(draw, None, seed or f"demo {campaign.month}")
+    draws.set_seed(draw, None, seed or f"演示 {campaign.month}")
     draws.draw_sample(draw, None)
     rounds.move(campaign, CampaignStatus.sending)
     rounds.move(campaign, CampaignStatus.open)

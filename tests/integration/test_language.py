@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.accounts.models import User
+from app.audit.routes import RAW_COLUMNS
 from app.config import TestConfig
 from app.demo import ACCOUNTS, pointers, seed_demo
 from app.departments.models import Department
@@ -32,7 +33,7 @@ from tests.staff_pages import Found, crawl
 # written in English on purpose, in an element marked lang="en"; see _VisibleText.)
 ALLOWED_WORDS = {
     "SMS", "CSV", "XLSX", "PNG", "SVG", "JSON", "PDF", "JPEG", "ZIP", "QR", "SHA-256", "XLSForm", "SurveyJS",
-    "MB", "A4",
+    "MB", "A4", "IP",
     "TD",  # 回复TD退订: the carriers' unsubscribe keyword in every SMS
     "Google", "Microsoft", "Authenticator",
 }
@@ -42,6 +43,7 @@ FILE_EXTENSIONS = {"csv", "xlsx", "json", "zip", "png", "svg", "pdf", "jpg", "jp
 ALLOWED_PATTERNS = [re.compile(p) for p in (
     r"https?://\S+",
     r"/[\w./?=&%#:-]*",                          # a path of this site (a link printed on a poster)
+    r"[\w.-]+\.(csv|xlsx|json|zip|png|pdf|jpg)",  # the name of a file someone uploaded or downloaded
     r"[0-9a-f]*[0-9][0-9a-f]*(…)?",              # hex digests and their prefixes (seeds, commitments, hashes)
     r"TS\d{8}-\d{4}",                            # a complaint's tracking number
     r"[A-Z0-9]{2,}(-[A-Z0-9]+)+",                # access and query codes (DEMO-2026), service point codes
@@ -122,8 +124,12 @@ def export_texts(found: Found) -> list[tuple[str, str]]:
     files' columns and stratum keys are what the commitment covers)."""
     name = found.path
     if found.mimetype in ("text/csv",) or found.path.split("?")[0].endswith(".csv"):
-        text = found.body.decode("utf-8-sig")
-        return [(name, "\n".join(" ".join(row) for row in csv.reader(io.StringIO(text))))]
+        rows = list(csv.reader(io.StringIO(found.body.decode("utf-8-sig"))))
+        if rows and rows[0][-len(RAW_COLUMNS):] == RAW_COLUMNS:
+            # The audit log's raw columns are the entries exactly as their hashes cover them (codes, JSON, UTC
+            # in ISO 8601), for checking the chain outside; the columns before them are for people.
+            rows = [row[:-len(RAW_COLUMNS)] for row in rows]
+        return [(name, "\n".join(" ".join(row) for row in rows))]
     if found.body[:2] == b"PK" and b"xl/workbook.xml" in found.body[:4096] or found.path.split("?")[0].endswith(".xlsx"):
         book = openpyxl.load_workbook(io.BytesIO(found.body), read_only=True)
         out = []
