@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, render_template, request
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from app.audit import labels, service as audit
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.calendar import period_bounds
+from app.platform.calendar import local_time, period_bounds
 from app.platform.dates import filter_date
 from app.platform.exports import csv_bytes, download
 from app.platform.forms import EmptyForm
@@ -126,7 +126,7 @@ def export():
     # time and the action's name come first, for people.
     rows: list[list] = [[_("No."), _("Time"), _("Actor"), _("Action"), *RAW_COLUMNS]]
     for entry in db.session.scalars(query.execution_options(yield_per=1000)):
-        rows.append([entry.id, format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"),
+        rows.append([entry.id, local_time(entry.at, seconds=True),
                      labels.actor_label(entry.actor_name, entry.actor_id), labels.action_label(entry.action),
                      entry.at.isoformat(timespec="microseconds"), entry.actor_name, entry.action, entry.target,
                      json.dumps(entry.details, ensure_ascii=False, sort_keys=True), entry.prev_hash,

@@ -15,6 +15,7 @@ from app.assessment import scoring as scoring_service
 from app.demo import city_model
 from app.departments.models import Department
 from app.extensions import db
+from app.platform.calendar import local_today
 from app.platform.columns import random_id
 from app.questionnaires.models import QuestionnaireVersion, VersionStatus
 from app.responses.models import Response, ResponseAnswer
@@ -106,7 +107,7 @@ def simulate_responses(campaign: Campaign, rng: np.random.Generator, *, rate: fl
 def seed_past_rounds(today: date | None = None, count: int = PAST_ROUNDS) -> list[Campaign]:
     """Past monthly rounds (six by default), simulated from ``city_model``, scored and published with the default
     scheme; once only. Month ``count`` of the model is the open round's (``app.demo.rounds``)."""
-    months = _months_before(today or date.today(), count)
+    months = _months_before(today or local_today(), count)
     departments = list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
     scheme = scoring_service.default_scheme()
     if not departments or scheme is None:

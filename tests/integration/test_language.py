@@ -26,6 +26,7 @@ from app.demo import ACCOUNTS, pointers, seed_demo
 from app.departments.models import Department
 from app.extensions import db, limiter
 from app.pool.models import Respondent
+from questionnaire.answers import PICKER_FIELD
 from tests.conftest import Client, on_postgres, restore_postgres_tables
 from tests.staff_pages import Found, crawl
 
@@ -194,14 +195,14 @@ def public_findings(app) -> list[Found]:
     keep(respondent, "/s")
     assert respondent.get(re.sub(r"^https?://[^/]+", "", demo.respondent_link)).status_code == 302
     keep(respondent, "/s/survey")
+    # The respondent picks two departments, so that the pages asking about each department are there too.
+    picked = respondent.post_form("/s/survey/1", {PICKER_FIELD: ["SCJG", "ZJJ"]})
+    assert picked.status_code == 302 and picked.headers["Location"].endswith("/s/survey/2"), picked.status_code
     number = 1
-    while True:
-        response = respondent.get(f"/s/survey/{number}")
-        if response.status_code != 200:
-            break
+    while (response := respondent.get(f"/s/survey/{number}")).status_code == 200:
         keep(respondent, f"/s/survey/{number}", response)
         number += 1
-    assert number > 2, "the survey has no pages"
+    assert number > 3, "the survey has no department pages"
     keep(respondent, "/s/survey/confirm")
     keep(respondent, "/s/thanks")
 
