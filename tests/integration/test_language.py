@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import shutil
+from datetime import timedelta, timezone
 from html.parser import HTMLParser
 
 import openpyxl
@@ -20,12 +21,14 @@ from sqlalchemy import select
 
 from app import create_app
 from app.accounts.models import User
+from app.audit.models import AuditEntry
 from app.audit.routes import RAW_COLUMNS
 from app.config import TestConfig
 from app.demo import ACCOUNTS, pointers, seed_demo
 from app.departments.models import Department
 from app.extensions import db, limiter
 from app.pool.models import Respondent
+from app.rounds.models import Draw
 from questionnaire.answers import PICKER_FIELD
 from tests.conftest import Client, on_postgres, restore_postgres_tables
 from tests.staff_pages import Found, crawl
@@ -173,11 +176,12 @@ def names(city) -> set[str]:
             | set(re.findall(r"[A-Za-z]+", organisations)))
 
 
-def staff_findings(app, account) -> list[Found]:
+def logged_in(app, username: str):
+    """A test client of the app, logged in as the demo account ``username``."""
+    account = next(a for a in ACCOUNTS if a.username == username)
     client = app.test_client()
-    response = client.post_form("/login", {"username": account.username, "password": account.password})
-    assert response.status_code == 302, account.username
-    return crawl(app, client)
+    assert client.post_form("/login", {"username": account.username, "password": account.password}).status_code == 302
+    return client
 
 
 def public_findings(app) -> list[Found]:
@@ -222,7 +226,7 @@ def public_findings(app) -> list[Found]:
 def test_every_page_and_export_of_the_demo_city_is_in_chinese(city, names):
     problems, pages, downloads = [], 0, 0
     seen: set[str] = set()
-    sources = [(account.username, staff_findings(city, account)) for account in ACCOUNTS]
+    sources = [(account.username, crawl(city, logged_in(city, account.username))) for account in ACCOUNTS]
     sources.append(("visitor", public_findings(city)))
     for who, findings in sources:
         for found in findings:
@@ -240,3 +244,24 @@ def test_every_page_and_export_of_the_demo_city_is_in_chinese(city, names):
                     problems.append(f"{who} {where}: {shown}")
     assert pages > 80 and downloads > 5, (pages, downloads)
     assert not problems, "English on a Chinese page or export:\n" + "\n".join(problems)
+
+
+def shanghai(moment) -> str:
+    """A moment as a reader in the demo city reads it, worked out independently of the app: UTC + 8 (no DST)."""
+    return (moment.astimezone(timezone.utc) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_times_are_shown_in_the_citys_local_time_in_one_format(city):
+    """The audit log's newest entry on the page and in the export, and the draw's steps, read in Shanghai time and
+    in the one format; "UTC" is written nowhere (the test above reads every page and export for it)."""
+    entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+    auditor = logged_in(city, "auditor")
+    page = auditor.get(f"/admin/audit/?action={entry.action}").get_data(as_text=True)
+    assert f"<td>{shanghai(entry.at)}</td>" in page
+    export = auditor.get(f"/admin/audit/export.csv?action={entry.action}").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(export.lstrip("\ufeff"))))
+    assert [row[1] for row in rows[1:] if row[0] == str(entry.id)] == [shanghai(entry.at)]
+
+    draw = db.session.scalar(select(Draw).where(Draw.drawn_at.is_not(None)).order_by(Draw.id).limit(1))
+    page = logged_in(city, "operator").get(f"/admin/rounds/{draw.campaign_id}/draw").get_data(as_text=True)
+    assert f"<dd>{shanghai(draw.drawn_at)}</dd>" in page and f"<dd>{shanghai(draw.frozen_at)}</dd>" in page
