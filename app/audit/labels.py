@@ -115,6 +115,9 @@ TARGETS = {
     "audit_log": lazy_pgettext("audit target", "Audit log"),
     "phones": lazy_pgettext("audit target", "Phone numbers"),
     "retention": lazy_pgettext("audit target", "Retention"),
+    "personal-data": lazy_pgettext("audit target", "Personal data"),
+    "category": lazy_pgettext("audit target", "Respondent category"),
+    "departments": lazy_pgettext("audit target", "Departments"),
 }
 
 

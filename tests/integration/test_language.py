@@ -46,7 +46,6 @@ FILE_EXTENSIONS = {"csv", "xlsx", "json", "zip", "png", "svg", "pdf", "jpg", "jp
 # numbers, pool members' numbers, and the one-letter variables of a formula (n, k, N_h).
 ALLOWED_PATTERNS = [re.compile(p) for p in (
     r"https?://\S+",
-    r"/[\w./?=&%#:-]*",                          # a path of this site (a link printed on a poster)
     r"[\w.-]+\.(csv|xlsx|json|zip|png|pdf|jpg)",  # the name of a file someone uploaded or downloaded
     r"[0-9a-f]*[0-9][0-9a-f]*(…)?",              # hex digests and their prefixes (seeds, commitments, hashes)
     r"TS\d{8}-\d{4}",                            # a complaint's tracking number
@@ -71,7 +70,7 @@ class _VisibleText(HTMLParser):
     question's key and condition on the designer's page, a category's key on the page that defines it).
     """
 
-    HIDDEN = {"script", "style", "template", "noscript", "head"}
+    HIDDEN = {"script", "style", "template", "head"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self):
