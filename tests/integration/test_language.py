@@ -47,7 +47,7 @@ FILE_EXTENSIONS = {"csv", "xlsx", "json", "zip", "png", "svg", "pdf", "jpg", "jp
 ALLOWED_PATTERNS = [re.compile(p) for p in (
     r"https?://\S+",
     r"[\w.-]+\.(csv|xlsx|json|zip|png|pdf|jpg)",  # the name of a file someone uploaded or downloaded
-    r"[0-9a-f]*[0-9][0-9a-f]*(…)?",              # hex digests and their prefixes (seeds, commitments, hashes)
+    r"[0-9a-f]{8,}…?|[0-9a-f]*[0-9][0-9a-f]*…?",  # hex digests and their prefixes (seeds, commitments, hashes)
     r"TS\d{8}-\d{4}",                            # a complaint's tracking number
     r"[A-Z0-9]{2,}(-[A-Z0-9]+)+",                # access and query codes (DEMO-2026), service point codes
     r"v\d+",                                     # a version (v3)
@@ -216,6 +216,12 @@ def public_findings(app) -> list[Found]:
     complainant = app.test_client()
     for path in ("/complaints/", "/complaints/new", "/complaints/track"):
         keep(complainant, path)
+    department = db.session.scalar(select(Department.id).where(Department.code == "SCJG"))
+    filed = complainant.post_form("/complaints/new", {
+        "category": "enterprise_policy", "departments": [department], "subject": "营业执照变更办理时间过长",
+        "description": "三周前提交的变更申请至今没有答复，窗口说还在审核。"})
+    assert filed.status_code == 302 and filed.headers["Location"].endswith("/complaints/filed"), filed.status_code
+    keep(complainant, "/complaints/filed")
     progress = complainant.post_form("/complaints/track", {"tracking_number": demo.tracking_number,
                                                            "code": demo.query_code})
     keep(complainant, "/complaints/track (the progress of a complaint)", progress)
