@@ -118,12 +118,35 @@ TARGETS = {
     "personal-data": lazy_pgettext("audit target", "Personal data"),
     "category": lazy_pgettext("audit target", "Respondent category"),
     "departments": lazy_pgettext("audit target", "Departments"),
+    "forum": lazy_pgettext("audit target", "Forum problem"),
 }
 
 
 
+# The steps of a case (app/casework records "<kind>.<step>"): a kind without its own names reads "<kind>: <step>".
+CASE_STEPS = {
+    "accept": lazy_pgettext("case step", "accepted"),
+    "acknowledge": lazy_pgettext("case step", "assignment acknowledged"),
+    "assign": lazy_pgettext("case step", "assigned"),
+    "attachment.share": lazy_pgettext("case step", "attachment shared"),
+    "close": lazy_pgettext("case step", "closed"),
+    "contact_attempt": lazy_pgettext("case step", "raiser not reached"),
+    "decline": lazy_pgettext("case step", "not accepted"),
+    "note": lazy_pgettext("case step", "note added"),
+    "progress": lazy_pgettext("case step", "progress reported"),
+    "reassign": lazy_pgettext("case step", "reassigned"),
+    "remind": lazy_pgettext("case step", "department reminded"),
+    "reopen": lazy_pgettext("case step", "reopened"),
+    "reply": lazy_pgettext("case step", "department replied"),
+    "request_confirmation": lazy_pgettext("case step", "raiser asked to confirm"),
+    "withdraw": lazy_pgettext("case step", "assignment withdrawn"),
+}
+
 KEYS = {
     "accepted": lazy_pgettext("audit detail", "accepted"),
+    "attempts": lazy_pgettext("audit detail", "attempts"),
+    "confirmation": lazy_pgettext("audit detail", "confirmation"),
+    "outcome": lazy_pgettext("audit detail", "outcome"),
     "added": lazy_pgettext("audit detail", "added"),
     "allocation": lazy_pgettext("audit detail", "allocation"),
     "assessment": lazy_pgettext("audit detail", "assessment"),
@@ -233,8 +256,13 @@ def actor_label(name: str, actor_id: int | None) -> str:
 
 
 def action_label(action: str) -> str:
-    """The action's name (its code for an action this table does not know yet)."""
-    return str(ACTIONS.get(action, action))
+    """The action's name: from the table, or a case's kind and step; the code for an action not known yet."""
+    if action in ACTIONS:
+        return str(ACTIONS[action])
+    kind, _sep, step = action.partition(".")
+    if step in CASE_STEPS:
+        return _("%(kind)s: %(step)s", kind=value_label(kind), step=CASE_STEPS[step])
+    return action
 
 
 def target_label(target: str) -> str:

@@ -97,9 +97,11 @@ def local_time(moment: datetime | None, seconds: bool = False) -> str:
     return moment.astimezone(local_zone()).strftime(SECONDS_PATTERN if seconds else TIME_PATTERN)
 
 
-def local_day(moment: datetime | None) -> str:
-    """The local calendar day of an aware timestamp, ``2026-12-07`` ("" for none)."""
-    return local_date(moment).isoformat() if moment is not None else ""
+def local_day(moment: datetime | date | None) -> str:
+    """The local calendar day of an aware timestamp (a date is its own day), ``2026-12-07`` ("" for none)."""
+    if moment is None:
+        return ""
+    return (local_date(moment) if isinstance(moment, datetime) else moment).isoformat()
 
 
 def local_today() -> date:

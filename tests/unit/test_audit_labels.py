@@ -3,10 +3,12 @@ action added without one would show its code to the auditor."""
 import re
 from pathlib import Path
 
-from app.audit.labels import ACTIONS, TARGETS
+from app.audit.labels import ACTIONS, CASE_STEPS, TARGETS
+from app.casework.models import CaseKind
 from app.rounds.models import CampaignStatus
 
 APP = Path(__file__).resolve().parents[2] / "app"
+CASE_STEP = re.compile(r'_audit\([\w.]+, "([a-z_.]+)"')  # app/casework records "<kind>.<step>"
 ACTION = re.compile(r'record\(\s*"([a-z_.]+)"')
 TARGET = re.compile(r'record\(\s*"[a-z_.]+",\s*f?"([a-z_-]+)')
 
@@ -27,3 +29,12 @@ def test_every_recorded_action_and_target_kind_has_a_name():
     actions |= {f"campaign.{status.value}" for status in CampaignStatus if status != CampaignStatus.draft}
     assert sorted(actions - ACTIONS.keys()) == []
     assert sorted(targets - TARGETS.keys()) == []
+
+
+def test_every_step_of_every_kind_of_case_has_a_name():
+    steps = set()
+    for path in (APP / "casework").rglob("*.py"):
+        steps.update(CASE_STEP.findall(path.read_text(encoding="utf-8")))
+    assert len(steps) > 10
+    assert sorted(steps - CASE_STEPS.keys()) == []
+    assert sorted({kind.value for kind in CaseKind} - TARGETS.keys()) == []
