@@ -153,6 +153,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app.platform.access import role_label
     from app.platform.assets import asset_url
+    from app.platform.calendar import local_day, local_time
     from app.platform.dates import filter_range
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
@@ -166,6 +167,9 @@ def register_template_helpers(app: Flask) -> None:
         html_lang=html_lang,
         languages=lambda: app.config["LANGUAGES"],
     )
+
+    # Every moment on a page in the city's local time and the one format (app.platform.calendar.local_time).
+    app.jinja_env.filters.update(local_time=local_time, local_day=local_day)
 
     @app.context_processor
     def inject_request_path():
