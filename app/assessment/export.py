@@ -64,7 +64,8 @@ def policy_weights_text(weights: dict[str, float]) -> str:
 
 
 def channel_name(key: str) -> str:
-    return {"survey": _("Monthly survey"), "realtime": _("Real-time ratings"), "complaints": _("Complaints")}.get(
+    return {"survey": _("Monthly survey"), "realtime": _("Real-time ratings"), "complaints": _("Complaints"),
+            "casework": _("Casework rates")}.get(
         key, key)
 
 

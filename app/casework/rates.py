@@ -229,7 +229,7 @@ def items(start: date, end: date, kind: CaseKind | str | None = None) -> list[It
              .order_by(Case.id, CaseAssignment.id))
     if kind:
         query = query.where(Case.kind == CaseKind(kind))
-    workdays = current_app.config["CASEWORK_ACKNOWLEDGE_WORKDAYS"]
+    workdays = acknowledge_workdays()
     result = []
     for row in db.session.execute(query):
         closed = row.status == CaseStatus.closed and row.closed_at is not None and row.cycle == row.reopen_count + 1
@@ -247,8 +247,7 @@ def items(start: date, end: date, kind: CaseKind | str | None = None) -> list[It
 
 def rates(start: date, end: date, today: date, kind: CaseKind | str | None = None) -> RatesTable:
     """The 三率 of the local dates ``start``…``end`` as they stand on ``today``, of one kind of case or of all."""
-    return compute(items(start, end, kind), start, end, today,
-                   current_app.config["CASEWORK_BASICALLY_SATISFIED_WEIGHT"])
+    return compute(items(start, end, kind), start, end, today, basically_weight())
 
 
 # --------------------------------------------------------------------------- the figures and the rows as text
@@ -300,3 +299,13 @@ def export_row(item: Item, code: str, today: date) -> list[str]:
             day(item.acknowledged_on), _yes_no(_kept(item.acknowledgement(), today)), day(item.due_on),
             day(item.replied_on), _yes_no(_kept(item.reply(), today)), day(item.closed_on), item.outcome or "",
             item.satisfaction or ""]
+
+
+def basically_weight() -> float:
+    """w in 满意率 = (满意 + w × 基本满意) / verdicts (``CASEWORK_BASICALLY_SATISFIED_WEIGHT``)."""
+    return float(current_app.config["CASEWORK_BASICALLY_SATISFIED_WEIGHT"])
+
+
+def acknowledge_workdays() -> int:
+    """The working days a department has to acknowledge an assignment (``CASEWORK_ACKNOWLEDGE_WORKDAYS``)."""
+    return int(current_app.config["CASEWORK_ACKNOWLEDGE_WORKDAYS"])

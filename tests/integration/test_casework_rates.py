@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -18,6 +19,7 @@ from app.casework.models import Case
 from app.complaints import service as complaints
 from app.extensions import db
 from app.platform.calendar import local_date, local_today
+from tests.conftest import PASSWORD
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
@@ -276,3 +278,51 @@ def test_the_kind_option_keeps_one_kind(app, march, runner):
     data = json.loads(result.output)
     assert data["departments"] == [] and data["city"]["response_denominator"] == 0
     assert db.session.get(Case, march.cases["1"].id).kind.value == "complaint"
+
+
+# --------------------------------------------------------------------------- the page
+
+def _browser(app, user):
+    browser = app.test_client()
+    assert browser.post_form("/login", {"username": user.username, "password": PASSWORD}).status_code == 302
+    return browser
+
+
+def _rows(html: str) -> dict[str, list[str]]:
+    """The first table's rows as shown: heading → cells without tags."""
+    first = html.split("<table", 2)[1]
+    return {re.sub(r"<[^>]+>", "", head).strip(): [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip()
+                                                   for c in re.findall(r"<td>(.*?)</td>", body, re.S)]
+            for head, body in re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', first, re.S)}
+
+
+def test_the_page_shows_each_department_and_the_city_with_their_n(app, march, make_user):
+    browser = _browser(app, make_user("hr"))
+    html = browser.get("/admin/casework/rates?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
+    for text in ("响应率", "按期办结率", "解决率", "满意率", "全部类型", "投诉", "全市"):
+        assert text in html
+    rows = _rows(html)
+    a, b, _c = (d.name for d in march.departments)
+    assert rows[a] == ["66.7% (2/3)", "66.7% (2/3)", "75.0% (3/4) （另有 1 件未记录办理结果）", "78.0% (3.9/5)"]
+    assert rows[b] == ["60.0% (3/5)", "80.0% (4/5)", "100.0% (3/3)", "96.7% (2.9/3)"]
+    assert rows["全市"] == ["60.0% (6/10)", "70.0% (7/10)", "83.3% (5/6) （另有 1 件未记录办理结果）", "84.3% (5.9/7)"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html) and "style=" not in html  # nothing inline (CSP)
+
+
+def test_a_liaison_sees_its_department_by_whole_months_and_no_rate_of_few_verdicts(app, march, make_user):
+    a, b, _c = march.departments
+    liaison_b = _browser(app, make_user("liaison", username="liaison-b", department=b))
+    html = liaison_b.get("/admin/casework/rates?month=2026-03").get_data(as_text=True)
+    rows = _rows(html)
+    assert list(rows) == [b.name] and a.name not in html and "全市" not in html
+    # B's three verdicts are fewer than k = 5: its satisfaction rate is withheld; the other rates are shown.
+    assert rows[b.name][:3] == ["60.0% (3/5)", "80.0% (4/5)", "100.0% (3/3)"]
+    assert rows[b.name][3] == "评价不足 5 人" and "2.9/3" not in html
+    # A period of the liaison's choosing is not offered: the last ended month instead.
+    other = liaison_b.get("/admin/casework/rates?start=2026-03-02&end=2026-03-30").get_data(as_text=True)
+    assert "3/5" not in other
+    liaison_a = _browser(app, make_user("liaison", username="liaison-a", department=a))
+    assert _rows(liaison_a.get("/admin/casework/rates?month=2026-03").get_data(as_text=True))[a.name][3] == \
+        "78.0% (3.9/5)"  # five verdicts: shown
+    app.config["SMALL_GROUP_K"] = 6
+    assert "3.9/5" not in liaison_a.get("/admin/casework/rates?month=2026-03").get_data(as_text=True)
