@@ -302,6 +302,16 @@ def request_confirmation(case: Case, *, outcome: Outcome | str, public_reply: st
     _audit(case, "request_confirmation", {"outcome": case.outcome.value}, actor=actor)
 
 
+def confirm_if_answered(case: Case, enabled: bool, actor=None) -> bool:
+    """Once every department has answered, ask the raiser at once with the lead department's outcome and answer
+    (for kinds that close with the raiser's own confirmation). True when the raiser is now asked."""
+    lead = case.lead_assignment
+    if not enabled or case.status != CaseStatus.replied or lead is None or lead.outcome is None:
+        return False
+    request_confirmation(case, outcome=lead.outcome, public_reply=lead.reply, actor=actor)
+    return True
+
+
 def confirm_by_raiser(case: Case, satisfaction: Satisfaction | str, comment: str = "") -> None:
     """The raiser's own verdict through their link closes the case (销号)."""
     require(case, CaseStatus.confirming)
