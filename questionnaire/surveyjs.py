@@ -13,6 +13,14 @@ matrix             ``matrix`` (columns = the scale, rows; isAllRowRequired)
 department_block   a picker page holding a ``checkbox`` (valuePropertyName
                    ``department``) and a page holding a ``paneldynamic`` whose
                    ``valueName`` is the checkbox's name: one panel per department
+note               ``html`` (the text, HTML-escaped; help in ``description``);
+                   ``expression`` is read as a note showing its title
+date               ``text`` with inputType ``date`` (min, max)
+dropdown           ``dropdown`` (choices)
+yes_no             ``boolean`` with valueTrue ``yes``, valueFalse ``no``, labelTrue/labelFalse
+ranking            ``ranking`` (choices)
+multi_text         ``multipletext`` (items: name, title; maxLength)
+other: true        ``showOtherItem`` (``hasOther`` is read too); {key.other} <-> {key-Comment}
 =================  ==============================================================
 
 What SurveyJS cannot hold travels in properties it ignores: ``score`` on choices / rate
@@ -21,7 +29,9 @@ values / columns, ``weight`` on matrix rows, and ``"bkb": {...}`` on elements an
 """
 from __future__ import annotations
 
+import html as html_text
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from questionnaire.schema import (
@@ -32,7 +42,7 @@ from questionnaire.schema import (
     format_path,
     validate_document,
 )
-from questionnaire.types import DEFAULT_SCALE, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, REGISTRY
+from questionnaire.types import DEFAULT_SCALE, NO, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, OTHER, REGISTRY, YES
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, to_source
 
 
@@ -42,15 +52,28 @@ class SurveyJSError(QuestionnaireError):
 
 # ============================================================================ expressions
 
-def to_surveyjs_expression(text: str, panel_keys: frozenset[str] = frozenset()) -> str:
-    """Translate our expression to SurveyJS; variables in ``panel_keys`` become {panel.x}."""
+def to_surveyjs_expression(text: str, panel_keys: frozenset[str] = frozenset(),
+                           other_keys: frozenset[str] = frozenset()) -> str:
+    """Translate our expression to SurveyJS; variables in ``panel_keys`` become {panel.x}; the text of the
+    "other" option of a question in ``other_keys`` is its comment, {x-Comment}."""
     from rules.expressions import parse_expression
 
-    return _sj(parse_expression(text).tree, panel_keys, boolean=True)
+    return _sj(parse_expression(text).tree, _Names(frozenset(panel_keys), frozenset(other_keys)), boolean=True)
 
 
-def _sj_name(name: str, panel_keys) -> str:
-    return "{" + ("panel." if name.split(".")[0] in panel_keys else "") + name + "}"
+@dataclass(frozen=True)
+class _Names:
+    """The keys that change how a variable is written: asked per department ({panel.x}), offering "other"."""
+
+    panel: frozenset[str]
+    other: frozenset[str]
+
+
+def _sj_name(name: str, names: _Names) -> str:
+    base, _, part = name.partition(".")
+    if part == OTHER and base in names.other:
+        name = f"{base}{OTHER_COMMENT}"
+    return "{" + ("panel." if base in names.panel else "") + name + "}"
 
 
 def _sj_literal(value: Any) -> str:
@@ -97,6 +120,9 @@ _SJ_TOKEN = re.compile(
 _SJ_OPS = {"=": "=", "==": "=", "equal": "=", "!=": "!=", "<>": "!=", "notequal": "!=", "<": "<", "less": "<",
            "<=": "<=", "lessorequal": "<=", ">": ">", "greater": ">", ">=": ">=", "greaterorequal": ">=",
            "contains": "contains", "contain": "contains"}
+
+
+OTHER_COMMENT = "-Comment"  # SurveyJS keeps the text of a question's "other" option as {name-Comment}
 
 
 def from_surveyjs_expression(text: str) -> str:
@@ -201,6 +227,8 @@ class _SJParser:
             name = value[1:-1].strip()
             if name.startswith("panel."):
                 name = name[len("panel."):]
+            if name.endswith(OTHER_COMMENT):
+                name = f"{name[:-len(OTHER_COMMENT)]}.{OTHER}"
             if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", name):
                 raise ValueError(f"the variable {value} is not supported in {self.text!r}")
             return Var(name)
@@ -234,16 +262,18 @@ def _clean(d: dict) -> dict:
 
 
 def _element_common(q: dict, sj_type: str, ctx: dict) -> dict:
-    pk = ctx["panel_keys"]
+    pk, ok = ctx["panel_keys"], ctx.get("other_keys", frozenset())
     el = {"type": sj_type, "name": q["key"], "title": _loc(q.get("label")), "description": _loc(q.get("help"))}
     if q.get("show_if"):
-        el["visibleIf"] = to_surveyjs_expression(q["show_if"], pk)
+        el["visibleIf"] = to_surveyjs_expression(q["show_if"], pk, ok)
     if q.get("required_if"):
-        el["requiredIf"] = to_surveyjs_expression(q["required_if"], pk)
+        el["requiredIf"] = to_surveyjs_expression(q["required_if"], pk, ok)
     if q.get("required"):
         el["isRequired"] = True
     if REGISTRY[q["type"]].scorable:
         el["bkb"] = _clean({"scored": q.get("scored"), "weight": q.get("weight"), "dimension": q.get("dimension")})
+    if q.get("other"):
+        el["showOtherItem"] = True
     return el
 
 
@@ -296,7 +326,43 @@ def _ex_matrix(q, ctx):
     return el
 
 
-_EXPORTERS = {"rating": _ex_rating, "single": _ex_single, "multiple": _ex_multiple, "text": _ex_text,
+def _ex_note(q, ctx):
+    escaped = {lang: html_text.escape(text) for lang, text in q["label"].items()}
+    return {"type": "html", "name": q["key"], "html": _loc(escaped), "description": _loc(q.get("help")),
+            "visibleIf": to_surveyjs_expression(q["show_if"], ctx["panel_keys"], ctx["other_keys"])
+            if q.get("show_if") else None}
+
+
+def _ex_date(q, ctx):
+    return {**_element_common(q, "text", ctx), "inputType": "date", "min": q.get("min"), "max": q.get("max")}
+
+
+def _ex_dropdown(q, ctx):
+    return {**_element_common(q, "dropdown", ctx), "choices": _choices(q)}
+
+
+def _ex_yes_no(q, ctx):
+    el = {**_element_common(q, "boolean", ctx), "valueTrue": YES, "valueFalse": NO,
+          "labelTrue": _loc(q.get("yes_label")), "labelFalse": _loc(q.get("no_label"))}
+    if "bkb" in el:
+        el["bkb"] = _clean({**el["bkb"], "yes_score": q.get("yes_score"), "no_score": q.get("no_score")})
+    return el
+
+
+def _ex_ranking(q, ctx):
+    return {**_element_common(q, "ranking", ctx), "choices": _choices(q)}
+
+
+def _ex_multi_text(q, ctx):
+    # SurveyJS reads the length of each box from the box: written there, and on the question for our reading.
+    return {**_element_common(q, "multipletext", ctx), "maxLength": q.get("max_length"),
+            "items": [_clean({"name": f["key"], "title": _loc(f["label"]), "maxLength": q.get("max_length")})
+                      for f in q["fields"]]}
+
+
+_EXPORTERS = {"note": _ex_note, "date": _ex_date, "dropdown": _ex_dropdown, "yes_no": _ex_yes_no,
+              "ranking": _ex_ranking, "multi_text": _ex_multi_text,
+              "rating": _ex_rating, "single": _ex_single, "multiple": _ex_multiple, "text": _ex_text,
               "textarea": _ex_text, "number": _ex_number, "nps": _ex_nps, "matrix": _ex_matrix}
 
 
@@ -307,7 +373,7 @@ def _element(q: dict, ctx: dict) -> dict:
 def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None) -> dict:
     """Write a questionnaire as SurveyJS JSON (``departments`` fill the picker's choices if given)."""
     check_document(doc)
-    top_ctx = {"panel_keys": frozenset()}
+    top_ctx = {"panel_keys": frozenset(), "other_keys": _other_keys(doc)}
     pages: list[dict] = []
     current: dict | None = None
     for item in doc["items"]:
@@ -316,7 +382,7 @@ def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None)
             current = _clean({"name": item["key"], "title": _loc(item["label"]),
                               "description": _loc(item.get("description")), "elements": []})
             if item.get("show_if"):
-                current["visibleIf"] = to_surveyjs_expression(item["show_if"])
+                current["visibleIf"] = to_surveyjs_expression(item["show_if"], frozenset(), top_ctx["other_keys"])
             pages.append(current)
         elif kind == "department_block":
             pages.extend(_export_block(item, departments))
@@ -330,6 +396,13 @@ def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None)
                    "bkb": {"schema_version": SCHEMA_VERSION}, "pages": pages})
 
 
+def _other_keys(container: dict) -> frozenset[str]:
+    """The keys of the questions offering "other, please specify", anywhere in a document or block."""
+    items = list(container["items"])
+    items += [sub for it in container["items"] if it["type"] == "department_block" for sub in it["items"]]
+    return frozenset(it["key"] for it in items if it.get("other"))
+
+
 def _export_block(block: dict, departments) -> list[dict]:
     visible = to_surveyjs_expression(block["show_if"]) if block.get("show_if") else None
     picker = _clean({
@@ -339,7 +412,7 @@ def _export_block(block: dict, departments) -> list[dict]:
         "isRequired": True if block.get("min_picks", 0) > 0 else None, "visibleIf": visible,
         "bkb": {"type": "department_block"},
     })
-    ctx = {"panel_keys": frozenset(q["key"] for q in block["items"])}
+    ctx = {"panel_keys": frozenset(q["key"] for q in block["items"]), "other_keys": _other_keys(block)}
     panels = _clean({
         "type": "paneldynamic", "name": f"{block['key']}_panels", "valueName": block["key"],
         "templateTitle": "{panel.department}", "allowAddPanel": False, "allowRemovePanel": False,
@@ -380,6 +453,7 @@ class _Importer:
     def __init__(self):
         self.problems: list[Problem] = []
         self.origins: dict[str, str] = {}
+        self.booleans: dict[str, dict] = {}  # key of a boolean (yes/no) question -> its SurveyJS values -> yes/no
 
     def fail(self, path: tuple, message: str):
         self.problems.append(Problem(format_path(path), message))
@@ -457,14 +531,20 @@ def _im_rating(imp, el, path):
     return q
 
 
+def _other(el: dict, q: dict) -> dict:
+    if el.get("showOtherItem") or el.get("hasOther"):
+        q["other"] = True
+    return q
+
+
 def _im_radiogroup(imp, el, path):
-    q = imp.common(el, "single", path)
+    q = _other(el, imp.common(el, "single", path))
     imp.choices(q, el.get("choices"), path)
     return q
 
 
 def _im_checkbox(imp, el, path):
-    q = imp.common(el, "multiple", path)
+    q = _other(el, imp.common(el, "multiple", path))
     imp.choices(q, el.get("choices"), path)
     for ours, theirs in (("min_picks", "minSelectedChoices"), ("max_picks", "maxSelectedChoices")):
         if el.get(theirs) is not None and el.get(theirs) != 0:
@@ -486,6 +566,12 @@ def _im_text(imp, el, path):
         q["integer"] = el.get("step") == 1
         for name in ("min", "max"):
             if el.get(name) is not None:
+                q[name] = el[name]
+        return q
+    if input_type == "date":
+        q = imp.common(el, "date", path)
+        for name in ("min", "max"):
+            if isinstance(el.get(name), str) and el[name]:
                 q[name] = el[name]
         return q
     if input_type not in ("text", "email", "tel", "url"):
@@ -511,7 +597,77 @@ def _im_matrix(imp, el, path):
     return q
 
 
-_IMPORTERS = {"rating": _im_rating, "radiogroup": _im_radiogroup, "checkbox": _im_checkbox, "comment": _im_comment,
+def _im_html(imp, el, path):
+    """An ``html`` element: text shown among the questions, a note."""
+    source = el.get("html")
+    local = _unloc(source) if isinstance(source, (str, dict)) else None
+    label = {lang: html_text.unescape(_strip_html(text)) for lang, text in (local or {}).items()
+             if isinstance(text, str)}
+    q = {"type": "note", "key": str(el.get("name", "")), "label": {k: v for k, v in label.items() if v}}
+    if el.get("description") is not None:
+        q["help"] = _unloc(el["description"])
+    if el.get("visibleIf"):
+        q["show_if"] = imp.expr(path + ("visibleIf",), el["visibleIf"])
+    return {k: v for k, v in q.items() if v is not None}
+
+
+def _im_expression(imp, el, path):
+    """An ``expression`` element shows a computed value under its title: the title is kept, as a note."""
+    q = {"type": "note", "key": str(el.get("name", "")),
+         "label": _unloc(el.get("title")) or {"zh": str(el.get("name", ""))}}
+    if el.get("visibleIf"):
+        q["show_if"] = imp.expr(path + ("visibleIf",), el["visibleIf"])
+    return {k: v for k, v in q.items() if v is not None}
+
+
+def _im_dropdown(imp, el, path):
+    q = _other(el, imp.common(el, "dropdown", path))
+    choices = el.get("choices")
+    low, high, step = el.get("choicesMin"), el.get("choicesMax"), el.get("choicesStep", 1)
+    if not choices and all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step)) and step > 0:
+        choices = list(range(low, high + 1, step))[:1000]  # a numeric list written as its bounds (ages, years …)
+    imp.choices(q, choices, path)
+    return q
+
+
+def _im_boolean(imp, el, path):
+    q = imp.common(el, "yes_no", path)
+    # Conditions compare a boolean with true/false or with its valueTrue/valueFalse: read as 'yes'/'no' below.
+    values = {True: YES, False: NO}
+    for theirs, ours in ((el.get("valueTrue"), YES), (el.get("valueFalse"), NO)):
+        if isinstance(theirs, (str, int, float)):
+            values[theirs] = ours
+    imp.booleans[q["key"]] = values
+    for ours, theirs in (("yes_label", "labelTrue"), ("no_label", "labelFalse")):
+        if el.get(theirs) is not None:
+            q[ours] = _unloc(el[theirs])
+    bkb = el.get("bkb") if isinstance(el.get("bkb"), dict) else {}
+    for name in ("yes_score", "no_score"):
+        if name in bkb:
+            q[name] = bkb[name]
+    return q
+
+
+def _im_ranking(imp, el, path):
+    q = imp.common(el, "ranking", path)
+    imp.choices(q, el.get("choices"), path)
+    return q
+
+
+def _im_multipletext(imp, el, path):
+    q = imp.common(el, "multi_text", path)
+    q["fields"] = [{"key": str(item.get("name")), "label": _unloc(item.get("title")) or {"zh": str(item.get("name"))}}
+                   for item in (i if isinstance(i, dict) else {"name": i} for i in _seq(el.get("items")))]
+    lengths = [i["maxLength"] for i in _seq(el.get("items")) if isinstance(i, dict)
+               and isinstance(i.get("maxLength"), int) and not isinstance(i["maxLength"], bool) and i["maxLength"] > 0]
+    if el.get("maxLength") or lengths:
+        q["max_length"] = el.get("maxLength") or max(lengths)  # one length for every box: the most generous
+    return q
+
+
+_IMPORTERS = {"html": _im_html, "expression": _im_expression, "dropdown": _im_dropdown, "boolean": _im_boolean,
+              "ranking": _im_ranking, "multipletext": _im_multipletext,
+              "rating": _im_rating, "radiogroup": _im_radiogroup, "checkbox": _im_checkbox, "comment": _im_comment,
               "text": _im_text, "matrix": _im_matrix}
 
 
@@ -561,20 +717,13 @@ def import_surveyjs(survey: dict) -> dict:
                 imp.origins[here] = format_path(path)
                 items.append(block)
                 continue
-            if kind == "html":
-                html = el.get("html")
-                text = _strip_html(html if isinstance(html, str) else (_unloc(html) or {}).get("zh", ""))
-                imp.origins[here] = format_path(path)
-                items.append({"type": "section", "key": str(el.get("name", "")),
-                              "label": _unloc(page.get("title")) or {"zh": str(el.get("name", ""))},
-                              **({"description": {"zh": text}} if text else {})})
-                continue
             q = _import_question(imp, el, path)
             if q is not None:
                 _record(imp, here, path)
                 items.append(q)
     if imp.problems:
         raise SurveyJSError(imp.problems)
+    _yes_no_literals(doc, imp.booleans)
     located = []
     for problem in validate_document(doc):
         where = _find_origin(imp.origins, problem.path)
@@ -582,6 +731,36 @@ def import_surveyjs(survey: dict) -> dict:
     if located:
         raise SurveyJSError(located)
     return doc
+
+
+def _yes_no_literals(doc: dict, booleans: dict[str, dict]) -> None:
+    """SurveyJS compares a boolean question with true/false (or its valueTrue/valueFalse); ours is 'yes'/'no'."""
+    if not booleans:
+        return
+    from rules.expressions import parse_expression
+
+    def fix(node):
+        if isinstance(node, Compare):
+            left, right = node.left, node.right
+            for var, lit in ((left, right), (right, left)):
+                if isinstance(var, Var) and isinstance(lit, Literal) and var.name in booleans:
+                    value = booleans[var.name].get(lit.value)
+                    if value is not None:
+                        lit = Literal(value)
+                        return Compare(node.op, var, lit) if var is left else Compare(node.op, lit, var)
+            return node
+        if isinstance(node, Not):
+            return Not(fix(node.operand))
+        if isinstance(node, (And, Or)):
+            return type(node)(fix(node.left), fix(node.right))
+        return node
+
+    items = [it for it in doc["items"]] + [sub for it in doc["items"] if it.get("type") == "department_block"
+                                           for sub in it.get("items", [])]
+    for item in items:
+        for name in ("show_if", "required_if"):
+            if isinstance(item.get(name), str):
+                item[name] = to_source(fix(parse_expression(item[name]).tree))
 
 
 def _record(imp: _Importer, here: str, path: tuple) -> None:
@@ -598,7 +777,7 @@ def _import_question(imp: _Importer, el: dict, path: tuple) -> dict | None:
     importer = _IMPORTERS.get(_name(kind))
     if importer is None:
         imp.fail(path + ("type",), f"unsupported SurveyJS element type {kind!r}; supported: "
-                                   f"{', '.join(sorted(_IMPORTERS))}, html, panel, paneldynamic")
+                                   f"{', '.join(sorted(_IMPORTERS))}, panel, paneldynamic")
         return None
     return importer(imp, el, path)
 
@@ -616,7 +795,7 @@ def _import_block(imp: _Importer, el: dict, path: tuple, pickers: dict, index: i
         if picker.get(theirs) is not None:
             block[ours] = picker[theirs]
     for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
-        if sub.get("type") in ("paneldynamic", "html"):
+        if sub.get("type") == "paneldynamic":
             imp.fail(sub_path + ("type",), f"{sub.get('type')!r} is not supported inside the department panel")
             continue
         q = _import_question(imp, sub, sub_path)

@@ -12,6 +12,13 @@ nps                range, parameters ``start=0 end=10 step=1``, bkb_type=nps
 matrix             begin_group (appearance table-list, bkb_type=matrix), one
                    select_one row per matrix row named ``<key>__<row>``, end_group
 department_block   begin_repeat / end_repeat, parameters ``min_picks=1 max_picks=3``
+note               note
+date               date; ``. >= date('2024-01-01') and . <= date('2024-12-31')`` constraint
+dropdown           select_one <list>, appearance ``minimal`` (``autocomplete`` is read too)
+yes_no             select_one <list> of ``yes`` / ``no``, bkb_type=yes_no; scores on the choices
+ranking            rank <list>; {key.item} <-> ${key__item}
+multi_text         begin_group (bkb_type=multi_text), one text row named ``<key>__<field>``, end_group
+other: true        ``or_other`` after the list name; {key.other} <-> ${key_other}, as pyxform names it
 =================  ==============================================================
 
 Expressions: ``{q}`` <-> ``${q}``, ``{m.row}`` <-> ``${m__row}``, ``{q} contains 'x'`` <->
@@ -29,7 +36,18 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, validate_document
-from questionnaire.types import DEFAULT_SCALE, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, REGISTRY
+from questionnaire.types import (
+    DEFAULT_SCALE,
+    NO,
+    NO_LABEL,
+    NOT_FAMILIAR,
+    NOT_FAMILIAR_LABEL,
+    OTHER,
+    OTHER_TYPES,
+    REGISTRY,
+    YES,
+    YES_LABEL,
+)
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, parse_expression
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -46,7 +64,10 @@ SURVEY_COLUMNS = [
 CHOICES_COLUMNS = ["list_name", "name", "label::zh", "label::en", "score"]
 SETTINGS_COLUMNS = ["form_title", "title::en", "description::zh", "description::en", "form_id", "default_language",
                     "bkb_schema_version"]
-UNSUPPORTED_HINT = "supported types: select_one, select_multiple, text, integer, decimal, range, begin_group, begin_repeat"
+UNSUPPORTED_HINT = ("supported types: select_one, select_multiple, text, integer, decimal, range, note, date, rank, "
+                    "begin_group, begin_repeat")
+OR_OTHER = "or_other"
+DROPDOWN_APPEARANCES = ("minimal", "autocomplete")
 
 
 class XLSFormError(QuestionnaireError):
@@ -64,7 +85,10 @@ def to_xpath(text: str, kinds: dict[str, str]) -> str:
     return _xp(parse_expression(text).tree, kinds, boolean=True)
 
 
-def _xp_name(name: str) -> str:
+def _xp_name(name: str, kinds: dict[str, str] | None = None) -> str:
+    base, _, part = name.partition(".")
+    if part == OTHER and (kinds or {}).get(base) in OTHER_TYPES:
+        return "${" + f"{base}_{OTHER}" + "}"  # pyxform's name of an or_other question's text
     return "${" + name.replace(".", "__") + "}"
 
 
@@ -82,7 +106,7 @@ def _xp_literal(value: Any) -> str:
 
 def _xp(node: Node, kinds: dict[str, str], boolean: bool) -> str:
     if isinstance(node, Var):
-        return f"{_xp_name(node.name)} != ''" if boolean else _xp_name(node.name)
+        return f"{_xp_name(node.name, kinds)} != ''" if boolean else _xp_name(node.name, kinds)
     if isinstance(node, Literal):
         return _xp_literal(node.value)
     if isinstance(node, Not):
@@ -229,6 +253,8 @@ _CONSTRAINT_PARTS = {
     r"string-length\(\s*\.\s*\)\s*<=\s*(\d+)": ("max_length", int),
     r"count-selected\(\s*\.\s*\)\s*>=\s*(\d+)": ("min_picks", int),
     r"count-selected\(\s*\.\s*\)\s*<=\s*(\d+)": ("max_picks", int),
+    r"\.\s*>=\s*date\(\s*'(\d{4}-\d{2}-\d{2})'\s*\)": ("min", str),
+    r"\.\s*<=\s*date\(\s*'(\d{4}-\d{2}-\d{2})'\s*\)": ("max", str),
     r"\.\s*>=\s*(-?\d+(?:\.\d+)?)": ("min", None),
     r"\.\s*<=\s*(-?\d+(?:\.\d+)?)": ("max", None),
 }
@@ -322,7 +348,8 @@ def _export_choice(q, w: _Writer):
     parts = [f"count-selected(.) >= {q['min_picks']}"] if "min_picks" in q else []
     parts += [f"count-selected(.) <= {q['max_picks']}"] if "max_picks" in q else []
     kind = "select_one" if q["type"] == "single" else "select_multiple"
-    w.survey.append({"type": f"{kind} {name}", "constraint": _constraint(parts), **_common(q, w.kinds)})
+    or_other = f" {OR_OTHER}" if q.get("other") else ""
+    w.survey.append({"type": f"{kind} {name}{or_other}", "constraint": _constraint(parts), **_common(q, w.kinds)})
 
 
 def _export_text(q, w: _Writer):
@@ -366,7 +393,49 @@ def _export_section(q, w: _Writer):
     w.survey.append({"type": "begin_group", "bkb_type": "section", **_common(q, w.kinds)})
 
 
+def _export_note(q, w: _Writer):
+    w.survey.append({"type": "note", **_common(q, w.kinds)})
+
+
+def _export_date(q, w: _Writer):
+    parts = [f". >= date('{q['min']}')"] if "min" in q else []
+    parts += [f". <= date('{q['max']}')"] if "max" in q else []
+    w.survey.append({"type": "date", "constraint": _constraint(parts), **_common(q, w.kinds)})
+
+
+def _export_dropdown(q, w: _Writer):
+    name = w.list_for(q["key"], q["options"])
+    or_other = f" {OR_OTHER}" if q.get("other") else ""
+    w.survey.append({"type": f"select_one {name}{or_other}", "appearance": "minimal", **_common(q, w.kinds)})
+
+
+def _export_yes_no(q, w: _Writer):
+    defaults = {YES: YES_LABEL, NO: NO_LABEL}
+    options = [{"value": value, "label": q.get(f"{value}_label") or defaults[value], **(
+        {"score": q[f"{value}_score"]} if f"{value}_score" in q else {})} for value in (YES, NO)]
+    name = w.list_for(q["key"], options)
+    w.survey.append({"type": f"select_one {name}", "bkb_type": "yes_no", **_common(q, w.kinds)})
+
+
+def _export_ranking(q, w: _Writer):
+    name = w.list_for(q["key"], q["options"])
+    w.survey.append({"type": f"rank {name}", **_common(q, w.kinds)})
+
+
+def _export_multi_text(q, w: _Writer):
+    common = _common(q, w.kinds)
+    required = common.pop("required", None)  # required applies to every field, as for a matrix
+    limit = f"string-length(.) <= {q['max_length']}" if "max_length" in q else None
+    w.survey.append({**common, "type": "begin_group", "bkb_type": "multi_text"})
+    for sub in q["fields"]:
+        w.survey.append({"type": "text", "name": f"{q['key']}__{sub['key']}", **_local("label", sub["label"]),
+                         "required": required, "constraint": limit})
+    w.survey.append({"type": "end_group", "name": q["key"]})
+
+
 _EXPORTERS = {
+    "note": _export_note, "date": _export_date, "dropdown": _export_dropdown, "yes_no": _export_yes_no,
+    "ranking": _export_ranking, "multi_text": _export_multi_text,
     "section": _export_section, "rating": _export_rating, "single": _export_choice, "multiple": _export_choice,
     "text": _export_text, "textarea": _export_text, "number": _export_number, "nps": _export_nps,
     "matrix": _export_matrix, "department_block": _export_block,
@@ -536,7 +605,7 @@ class _Importer:
             q["description" if kind == "section" else "help"] = hint
         if "relevant" in record:
             q["show_if"] = self.expr(number, "relevant", record["relevant"])
-        if "required" in record and kind not in ("section", "department_block"):
+        if "required" in record and REGISTRY[kind].answerable and kind != "department_block":
             flag = _truthy_cell(record["required"])
             if flag is None:
                 q["required_if"] = self.expr(number, "required", record["required"])
@@ -591,9 +660,14 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
     raw_type = str(record.get("type", "")).strip()
     base, _, list_name = raw_type.partition(" ")
     list_name = list_name.strip()
+    or_other = list_name.endswith(f" {OR_OTHER}")
+    list_name = list_name[:-len(OR_OTHER)].strip() if or_other else list_name
     bkb_type = str(record.get("bkb_type", "")).strip().lower()
     appearance = str(record.get("appearance", "")).lower()
-    if base in ("select_one", "select_multiple") and list_name:
+    newer = _newer_kind(base, list_name, bkb_type, appearance)
+    if newer:
+        kind = newer
+    elif base in ("select_one", "select_multiple") and list_name:
         kind = "rating" if bkb_type == "rating" and base == "select_one" else (
             "single" if base == "select_one" else "multiple")
     elif base == "text":
@@ -612,8 +686,14 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
     except ValueError as e:
         imp.fail(number, str(e), "constraint" if "constraint" in str(e) else "parameters")
         return q
-    if kind in ("rating", "single", "multiple"):
+    if or_other and kind in OTHER_TYPES:
+        q["other"] = True
+    elif or_other:
+        imp.fail(number, f"or_other applies to a select_one or select_multiple question, not a {kind} one", "type")
+    if kind in ("rating", "single", "multiple", "dropdown", "ranking"):
         q["options"] = imp.choices(number, list_name, path, kind == "rating", q)
+    if kind == "yes_no":
+        _yes_no_choices(imp, number, list_name, q)
     if kind == "number":
         q["integer"] = base != "decimal"
         if base == "range":
@@ -622,13 +702,44 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
     if kind == "nps" and params and params != {"start": 0, "end": 10, "step": 1}:
         imp.fail(number, "an NPS question is a range with start=0 end=10 step=1", "parameters")
     allowed = {"text": {"max_length"}, "textarea": {"max_length"}, "number": {"min", "max"},
-               "multiple": {"min_picks", "max_picks"}}.get(kind, set())
+               "multiple": {"min_picks", "max_picks"}, "date": {"min", "max"}}.get(kind, set())
     for name, value in constraint.items():
         if name in allowed:
             q[name] = value
         else:
             imp.fail(number, f"this constraint does not apply to a {kind} question", "constraint")
     return q
+
+
+def _newer_kind(base: str, list_name: str, bkb_type: str, appearance: str) -> str | None:
+    """The type of a row for the newer types (note, date, dropdown, yes/no, ranking), None for the others."""
+    if base == "note":
+        return "note"
+    if base == "date":
+        return "date"
+    if base == "rank" and list_name:
+        return "ranking"
+    if base == "select_one" and list_name and bkb_type == "yes_no":
+        return "yes_no"
+    if base == "select_one" and list_name and (bkb_type == "dropdown" or not bkb_type and any(
+            a in appearance.split() for a in DROPDOWN_APPEARANCES)):
+        return "dropdown"
+    return None
+
+
+def _yes_no_choices(imp: "_Importer", number: int, list_name: str, q: dict) -> None:
+    """A yes/no question's labels and scores from its choice list (whose names are yes and no)."""
+    for row, rec in imp.lists.get(list_name, []):
+        value = str(rec.get("name"))
+        if value not in (YES, NO):
+            imp.fail(row, f"a yes/no question's choices are named {YES} and {NO}, not {value!r}", "name", "choices")
+            continue
+        if _text(rec, "label"):
+            q[f"{value}_label"] = _text(rec, "label")
+        if "score" in rec:
+            q[f"{value}_score"] = imp.number(row, "score", rec["score"], "choices")
+    if list_name not in imp.lists:
+        imp.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
 
 
 def import_xlsform(data: bytes) -> dict:
@@ -668,9 +779,10 @@ def import_xlsform(data: bytes) -> dict:
             stack.append(rec)
         elif kind == "end_group" and stack:
             stack.pop()
-        elif stack and _is_matrix(stack[-1]) and rec.get("name"):
+        elif stack and (_is_matrix(stack[-1]) or _is_multi_text(stack[-1])) and rec.get("name"):
             matrix, name = str(stack[-1].get("name")), str(rec["name"])
             row_names[name] = f"{matrix}.{name[len(matrix) + 2:] if name.startswith(matrix + '__') else name}"
+        row_names.update(_part_names(rec, lists))
 
     imp = _Importer(problems, lists, row_names, {})
     title = {"zh": str(settings.get("form_title") or "问卷")}
@@ -689,7 +801,13 @@ def import_xlsform(data: bytes) -> dict:
         in_matrix = open_groups and open_groups[-1][0] == "matrix"
         base_path = (f"items[{len(top) - 1}].items" if container is not top else "items")
         path = f"{base_path}[{len(container)}]"
-        if kind == "begin_group":
+        if kind == "begin_group" and _is_multi_text(rec) and not in_matrix:
+            item = imp.common(number, rec, "multi_text")
+            item["fields"] = []
+            container.append(item)
+            imp.origins[path] = ("survey", number)
+            open_groups.append(("multi_text", number, item))
+        elif kind == "begin_group":
             if _is_matrix(rec):
                 item = imp.common(number, rec, "matrix")
                 item["rows"] = []
@@ -709,10 +827,12 @@ def import_xlsform(data: bytes) -> dict:
                 imp.origins[path] = ("survey", number)
                 open_groups.append(("group", number, None))
         elif kind == "end_group":
-            if not open_groups or open_groups[-1][0] not in ("group", "matrix"):
+            if not open_groups or open_groups[-1][0] not in ("group", "matrix", "multi_text"):
                 imp.fail(number, "end_group without a matching begin_group", "type")
                 continue
             group_kind, _, item = open_groups.pop()
+            if group_kind == "multi_text" and not item["fields"]:
+                imp.fail(number, "the group of short texts has no text rows", "type")
             if group_kind == "matrix":
                 list_name = item.pop("_list")
                 if not item["rows"]:
@@ -750,6 +870,8 @@ def import_xlsform(data: bytes) -> dict:
                 continue
             open_groups.pop()
             container = top
+        elif open_groups and open_groups[-1][0] == "multi_text":
+            _multi_text_field(imp, number, rec, open_groups[-1][2], row_names)
         elif in_matrix:
             matrix = open_groups[-1][2]
             base, _, list_name = str(rec.get("type", "")).partition(" ")
@@ -796,11 +918,50 @@ def import_xlsform(data: bytes) -> dict:
     return doc
 
 
+def _multi_text_field(imp: _Importer, number: int, rec: dict, item: dict, row_names: dict) -> None:
+    """One text row of a group of short texts (bkb_type=multi_text)."""
+    if str(rec.get("type", "")).strip() != "text" or not rec.get("name"):
+        imp.fail(number, "every row of a group of short texts is a text question with a name", "type")
+        return
+    item["fields"].append({"key": row_names[str(rec["name"])].split(".", 1)[1], "label": _text(rec, "label") or {}})
+    if not item["fields"][1:]:
+        flag = _truthy_cell(rec.get("required", "no"))
+        if flag is None:
+            item["required_if"] = imp.expr(number, "required", rec["required"])
+        elif flag:
+            item["required"] = True
+        if "constraint" in rec:
+            try:
+                limit = parse_constraint(str(rec["constraint"]))
+            except ValueError as e:
+                imp.fail(number, str(e), "constraint")
+                return
+            if set(limit) - {"max_length"}:
+                imp.fail(number, "a short text only takes a length constraint", "constraint")
+            elif "max_length" in limit:
+                item["max_length"] = limit["max_length"]
+
+
 def _path_of(imp: _Importer, item: dict, container: list, top: list) -> str:
     index = next(i for i, x in enumerate(container) if x is item)
     if container is top:
         return f"items[{index}]"
     return f"items[{len(top) - 1}].items[{index}]"
+
+
+def _part_names(rec: dict, lists: dict) -> dict[str, str]:
+    """XLSForm names of the parts of a ranking (``<key>__<item>``) and of an or_other text (``<key>_other``)."""
+    base, _, rest = str(rec.get("type", "")).strip().partition(" ")
+    name = str(rec.get("name", ""))
+    if base == "rank":
+        return {f"{name}__{r.get('name')}": f"{name}.{r.get('name')}" for _, r in lists.get(rest.strip(), [])}
+    if base in ("select_one", "select_multiple") and rest.strip().endswith(f" {OR_OTHER}"):
+        return {f"{name}_{OTHER}": f"{name}.{OTHER}"}
+    return {}
+
+
+def _is_multi_text(rec: dict) -> bool:
+    return str(rec.get("bkb_type", "")).lower() == "multi_text"
 
 
 def _is_matrix(rec: dict) -> bool:

@@ -166,3 +166,54 @@ def test_one_inbox_per_department_overdue_first_and_nobody_elses(app, scjg, zjj,
     assert casework.acknowledge(assignment) and not casework.acknowledge(assignment)
     db.session.commit()
     assert [e.action for e in db.session.scalars(select(AuditEntry))].count("complaint.acknowledge") == 1
+
+
+def test_a_reminder_reaches_the_departments_liaisons_by_sms_and_nobody_else(app, scjg, zjj, make_user):
+    from app.accounts import service as accounts
+    from app.sms.models import SmsOutbox
+
+    ours, theirs = make_user("liaison", department=scjg), make_user("liaison", username="zjj-l", department=zjj)
+    make_user("liaison", username="no-mobile", department=scjg)  # left no number: no message
+    accounts.set_mobile(ours, "13900139000")
+    accounts.set_mobile(theirs, "13700137000")
+    complaint, _code = complaints.submit(category="enforcement", department_ids=[scjg.id], subject="审批超时",
+                                         description="审批超过承诺时限仍未办结。")
+    complaints.accept(complaint)
+    (assignment,) = casework.assign(complaint, [scjg], local_today())
+    assignment.due_on = local_today() - timedelta(days=3)
+    db.session.commit()
+
+    assert casework.remind(assignment, "请加快办理") == 1
+    db.session.commit()
+    (message,) = db.session.scalars(select(SmsOutbox).where(SmsOutbox.kind == "case_reminder")).all()
+    assert message.phone_masked == "139****9000"
+    assert complaint.tracking_number in message.text and "已超期3天" in message.text and "投诉举报" in message.text
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "complaint.remind")).one()
+    assert entry.details["sms"] == 1 and "13900139000" not in str(entry.details)
+
+
+def test_an_admin_sets_a_liaisons_mobile_which_is_shown_masked_only(app, scjg, make_user):
+    from app.accounts.models import User
+    from app.platform.phones import current_vault
+
+    admin, liaison = make_user("admin"), make_user("liaison", department=scjg)
+    browser = as_user(app, admin)
+    form = {"display_name": "王联络", "role": "liaison", "department_id": scjg.id}
+    refused = browser.post_form(f"/admin/users/{liaison.id}", {**form, "mobile": "12345"})
+    assert "不是有效的中国大陆手机号码" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, liaison.id).mobile == ""
+    browser.post_form(f"/admin/users/{liaison.id}", {**form, "mobile": "139 0013 9000"})
+    db.session.expire_all()
+    stored = db.session.get(User, liaison.id)
+    assert stored.mobile_masked == "139****9000"
+    assert current_vault().open(stored.mobile) == "+8613900139000"  # sealed like every phone number
+    page = browser.get(f"/admin/users/{liaison.id}").get_data(as_text=True)
+    assert "139****9000" in page and "13900139000" not in page
+    # Saving the page as shown keeps the number; emptying the field removes it.
+    browser.post_form(f"/admin/users/{liaison.id}", {**form, "mobile": "139****9000"})
+    db.session.expire_all()
+    assert db.session.get(User, liaison.id).mobile_masked == "139****9000"
+    browser.post_form(f"/admin/users/{liaison.id}", {**form, "mobile": ""})
+    db.session.expire_all()
+    assert db.session.get(User, liaison.id).mobile == ""
