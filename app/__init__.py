@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as users_bp
     from app.assessment.routes import bp as assessment_bp
     from app.audit.routes import bp as audit_bp
+    from app.casework.rates_routes import bp as casework_rates_bp
     from app.casework.routes import bp as casework_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realtime_bp)
     app.register_blueprint(casework_bp)  # /admin/inbox: a department's one inbox of every kind of case
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(casework_rates_bp)  # /admin/casework/rates
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
