@@ -17,6 +17,9 @@ from questionnaire.i18n import N_
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 OPTION_VALUE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$"
+# The name or value as written in an imported XLSForm/SurveyJS file when it is not a valid key/value here:
+# the internal key is derived from it, and exports write it back as it was.
+SOURCE_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 NOT_FAMILIAR = "na"  # the value of the 不了解 option: a string, so it never compares as a low rating
 
 DEFAULT_SCALE = [
@@ -110,6 +113,7 @@ class QuestionType:
             "label": local_text_schema(),
             "help": local_text_schema(),
             "show_if": {"type": "string"},
+            "source_name": SOURCE_NAME,
         }
         if self.answerable:
             props.update(required={"type": "boolean"}, required_if={"type": "string"})
@@ -182,7 +186,8 @@ class SectionType(QuestionType):
 def option_schema(value_schema: dict, score_required: bool) -> dict:
     return {
         "type": "object",
-        "properties": {"value": value_schema, "label": local_text_schema(), "score": {"type": "number"}},
+        "properties": {"value": value_schema, "label": local_text_schema(), "score": {"type": "number"},
+                       "source_value": SOURCE_NAME},
         "required": ["value", "label", "score"] if score_required else ["value", "label"],
         "additionalProperties": False,
     }
@@ -277,6 +282,7 @@ class MatrixType(ScaleMixin, QuestionType):
                 "key": {"type": "string", "pattern": KEY_PATTERN},
                 "label": local_text_schema(),
                 "weight": {"type": "number", "minimum": 0},
+                "source_name": SOURCE_NAME,
             },
             "required": ["key", "label"],
             "additionalProperties": False,

@@ -1,0 +1,137 @@
+"""What the XLSForm and SurveyJS importers share: safe keys from foreign names, and the list of what is left out.
+
+A form written in another tool holds things this platform cannot ask (a photo, a GPS point) or will not collect
+(the device's id). Such parts are not fatal and not silently lost: the importer leaves them out and lists each
+with its place and reason; the caller creates a draft only once the designer has seen and confirmed that list.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from questionnaire.schema import Problem, QuestionnaireError
+from questionnaire.types import KEY_PATTERN, OPTION_VALUE_PATTERN
+from rules.expressions import And, Compare, Literal, Node, Not, Or, Var
+
+MAX_KEY = 40
+METADATA_REASON = ("left out: this platform collects nothing about the respondent's device or session "
+                   "(metadata type {kind!r})")
+MEDIA_REASON = "left out: {what} cannot be answered on this platform (type {kind!r})"
+UNSUPPORTED_REASON = "left out: the type {kind!r} has no equivalent here"
+
+
+@dataclass
+class Imported:
+    """An imported document and the parts of the file that were left out (each located, with its reason)."""
+
+    document: dict
+    dropped: list[Problem] = field(default_factory=list)
+
+
+class DropsToConfirm(QuestionnaireError):
+    """The file imports, but only without the parts listed in ``problems``: the designer must confirm first."""
+
+    def __init__(self, imported: Imported):
+        self.imported = imported
+        super().__init__(imported.dropped)
+
+
+def confirmed(imported: Imported, allow_drops: bool) -> dict:
+    """The document, once nothing is left out or the designer has allowed it; DropsToConfirm otherwise."""
+    if imported.dropped and not allow_drops:
+        raise DropsToConfirm(imported)
+    return imported.document
+
+
+def _is_key(name: str) -> bool:
+    return bool(re.fullmatch(KEY_PATTERN, name)) and "__" not in name
+
+
+def _slug(name: str) -> str:
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)  # camelCase -> camel_Case
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+class KeyMaker:
+    """Internal keys for foreign names: a name that already is a valid key is kept; any other is derived from it
+    (camelCase and hyphens become snake_case; a name without letters gets ``stem``), never clashing."""
+
+    def __init__(self, reserved=()):
+        self.taken: set[str] = {n for n in reserved if isinstance(n, str) and _is_key(n)}
+        self.made: dict[str, str] = {}
+        self.repeated: set[str] = set()
+
+    def key(self, name: object, stem: str = "q", again: bool = False) -> str:
+        """The key for ``name``: the same key each time the same name is asked for, unless ``again`` (a name used
+        twice, as XLSForm allows in different groups, then gets a key of its own, and lands in ``repeated``)."""
+        text = "" if name is None else str(name).strip()
+        if text in self.made:
+            if not again:
+                return self.made[text]
+            self.repeated.add(text)
+        elif _is_key(text):
+            self.taken.add(text)
+            self.made[text] = text
+            return text
+        base = _slug(text)
+        if not base or not base[0].isalpha():
+            base = f"{stem}_{base}".strip("_")
+        base = base[:MAX_KEY].rstrip("_")
+        key, n = base, 2
+        while key in self.taken:
+            suffix = f"_{n}"
+            key, n = base[:MAX_KEY - len(suffix)].rstrip("_") + suffix, n + 1
+        self.taken.add(key)
+        if text:
+            self.made.setdefault(text, key)
+        return key
+
+    def fresh(self, stem: str) -> str:
+        """A new key that no name asked for (a page without a name)."""
+        n = 1
+        while f"{stem}_{n}" in self.taken:
+            n += 1
+        self.taken.add(f"{stem}_{n}")
+        return f"{stem}_{n}"
+
+
+def option_value(raw: object, taken: set[str]) -> tuple[str, str | None]:
+    """An option value that fits the schema, and the value as written when it had to change (else None)."""
+    text = "" if raw is None else str(raw)
+    if re.fullmatch(OPTION_VALUE_PATTERN, text):  # a repeated value stays repeated: the check reports it
+        taken.add(text)
+        return text, None
+    base = (re.sub(r"[^A-Za-z0-9_.-]+", "_", unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
+                   .decode()).strip("_.-") or "option")[:MAX_KEY]
+    value, n = base, 2
+    while value in taken:
+        suffix = f"_{n}"
+        value, n = base[:MAX_KEY - len(suffix)] + suffix, n + 1
+    taken.add(value)
+    return value, text
+
+
+def rewrite(node: Node, names: dict[str, str], values: dict[str, dict[str, str]]) -> Node:
+    """An expression tree with foreign variable names replaced by internal keys (``names``) and the option values
+    compared with a variable replaced likewise (``values``: internal key -> {value as written: internal value})."""
+    if isinstance(node, Var):
+        return Var(names.get(node.name, node.name))
+    if isinstance(node, Not):
+        return Not(rewrite(node.operand, names, values))
+    if isinstance(node, (And, Or)):
+        return type(node)(rewrite(node.left, names, values), rewrite(node.right, names, values))
+    if isinstance(node, Compare):
+        left, right = rewrite(node.left, names, values), rewrite(node.right, names, values)
+        if isinstance(left, Var) and isinstance(right, Literal):
+            right = Literal(values.get(left.name, {}).get(str(right.value), right.value))
+        elif isinstance(right, Var) and isinstance(left, Literal):
+            left = Literal(values.get(right.name, {}).get(str(left.value), left.value))
+        return Compare(node.op, left, right)
+    return node
+
+
+def variables(node: Node) -> list[str]:
+    """The variable names an expression tree reads."""
+    return [n.name for n in node.walk() if isinstance(n, Var)]
