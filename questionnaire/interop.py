@@ -97,6 +97,11 @@ class KeyMaker:
         return f"{stem}_{n}"
 
 
+def valid_values(raws) -> set[str]:
+    """The values of a choice list that are valid as they are: derived values must not take them."""
+    return {str(r) for r in raws if r is not None and re.fullmatch(OPTION_VALUE_PATTERN, str(r))}
+
+
 def option_value(raw: object, taken: set[str]) -> tuple[str, str | None]:
     """An option value that fits the schema, and the value as written when it had to change (else None)."""
     text = "" if raw is None else str(raw)
@@ -135,3 +140,21 @@ def rewrite(node: Node, names: dict[str, str], values: dict[str, dict[str, str]]
 def variables(node: Node) -> list[str]:
     """The variable names an expression tree reads."""
     return [n.name for n in node.walk() if isinstance(n, Var)]
+
+
+def source_maps(doc: dict) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """What an export writes back as the imported file had it: key -> name, and key -> {value: value as written}."""
+    from questionnaire.schema import iter_items
+
+    names, values = {}, {}
+    for loc in iter_items(doc):
+        q = loc.item
+        if q.get("source_name"):
+            names[q["key"]] = q["source_name"]
+        for row in q.get("rows") or []:
+            if row.get("source_name"):
+                names[f"{q['key']}.{row['key']}"] = row["source_name"]
+        written = {str(o["value"]): o["source_value"] for o in q.get("options") or [] if o.get("source_value")}
+        if written:
+            values[q["key"]] = written
+    return names, values

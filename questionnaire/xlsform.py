@@ -37,6 +37,8 @@ from questionnaire.interop import (
     confirmed,
     option_value,
     rewrite,
+    source_maps,
+    valid_values,
     variables,
 )
 from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, iter_items, validate_document
@@ -395,19 +397,10 @@ _EXPORTERS = {
 
 
 def _kinds(doc: dict) -> Kinds:
-    kinds, names, values = {}, {}, {}
+    names, values = source_maps(doc)
+    kinds = {}
     for loc in iter_items(doc):
-        q = loc.item
-        kinds[q["key"]] = q["type"]
-        if q.get("source_name"):
-            names[q["key"]] = q["source_name"]
-            kinds[q["source_name"]] = q["type"]
-        for row in q.get("rows") or []:
-            if row.get("source_name"):
-                names[f"{q['key']}.{row['key']}"] = row["source_name"]
-        written = {str(o["value"]): o["source_value"] for o in q.get("options") or [] if o.get("source_value")}
-        if written:
-            values[q["key"]] = written
+        kinds[loc.item["key"]] = kinds[loc.item.get("source_name") or loc.item["key"]] = loc.item["type"]
     return Kinds(kinds, names, values)
 
 
@@ -571,7 +564,7 @@ def _read_sheet(sheets: dict, title: str, problems: list[Problem]) -> tuple[list
         rows = sheets[title]()
         header = next(rows, None)
         keys = [_header_key(h) for h in header] if header else []
-        languages = {k[1] for k in keys if k and k[0] in TEXT_COLUMNS and k[1]}
+        languages = {k[1] for k in keys if k and k[0] in TEXT_COLUMNS}
         out = []
         for number, values in enumerate(rows, start=2):
             record: dict = {}
@@ -723,7 +716,8 @@ class _Importer:
         if list_name not in self.lists:
             self.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
             return []
-        options, taken, written = [], set(), {}
+        options, written = [], {}
+        taken = valid_values(_choice_name(rec.get("name")) for _, rec in self.lists[list_name])
         for row, rec in self.lists[list_name]:
             name = _choice_name(rec.get("name"))
             if scale and name == NOT_FAMILIAR:
@@ -835,7 +829,7 @@ def read_xlsform(data: bytes) -> Imported:
     if "survey" not in sheets:
         raise XLSFormError([Problem("survey", "the workbook has no 'survey' sheet", sheet="survey")])
     problems: list[Problem] = []
-    survey, _ = _read_sheet(sheets, "survey", problems)
+    survey, languages = _read_sheet(sheets, "survey", problems)
     choice_rows, _ = _read_sheet(sheets, "choices", problems)
     settings_rows, _ = _read_sheet(sheets, "settings", problems)
     _check_columns(survey, problems)
@@ -853,9 +847,10 @@ def read_xlsform(data: bytes) -> Imported:
     imp = _Importer(problems, lists, {}, {}, KeyMaker(names),
                     default_language=language_code(str(default)) if default else None)
     matrices = _matrix_groups(survey, lists)
-    title = imp.text(settings, "title") or {}
+    title = settings.get("title") or {}
     doc: dict = {"schema_version": SCHEMA_VERSION,
-                 "title": {"zh": str(settings.get("form_title") or title.get("zh") or "问卷")}, "items": []}
+                 "title": {"zh": str(settings.get("form_title") or title.get("zh") or title.get(None) or "问卷")},
+                 "items": []}
     if title.get("en"):
         doc["title"]["en"] = title["en"]
     description = imp.text(settings, "description")
@@ -863,9 +858,13 @@ def read_xlsform(data: bytes) -> Imported:
         doc["description"] = description
     _build(imp, survey, matrices, doc)
     _resolve_expressions(imp, doc)
-    if imp.borrowed - {"zh"}:
-        imp.drop(None, f"the form has no Chinese texts: the {', '.join(sorted(imp.borrowed - {'zh'}))} texts stand in "
-                       "for them until they are translated", "label")
+    if languages and not languages & {None, "zh"}:
+        imp.drop(1, f"the form has no Chinese texts: the {', '.join(sorted(imp.borrowed or languages))} texts stand "
+                    "in for them until they are translated", "label")
+    others = sorted(lang for lang in languages - {None, "zh", "en"} if lang not in imp.borrowed)
+    if others:
+        imp.drop(1, f"the texts in {', '.join(others)} are left out: a questionnaire holds Chinese and English",
+                 "label")
     located = []
     for p in validate_document(doc) if not any(p.row is None for p in problems) else []:
         sheet, row = _origin(imp.origins, p.path)
