@@ -765,7 +765,8 @@ def read_surveyjs(survey: dict) -> Imported:
         where = _find_origin(imp.origins, problem.path)
         located.append(Problem(where or problem.path, f"{problem.message} ({problem.path})"))
     if imp.problems or located:
-        raise SurveyJSError(imp.problems + [p for p in located if p not in imp.problems])
+        # Every reason at once: what refuses the survey, then what would be left out.
+        raise SurveyJSError(imp.problems + [p for p in located if p not in imp.problems] + imp.dropped)
     return Imported(doc, imp.dropped)
 
 

@@ -870,7 +870,9 @@ def read_xlsform(data: bytes) -> Imported:
         sheet, row = _origin(imp.origins, p.path)
         located.append(_located(sheet, row, f"{p.message} ({p.path})") if row else Problem(p.path, p.message))
     if problems or located:
-        raise XLSFormError(problems + [p for p in located if p not in problems])
+        # Every reason at once, in the file's order: what refuses the file, and what would be left out.
+        found = problems + [p for p in located if p not in problems] + imp.dropped
+        raise XLSFormError(sorted(found, key=lambda p: (p.sheet != "survey", p.sheet or "", p.row or 0)))
     if not any(REGISTRY[loc.item["type"]].answerable for loc in iter_items(doc)):
         raise XLSFormError(problems + [Problem("", "nothing is left to import: the form has no question this "
                                                    "platform can ask")] + imp.dropped)

@@ -326,7 +326,7 @@ def import_questionnaire():
     questionnaires = db.session.scalars(Questionnaire.ordered()).all()
     form.questionnaire.choices = [("new", _("a new questionnaire"))] + [
         (str(q.id), _("a new draft of %(name)s", name=q.name)) for q in questionnaires]
-    problems, error = [], None
+    problems, error, dropped = [], None, False
     if form.validate_on_submit():
         upload = form.file.data
         target = None
@@ -334,10 +334,11 @@ def import_questionnaire():
             target = db.session.get(Questionnaire, int(form.questionnaire.data))
         try:
             version = service.import_file(upload.filename or "", upload.read(), questionnaire=target,
-                                          actor=current_user)
+                                          allow_drops=form.allow_drops.data, actor=current_user)
         except service.DocumentProblems as exc:
             db.session.rollback()
             error, problems = str(exc), exc.problems
+            dropped = isinstance(exc, service.DropsUnconfirmed)
         except service.BuilderError as exc:
             db.session.rollback()
             error = str(exc)
@@ -345,7 +346,8 @@ def import_questionnaire():
             db.session.commit()
             flash(_("Imported as draft version %(number)d.", number=version.number), "success")
             return _back(version)
-    return render_template("questionnaires/import.html", form=form, problems=problems, error=error)
+    return render_template("questionnaires/import.html", form=form, problems=problems, error=error,
+                           dropped=dropped)
 
 
 @bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")
