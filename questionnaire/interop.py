@@ -61,16 +61,14 @@ class KeyMaker:
     def __init__(self, reserved=()):
         self.taken: set[str] = {n for n in reserved if isinstance(n, str) and _is_key(n)}
         self.made: dict[str, str] = {}
-        self.repeated: set[str] = set()
 
     def key(self, name: object, stem: str = "q", again: bool = False) -> str:
         """The key for ``name``: the same key each time the same name is asked for, unless ``again`` (a name used
-        twice, as XLSForm allows in different groups, then gets a key of its own, and lands in ``repeated``)."""
+        twice, as XLSForm allows in different groups, then gets a key of its own; the file keeps the name)."""
         text = "" if name is None else str(name).strip()
         if text in self.made:
             if not again:
                 return self.made[text]
-            self.repeated.add(text)
         elif _is_key(text):
             self.taken.add(text)
             self.made[text] = text

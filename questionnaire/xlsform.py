@@ -545,7 +545,14 @@ def _sheets_of(data: bytes) -> dict[str, Any]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on a broken workbook
         raise XLSFormError([Problem("", f"the workbook cannot be read: {e.__class__.__name__}")]) from None
-    return {name.strip().lower(): (lambda n=name: book[n].iter_rows(values_only=True)) for name in book.sheetnames}
+    return {name.strip().lower(): (lambda n=name: _xlsx_rows(book[n])) for name in book.sheetnames}
+
+
+def _xlsx_rows(sheet):
+    # A sheet formatted down to row 1,048,576 declares that size; forgetting it makes openpyxl yield only the rows
+    # the file holds, instead of a million blank ones.
+    sheet.reset_dimensions()
+    return sheet.iter_rows(values_only=True)
 
 
 def _xls_value(value: Any) -> Any:
@@ -673,8 +680,6 @@ class _Importer:
         name = str(record.get("name", "")).strip()
         stem = "section" if kind == "section" else "q"
         key = self.keys.key(name, stem, again=True) if name else self.keys.fresh(stem)
-        if name and name in self.keys.repeated:
-            self.drop(number, f"the name {name!r} is used by an earlier row too: this one's key is {key!r}", "name")
         q: dict = {"type": kind, "key": key, "label": self.text(record, "label", name or key)}
         if name and name != key:
             q["source_name"] = name
