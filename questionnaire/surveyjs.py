@@ -696,7 +696,9 @@ def read_surveyjs(survey: dict) -> Imported:
     SurveyJSError lists every problem of a survey that cannot be imported at all."""
     if not isinstance(survey, dict) or not isinstance(survey.get("pages", survey.get("elements")), list):
         raise SurveyJSError([Problem("", "a SurveyJS survey is an object with 'pages' (or 'elements')")])
-    pages = survey.get("pages") or [{"name": "page1", "elements": survey.get("elements")}]
+    paged = bool(survey.get("pages"))
+    # A survey of bare elements is one page that starts no section (as our export writes questions before one).
+    pages = survey.get("pages") or [{"elements": survey.get("elements"), "bkb": {"implicit": True}}]
     imp = _Importer(KeyMaker(_all_names(pages)))
     doc: dict = {"schema_version": SCHEMA_VERSION, "title": _unloc(survey.get("title")) or {"zh": "问卷"}, "items": []}
     if _unloc(survey.get("description")):
@@ -712,7 +714,7 @@ def read_surveyjs(survey: dict) -> Imported:
                                              or el_bkb.get("type") == "department_block"):
             pickers[_name(el.get("name"))] = el
     for p, page in enumerate(pages):
-        page_path = ("pages", p)
+        page_path = ("pages", p) if paged else ()
         if not isinstance(page, dict):
             imp.fail(page_path, "a page is an object with 'elements'")
             continue
