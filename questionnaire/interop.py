@@ -120,7 +120,10 @@ def rewrite(node: Node, names: dict[str, str], values: dict[str, dict[str, str]]
     """An expression tree with foreign variable names replaced by internal keys (``names``) and the option values
     compared with a variable replaced likewise (``values``: internal key -> {value as written: internal value})."""
     if isinstance(node, Var):
-        return Var(names.get(node.name, node.name))
+        if node.name in names:
+            return Var(names[node.name])
+        base, dot, part = node.name.partition(".")  # a part of a question: {matrix.row}, {choice.other}
+        return Var(f"{names[base]}.{part}") if dot and base in names else node
     if isinstance(node, Not):
         return Not(rewrite(node.operand, names, values))
     if isinstance(node, (And, Or)):

@@ -505,8 +505,8 @@ class _Importer:
             self.origins[f"options[{len(options)}]"] = format_path(path + ("choices", i))
             v = _choice(v)
             value, source = option_value(_written(v.get("value")), taken)
-            if source is None and not isinstance(v.get("value"), str):
-                written[value] = value  # a number in the file: conditions compare it as the text it becomes
+            if source is None and re.fullmatch(r"-?\d+(\.\d+)?", value):
+                written[value] = value  # a number: conditions compare it as the text it is here
             option = {"value": value, "label": _unloc(v.get("text")) or {"zh": _written(v.get("value")) or value}}
             if source is not None:
                 option["source_value"] = source
@@ -520,10 +520,13 @@ class _Importer:
 
 
 def _choices_elsewhere(imp: _Importer, el: dict, path: tuple) -> bool:
-    if not _seq(el.get("choices")) and (el.get("choicesByUrl") or el.get("choicesFromQuestion")):
+    if _seq(el.get("choices")):
+        return False
+    if el.get("choicesByUrl") or el.get("choicesFromQuestion"):
         imp.drop(path, "left out: its choices come from a web address or another question", el)
-        return True
-    return False
+    else:
+        imp.drop(path, "left out: the question has no choices", el)
+    return True
 
 
 def _extras(imp: _Importer, q: dict, el: dict, path: tuple) -> None:
