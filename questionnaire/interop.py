@@ -10,15 +10,66 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from questionnaire.i18n import N_
 from questionnaire.schema import Problem, QuestionnaireError
 from questionnaire.types import KEY_PATTERN, OPTION_VALUE_PATTERN
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var
 
 MAX_KEY = 40
-METADATA_REASON = ("left out: this platform collects nothing about the respondent's device or session "
-                   "(metadata type {kind!r})")
-MEDIA_REASON = "left out: {what} cannot be answered on this platform (type {kind!r})"
-UNSUPPORTED_REASON = "left out: the type {kind!r} has no equivalent here"
+
+# Why a part of a file is left out: English templates, translated where they are shown (the import page renders
+# ``LeftOut.render(gettext)``; the CLI prints the English).
+METADATA = N_("left out: this platform collects nothing about the respondent's device or session (type '%(kind)s')")
+LOCATION = N_("left out: a location cannot be answered on this platform (type '%(kind)s')")
+PICTURE = N_("left out: a photo or picture cannot be answered on this platform (type '%(kind)s')")
+RECORDING = N_("left out: a sound or video recording cannot be answered on this platform (type '%(kind)s')")
+UPLOAD = N_("left out: a barcode scan, file upload or signature cannot be answered on this platform "
+            "(type '%(kind)s')")
+TABLE = N_("left out: a table the respondent extends row by row cannot be answered on this platform "
+           "(type '%(kind)s')")
+UNSUPPORTED = N_("left out: the type '%(kind)s' has no equivalent here")
+TEXT_INPUT = N_("left out: a text input of type '%(kind)s' has no equivalent here")
+NO_TYPE = N_("left out: the element has no type")
+CONDITION_UNREADABLE = N_("the condition %(text)s is left out: it uses what this platform cannot read (%(reason)s); "
+                          "the question is kept without it")
+CONDITION_READS_LEFT_OUT = N_("the condition %(text)s is left out: it reads %(names)s, which is left out; the "
+                              "question is kept without it")
+CONDITION_READS_UNKNOWN = N_("the condition %(text)s is left out: it reads %(names)s, which is not a question of "
+                             "this survey; the question is kept without it")
+CONSTRAINT_UNREADABLE = N_("the constraint %(text)s is left out: this platform cannot read it")
+CONSTRAINT_MISPLACED = N_("the constraint %(text)s is left out: it does not apply to this type of question")
+CHOICE_FILTER = N_("the choice filter is left out: every choice is shown")
+OTHER_CHOICE = N_("the 'other, please specify' choice is left out")
+NONE_CHOICE = N_("the 'none' choice is left out")
+SELECT_ALL_CHOICE = N_("the 'select all' choice is left out")
+CHOICES_ELSEWHERE = N_("left out: its choices come from a web address or another question")
+NO_CHOICES = N_("left out: the question has no choices")
+MATRIX_CELLS = N_("left out: a matrix whose cells are not all single choices")
+REPEAT = N_("the repetition is left out: its questions are asked once")
+DYNAMIC_PANEL = N_("the dynamic panel is left out: its questions are asked once")
+PANEL_IN_PANEL = N_("left out: a dynamic panel inside a dynamic panel")
+GROUP_IN_BLOCK = N_("the group inside the department block is left out: its questions stay in the block")
+OTHER_LANGUAGES = N_("the texts in %(languages)s are left out: a questionnaire holds Chinese and English")
+NO_CHINESE = N_("the form has no Chinese texts: the %(languages)s texts stand in for them until they are translated")
+
+
+@dataclass(frozen=True)
+class LeftOut(Problem):
+    """A part of an imported file that is left out, located like any problem, with its reason as a template."""
+
+    template: str = ""
+    params: tuple = ()
+
+    @classmethod
+    def of(cls, template: str, *, path: str = "", sheet=None, row=None, column=None, **params) -> "LeftOut":
+        """The entry for ``template`` filled with ``params`` (its English text is the message)."""
+        return cls(path, template % params if params else template, sheet, row, column, template,
+                   tuple(sorted(params.items())))
+
+    def render(self, gettext) -> str:
+        """The reason in the reader's language."""
+        text = gettext(self.template)
+        return text % dict(self.params) if self.params else text
 
 
 @dataclass

@@ -32,6 +32,7 @@ from questionnaire.schema import (
     format_path,
     validate_document,
 )
+from questionnaire import interop
 from questionnaire.interop import Imported, KeyMaker, confirmed, option_value, rewrite, source_maps, valid_values, variables
 from questionnaire.types import DEFAULT_SCALE, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, REGISTRY
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, to_source
@@ -437,8 +438,8 @@ class _Importer:
     def fail(self, path: tuple, message: str):
         self.problems.append(Problem(format_path(path), message))
 
-    def drop(self, path: tuple, message: str, el: dict | None = None):
-        self.dropped.append(Problem(format_path(path), message))
+    def drop(self, path: tuple, template: str, el: dict | None = None, **params):
+        self.dropped.append(interop.LeftOut.of(template, path=format_path(path), **params))
         if el is not None and _written(el.get("name")):
             self.dropped_names.add(_written(el.get("name")))
 
@@ -523,9 +524,9 @@ def _choices_elsewhere(imp: _Importer, el: dict, path: tuple) -> bool:
     if _seq(el.get("choices")):
         return False
     if el.get("choicesByUrl") or el.get("choicesFromQuestion"):
-        imp.drop(path, "left out: its choices come from a web address or another question", el)
+        imp.drop(path, interop.CHOICES_ELSEWHERE, el)
     else:
-        imp.drop(path, "left out: the question has no choices", el)
+        imp.drop(path, interop.NO_CHOICES, el)
     return True
 
 
@@ -535,11 +536,11 @@ def _extras(imp: _Importer, q: dict, el: dict, path: tuple) -> None:
         if "other" in REGISTRY[q["type"]].properties():
             q["other"] = True
         else:
-            imp.drop(path + ("showOtherItem",), "the 'other, please specify' choice is left out")
-    for flag, what in (("hasNone", "none"), ("showNoneItem", "none"), ("hasSelectAll", "select all"),
-                       ("showSelectAllItem", "select all")):
+            imp.drop(path + ("showOtherItem",), interop.OTHER_CHOICE)
+    for flag, reason in (("hasNone", interop.NONE_CHOICE), ("showNoneItem", interop.NONE_CHOICE),
+                         ("hasSelectAll", interop.SELECT_ALL_CHOICE), ("showSelectAllItem", interop.SELECT_ALL_CHOICE)):
         if el.get(flag):
-            imp.drop(path + (flag,), f"the '{what}' choice is left out")
+            imp.drop(path + (flag,), reason)
 
 
 def _im_rating(imp, el, path):
@@ -607,7 +608,7 @@ def _im_text(imp, el, path):
     if input_type in ("number", "range"):
         return _im_number(imp, el, path, el.get("step") == 1 or input_type == "range")
     if input_type not in TEXT_INPUT_TYPES:
-        imp.drop(path + ("inputType",), f"left out: a text input of type {input_type!r} has no equivalent here", el)
+        imp.drop(path + ("inputType",), interop.TEXT_INPUT, el, kind=input_type)
         return None
     q = imp.common(el, "text", path)
     if el.get("maxLength"):
@@ -654,8 +655,7 @@ def _im_matrixdropdown(imp, el, path):
     cell_type = el.get("cellType", "dropdown")
     if not columns or any(c.get("cellType", cell_type) not in ("dropdown", "radiogroup", "default")
                           or not _seq(c.get("choices") or el.get("choices")) for c in columns):
-        imp.drop(path + ("type",), "left out: a matrix whose cells are not all single choices has no equivalent "
-                                   "here", el)
+        imp.drop(path + ("type",), interop.MATRIX_CELLS, el)
         return None
     out = []
     for c in columns:
@@ -672,9 +672,8 @@ _IMPORTERS = {"rating": _im_rating, "radiogroup": _im_radiogroup, "checkbox": _i
               "text": _im_text, "matrix": _im_matrix, "tagbox": _im_checkbox, "slider": _im_slider,
               "matrixdropdown": _im_matrixdropdown}
 # Elements that ask nothing or repeat without limit: left out with their reason.
-_LEFT_OUT = {"matrixdynamic": "a table the respondent extends row by row", "expression": "a computed value",
-             "signaturepad": "a signature", "file": "a file upload", "image": "a picture", "imagepicker":
-             "a choice among pictures", "buttongroup": "a button group"}
+_LEFT_OUT = {"matrixdynamic": interop.TABLE, "signaturepad": interop.UPLOAD, "file": interop.UPLOAD,
+             "image": interop.PICTURE, "imagepicker": interop.PICTURE}
 
 
 def _strip_html(text: str) -> str:
@@ -789,10 +788,10 @@ def _add(imp: _Importer, items: list, result, path: tuple) -> None:
 
 def _import_repeat(imp: _Importer, el: dict, path: tuple, items: list) -> None:
     """Another survey's dynamic panel: its questions are asked once (and the list says so)."""
-    imp.drop(path + ("type",), "the dynamic panel is left out: its questions are asked once")
+    imp.drop(path + ("type",), interop.DYNAMIC_PANEL)
     for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
         if sub.get("type") in ("paneldynamic", "html"):
-            imp.drop(sub_path + ("type",), f"left out: {sub.get('type')!r} inside a dynamic panel", sub)
+            imp.drop(sub_path + ("type",), interop.PANEL_IN_PANEL, sub)
             continue
         _add(imp, items, _import_question(imp, sub, sub_path), sub_path)
 
@@ -806,19 +805,18 @@ def _resolve_expressions(imp: _Importer) -> None:
             tree = _sj_tree(p.text)
         except ValueError as e:
             del p.q[p.field]
-            imp.drop(p.path, f"the condition is left out: {e}")
+            imp.drop(p.path, interop.CONDITION_UNREADABLE, text=p.text, reason=str(e))
             continue
         gone = [n for n in variables(tree) if n.split(".")[0] in imp.dropped_names]
         if gone:
             del p.q[p.field]
-            imp.drop(p.path, f"the condition is left out: it reads {', '.join(gone)}, which is left out")
+            imp.drop(p.path, interop.CONDITION_READS_LEFT_OUT, text=p.text, names=", ".join(gone))
             continue
         tree = rewrite(tree, names, imp.values)
         strange = [n for n in variables(tree) if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", n)]
         if strange:
             del p.q[p.field]
-            imp.drop(p.path, f"the condition is left out: it reads {', '.join(strange)}, which is not a question "
-                             "of this survey")
+            imp.drop(p.path, interop.CONDITION_READS_UNKNOWN, text=p.text, names=", ".join(strange))
             continue
         p.q[p.field] = to_source(tree)
 
@@ -837,11 +835,11 @@ def _import_question(imp: _Importer, el: dict, path: tuple):
     importer = _IMPORTERS.get(_name(kind))
     if importer is None:
         if not kind:
-            imp.drop(path, "left out: the element has no type", el)
+            imp.drop(path, interop.NO_TYPE, el)
         elif _name(kind) in _LEFT_OUT:
-            imp.drop(path + ("type",), f"left out: {_LEFT_OUT[kind]} has no equivalent here (type {kind!r})", el)
+            imp.drop(path + ("type",), _LEFT_OUT[kind], el, kind=kind)
         else:
-            imp.drop(path + ("type",), f"left out: the element type {kind!r} has no equivalent here", el)
+            imp.drop(path + ("type",), interop.UNSUPPORTED, el, kind=kind)
         return None
     return importer(imp, el, path)
 

@@ -28,10 +28,8 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
+from questionnaire import interop
 from questionnaire.interop import (
-    MEDIA_REASON,
-    METADATA_REASON,
-    UNSUPPORTED_REASON,
     Imported,
     KeyMaker,
     confirmed,
@@ -452,9 +450,10 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
 # Types about the device or the session, which pyxform fills in without asking: never collected here.
 METADATA_TYPES = {"start", "end", "today", "deviceid", "imei", "phonenumber", "simserial", "subscriberid", "audit",
                   "username", "email", "start-geopoint", "background-audio", "background-geopoint"}
-MEDIA_TYPES = {"geopoint": "a location", "geotrace": "a location", "geoshape": "a location", "gps": "a location",
-               "location": "a location", "image": "a photo", "photo": "a photo", "audio": "a sound recording",
-               "video": "a video", "barcode": "a barcode scan", "file": "a file upload", "signaturepad": "a signature"}
+MEDIA_TYPES = {"geopoint": interop.LOCATION, "geotrace": interop.LOCATION, "geoshape": interop.LOCATION,
+               "gps": interop.LOCATION, "location": interop.LOCATION, "image": interop.PICTURE, "photo": interop.PICTURE,
+               "audio": interop.RECORDING, "video": interop.RECORDING, "barcode": interop.UPLOAD,
+               "file": interop.UPLOAD, "signaturepad": interop.UPLOAD}
 TYPE_ALIASES = {"select_all_that_apply": "select_multiple", "select_many": "select_multiple", "int": "integer",
                 "string": "text", "begin_loop": "begin_repeat", "end_loop": "end_repeat", "q_note": "note"}
 EXPRESSION_COLUMNS = ("relevant", "required", "constraint")
@@ -651,8 +650,10 @@ class _Importer:
     def fail(self, row: int, message: str, column: str | None = None, sheet: str = "survey"):
         self.problems.append(_located(sheet, row, message, column))
 
-    def drop(self, row: int | None, message: str, column: str | None = None, sheet: str = "survey"):
-        self.dropped.append(_located(sheet, row, message, column))
+    def drop(self, row: int | None, template: str, column: str | None = None, sheet: str = "survey", **params):
+        where = _located(sheet, row, "", column)
+        self.dropped.append(interop.LeftOut.of(template, path=where.path, sheet=sheet, row=row, column=column,
+                                               **params))
 
     def expr(self, q: dict, field_name: str, row: int, column: str, text: Any) -> None:
         q[field_name] = _Pending(q, field_name, row, column, str(text).translate(CURLY_QUOTES))
@@ -783,16 +784,16 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
         try:
             constraint = parse_constraint(str(record["constraint"]).translate(CURLY_QUOTES))
         except ValueError as e:
-            imp.drop(number, f"the constraint is left out: {e}", "constraint")
+            imp.drop(number, interop.CONSTRAINT_UNREADABLE, "constraint", text=str(record["constraint"]))
     if kind in ("rating", "single", "multiple"):
         q["options"] = imp.choices(number, list_name, path, kind == "rating", q)
         if "choice_filter" in record:
-            imp.drop(number, "the choice filter is left out: every choice is shown", "choice_filter")
+            imp.drop(number, interop.CHOICE_FILTER, "choice_filter")
     if or_other:
         if "other" in REGISTRY[kind].properties():
             q["other"] = True
         else:
-            imp.drop(number, "the 'other, please specify' choice is left out", "type")
+            imp.drop(number, interop.OTHER_CHOICE, "type")
     if kind == "number":
         q["integer"] = base != "decimal"
         if base == "range":
@@ -806,7 +807,7 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
         if name in allowed:
             q[name] = value
         else:
-            imp.drop(number, f"the constraint is left out: it does not apply to a {kind} question", "constraint")
+            imp.drop(number, interop.CONSTRAINT_MISPLACED, "constraint", text=str(record["constraint"]))
     return q
 
 
@@ -815,13 +816,8 @@ def _drop_row(imp: _Importer, number: int, record: dict, kind: str) -> None:
     if not kind:
         imp.fail(number, "the row has no type", "type")
         return
-    if kind in METADATA_TYPES:
-        reason = METADATA_REASON.format(kind=kind)
-    elif kind in MEDIA_TYPES:
-        reason = MEDIA_REASON.format(what=MEDIA_TYPES[kind], kind=kind)
-    else:
-        reason = UNSUPPORTED_REASON.format(kind=kind)
-    imp.drop(number, reason, "type")
+    reason = interop.METADATA if kind in METADATA_TYPES else MEDIA_TYPES.get(kind, interop.UNSUPPORTED)
+    imp.drop(number, reason, "type", kind=kind)
     if record.get("name"):
         imp.dropped_names[str(record["name"]).strip()] = number
 
@@ -864,12 +860,10 @@ def read_xlsform(data: bytes) -> Imported:
     _build(imp, survey, matrices, doc)
     _resolve_expressions(imp, doc)
     if languages and not languages & {None, "zh"}:
-        imp.drop(1, f"the form has no Chinese texts: the {', '.join(sorted(imp.borrowed or languages))} texts stand "
-                    "in for them until they are translated", "label")
+        imp.drop(1, interop.NO_CHINESE, "label", languages=", ".join(sorted(imp.borrowed or languages)))
     others = sorted(lang for lang in languages - {None, "zh", "en"} if lang not in imp.borrowed)
     if others:
-        imp.drop(1, f"the texts in {', '.join(others)} are left out: a questionnaire holds Chinese and English",
-                 "label")
+        imp.drop(1, interop.OTHER_LANGUAGES, "label", languages=", ".join(others))
     located = []
     for p in validate_document(doc) if not any(p.row is None for p in problems) else []:
         sheet, row = _origin(imp.origins, p.path)
@@ -943,8 +937,7 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 imp.fail(number, "a group cannot be inside a matrix", "type")
                 open_groups.append(("group", number, None))
             elif block is not None and container is not top:
-                imp.drop(number, "the group inside the department block is left out: its questions stay in "
-                                 "the block", "type")
+                imp.drop(number, interop.GROUP_IN_BLOCK, "type")
                 open_groups.append(("group", number, None))
             else:
                 # Nested groups are flattened: each begin_group starts a new section (page).
@@ -973,7 +966,7 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
             elif block is None or container is top:
                 container.append(imp.common(number, rec, "section"))
                 imp.origins[path] = ("survey", number)
-            imp.drop(number, "the repeat is left out: its questions are asked once", "type")
+            imp.drop(number, interop.REPEAT, "type")
             open_groups.append(("repeat", number, None))
         elif kind == "begin_repeat":
             if block is not None:
@@ -1060,12 +1053,12 @@ def _resolve_expressions(imp: _Importer, doc: dict) -> None:
             tree = _xpath_tree(p.text)
         except ValueError as e:
             del p.item[p.field]
-            imp.drop(p.row, f"the condition is left out: {e}", p.column)
+            imp.drop(p.row, interop.CONDITION_UNREADABLE, p.column, text=p.text, reason=str(e))
             continue
         gone = [n for n in variables(tree) if n in imp.dropped_names]
         if gone:
             del p.item[p.field]
-            imp.drop(p.row, f"the condition is left out: it reads {', '.join(gone)}, which is left out", p.column)
+            imp.drop(p.row, interop.CONDITION_READS_LEFT_OUT, p.column, text=p.text, names=", ".join(gone))
             continue
         p.item[p.field] = to_source(rewrite(tree, names, imp.values))
 

@@ -346,8 +346,9 @@ def import_questionnaire():
             db.session.commit()
             flash(_("Imported as draft version %(number)d.", number=version.number), "success")
             return _back(version)
+    # ``translate`` renders the reasons of left-out parts, which the pure importers give as templates.
     return render_template("questionnaires/import.html", form=form, problems=problems, error=error,
-                           dropped=dropped)
+                           dropped=dropped, translate=_)
 
 
 @bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")

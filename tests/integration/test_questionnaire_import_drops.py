@@ -56,7 +56,9 @@ def test_the_import_page_lists_what_is_left_out_and_imports_only_once_confirmed(
     assert "略去无法导入的内容" in page and "略去的内容及原因" in page
     for row in (2, 3, 5):
         assert f"第 {row} 行" in page
-    assert "collects nothing about the respondent" in page and "a photo cannot be answered" in page
+    # The reasons in the designer's language: no device data is collected, a photo cannot be answered.
+    assert "本平台不收集答题人设备或答题过程的任何信息（题型 start）" in page
+    assert "本平台无法回答照片或图片类题目（题型 image）" in page
 
     response = upload(client, kobo_form(), "kobo.xlsx", allow_drops="y")
     assert response.status_code == 302 and versions() == before + 1

@@ -96,7 +96,7 @@ def test_an_old_xls_workbook_is_read():
     assert items[7] == {**items[7], "type": "number", "key": "age_in_months", "integer": True}
     # pyxform's household roster repeats; here its questions are asked once, and the list says so.
     assert [(p.row, p.message) for p in imported.dropped] == [
-        (2, "the repeat is left out: its questions are asked once")]
+        (2, "the repetition is left out: its questions are asked once")]
 
 
 def test_metadata_media_and_unknown_types_are_listed_with_row_and_reason():
