@@ -154,6 +154,14 @@ class Config:
     COMPLAINT_DEDUCTION_CAP = float(os.environ.get("COMPLAINT_DEDUCTION_CAP", "5"))
     # A complaint from the same phone about the same department within this many days is a repeat.
     COMPLAINT_REPEAT_DAYS = 365
+    # The casework engine (docs/CASEWORK.md), for every kind of case: closing without the raiser needs this many
+    # recorded failed attempts to reach them, then a supervisor's sign-off; an unsatisfied raiser may reopen
+    # within this many days; a department has acknowledged in time (响应) within this many working days.
+    CASEWORK_CONTACT_ATTEMPTS = int(os.environ.get("CASEWORK_CONTACT_ATTEMPTS", "3"))
+    CASEWORK_REOPEN_DAYS = int(os.environ.get("CASEWORK_REOPEN_DAYS", "15"))
+    CASEWORK_ACKNOWLEDGE_WORKDAYS = int(os.environ.get("CASEWORK_ACKNOWLEDGE_WORKDAYS", "1"))
+    # 满意率 = (满意 + weight × 基本满意) / valid verdicts.
+    CASEWORK_BASICALLY_SATISFIED_WEIGHT = float(os.environ.get("CASEWORK_BASICALLY_SATISFIED_WEIGHT", "0.9"))
     # Working-day calendar: weekday holidays and weekend make-up days (调休), ISO dates, comma-separated.
     WORKDAY_HOLIDAYS = os.environ.get("WORKDAY_HOLIDAYS", "")
     WORKDAY_EXTRA_WORKDAYS = os.environ.get("WORKDAY_EXTRA_WORKDAYS", "")

@@ -10,16 +10,19 @@ from app.assessment.models import (
     CommentReleaseRecord,
 )
 from app.audit.models import AuditEntry, AuditLogImmutable
-from app.complaints.models import (
+from app.casework.models import (
     AssignmentStatus,
-    Complaint,
-    ComplaintAssignment,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintEvent,
-    ComplaintStatus,
+    Case,
+    CaseAssignment,
+    CaseAttachment,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    Confirmation,
+    Outcome,
     Satisfaction,
 )
+from app.complaints.models import Complaint, ComplaintCategory
 from app.departments.models import Department, DepartmentKind
 from app.platform.roles import Role
 from app.pool.models import MemberStatus, Respondent, RespondentCategory, StagedImport
@@ -56,8 +59,8 @@ __all__ = [
     "InvitationSubmission", "InvitationToken", "Response", "ResponseAnswer", "SmsDailyCount", "SmsOutbox",
     "SurveyDraft",
     "FollowUpStatus", "FollowUpTask", "RealtimeRating", "RealtimeSmsCode", "ServicePoint", "ServicePointKind",
-    "AssignmentStatus", "Complaint", "ComplaintAssignment", "ComplaintAttachment", "ComplaintCategory",
-    "ComplaintEvent", "ComplaintStatus", "Satisfaction",
+    "AssignmentStatus", "Case", "CaseAssignment", "CaseAttachment", "CaseEvent", "CaseKind", "CaseStatus",
+    "Confirmation", "Outcome", "Satisfaction", "Complaint", "ComplaintCategory",
     "Assessment", "AssessmentFrozen", "AssessmentResult", "AssessmentScheme", "AssessmentStatus", "CommentRelease",
     "CommentReleaseRecord",
 ]

@@ -13,8 +13,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.casework.figures import CaseFigures, FiguresByDepartment
-from app.complaints.labels import category_label, satisfaction_label, status_label
-from app.complaints.models import AssignmentStatus, Complaint, ComplaintAssignment, ComplaintEvent, Satisfaction
+from app.casework.labels import satisfaction_label, status_label
+from app.complaints.labels import category_label
+from app.casework.models import AssignmentStatus, CaseAssignment, CaseEvent, Satisfaction
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.platform import small_groups
 from app.platform.calendar import local_date, local_today, period_bounds
@@ -44,10 +46,10 @@ def deductions(start: date, end: date, points_each: float | None = None, cap: fl
     each = config["COMPLAINT_DEDUCTION_POINTS"] if points_each is None else points_each
     limit = config["COMPLAINT_DEDUCTION_CAP"] if cap is None else cap
     lo, hi = period_bounds(start, end)
-    first_finding = (select(ComplaintEvent.complaint_id, ComplaintEvent.department_id,
-                            func.min(ComplaintEvent.at).label("at"))
-                     .where(ComplaintEvent.kind == "substantiated")
-                     .group_by(ComplaintEvent.complaint_id, ComplaintEvent.department_id).subquery())
+    first_finding = (select(CaseEvent.case_id, CaseEvent.department_id,
+                            func.min(CaseEvent.at).label("at"))
+                     .where(CaseEvent.kind == "substantiated")
+                     .group_by(CaseEvent.case_id, CaseEvent.department_id).subquery())
     rows = db.session.execute(
         select(first_finding.c.department_id, func.count())
         .where(first_finding.c.at >= lo, first_finding.c.at < hi)
@@ -165,8 +167,8 @@ def department_satisfaction(department_id: int, start: date, end: date, k: int) 
     """Satisfaction with the complaints assigned to ``department_id`` (not withdrawn) and closed on the local dates
     ``start``…``end``, with fewer than ``k`` verdicts withheld."""
     lo, hi = period_bounds(start, end)
-    assigned = select(ComplaintAssignment.complaint_id).where(
-        ComplaintAssignment.department_id == department_id, ComplaintAssignment.status != AssignmentStatus.withdrawn)
+    assigned = select(CaseAssignment.case_id).where(
+        CaseAssignment.department_id == department_id, CaseAssignment.status != AssignmentStatus.withdrawn)
     verdicts = list(db.session.scalars(select(Complaint.satisfaction).where(
         Complaint.closed_at >= lo, Complaint.closed_at < hi, Complaint.id.in_(assigned),
         Complaint.satisfaction.is_not(None), Complaint.satisfaction != Satisfaction.unreachable)))

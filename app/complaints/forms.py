@@ -6,6 +6,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMult
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.casework.forms import SATISFACTION_CHOICES, ClosingForm
 from app.platform.dates import FUTURE_DAYS, DateWithin
 from app.platform.forms import NoControlCharacters
 
@@ -15,14 +16,6 @@ CATEGORY_CHOICES = [
     SelectChoice("enforcement", _l("Administrative law-enforcement supervision")),
     SelectChoice("enterprise_policy", _l("Enterprise-policy supervision")),
 ]
-
-SATISFACTION_CHOICES = [
-    SelectChoice("satisfied", _l("Satisfied")),
-    SelectChoice("basically", _l("Basically satisfied")),
-    SelectChoice("unsatisfied", _l("Not satisfied")),
-    SelectChoice("unreachable", _l("Could not be reached")),
-]
-
 
 class CheckboxesField(SelectMultipleField):
     """A multiple choice shown as check boxes (easier on a phone than a multiple select)."""
@@ -91,7 +84,9 @@ class ReplyForm(FlaskForm):
                                  description=_l("PDF, PNG or JPEG, up to 5 files of 5 MB each."))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(ClosingForm):
+    """办结 of a complaint: the engine's closing, and per department whether the complaint was substantiated."""
+
     satisfaction = RadioField(_l("The complainant's satisfaction"), choices=SATISFACTION_CHOICES,
                               validators=[InputRequired()])
     public_reply = TextAreaField(_l("Reply to the complainant"),

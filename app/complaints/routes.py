@@ -20,6 +20,9 @@ from sqlalchemy import Select, select
 from wtforms import SelectChoice
 
 from app.audit import service as audit
+from app.casework import labels as case_labels, service as casework
+from app.casework.errors import CaseError
+from app.casework.forms import AttemptForm
 from app.complaints import labels, service as complaints
 from app.complaints.analysis import analyse, deductions, department_satisfaction, export_csv
 from app.complaints.forms import (
@@ -32,14 +35,8 @@ from app.complaints.forms import (
     ReplyForm,
     TrackForm,
 )
-from app.complaints.models import (
-    AssignmentStatus,
-    Complaint,
-    ComplaintAssignment,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintStatus,
-)
+from app.casework.models import AssignmentStatus, CaseAssignment, CaseAttachment, CaseStatus
+from app.complaints.models import Complaint, ComplaintCategory
 from app.departments.models import Department
 from app.extensions import db, limiter
 from app.platform import small_groups
@@ -59,8 +56,9 @@ PER_PAGE = 50
 @bp.app_template_global()
 def complaint_labels():
     """Label functions for the templates."""
-    return {"category": labels.category_label, "status": labels.status_label,
-            "satisfaction": labels.satisfaction_label, "event": labels.event_label}
+    return {"category": labels.category_label, "status": case_labels.status_label,
+            "satisfaction": case_labels.satisfaction_label, "event": case_labels.event_label,
+            "outcome": case_labels.outcome_label, "confirmation": case_labels.confirmation_label}
 
 
 def _active_departments() -> list[Department]:
@@ -99,7 +97,7 @@ def new():
                 occurred_on=form.occurred_on.data, name=form.name.data or "",
                 organisation=form.organisation.data or "", phone=form.phone.data or "",
                 contact=form.contact.data or "", files=_files(form.attachments))
-        except complaints.ComplaintError as exc:
+        except CaseError as exc:
             db.session.rollback()
             error = str(exc)
         else:
@@ -142,8 +140,8 @@ def _numbered(number: str) -> Select:
 
 def _assignment_of(number: str, assignment_id: int) -> Select:
     """An assignment of the complaint with this tracking number (another complaint's is not found)."""
-    return select(ComplaintAssignment).join(ComplaintAssignment.complaint).where(
-        ComplaintAssignment.id == assignment_id, Complaint.tracking_number == number.upper())
+    return select(CaseAssignment).join(CaseAssignment.complaint).where(
+        CaseAssignment.id == assignment_id, Complaint.tracking_number == number.upper())
 
 
 @bp.route("/admin/complaints/")
@@ -157,7 +155,7 @@ def index():
     return render_template("complaints/index.html", page=page, filters=filters, department_id=department_id,
                            departments=_active_departments(), counts=complaints.counts_by_status(),
                            overdue=db.session.scalar(select(db.func.count()).select_from(
-                               complaints.overdue_query().subquery())), statuses=list(ComplaintStatus),
+                               complaints.overdue_query().subquery())), statuses=list(CaseStatus),
                            categories=list(ComplaintCategory))
 
 
@@ -166,8 +164,7 @@ def _detail(complaint: Complaint, *, revealed_phone: str = "", **forms):
     assign_form = forms.get("assign_form") or AssignForm(formdata=None, due_on=complaints.default_due_date(),
                                                          departments=[d.id for d in complaint.departments])
     assign_form.departments.choices = [SelectChoice(d.id, d.name) for d in departments]
-    close_form = forms.get("close_form") or CloseForm(formdata=None)
-    close_form.substantiated.choices = [SelectChoice(a.department_id, a.department.name) for a in complaint.current_assignments]
+    close_form = forms.get("close_form") or _close_form(complaint)
     reassign_form = ReassignForm(formdata=None)
     reassign_form.department_id.choices = [SelectChoice(d.id, d.name) for d in departments]
     identity = None
@@ -180,6 +177,8 @@ def _detail(complaint: Complaint, *, revealed_phone: str = "", **forms):
                            assign_form=assign_form, close_form=close_form, reassign_form=reassign_form,
                            reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
                            note_form=NoteForm(formdata=None), action_form=FlaskForm(),
+                           attempt_form=AttemptForm(formdata=None),
+                           attempts_needed=current_app.config["CASEWORK_CONTACT_ATTEMPTS"],
                            repeats=list(db.session.scalars(select(Complaint).where(
                                Complaint.repeat_of_id == complaint.id))))
 
@@ -223,7 +222,7 @@ def accept(number: str):
     """受理."""
     complaint = db.one_or_404(_numbered(number))
     return perform(NoteForm(), lambda form: complaints.accept(complaint, form.note.data or "", actor=current_user),
-                   done=_("The complaint is accepted."), back=_back(complaint), refused=complaints.ComplaintError)
+                   done=_("The complaint is accepted."), back=_back(complaint), refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/decline", methods=["POST"])
@@ -232,7 +231,7 @@ def decline(number: str):
     """不予受理, with the reason the complainant will read."""
     complaint = db.one_or_404(_numbered(number))
     return perform(ReasonForm(), lambda form: complaints.decline(complaint, form.reason.data, actor=current_user),
-                   done=_("The complaint is declined."), back=_back(complaint), refused=complaints.ComplaintError)
+                   done=_("The complaint is declined."), back=_back(complaint), refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/assign", methods=["POST"])
@@ -249,7 +248,7 @@ def assign(number: str):
                           actor=current_user)
 
     return perform(form, work, done=_("The complaint is assigned."), back=_back(complaint),
-                   refused=complaints.ComplaintError, invalid=lambda form: _detail_again(complaint, assign_form=form))
+                   refused=CaseError, invalid=lambda form: _detail_again(complaint, assign_form=form))
 
 
 @bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/reassign", methods=["POST"])
@@ -265,7 +264,7 @@ def reassign(number: str, assignment_id: int):
                             actor=current_user)
 
     return perform(form, work, done=_("The complaint is reassigned."), back=_back(assignment.complaint),
-                   refused=complaints.ComplaintError)
+                   refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/withdraw", methods=["POST"])
@@ -275,7 +274,7 @@ def withdraw(number: str, assignment_id: int):
     assignment = db.one_or_404(_assignment_of(number, assignment_id))
     return perform(ReasonForm(), lambda form: complaints.withdraw(assignment, form.reason.data, actor=current_user),
                    done=_("The assignment is withdrawn."), back=_back(assignment.complaint),
-                   refused=complaints.ComplaintError)
+                   refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/assignments/<int:assignment_id>/remind", methods=["POST"])
@@ -285,24 +284,45 @@ def remind(number: str, assignment_id: int):
     assignment = db.one_or_404(_assignment_of(number, assignment_id))
     back = request.form.get("next", "")
     return perform(NoteForm(), lambda form: complaints.remind(assignment, form.note.data or "", actor=current_user),
-                   done=_("The department is reminded."), refused=complaints.ComplaintError,
+                   done=_("The department is reminded."), refused=CaseError,
                    back=back if back.startswith("/admin/complaints/") else _back(assignment.complaint))
+
+
+def _close_form(complaint: Complaint, submitted: bool = False) -> CloseForm:
+    form = CloseForm() if submitted else CloseForm(formdata=None)
+    form.substantiated.choices = [SelectChoice(a.department_id, a.department.name)
+                                  for a in complaint.current_assignments]
+    form.redirected_to.choices = [SelectChoice(0, "—")] + [SelectChoice(d.id, d.name) for d in _active_departments()]
+    return form
 
 
 @bp.route("/admin/complaints/<number>/close", methods=["POST"])
 @roles_required(Role.complaints)
 def close(number: str):
-    """办结: the reply to the complainant, their satisfaction, and what was substantiated."""
+    """办结: the outcome, the reply to the complainant, their verdict (or the sign-off), what was substantiated."""
     complaint = db.one_or_404(_numbered(number))
-    form = CloseForm()
-    form.substantiated.choices = [SelectChoice(a.department_id, a.department.name) for a in complaint.current_assignments]
+    form = _close_form(complaint, submitted=True)
 
     def work(form: CloseForm):
+        kept = form.duplicate_of.data and db.session.scalar(_numbered(form.duplicate_of.data.strip()))
         complaints.close(complaint, satisfaction=form.satisfaction.data, public_reply=form.public_reply.data,
-                         substantiated_department_ids=form.substantiated.data or [], actor=current_user)
+                         substantiated_department_ids=form.substantiated.data or [], outcome=form.outcome.data,
+                         sign_off_reason=form.sign_off_reason.data or "", duplicate_of=kept or None,
+                         redirected_to=db.session.get(Department, form.redirected_to.data or 0),
+                         actor=current_user)
 
     return perform(form, work, done=_("The complaint is closed."), back=_back(complaint),
-                   refused=complaints.ComplaintError, invalid=lambda form: _detail_again(complaint, close_form=form))
+                   refused=CaseError, invalid=lambda form: _detail_again(complaint, close_form=form))
+
+
+@bp.route("/admin/complaints/<number>/attempt", methods=["POST"])
+@roles_required(Role.complaints)
+def attempt(number: str):
+    """One failed attempt to reach the complainant (a sign-off without them needs enough of these)."""
+    complaint = db.one_or_404(_numbered(number))
+    return perform(AttemptForm(), lambda form: casework.record_attempt(complaint, form.note.data or "",
+                                                                       actor=current_user),
+                   done=_("The attempt is recorded."), back=_back(complaint), refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/reopen", methods=["POST"])
@@ -311,7 +331,7 @@ def reopen(number: str):
     """Reopen a closed complaint; it then needs assigning again."""
     complaint = db.one_or_404(_numbered(number))
     return perform(ReasonForm(), lambda form: complaints.reopen(complaint, form.reason.data, actor=current_user),
-                   done=_("The complaint is reopened."), back=_back(complaint), refused=complaints.ComplaintError)
+                   done=_("The complaint is reopened."), back=_back(complaint), refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/note", methods=["POST"])
@@ -320,7 +340,7 @@ def add_note(number: str):
     """An internal note on the file."""
     complaint = db.one_or_404(_numbered(number))
     return perform(NoteForm(), lambda form: complaints.note(complaint, form.note.data or "", actor=current_user),
-                   done=_("Note added."), back=_back(complaint), refused=complaints.ComplaintError)
+                   done=_("Note added."), back=_back(complaint), refused=CaseError)
 
 
 @bp.route("/admin/complaints/<number>/attachments/<int:attachment_id>/share", methods=["POST"])
@@ -328,8 +348,8 @@ def add_note(number: str):
 def share(number: str, attachment_id: int):
     """Show a complainant's file to the assigned departments (after checking it reveals nobody)."""
     complaint = db.one_or_404(_numbered(number))
-    attachment = db.one_or_404(select(ComplaintAttachment).where(ComplaintAttachment.id == attachment_id,
-                                                                 ComplaintAttachment.complaint_id == complaint.id))
+    attachment = db.one_or_404(select(CaseAttachment).where(CaseAttachment.id == attachment_id,
+                                                                 CaseAttachment.case_id == complaint.id))
     return perform(FlaskForm(), lambda form: complaints.share_attachment(attachment, actor=current_user),
                    done=_("The file is shared with the assigned departments."), back=_back(complaint),
                    invalid=bad_request)
@@ -375,7 +395,7 @@ def export():
 @roles_required(Role.complaints, Role.liaison)
 def attachment(attachment_id: int):
     """Download a file: handlers any; a department its own evidence and the files shared with it."""
-    item = db.get_or_404(ComplaintAttachment, attachment_id)
+    item = db.get_or_404(CaseAttachment, attachment_id)
     if not complaints.may_download(current_user, item):
         abort(403)
     path = complaints.attachment_path(item)
@@ -417,8 +437,8 @@ def assigned():
 @roles_required(Role.liaison)
 def assignment(assignment_id: int):
     """One assignment: the complaint as filed (no identity), the instructions, the deadline, and the reply."""
-    item = db.one_or_404(select(ComplaintAssignment).where(ComplaintAssignment.id == assignment_id,
-                                                           ComplaintAssignment.status != AssignmentStatus.withdrawn))
+    item = db.one_or_404(select(CaseAssignment).where(CaseAssignment.id == assignment_id,
+                                                           CaseAssignment.status != AssignmentStatus.withdrawn))
     if current_user.role == Role.liaison and item.department_id != current_user.department_id:
         abort(403)
     form = ReplyForm()
@@ -429,7 +449,7 @@ def assignment(assignment_id: int):
         if form.validate_on_submit():
             try:
                 complaints.reply(item, form.reply.data, _files(form.evidence), actor=current_user)
-            except complaints.ComplaintError as exc:
+            except CaseError as exc:
                 db.session.rollback()
                 error = str(exc)
             else:

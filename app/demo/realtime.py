@@ -10,7 +10,8 @@ from werkzeug.security import generate_password_hash
 
 from app.accounts.models import User
 from app.complaints import service as complaints
-from app.complaints.models import AssignmentStatus, Complaint
+from app.casework.models import AssignmentStatus
+from app.complaints.models import Complaint
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.calendar import add_workdays, local_date, local_today, local_zone
@@ -169,7 +170,7 @@ def seed_complaints() -> int:
     complaints.accept(closed, actor=handler)
     (a,) = complaints.assign(closed, [departments["RSJ"]], today + timedelta(days=1), actor=handler)
     complaints.reply(a, "经核查情况属实，已当日受理并发放补贴，对经办人员批评教育。")
-    complaints.close(closed, satisfaction="satisfied", public_reply="经核查，反映问题属实，补贴已发放，相关人员已批评教育。",
+    complaints.close(closed, outcome="solved", satisfaction="satisfied", public_reply="经核查，反映问题属实，补贴已发放，相关人员已批评教育。",
                      substantiated_department_ids=[departments["RSJ"].id], actor=handler)
     new("enterprise_policy", ["RSJ"], "又被退回", "另一项补贴申请再次以格式为由退回。", 3, phone="13800138003")
     # closed unsatisfied, reopened and assigned again
@@ -177,7 +178,7 @@ def seed_complaints() -> int:
     complaints.accept(reopened, actor=handler)
     (a,) = complaints.assign(reopened, [departments["CGJ"]], today + timedelta(days=1), actor=handler)
     complaints.reply(a, "处罚依据充分，程序合法。")
-    complaints.close(reopened, satisfaction="unsatisfied", public_reply="处罚依据充分，程序合法。",
+    complaints.close(reopened, outcome="explained", satisfaction="unsatisfied", public_reply="处罚依据充分，程序合法。",
                      substantiated_department_ids=[], actor=handler)
     complaints.reopen(reopened, "投诉人对答复不满意：未说明为何不适用首违不罚", actor=handler)
     complaints.assign(reopened, [departments["CGJ"]], today + timedelta(days=5),
@@ -193,7 +194,7 @@ def seed_complaints() -> int:
     complaints.accept(basic, actor=handler)
     (a,) = complaints.assign(basic, [departments["SCJG"]], today, actor=handler)
     complaints.reply(a, "经核查，核查排期在承诺时限内；已增派人员，核查等待时间缩短至五个工作日。", actor=scjg_liaison)
-    complaints.close(basic, satisfaction="basically", public_reply="核查在承诺时限内完成；我局已增派人员，缩短等待时间。",
+    complaints.close(basic, outcome="solved", satisfaction="basically", public_reply="核查在承诺时限内完成；我局已增派人员，缩短等待时间。",
                      substantiated_department_ids=[], actor=handler)
     for complaint in made:
         _spread_over_time(complaint)

@@ -43,7 +43,8 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from app.audit import service as audit
-from app.complaints.models import Complaint, ComplaintAttachment, ComplaintStatus
+from app.casework.models import CaseAttachment, CaseStatus
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.pool.models import MemberStatus, Respondent
 from app.platform.calendar import local_today
@@ -84,8 +85,8 @@ def _member_filter(today: date):
 
 def _complaint_filter(now: datetime):
     cutoff = now - timedelta(days=current_app.config["COMPLAINT_CONTACT_RETENTION_DAYS"])
-    ended = or_(and_(Complaint.status == ComplaintStatus.closed, Complaint.closed_at <= cutoff),
-                and_(Complaint.status == ComplaintStatus.declined, Complaint.declined_at <= cutoff))
+    ended = or_(and_(Complaint.status == CaseStatus.closed, Complaint.closed_at <= cutoff),
+                and_(Complaint.status == CaseStatus.declined, Complaint.declined_at <= cutoff))
     identified = or_(Complaint.complainant_name != "", Complaint.complainant_organisation != "",
                      Complaint.complainant_phone != "", Complaint.complainant_phone_hash.is_not(None),
                      and_(Complaint.complainant_contact != "", Complaint.complainant_contact != ERASED))
@@ -123,8 +124,8 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
                        or_(RealtimeRating.flagged.is_(False), RealtimeRating.reviewed.is_(True)),
                        RealtimeRating.client_hash != "")
     old_seen = RealtimeSeenDevice.day < seen_day
-    old_attachments = and_(ComplaintAttachment.assignment_id.is_(None),
-                           ComplaintAttachment.complaint_id.in_(select(Complaint.id).where(complaints)))
+    old_attachments = and_(CaseAttachment.assignment_id.is_(None),
+                           CaseAttachment.case_id.in_(select(Complaint.id).where(complaints)))
     old_callbacks = and_(FollowUpTask.callback_phone != "", FollowUpTask.completed_at.is_not(None),
                          FollowUpTask.completed_at <= now - timedelta(days=current_app.config["CALLBACK_RETENTION_DAYS"]))
     round_secrets = _round_secrets_filter(today)
@@ -136,7 +137,7 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
         callback_phones=_count(FollowUpTask, old_callbacks),
         sms_codes=_count(RealtimeSmsCode, old_codes),
         rating_hashes=_count(RealtimeRating, old_ratings),
-        complainant_attachments=_count(ComplaintAttachment, old_attachments),
+        complainant_attachments=_count(CaseAttachment, old_attachments),
         round_secrets=_count(InvitationToken, round_secrets),
         seen_devices=_count(RealtimeSeenDevice, old_seen),
     )
@@ -152,7 +153,8 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     _delete_attachments(old_attachments)  # before the complaints stop matching the filter
     db.session.execute(update(RealtimeRating).where(old_ratings).values(client_hash="")
                        .execution_options(synchronize_session=False))
-    db.session.execute(update(Complaint).where(complaints).values(
+    # The filter reads the case's columns too: match by id, or the UPDATE would join nothing to ``cases``.
+    db.session.execute(update(Complaint).where(Complaint.id.in_(select(Complaint.id).where(complaints))).values(
         complainant_name="", complainant_organisation="", complainant_phone="", complainant_phone_masked="",
         complainant_phone_hash=None, complainant_contact=ERASED).execution_options(synchronize_session=False))
     db.session.execute(delete(SmsDailyCount).where(old_counters).execution_options(synchronize_session=False))
@@ -176,7 +178,7 @@ def _delete_attachments(condition) -> None:
     """Rows first (the transaction may still roll back and keep them), files once the rows are gone."""
     from app.complaints.service import attachment_path
 
-    attachments = list(db.session.scalars(select(ComplaintAttachment).where(condition)))
+    attachments = list(db.session.scalars(select(CaseAttachment).where(condition)))
     paths = [attachment_path(a) for a in attachments]
     for attachment in attachments:
         db.session.delete(attachment)

@@ -36,7 +36,7 @@ from app.realtime.models import (
     ServicePoint,
     ServicePointKind,
 )
-from app.sms.models import SmsOutbox
+from app.sms.notify import send_one
 
 
 class RatingError(ValueError):
@@ -177,8 +177,6 @@ def send_code(point: ServicePoint, phone: str) -> None:
         e164 = normalise(phone)
     except PhoneError:
         raise RatingError(_("Not a valid mainland China mobile number.")) from None
-    from app.sms import SmsMessage, make_backend, send_all
-
     code = f"{secrets.randbelow(10**6):06d}"
     config = current_app.config
     record = RealtimeSmsCode(
@@ -187,17 +185,10 @@ def send_code(point: ServicePoint, phone: str) -> None:
         expires_at=utcnow() + timedelta(minutes=config["REALTIME_SMS_CODE_TTL_MINUTES"]))
     db.session.add(record)
     db.session.flush()
-
-    def to_outbox(message: SmsMessage, rendered: str) -> None:
-        db.session.add(SmsOutbox(campaign_id=None, invitation_id=None, phone_masked=mask(message.phone_e164),
-                                 kind="rating_code", text=rendered[:1000]))
-
-    template = config["REALTIME_SMS_TEMPLATE_CODE"]
-    backend = make_backend({**config, "SMS_TEMPLATES": {template: config["REALTIME_SMS_TEMPLATE_TEXT"]}},
-                           sink=to_outbox)
-    results = send_all(backend, [SmsMessage(e164, template, {"code": code}, config.get("SMS_SIGN_NAME", ""),
-                                            f"rt{record.id}")])
-    if not results or not results[0].accepted:
+    sent = send_one(e164, kind="rating_code", template_code=config["REALTIME_SMS_TEMPLATE_CODE"],
+                    template_text=config["REALTIME_SMS_TEMPLATE_TEXT"], params={"code": code},
+                    reference=f"rt{record.id}")
+    if not sent:
         raise RatingError(_("The code could not be sent. Please try again later."))
 
 

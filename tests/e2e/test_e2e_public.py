@@ -6,6 +6,7 @@ import re
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from app.casework import labels as case_labels
 from app.complaints import labels
 from app.complaints.models import Complaint
 from app.extensions import db
@@ -103,7 +104,7 @@ def test_the_public_rates_a_window_from_its_qr_code_and_files_and_tracks_a_compl
     page.locator("main form button[type=submit]").click()
     expect(page.locator("h1")).to_have_text(zh("Complaint %(number)s", number=number))
     with force_locale("zh"):
-        status, kind = labels.status_label("submitted"), labels.category_label("enforcement")
+        status, kind = case_labels.status_label("submitted"), labels.category_label("enforcement")
     review = page.locator("dl.review dd")
     expect(review.nth(0)).to_have_text(status)
     expect(review.nth(1)).to_have_text(kind)

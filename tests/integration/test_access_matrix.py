@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.assessment import scoring
 from app.complaints import service as complaints
-from app.complaints.models import ComplaintAttachment
+from app.casework.models import CaseAttachment
 from app.extensions import db
 from app.platform.access import rule_for
 from app.platform.calendar import local_today
@@ -70,6 +70,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "complaints.assignment": {"liaison"},
     "complaints.attachment": {"complaints", "liaison"},
     "complaints.close": {"complaints"},
+    "complaints.attempt": {"complaints"},
     "complaints.decline": {"complaints"},
     "complaints.detail": {"complaints"},
     "complaints.export": {"auditor", "complaints", "hr"},
@@ -356,8 +357,8 @@ def test_a_liaison_downloads_only_files_meant_for_its_department(app, world, mak
     # Department B's evidence, uploaded with its reply, is B's alone.
     complaints.reply(world.assignment_b, "经核查情况属实，已整改。", [("整改.pdf", PDF)], actor=world.liaison_b)
     db.session.commit()
-    evidence_b = db.session.scalars(select(ComplaintAttachment).where(
-        ComplaintAttachment.assignment_id == world.assignment_b.id)).one()
+    evidence_b = db.session.scalars(select(CaseAttachment).where(
+        CaseAttachment.assignment_id == world.assignment_b.id)).one()
     mine = as_liaison(app, world.users["liaison"])
     assert mine.get(f"/admin/complaints/attachments/{world.attachment.id}").status_code == 200  # shared with A
     assert mine.get(f"/admin/complaints/attachments/{evidence_b.id}").status_code == 403

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.complaints.models import ComplaintAttachment
+from app.casework.models import CaseAttachment
 from app.departments.models import Department
 from app.extensions import db
 from app.pool.models import Respondent, RespondentCategory
@@ -143,7 +143,7 @@ def test_an_attachment_name_is_stored_and_shown_without_control_characters(app, 
                                                                           make_user):
     department = make_department(name="市市场监督管理局")
     _complaint, number, _code = filed(client, [department.id], files=[("现场\x07照片\x1b[31m.png", PNG)])
-    attachment = db.session.scalar(select(ComplaintAttachment))
+    attachment = db.session.scalar(select(CaseAttachment))
     assert attachment.original_name == "现场照片[31m.png"
     page = as_user(app, make_user("complaints")).get(f"/admin/complaints/{number}").get_data(as_text=True)
     assert "现场照片[31m.png" in page and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)

@@ -438,7 +438,7 @@ def _complaint_closed_on(department, when: datetime):
     complaints.accept(complaint)
     for assignment in complaints.assign(complaint, [department], local_today()):
         complaints.reply(assignment, "经核查已发放补贴，并向企业说明。")
-    complaints.close(complaint, satisfaction="satisfied", public_reply="补贴已发放到位。",
+    complaints.close(complaint, outcome="solved", satisfaction="satisfied", public_reply="补贴已发放到位。",
                      substantiated_department_ids=[department.id])
     db.session.flush()
     complaint.closed_at = when
@@ -481,7 +481,7 @@ def test_complaints_count_in_the_month_first_closed_once_and_are_part_of_the_inp
     complaints.reopen(october, "投诉人对答复不满意，要求重新核查。")
     for assignment in complaints.assign(october, [target], local_today()):
         complaints.reply(assignment, "再次核查，补贴已足额发放。")
-    complaints.close(october, satisfaction="satisfied", public_reply="已再次核查并答复。",
+    complaints.close(october, outcome="solved", satisfaction="satisfied", public_reply="已再次核查并答复。",
                      substantiated_department_ids=[target.id])
     db.session.commit()
     assert analysis.deductions(date(2026, 10, 1), date(2026, 10, 31))[target.id].substantiated == 1
@@ -500,7 +500,7 @@ def test_a_complaint_reopened_before_its_months_round_is_scored_is_still_deducte
     assert analysis.deductions(*october)[target.id].substantiated == 1  # reopened, but the finding stands
     for assignment in complaints.assign(complaint, [target], local_today()):
         complaints.reply(assignment, "再次核查，补贴已足额发放。")
-    complaints.close(complaint, satisfaction="satisfied", public_reply="已再次核查并答复。",
+    complaints.close(complaint, outcome="solved", satisfaction="satisfied", public_reply="已再次核查并答复。",
                      substantiated_department_ids=[target.id])
     db.session.commit()
     assert analysis.deductions(*october)[target.id].substantiated == 1

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 from app.assessment import scoring
 from app.audit import service as audit
 from app.audit.models import AuditEntry
-from app.complaints.models import Complaint, ComplaintAttachment
+from app.casework.models import CaseAttachment
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.platform.roles import Role
 from app.pool.models import Respondent
@@ -347,12 +348,12 @@ def test_complaint_actions_are_audited(app, admin, make_department, tmp_path):
     current = {a.department_id: a for a in db.session.get(Complaint, complaint.id).current_assignments}
     admin("complaint.withdraw", f"{base}/assignments/{current[tax.id].id}/withdraw", {"reason": "重复交办"})
     admin("complaint.note", f"{base}/note", {"note": "电话核实中"})
-    attachment = db.session.scalars(select(ComplaintAttachment)).first()
+    attachment = db.session.scalars(select(CaseAttachment)).first()
     admin("complaint.attachment.share", f"{base}/attachments/{attachment.id}/share")
     admin("complaint.attachment.download", f"/admin/complaints/attachments/{attachment.id}", get=True)
     admin("complaint.reply", f"/admin/complaints/assigned/{current[scjg.id].id}",
           {"reply": "经核查情况属实，已约谈相关人员。"}, content_type="multipart/form-data")
-    admin("complaint.close", f"{base}/close", {"satisfaction": "satisfied", "public_reply": "已核实处理",
+    admin("complaint.close", f"{base}/close", {"outcome": "solved", "outcome": "solved", "satisfaction": "satisfied", "public_reply": "已核实处理",
                                                "substantiated": [str(scjg.id)]})
     admin("complaint.reopen", f"{base}/reopen", {"reason": "投诉人反映问题仍未解决"})
     _other, other_number, _ = filed(public, [scjg.id])

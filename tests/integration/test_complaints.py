@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.complaints import analysis, service as complaints
-from app.complaints.models import AssignmentStatus, Complaint, ComplaintAssignment, ComplaintAttachment, ComplaintStatus
+from app.casework.models import AssignmentStatus, CaseAssignment, CaseAttachment, CaseStatus
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.platform.calendar import local_today
 
@@ -82,7 +83,7 @@ def test_public_pages_are_open_and_script_free(client):
 
 def test_an_anonymous_complaint_gets_a_tracking_number_and_a_query_code_shown_once(client, departments):
     complaint, number, code = filed(client, [departments[0].id])
-    assert complaint.anonymous and complaint.status == ComplaintStatus.submitted
+    assert complaint.anonymous and complaint.status == CaseStatus.submitted
     assert number.startswith(f"TS{local_today():%Y%m%d}-") and number.endswith("0001")
     assert code not in complaint.query_code_hash and complaints.normalise_code(code) not in complaint.query_code_hash
     assert client.get("/complaints/filed").status_code == 302  # shown once only
@@ -131,13 +132,13 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
                                         "instructions": "请核实并依法处理"})
     db.session.expire_all()
     complaint = db.session.get(Complaint, complaint.id)
-    assert complaint.status == ComplaintStatus.assigned and len(complaint.current_assignments) == 2
+    assert complaint.status == CaseStatus.assigned and len(complaint.current_assignments) == 2
     wrong = next(a for a in complaint.assignments if a.department_id == zjj.id)
     office.post_form(f"{base}/assignments/{wrong.id}/reassign", {"department_id": tax.id, "reason": "职责不属于住建"})
     db.session.expire_all()
     complaint = db.session.get(Complaint, complaint.id)
     assert {a.department_id for a in complaint.current_assignments} == {scjg.id, tax.id}
-    assert db.session.get(ComplaintAssignment, wrong.id).status == AssignmentStatus.withdrawn
+    assert db.session.get(CaseAssignment, wrong.id).status == AssignmentStatus.withdrawn
 
     liaisons = {}
     for department in (scjg, tax):
@@ -151,14 +152,14 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
         assert response.status_code == 302
     db.session.expire_all()
     complaint = db.session.get(Complaint, complaint.id)
-    assert complaint.status == ComplaintStatus.replied
+    assert complaint.status == CaseStatus.replied
     assert len([a for a in complaint.attachments if a.assignment_id]) == 2
 
-    office.post_form(f"{base}/close", {"satisfaction": "unsatisfied", "substantiated": [scjg.id],
+    office.post_form(f"{base}/close", {"outcome": "solved", "satisfaction": "unsatisfied", "substantiated": [scjg.id],
                                        "public_reply": "经市场监管局核查，反映情况属实，已立案调查。"})
     db.session.expire_all()
     complaint = db.session.get(Complaint, complaint.id)
-    assert complaint.status == ComplaintStatus.closed and complaint.satisfaction.value == "unsatisfied"
+    assert complaint.status == CaseStatus.closed and complaint.satisfaction.value == "unsatisfied"
     progress = track(client, number, code)
     assert "已办结" in progress and "已立案调查" in progress
     today = local_today()
@@ -168,7 +169,7 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
     office.post_form(f"{base}/reopen", {"reason": "投诉人对处理结果不满意"})
     db.session.expire_all()
     complaint = db.session.get(Complaint, complaint.id)
-    assert complaint.status == ComplaintStatus.accepted and complaint.reopen_count == 1
+    assert complaint.status == CaseStatus.accepted and complaint.reopen_count == 1
     assert complaint.current_assignments == []
     # The finding stands while the complaint is handled again: a round scored now still deducts it.
     assert analysis.deductions(today, today)[scjg.id].substantiated == 1
@@ -179,10 +180,10 @@ def test_the_lifecycle_end_to_end_with_reassignment_reopen_and_deductions(app, c
     assert again.cycle == 2
     liaisons[scjg.id].post_form(f"/admin/complaints/assigned/{again.id}", {"reply": "已补充调查并对当事人给予处分，向投诉人当面说明。"},
                       content_type="multipart/form-data")
-    office.post_form(f"{base}/close", {"satisfaction": "satisfied", "substantiated": [scjg.id],
+    office.post_form(f"{base}/close", {"outcome": "solved", "satisfaction": "satisfied", "substantiated": [scjg.id],
                                        "public_reply": "已补充调查并依纪依规处理，感谢您的监督。"})
     db.session.expire_all()
-    assert db.session.get(Complaint, complaint.id).status == ComplaintStatus.closed
+    assert db.session.get(Complaint, complaint.id).status == CaseStatus.closed
     assert analysis.deductions(today, today)[scjg.id].substantiated == 1  # one complaint counts once
     assert [a for a in actions() if a != "complaint.view"][:9] == [
         "complaint.accept", "complaint.assign", "complaint.withdraw", "complaint.assign", "complaint.reassign",
@@ -197,15 +198,15 @@ def test_decline_needs_a_reason_the_complainant_reads(app, client, departments, 
     office = as_user(app, handler)
     office.post_form(f"/admin/complaints/{number}/decline", {"reason": "短"})
     db.session.expire_all()
-    assert db.session.get(Complaint, complaint.id).status == ComplaintStatus.submitted
+    assert db.session.get(Complaint, complaint.id).status == CaseStatus.submitted
     office.post_form(f"/admin/complaints/{number}/decline", {"reason": "该事项已进入诉讼程序，不属于本中心受理范围。"})
     db.session.expire_all()
-    assert db.session.get(Complaint, complaint.id).status == ComplaintStatus.declined
+    assert db.session.get(Complaint, complaint.id).status == CaseStatus.declined
     page = track(client, number, code)
     assert "不予受理" in page and "已进入诉讼程序" in page
     assert office.post_form(f"/admin/complaints/{number}/accept").status_code == 302
     db.session.expire_all()
-    assert db.session.get(Complaint, complaint.id).status == ComplaintStatus.declined  # a final state
+    assert db.session.get(Complaint, complaint.id).status == CaseStatus.declined  # a final state
     assert "complaint.decline" in actions()
 
 
@@ -225,7 +226,7 @@ def test_overdue_assignments_are_listed_and_reminded(app, client, departments, h
     office.post_form(f"/admin/complaints/{number}/accept")
     office.post_form(f"/admin/complaints/{number}/assign", {"departments": [departments[0].id],
                                                            "due_on": local_today().isoformat()})
-    assignment = db.session.scalar(select(ComplaintAssignment))
+    assignment = db.session.scalar(select(CaseAssignment))
     assignment.due_on = local_today() - timedelta(days=2)
     db.session.commit()
     page = office.get("/admin/complaints/overdue").get_data(as_text=True)
@@ -234,7 +235,7 @@ def test_overdue_assignments_are_listed_and_reminded(app, client, departments, h
     office.post_form(f"/admin/complaints/{number}/assignments/{assignment.id}/remind",
                      {"note": "请于明日前答复", "next": "/admin/complaints/overdue"})
     db.session.expire_all()
-    assignment = db.session.get(ComplaintAssignment, assignment.id)
+    assignment = db.session.get(CaseAssignment, assignment.id)
     assert assignment.reminder_count == 1 and assignment.last_reminded_at is not None
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "complaint.remind"))
     assert entry.details["overdue"] is True
@@ -243,7 +244,7 @@ def test_overdue_assignments_are_listed_and_reminded(app, client, departments, h
     liaison.post_form(f"/admin/complaints/assigned/{assignment.id}", {"reply": "已核实处理完毕，并向当事人反馈。"},
                       content_type="multipart/form-data")
     db.session.expire_all()
-    assert db.session.get(ComplaintAssignment, assignment.id).on_time is False
+    assert db.session.get(CaseAssignment, assignment.id).on_time is False
     result = analysis.analyse(local_today(), local_today())
     assert result.on_time.replied_late == 1 and result.on_time.on_time_rate == 0.0
 
@@ -264,7 +265,7 @@ def test_the_complainants_identity_is_hidden_from_departments(app, client, depar
     office.post_form(f"/admin/complaints/{number}/accept")
     office.post_form(f"/admin/complaints/{number}/assign", {"departments": [departments[0].id],
                                                            "due_on": local_today().isoformat()})
-    assignment = db.session.scalar(select(ComplaintAssignment))
+    assignment = db.session.scalar(select(CaseAssignment))
     liaison = as_user(app, make_user("liaison", department=departments[0]))
     pages = [liaison.get("/admin/complaints/assigned").get_data(as_text=True),
              liaison.get(f"/admin/complaints/assigned/{assignment.id}").get_data(as_text=True)]
@@ -304,7 +305,7 @@ def test_complaint_pages_by_role(client, make_user, login, path, allowed, role):
 def test_attachments_are_stored_outside_the_web_root_and_served_only_to_staff(app, client, departments, handler,
                                                                              make_user, attachment_dir):
     complaint, number, _code = filed(client, [departments[0].id], files=[("现场照片.png", PNG), ("通知书.pdf", PDF)])
-    stored = db.session.scalars(select(ComplaintAttachment).order_by(ComplaintAttachment.id)).all()
+    stored = db.session.scalars(select(CaseAttachment).order_by(CaseAttachment.id)).all()
     assert [a.content_type for a in stored] == ["image/png", "application/pdf"]
     for item in stored:
         path = attachment_dir / item.stored_name
@@ -350,7 +351,7 @@ def test_a_wrong_type_disguised_by_its_extension_is_refused(client, departments,
 
 def test_a_real_file_with_any_name_is_typed_by_its_content(app, client, departments):
     filed(client, [departments[0].id], files=[("photo.pdf", b"\xff\xd8\xff\xe0" + b"\x00" * 50)])
-    item = db.session.scalar(select(ComplaintAttachment))
+    item = db.session.scalar(select(CaseAttachment))
     assert item.content_type == "image/jpeg" and item.stored_name.endswith(".jpg")
 
 
@@ -370,7 +371,7 @@ def _closed_complaint(departments_substantiated, departments_assigned, **fields)
     complaints.accept(complaint)
     for assignment in complaints.assign(complaint, departments_assigned, local_today()):
         complaints.reply(assignment, "经核查已发放补贴，并向企业说明。")
-    complaints.close(complaint, satisfaction=fields.get("satisfaction", "satisfied"), public_reply="补贴已发放到位。",
+    complaints.close(complaint, outcome="solved", satisfaction=fields.get("satisfaction", "satisfied"), public_reply="补贴已发放到位。",
                      substantiated_department_ids=[d.id for d in departments_substantiated])
     db.session.commit()
     return complaint
@@ -428,12 +429,12 @@ def test_an_overdue_assignment_can_be_moved_with_a_fresh_deadline(app, client, d
     office.post_form(f"/admin/complaints/{number}/accept")
     office.post_form(f"/admin/complaints/{number}/assign", {"departments": [departments[0].id],
                                                            "due_on": local_today().isoformat()})
-    assignment = db.session.scalar(select(ComplaintAssignment))
+    assignment = db.session.scalar(select(CaseAssignment))
     assignment.due_on = local_today() - timedelta(days=3)
     db.session.commit()
     office.post_form(f"/admin/complaints/{number}/assignments/{assignment.id}/reassign",
                      {"department_id": departments[1].id, "reason": "职责划分调整，改由该部门办理"})
     db.session.expire_all()
-    moved = db.session.scalars(select(ComplaintAssignment).where(
-        ComplaintAssignment.department_id == departments[1].id)).one()
+    moved = db.session.scalars(select(CaseAssignment).where(
+        CaseAssignment.department_id == departments[1].id)).one()
     assert moved.due_on == complaints.default_due_date() and moved.due_on > local_today()

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.complaints.models import Complaint, ComplaintAssignment
+from app.casework.models import CaseAssignment
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.platform.calendar import local_today
 from app.pool.models import Respondent
@@ -60,7 +61,7 @@ def test_an_assignment_deadline_out_of_range_is_refused(app, client, make_depart
     response = office.post_form(f"/admin/complaints/{number}/assign", {"departments": [department.id],
                                                                       "due_on": typed}, follow_redirects=True)
     assert "办理期限须在" in response.get_data(as_text=True)
-    assert count(ComplaintAssignment) == 0
+    assert count(CaseAssignment) == 0
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def _complaint_at(stage: str, client, department, handler, liaison) -> Complaint
     if stage in ("replied", "closed"):
         complaints.reply(complaint.current_assignments[0], "经核查，情况属实，已督促整改。", actor=liaison)
     if stage == "closed":
-        complaints.close(complaint, satisfaction="satisfied", public_reply="已核查并整改，感谢监督。",
+        complaints.close(complaint, outcome="solved", satisfaction="satisfied", public_reply="已核查并整改，感谢监督。",
                          substantiated_department_ids=[], actor=handler)
     db.session.commit()
     return complaint
@@ -100,8 +100,8 @@ COMPLAINT_STEPS = [
     ("assigned", "assignments/ASSIGNMENT/withdraw", {"reason": "交办\x08有误"}, "原因", "U+0008"),
     ("assigned", "assignments/ASSIGNMENT/remind", {"note": "请\x0c尽快答复", "next": "/admin/complaints/overdue"},
      "备注", "U+000C"),
-    ("replied", "close", {"satisfaction": "satisfied", "public_reply": ""}, "答复投诉人", REQUIRED),
-    ("replied", "close", {"satisfaction": "satisfied", "public_reply": "已核查\x1f并整改"}, "答复投诉人", "U+001F"),
+    ("replied", "close", {"outcome": "solved", "satisfaction": "satisfied", "public_reply": ""}, "答复投诉人", REQUIRED),
+    ("replied", "close", {"outcome": "solved", "satisfaction": "satisfied", "public_reply": "已核查\x1f并整改"}, "答复投诉人", "U+001F"),
     ("closed", "reopen", {"reason": "投诉人\x7f不满意"}, "原因", "U+007F"),
 ]
 

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from app.complaints.models import Complaint, ComplaintAttachment
+from app.casework.models import CaseAttachment
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.questionnaires import service as questionnaires
 from app.responses.models import Response, ResponseAnswer, SealedResponse
@@ -267,7 +268,7 @@ def test_hostile_complaints_are_refused_with_a_message_and_store_nothing(client,
     files = data.draw(st.lists(attachment, max_size=6))
     if data.draw(st.booleans()):  # often start from a valid complaint and spoil part of it
         form = {**COMPLAINT, "departments": [ids[0]], **form}
-    complaints_before, attachments_before = count(Complaint), count(ComplaintAttachment)
+    complaints_before, attachments_before = count(Complaint), count(CaseAttachment)
     files_before = stored_files(intake.folder)
     payload = {**form, "attachments": [(io.BytesIO(content), name, kind) for name, content, kind in files]}
     response = client.post_form("/complaints/new", payload, content_type="multipart/form-data")
@@ -285,7 +286,7 @@ def test_hostile_complaints_are_refused_with_a_message_and_store_nothing(client,
     if response.status_code == 200:
         html = response.get_data(as_text=True)
         assert 'class="err summary" role="alert"' in html
-    assert (count(Complaint), count(ComplaintAttachment)) == (complaints_before, attachments_before)
+    assert (count(Complaint), count(CaseAttachment)) == (complaints_before, attachments_before)
     assert stored_files(intake.folder) == files_before
 
 
@@ -296,7 +297,7 @@ def test_five_attachments_of_the_promised_size_fit_in_one_request(client, intake
     response = client.post_form("/complaints/new", {**COMPLAINT, "departments": [str(intake.departments[0].id)],
                                                     "attachments": files}, content_type="multipart/form-data")
     assert response.status_code == 302
-    assert count(ComplaintAttachment) == 5 and stored_files(intake.folder) == 5
+    assert count(CaseAttachment) == 5 and stored_files(intake.folder) == 5
 
 
 # --------------------------------------------------------------------------- oversize bodies and NUL characters

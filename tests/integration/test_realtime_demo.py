@@ -1,7 +1,8 @@
 """The demo city's real-time channel and complaints: points with posters, a month of ratings, every state."""
 from sqlalchemy import func, select
 
-from app.complaints.models import Complaint, ComplaintStatus
+from app.casework.models import CaseStatus
+from app.complaints.models import Complaint
 from app.demo import seed_accounts, seed_departments
 from app.demo.realtime import seed_realtime_and_complaints
 from app.extensions import db
@@ -20,7 +21,7 @@ def test_the_demo_seeds_every_state_once(app, client):
     seed_realtime_and_complaints()
     first = counts()
     assert first[0] >= 5 and first[1] > 300 and first[2] > 0
-    assert set(db.session.scalars(select(Complaint.status))) == set(ComplaintStatus)
+    assert set(db.session.scalars(select(Complaint.status))) == set(CaseStatus)
     assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.reopen_count > 0))
     assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.repeat_of_id.is_not(None)))
     assert {t.status for t in db.session.scalars(select(FollowUpTask))} == set(FollowUpStatus)

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.complaints import service as complaints
-from app.complaints.models import Complaint, ComplaintAttachment
+from app.casework.models import CaseAttachment
+from app.complaints.models import Complaint
 from app.extensions import db
 from app.maintenance import retention
 from app.pool import service as pool
@@ -120,14 +121,14 @@ def test_complainants_contacts_are_erased_long_after_closing(app, make_departmen
     complaints.accept(closed)
     assignment, = complaints.assign(closed, [department], complaints.default_due_date())
     complaints.reply(assignment, "已经核实并整改", files=[("整改通知.png", PNG)])
-    complaints.close(closed, satisfaction="satisfied", public_reply="已整改完毕，感谢监督",
+    complaints.close(closed, outcome="solved", satisfaction="satisfied", public_reply="已整改完毕，感谢监督",
                      substantiated_department_ids=[department.id])
     still_open = file_complaint(department, **identity)
     anonymous = file_complaint(department)
     complaints.decline(anonymous, "不属于受理范围")
     db.session.commit()
     ids = {"declined": declined.id, "closed": closed.id, "open": still_open.id, "anonymous": anonymous.id}
-    evidence, id_card = sorted(db.session.scalars(select(ComplaintAttachment)), key=lambda a: a.assignment_id is None)
+    evidence, id_card = sorted(db.session.scalars(select(CaseAttachment)), key=lambda a: a.assignment_id is None)
     id_card_file = complaints.attachment_path(id_card)
     assert id_card_file.is_file()
     assert retention.purge(today=date.today() + timedelta(days=700)).complaints == 0
@@ -136,7 +137,7 @@ def test_complainants_contacts_are_erased_long_after_closing(app, make_departmen
     db.session.commit()
     db.session.expire_all()
     # The complainant's own file goes with their identity; the department's evidence stays with the record.
-    assert [a.original_name for a in db.session.scalars(select(ComplaintAttachment))] == ["整改通知.png"]
+    assert [a.original_name for a in db.session.scalars(select(CaseAttachment))] == ["整改通知.png"]
     assert not id_card_file.exists() and complaints.attachment_path(evidence).is_file()
     for name in ("declined", "closed"):
         erased = db.session.get(Complaint, ids[name])

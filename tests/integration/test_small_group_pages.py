@@ -159,15 +159,24 @@ def test_the_supervising_office_still_sees_every_figure_of_any_period(client, ma
 # --------------------------------------------------------------------------- complaints: satisfaction
 
 def closed_complaint(department, closed: datetime, satisfaction: str):
+    from flask import current_app
+
+    from app.casework import service as casework
     from app.complaints import service as complaints
+
+    def app_config(key):
+        return current_app.config[key]
 
     complaint, _code = complaints.submit(category="enterprise_policy", department_ids=[department.id],
                                          subject="惠企政策未兑现", description="申请的稳岗补贴超过承诺时限仍未发放。")
     complaints.accept(complaint)
     for assignment in complaints.assign(complaint, [department], local_today()):
         complaints.reply(assignment, "经核查已发放补贴，并向企业说明。")
-    complaints.close(complaint, satisfaction=satisfaction, public_reply="补贴已发放到位。",
-                     substantiated_department_ids=[])
+    if satisfaction == "unreachable":  # closing without the complainant: the attempts, then a sign-off
+        for _attempt in range(app_config("CASEWORK_CONTACT_ATTEMPTS")):
+            casework.record_attempt(complaint, "电话无人接听")
+    complaints.close(complaint, outcome="solved", satisfaction=satisfaction, public_reply="补贴已发放到位。",
+                     substantiated_department_ids=[], sign_off_reason="三次电话均无人接听，短信未回复。")
     complaint.closed_at = closed
     db.session.commit()
     return complaint

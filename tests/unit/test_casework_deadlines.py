@@ -19,12 +19,12 @@ def utc(day: date, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture
 def kinds(app):
     """One case of each kind: a complaint assignment and a follow-up of a dissatisfied rating."""
-    from app.complaints.models import AssignmentStatus, ComplaintAssignment
+    from app.casework.models import AssignmentStatus, CaseAssignment
     from app.realtime.models import FollowUpStatus, FollowUpTask
 
     def assignment(due_on, department_id=1, replied_at=None):
         status = AssignmentStatus.pending if replied_at is None else AssignmentStatus.replied
-        return ComplaintAssignment(due_on=due_on, department_id=department_id, status=status, replied_at=replied_at)
+        return CaseAssignment(due_on=due_on, department_id=department_id, status=status, replied_at=replied_at)
 
     def follow_up(due_on, department_id=1, completed_at=None):
         status = FollowUpStatus.open if completed_at is None else FollowUpStatus.done
