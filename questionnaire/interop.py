@@ -210,3 +210,17 @@ def source_maps(doc: dict) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         if written:
             values[q["key"]] = written
     return names, values
+
+
+def carry_source_names(old: dict, new: dict) -> dict:
+    """``new`` (an item edited in the builder) keeping the names and values the imported file had where the key or
+    value is unchanged; a renamed key or value is exported as renamed."""
+    if new.get("key") != old.get("key"):
+        new.pop("source_name", None)
+    for part, field in (("options", "value"), ("rows", "key")):
+        name = "source_value" if part == "options" else "source_name"
+        written = {e.get(field): e[name] for e in old.get(part) or [] if isinstance(e, dict) and e.get(name)}
+        for entry in new.get(part) or []:
+            if isinstance(entry, dict) and entry.get(field) in written:
+                entry.setdefault(name, written[entry[field]])
+    return new

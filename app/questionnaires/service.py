@@ -28,7 +28,7 @@ from app.platform.columns import utcnow
 from app.platform.tabular import display_name
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion, VersionStatus, document_hash
 from questionnaire.diff import Change, diff_documents
-from questionnaire.interop import Imported
+from questionnaire.interop import Imported, carry_source_names
 from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, normalize_document, validate_document
 from questionnaire.surveyjs import export_surveyjs, read_surveyjs
 from questionnaire.types import REGISTRY
@@ -373,7 +373,7 @@ def update_item(version: QuestionnaireVersion, loc: str, item: dict, *, expected
             raise BuilderError(_("The type of a question cannot change; add a new question instead."))
         if item.get("type") == "department_block":
             item["items"] = container[index].get("items", [])  # the block's questions are edited one by one
-        container[index] = item
+        container[index] = carry_source_names(container[index], item)
 
     _edit(version, "update", {"key": item.get("key")}, change, actor=actor)
     return validate_document(version.document)

@@ -1,6 +1,7 @@
 """Importing a form from another tool: what cannot be imported is listed, and the draft is created only once the
 designer confirms (the import page's checkbox, the CLI's --allow-drops); an .xls workbook is read too."""
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.questionnaires.models import QuestionnaireVersion
+from tests.integration.test_questionnaire_builder import item_form
 
 BASE = "/admin/questionnaires"
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "interop" / "xlsform"
@@ -107,3 +109,23 @@ def test_a_structurally_broken_file_is_refused_even_with_allow_drops(runner, tmp
     path.write_bytes(out.getvalue())
     result = runner.invoke(args=["questionnaire", "import", "--allow-drops", str(path)])
     assert result.exit_code == 1 and "no 'survey' sheet" in result.output
+
+
+def test_editing_an_imported_question_keeps_its_written_names_until_renamed(client, designer):
+    survey = {"pages": [{"name": "p", "elements": [
+        {"type": "radiogroup", "name": "favoriteSigner", "title": "签署人", "choices": ["John Hancock", "Sam"]}]}]}
+    upload(client, json.dumps(survey).encode(), "signers.surveyjs.json")
+    draft = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id.desc())).first()
+    data = item_form(client, draft, "1")
+    data["label_zh"] = "您最欣赏的签署人"
+    assert client.post_form(f"{BASE}/versions/{draft.id}/items/1", data).status_code == 302
+    db.session.expire_all()
+    item = db.session.get(QuestionnaireVersion, draft.id).document["items"][1]
+    assert item["label"]["zh"] == "您最欣赏的签署人"
+    assert item["source_name"] == "favoriteSigner" and item["options"][0]["source_value"] == "John Hancock"
+    data["key"] = "signer"
+    assert client.post_form(f"{BASE}/versions/{draft.id}/items/1", data).status_code == 302
+    db.session.expire_all()
+    item = db.session.get(QuestionnaireVersion, draft.id).document["items"][1]
+    assert item["key"] == "signer" and "source_name" not in item
+    assert item["options"][0]["source_value"] == "John Hancock"
