@@ -65,6 +65,8 @@ def check_production_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 (every domain's tables in the one metadata, for Alembic and create_all)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -106,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as users_bp
     from app.assessment.routes import bp as assessment_bp
     from app.audit.routes import bp as audit_bp
+    from app.casework.routes import bp as casework_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
@@ -126,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionnaires_bp, url_prefix="/admin/questionnaires")
     # Both carry public pages (/r/…, /complaints/…) and staff pages (/admin/…), so no prefix.
     app.register_blueprint(realtime_bp)
+    app.register_blueprint(casework_bp)  # /admin/inbox: a department's one inbox of every kind of case
     app.register_blueprint(complaints_bp)
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")

@@ -160,6 +160,9 @@ class Config:
     CASEWORK_CONTACT_ATTEMPTS = int(os.environ.get("CASEWORK_CONTACT_ATTEMPTS", "3"))
     CASEWORK_REOPEN_DAYS = int(os.environ.get("CASEWORK_REOPEN_DAYS", "15"))
     CASEWORK_ACKNOWLEDGE_WORKDAYS = int(os.environ.get("CASEWORK_ACKNOWLEDGE_WORKDAYS", "1"))
+    # The reminder (督办) a department's liaisons receive by SMS when a case is reminded.
+    CASEWORK_REMINDER_TEMPLATE_CODE = os.environ.get("CASEWORK_REMINDER_TEMPLATE_CODE", "SMS_CASE_REMINDER")
+    CASEWORK_REMINDER_TEMPLATE_TEXT = "【督办】贵单位办理的${kind}${number}${when}，请登录平台“待办”及时办理。"
     # 满意率 = (满意 + weight × 基本满意) / valid verdicts.
     CASEWORK_BASICALLY_SATISFIED_WEIGHT = float(os.environ.get("CASEWORK_BASICALLY_SATISFIED_WEIGHT", "0.9"))
     # Working-day calendar: weekday holidays and weekend make-up days (调休), ISO dates, comma-separated.

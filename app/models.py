@@ -24,6 +24,15 @@ from app.casework.models import (
 )
 from app.complaints.models import Complaint, ComplaintCategory
 from app.departments.models import Department, DepartmentKind
+from app.forum.models import (
+    Chair,
+    ForumInvitation,
+    ForumMeeting,
+    ForumProblem,
+    InvitationSource,
+    MeetingStatus,
+    ProblemCategory,
+)
 from app.platform.roles import Role
 from app.pool.models import MemberStatus, Respondent, RespondentCategory, StagedImport
 from app.questionnaires.models import PublishedVersionImmutable, Questionnaire, QuestionnaireVersion, VersionStatus
@@ -61,6 +70,7 @@ __all__ = [
     "FollowUpStatus", "FollowUpTask", "RealtimeRating", "RealtimeSmsCode", "ServicePoint", "ServicePointKind",
     "AssignmentStatus", "Case", "CaseAssignment", "CaseAttachment", "CaseEvent", "CaseKind", "CaseStatus",
     "Confirmation", "Outcome", "Satisfaction", "Complaint", "ComplaintCategory",
+    "Chair", "ForumInvitation", "ForumMeeting", "ForumProblem", "InvitationSource", "MeetingStatus", "ProblemCategory",
     "Assessment", "AssessmentFrozen", "AssessmentResult", "AssessmentScheme", "AssessmentStatus", "CommentRelease",
     "CommentReleaseRecord",
 ]

@@ -51,7 +51,7 @@ class Step:
 class LayoutEntry:
     """What a template renders, in order: section headings, questions, matrices, the picker."""
 
-    kind: str  # "section" | "question" | "matrix" | "picker" | "department"
+    kind: str  # "section" | "note" | "question" | "matrix" | "parts" | "picker" | "department"
     key: str
     label: str
     help: str = ""
@@ -294,6 +294,7 @@ def _build_form_class(doc: dict, departments: list[tuple[str, str]], base: type,
             field = make_field(
                 q, slot, label=text_of(type_of(q).slot_label(q, slot), locale),
                 description=text_of(q.get("help"), locale), locale=locale, validators=[_SlotCheck(name)],
+                gettext=gettext,
             )
         setattr(cls, name, field)
     return cls
@@ -305,12 +306,18 @@ def _layout(doc, departments, step, locale, present: set[str]) -> list[LayoutEnt
 
     def question(q, dept):
         qtype = type_of(q)
+        if q["type"] == "note":
+            out.append(LayoutEntry("note", q["key"], text_of(q["label"], locale), text_of(q.get("help"), locale),
+                                   department=dept, show_if=q.get("show_if")))
+            return
         fields = tuple(field_name(s.answer_key, dept) for s in qtype.slots(q))
         if not any(f in present for f in fields):
             return
         display = q.get("layout", "row") if q["type"] in ("rating", "matrix") else ""
+        # Answered in parts, each with its own label: ranked items, sub-fields ("other" is part of its choice).
+        kind = "matrix" if q["type"] == "matrix" else "parts" if q["type"] in ("ranking", "multi_text") else "question"
         out.append(LayoutEntry(
-            "matrix" if q["type"] == "matrix" else "question", q["key"], text_of(q["label"], locale),
+            kind, q["key"], text_of(q["label"], locale),
             text_of(q.get("help"), locale), fields, bool(q.get("required")), dept, q.get("show_if"), display,
         ))
 
@@ -330,6 +337,8 @@ def _layout(doc, departments, step, locale, present: set[str]) -> list[LayoutEnt
                     out.append(LayoutEntry("department", item["key"], name, department=code))
                     for q in item["items"]:
                         question(q, code)
+        elif kind == "note" and step is not None and not (step.kind == "page" and item["key"] in step.item_keys):
+            continue  # a note shows on its own page only
         else:
             question(item, None)
     return out

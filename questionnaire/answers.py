@@ -136,6 +136,7 @@ def _resolve_question(q, department, raw, values, res, parent_visible) -> None:
     qtype = type_of(q)
     visible = parent_visible and _holds(q.get("show_if"), values)
     required = visible and (q.get("required", False) or (bool(q.get("required_if")) and _holds(q["required_if"], values)))
+    states = []
     for slot in qtype.slots(q):
         name = field_name(slot.answer_key, department)
         st = SlotState(name, q, slot, department, visible, required)
@@ -144,9 +145,18 @@ def _resolve_question(q, department, raw, values, res, parent_visible) -> None:
                 st.value = qtype.parse(q, slot, raw(name))
             except InvalidAnswer as e:
                 st.error = e
-            if st.value is not None:
-                values[slot.answer_key] = st.value
         res.states[name] = st
+        states.append(st)
+    if visible:
+        # Checks across the question's answers (every item ranked once; the text of a chosen "other").
+        parsed = {st.slot.answer_key: st.value for st in states if st.error is None}
+        problems = qtype.settle(q, parsed)
+        for st in states:
+            if st.error is None:
+                st.value = parsed[st.slot.answer_key]
+                st.error = problems.get(st.slot.answer_key)
+            if st.value is not None and st.error is None:
+                values[st.slot.answer_key] = st.value
 
 
 def _resolve_block(block, codes, raw, values, res, assume_picked) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from questionnaire.answers import PICKER_FIELD, field_name
-from questionnaire.types import NOT_FAMILIAR, TEXT_MAX_LENGTH, type_of
+from questionnaire.types import NOT_FAMILIAR, OTHER, OTHER_MAX_LENGTH, TEXT_MAX_LENGTH, type_of
 from rules.expressions import parse_expression
 
 DEPARTMENT_PLACEHOLDER = "{dept}"
@@ -29,11 +29,17 @@ def _value_rules(q: dict) -> dict[str, Any]:
     if kind in ("rating", "matrix"):
         values = [o["value"] for o in type_of(q).scale(q)]
         return {"read": "scale", "values": values, "not_familiar": NOT_FAMILIAR if q.get("not_familiar") else None}
-    if kind == "single":
-        return {"read": "choice", "values": [o["value"] for o in q.get("options", [])]}
+    if kind in ("single", "dropdown", "yes_no"):
+        return {"read": "choice", "values": type_of(q).option_values(q)}
     if kind == "multiple":
-        return {"read": "choices", "values": [o["value"] for o in q.get("options", [])],
+        return {"read": "choices", "values": type_of(q).option_values(q),
                 "min": q.get("min_picks"), "max": q.get("max_picks")}
+    if kind == "date":
+        return {"read": "date", "min": q.get("min"), "max": q.get("max")}
+    if kind == "ranking":
+        return {"read": "rank", "count": len(q.get("options", []))}
+    if kind == "multi_text":
+        return {"read": "text", "max": q.get("max_length", TEXT_MAX_LENGTH["text"])}
     if kind in ("text", "textarea"):
         return {"read": "text", "max": q.get("max_length", TEXT_MAX_LENGTH[kind])}
     if kind == "number":
@@ -43,13 +49,21 @@ def _value_rules(q: dict) -> dict[str, Any]:
     return {"read": "none"}
 
 
+def _field(q: dict, slot, department: str | None) -> dict:
+    field = {"name": field_name(slot.answer_key, department), "key": slot.answer_key}
+    if slot.row == OTHER and q.get("other"):
+        # The text of "other": read as a text, required when "other" is chosen (the type's ``settle``).
+        chosen = f"{{{q['key']}}} {'contains' if q['type'] == 'multiple' else '='} '{OTHER}'"
+        field.update(read="text", max=OTHER_MAX_LENGTH, required_if=_tree(chosen))
+    return field
+
+
 def _question(q: dict, department: str | None) -> dict:
     qtype = type_of(q)
     return {
         "kind": "question",
         "key": q["key"],
-        "fields": [{"name": field_name(slot.answer_key, department), "key": slot.answer_key}
-                   for slot in qtype.slots(q)],
+        "fields": [_field(q, slot, department) for slot in qtype.slots(q)],
         "show_if": _tree(q.get("show_if")),
         "required": bool(q.get("required", False)),
         "required_if": _tree(q.get("required_if")),

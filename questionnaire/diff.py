@@ -6,7 +6,7 @@ from typing import Any
 
 from questionnaire.schema import normalize_document
 
-_SKIP = {"key", "options", "rows", "items"}
+_SKIP = {"key", "options", "rows", "fields", "items"}
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,8 @@ def _item_changes(key: str, a: dict, b: dict) -> list[Change]:
             out.append(Change("changed", key, field, fa.get(field), fb.get(field)))
     out.extend(_list_changes(key, a.get("options") or [], b.get("options") or [], "value", "option"))
     out.extend(_list_changes(key, a.get("rows") or [], b.get("rows") or [], "key", "row"))
+    # The boxes of several short texts are listed as a matrix's rows are (a row each).
+    out.extend(_list_changes(key, a.get("fields") or [], b.get("fields") or [], "key", "row"))
     return out
 
 

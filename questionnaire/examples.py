@@ -70,6 +70,74 @@ _EVERY_TYPE = {
     ],
 }
 
+# The types added for designers used to other tools (note, date, dropdown, yes/no, ranking, several short
+# texts, "other, please specify"), each with its options, in a document of their own.
+_NEW_TYPES = {
+    "schema_version": SCHEMA_VERSION,
+    "title": {"zh": "新题型示例", "en": "The newer question types"},
+    "items": [
+        {"type": "note", "key": "intro", "label": {"zh": "以下问题约需两分钟。", "en": "These questions take two minutes."},
+         "help": {"zh": "带*号的为必答题。"}},
+        {"type": "date", "key": "visited_on", "label": {"zh": "最近一次办事日期", "en": "When did you last visit?"},
+         "required": True, "min": "2024-01-01", "max": "2030-12-31"},
+        {"type": "dropdown", "key": "district", "label": {"zh": "所在区县", "en": "District"}, "scored": True,
+         "dimension": "access",
+         "options": [
+             {"value": "d01", "label": {"zh": "城东区", "en": "East"}, "score": 100},
+             {"value": "d02", "label": {"zh": "城西区", "en": "West"}, "score": 80},
+             {"value": "d03", "label": {"zh": "高新区", "en": "Hi-tech zone"}},
+             # A long list, as a city's districts and streets are: the one-page survey adds a search box.
+             *({"value": f"d{n:02d}", "label": {"zh": f"第{n}片区"}} for n in range(4, 21)),
+         ]},
+        {"type": "yes_no", "key": "online_first", "label": {"zh": "是否先在网上办理过？", "en": "Did you try online first?"},
+         "required": True, "scored": True, "yes_score": 100, "no_score": 50, "weight": 0.5},
+        {"type": "note", "key": "offline_note", "label": {"zh": "请说明未在网上办理的原因。"},
+         "show_if": "{online_first} = 'no'"},
+        {"type": "single", "key": "reason", "label": {"zh": "主要原因", "en": "Main reason"}, "other": True,
+         "show_if": "{online_first} = 'no'",
+         "options": [
+             {"value": "unknown", "label": {"zh": "不知道可以网上办", "en": "Did not know"}},
+             {"value": "hard", "label": {"zh": "操作太复杂", "en": "Too hard"}},
+         ]},
+        {"type": "multiple", "key": "helped_by", "label": {"zh": "谁帮助了您", "en": "Who helped you"}, "other": True,
+         "max_picks": 2,
+         "options": [
+             {"value": "staff", "label": {"zh": "窗口人员", "en": "Window staff"}},
+             {"value": "hotline", "label": {"zh": "热线", "en": "Hotline"}},
+         ]},
+        {"type": "ranking", "key": "priorities", "label": {"zh": "请按重要性排序", "en": "Rank by importance"},
+         "required_if": "{online_first} = 'yes'",
+         "options": [
+             {"value": "speed", "label": {"zh": "速度", "en": "Speed"}},
+             {"value": "manner", "label": {"zh": "态度", "en": "Manner"}},
+             {"value": "clarity", "label": {"zh": "说明清楚", "en": "Clarity"}},
+         ]},
+        {"type": "multi_text", "key": "contact", "label": {"zh": "联系人（选填）", "en": "Contact (optional)"},
+         "max_length": 50, "show_if": "{priorities.speed} = 1",
+         "fields": [
+             {"key": "name", "label": {"zh": "姓名", "en": "Name"}},
+             {"key": "unit", "label": {"zh": "单位", "en": "Organisation"}},
+         ]},
+        {"type": "text", "key": "reason_more", "label": {"zh": "补充说明"},
+         "show_if": "{reason} = 'other' or {helped_by.other} contains '朋友' or {contact.name}"},
+        {"type": "department_block", "key": "depts", "label": {"zh": "您接触过哪些部门？"},
+         "items": [
+             {"type": "note", "key": "dept_note", "label": {"zh": "请评价该部门。"}},
+             {"type": "yes_no", "key": "solved", "label": {"zh": "问题是否解决", "en": "Was it solved?"},
+              "yes_label": {"zh": "已解决", "en": "Solved"}, "no_label": {"zh": "未解决", "en": "Not solved"},
+              "scored": True, "yes_score": 100, "no_score": 0, "dimension": "outcome"},
+             {"type": "date", "key": "dept_visit", "label": {"zh": "办事日期"}, "max": "2030-12-31"},
+             {"type": "dropdown", "key": "times", "label": {"zh": "跑了几次"}, "other": True,
+              "options": [{"value": "1", "label": {"zh": "一次"}}, {"value": "2", "label": {"zh": "两次及以上"}}]},
+         ]},
+    ],
+}
+
+
+def new_types_questionnaire() -> dict:
+    """A fresh copy of a valid questionnaire that uses each newer type (note … other) and its options."""
+    return copy.deepcopy(_NEW_TYPES)
+
 
 def every_type_questionnaire() -> dict:
     """A fresh copy of a valid questionnaire that uses every question type and most options."""

@@ -19,7 +19,20 @@ from typing import Any, Iterator
 
 import jsonschema
 
-from questionnaire.types import BLOCK_TYPES, NOT_FAMILIAR, QUESTION_TYPES, REGISTRY, Slot, local_text_schema, type_of
+from questionnaire.types import (
+    BLOCK_TYPES,
+    DATE_PATTERN,
+    KEY_PATTERN,
+    NOT_FAMILIAR,
+    OTHER,
+    OTHER_TYPES,
+    QUESTION_TYPES,
+    REGISTRY,
+    Slot,
+    local_text_schema,
+    parse_date,
+    type_of,
+)
 from rules.expressions import ExpressionError, canonical_expression, parse_expression
 
 SCHEMA_VERSION = 1
@@ -100,13 +113,19 @@ def format_path(parts) -> str:
     return out
 
 
+_LIST_WORDS = {"options": "option", "rows": "row", "fields": "text box", "items": "question"}
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """A designer-readable message for a jsonschema error."""
     v, last = error.validator, (error.path[-1] if error.path else None)
     if v == "enum" and last == "type":
         return f"unknown question type {error.instance!r}; expected one of {', '.join(error.validator_value)}"
-    if v == "pattern" and last == "key":
-        return (f"{error.instance!r} is not a valid key: start with a lowercase letter, then lowercase "
+    if v == "pattern" and error.validator_value == DATE_PATTERN:
+        return f"{error.instance!r} is no date: write YYYY-MM-DD"
+    if v == "pattern" and (last == "key" or error.validator_value == KEY_PATTERN):
+        what = "key" if last == "key" else "value"  # a ranked item's value is a key too: it names an answer
+        return (f"{error.instance!r} is not a valid {what}: start with a lowercase letter, then lowercase "
                 "letters, digits or _ (at most 40 characters)")
     if v == "pattern":
         return f"{error.instance!r} is not a valid value: use letters, digits, _ . - (at most 40, no spaces)"
@@ -117,6 +136,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"unknown field(s) {', '.join(map(repr, extra))}"
     if v == "const" and last == "schema_version":
         return f"schema_version must be {SCHEMA_VERSION}"
+    if v == "minItems" and last in _LIST_WORDS:
+        n = error.validator_value
+        word = _LIST_WORDS[last] if n == 1 else f"{_LIST_WORDS[last]}s"
+        return f"{'too few' if error.instance else 'no'} {last}: at least {n} {word} needed"
     if v == "minimum" and last == "weight":
         return "a weight cannot be negative"
     return error.message
@@ -245,17 +268,27 @@ def _declare(item: dict, scope: _Scope) -> None:
     kind, key = _kind(item), item.get("key")
     if not isinstance(key, str) or kind is None:
         return
-    if kind == "section":
-        scope.kinds[key] = "section"
-    elif kind == "matrix":
-        scope.kinds[key] = "matrix"
-        for row in _list(item.get("rows")):
-            if isinstance(row, dict) and isinstance(row.get("key"), str):
-                scope.kinds[f"{key}.{row['key']}"] = "matrix_row"
-                scope.questions[f"{key}.{row['key']}"] = item
-    else:
-        scope.kinds[key] = kind
+    scope.kinds[key] = kind
     scope.questions[key] = item
+    if REGISTRY[kind].answerable:
+        # Parts a condition names as {key.part}: matrix rows, ranked items, sub-fields, the text of "other".
+        for part in _parts(item, kind):
+            scope.kinds[f"{key}.{part}"] = f"{kind}_part"
+            scope.questions[f"{key}.{part}"] = item
+
+
+def _parts(item: dict, kind: str) -> list[str]:
+    """The part keys of an item, read defensively (the semantic checks also run on documents the schema refuses)."""
+    if kind == "matrix":
+        return [r["key"] for r in _list(item.get("rows")) if isinstance(r, dict) and isinstance(r.get("key"), str)]
+    if kind == "multi_text":
+        return [f["key"] for f in _list(item.get("fields")) if isinstance(f, dict) and isinstance(f.get("key"), str)]
+    if kind == "ranking":
+        return [o["value"] for o in _list(item.get("options"))
+                if isinstance(o, dict) and isinstance(o.get("value"), str)]
+    if kind in OTHER_TYPES and item.get("other") is True:
+        return [OTHER]
+    return []
 
 
 def _check_expression(text, path, scope, all_keys, block_keys, in_block, add) -> None:
@@ -269,18 +302,22 @@ def _check_expression(text, path, scope, all_keys, block_keys, in_block, add) ->
         kind = scope.kinds.get(name)
         base = name.split(".")[0]
         if kind is None:
+            base_type = REGISTRY.get(scope.kinds.get(base, ""))
             if base in block_keys and not in_block:
                 add(path, f"{{{name}}} is asked per department: only questions in the department block can use it")
+            elif "." in name and base_type is not None and base_type.part_word:
+                add(path, f"{{{name}}}: the {base_type.name} {base!r} has no such {base_type.part_word}")
+            elif "." in name and base in scope.kinds:
+                add(path, f"{{{name}}}: {base!r} has no part {name.split('.', 1)[1]!r}")
             elif base in all_keys or name in scope.kinds:
                 add(path, f"{{{name}}} is defined later: an expression can only use questions asked before it")
-            elif scope.kinds.get(base) == "matrix":
-                add(path, f"{{{name}}}: the matrix {base!r} has no such row")
             else:
                 add(path, f"{{{name}}} does not refer to any question")
-        elif kind == "section":
-            add(path, f"{{{name}}} is a section: it has no answer")
-        elif kind == "matrix":
-            add(path, f"{{{name}}} is a matrix: refer to one row, e.g. {{{name}.row}}")
+        elif kind in ("section", "note"):
+            add(path, f"{{{name}}} is a {kind}: it has no answer")
+        elif kind in REGISTRY and REGISTRY[kind].part_word:
+            word = REGISTRY[kind].part_word
+            add(path, f"{{{name}}} is a {kind}: refer to one {word}, e.g. {{{name}.{word}}}")
     _check_literals(expr, path, scope, add)
 
 
@@ -300,13 +337,23 @@ def _check_literals(expr, path, scope, add) -> None:
             if not (isinstance(var, Var) and isinstance(lit, Literal)):
                 continue
             q, kind = scope.questions.get(var.name), scope.kinds.get(var.name)
-            if q is None or kind not in ("single", "multiple"):
+            values = _option_values(q, kind)
+            if values is None:
                 continue
-            values = [o.get("value") for o in _list(q.get("options")) if isinstance(o, dict)]
             if isinstance(lit.value, str) and lit.value not in values:
                 add(path, f"{lit.value!r} is not an option of {{{var.name}}} (options: {', '.join(map(str, values))})")
             elif not isinstance(lit.value, str):
                 add(path, f"{{{var.name}}} has text values: compare it with a 'quoted' option value")
+
+
+def _option_values(q: dict | None, kind: str | None) -> list | None:
+    """The values a choice question's answer can take (None for a question that is no choice)."""
+    if q is None or kind not in ("single", "multiple", "dropdown", "yes_no"):
+        return None
+    if kind == "yes_no":
+        return REGISTRY[kind].option_values(q)
+    values = [o.get("value") for o in _list(q.get("options")) if isinstance(o, dict)]
+    return values + [OTHER] if q.get("other") is True else values
 
 
 def _check_item(loc: Located, add) -> None:
@@ -334,18 +381,39 @@ def _check_item(loc: Located, add) -> None:
         for bound in ("min_picks", "max_picks"):
             if isinstance(item.get(bound), int) and item[bound] > len(options):
                 add(path + (bound,), f"{bound} is {item[bound]} but there are only {len(options)} options")
-    if kind == "matrix" and isinstance(item.get("rows"), list):
+    parts, word = {"matrix": ("rows", "row"), "multi_text": ("fields", "field")}.get(kind, (None, None))
+    if parts and isinstance(item.get(parts), list):
         seen_rows = set()
-        for i, row in enumerate(item["rows"]):
+        for i, row in enumerate(item[parts]):
             key = row.get("key") if isinstance(row, dict) and isinstance(row.get("key"), str) else None
             if key is not None and key in seen_rows:
-                add(path + ("rows", i, "key"), f"duplicate row key {key!r}")
+                add(path + (parts, i, "key"), f"duplicate {word} key {key!r}")
             seen_rows.add(key)
-    if kind in ("single", "multiple") and item.get("scored") is True and isinstance(options, list):
+    if kind in ("single", "multiple", "dropdown") and item.get("scored") is True and isinstance(options, list):
         if not any(isinstance(o, dict) and "score" in o for o in options):
             add(path + ("scored",), "a scored question needs a score on at least one option")
+    if kind == "yes_no" and item.get("scored") is True and "yes_score" not in item and "no_score" not in item:
+        add(path + ("scored",), "a scored yes/no question needs yes_score or no_score")
+    if item.get("other") is True and isinstance(options, list):
+        for i, option in enumerate(options):
+            if isinstance(option, dict) and option.get("value") == OTHER:
+                add(path + ("options", i, "value"), f"{OTHER!r} is the value of the \"other, please specify\" "
+                                                    "option: give this option another value, or remove it")
+    if kind == "date":
+        _check_dates(item, path, add)
     if item.get("required") is True and "required_if" in item:
         add(path + ("required_if",), "required is already true: remove required_if or set required to false")
+
+
+def _check_dates(item, path, add):
+    """A date's bounds: real days (the schema checks the YYYY-MM-DD shape), min not after max."""
+    for bound in ("min", "max"):
+        text = item.get(bound)
+        if isinstance(text, str) and re.fullmatch(DATE_PATTERN, text) and not parse_date(text):
+            add(path + (bound,), f"{text!r} is no date: write YYYY-MM-DD")
+    bounds = [item.get(b) for b in ("min", "max")]
+    if all(isinstance(b, str) and parse_date(b) for b in bounds) and bounds[0] > bounds[1]:
+        add(path + ("min",), f"min ({bounds[0]}) is after max ({bounds[1]})")
 
 
 def _check_min_max(item, path, lo, hi, add):
@@ -411,15 +479,15 @@ def normalize_document(doc: dict) -> dict:
     for loc in iter_items(doc):
         item = loc.item
         type_of(item).normalize(item)
-        for name in ("label", "help", "description", "not_familiar_label"):
+        for name in ("label", "help", "description", "not_familiar_label", "yes_label", "no_label"):
             if name in item:
                 item[name] = _normalize_text(item[name])
         for name in EXPRESSION_FIELDS:
             if name in item:
                 item[name] = canonical_expression(item[name])
-        for sub in (item.get("options") or []) + (item.get("rows") or []):
+        for sub in (item.get("options") or []) + (item.get("rows") or []) + (item.get("fields") or []):
             sub["label"] = _normalize_text(sub["label"])
-        for number in ("weight",):
+        for number in ("weight", "yes_score", "no_score"):
             if number in item:
                 item[number] = float(item[number])
         for option in item.get("options") or []:

@@ -13,6 +13,14 @@ matrix             ``matrix`` (columns = the scale, rows; isAllRowRequired)
 department_block   a picker page holding a ``checkbox`` (valuePropertyName
                    ``department``) and a page holding a ``paneldynamic`` whose
                    ``valueName`` is the checkbox's name: one panel per department
+note               ``html`` (the text, HTML-escaped; help in ``description``);
+                   ``expression`` is read as a note showing its title
+date               ``text`` with inputType ``date`` (min, max)
+dropdown           ``dropdown`` (choices)
+yes_no             ``boolean`` with valueTrue ``yes``, valueFalse ``no``, labelTrue/labelFalse
+ranking            ``ranking`` (choices)
+multi_text         ``multipletext`` (items: name, title; maxLength)
+other: true        ``showOtherItem`` (``hasOther`` is read too); {key.other} <-> {key-Comment}
 =================  ==============================================================
 
 What SurveyJS cannot hold travels in properties it ignores: ``score`` on choices / rate
@@ -21,7 +29,9 @@ values / columns, ``weight`` on matrix rows, and ``"bkb": {...}`` on elements an
 """
 from __future__ import annotations
 
+import html as html_text
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from questionnaire.schema import (
@@ -33,8 +43,17 @@ from questionnaire.schema import (
     validate_document,
 )
 from questionnaire import interop
-from questionnaire.interop import Imported, KeyMaker, confirmed, option_value, rewrite, source_maps, valid_values, variables
-from questionnaire.types import DEFAULT_SCALE, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, REGISTRY
+from questionnaire.interop import (
+    Imported,
+    KeyMaker,
+    confirmed,
+    option_value,
+    rewrite,
+    source_maps,
+    valid_values,
+    variables,
+)
+from questionnaire.types import DEFAULT_SCALE, NO, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, OTHER, REGISTRY, YES
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, to_source
 
 
@@ -44,20 +63,33 @@ class SurveyJSError(QuestionnaireError):
 
 # ============================================================================ expressions
 
-def to_surveyjs_expression(text: str, panel_keys: frozenset[str] = frozenset(), names: dict | None = None,
+def to_surveyjs_expression(text: str, panel_keys: frozenset[str] = frozenset(),
+                           other_keys: frozenset[str] = frozenset(), names: dict | None = None,
                            values: dict | None = None) -> str:
-    """Translate our expression to SurveyJS; variables in ``panel_keys`` become {panel.x}; ``names`` and ``values``
-    give the names and option values as an imported file wrote them (key -> name, key -> {value: as written})."""
+    """Translate our expression to SurveyJS; variables in ``panel_keys`` become {panel.x}; the text of the
+    "other" option of a question in ``other_keys`` is its comment, {x-Comment}; ``names`` and ``values`` give the
+    names and option values as an imported file wrote them (key -> name, key -> {value: as written})."""
     from rules.expressions import parse_expression
 
     tree = parse_expression(text).tree
     if names or values:
         tree = rewrite(rewrite(tree, {}, values or {}), names or {}, {})
-    return _sj(tree, panel_keys, boolean=True)
+    return _sj(tree, _Names(frozenset(panel_keys), frozenset(other_keys)), boolean=True)
 
 
-def _sj_name(name: str, panel_keys) -> str:
-    return "{" + ("panel." if name.split(".")[0] in panel_keys else "") + name + "}"
+@dataclass(frozen=True)
+class _Names:
+    """The keys that change how a variable is written: asked per department ({panel.x}), offering "other"."""
+
+    panel: frozenset[str]
+    other: frozenset[str]
+
+
+def _sj_name(name: str, names: _Names) -> str:
+    base, _, part = name.partition(".")
+    if part == OTHER and base in names.other:
+        name = f"{base}{OTHER_COMMENT}"
+    return "{" + ("panel." if base in names.panel else "") + name + "}"
 
 
 def _sj_literal(value: Any) -> str:
@@ -104,6 +136,9 @@ _SJ_TOKEN = re.compile(
 _SJ_OPS = {"=<": "<=", "=>": ">=", "=": "=", "==": "=", "equal": "=", "!=": "!=", "<>": "!=", "notequal": "!=", "<": "<", "less": "<",
            "<=": "<=", "lessorequal": "<=", ">": ">", "greater": ">", ">=": ">=", "greaterorequal": ">=",
            "contains": "contains", "contain": "contains"}
+
+
+OTHER_COMMENT = "-Comment"  # SurveyJS keeps the text of a question's "other" option as {name-Comment}
 
 
 def from_surveyjs_expression(text: str) -> str:
@@ -217,6 +252,8 @@ class _SJParser:
             name = value[1:-1].strip()
             if name.startswith("panel."):
                 name = name[len("panel."):]
+            if name.endswith(OTHER_COMMENT):
+                name = f"{name[:-len(OTHER_COMMENT)]}.{OTHER}"
             return Var(name)
         if kind == "num":
             return Literal(float(value) if "." in value else int(value))
@@ -248,17 +285,19 @@ def _clean(d: dict) -> dict:
 
 
 def _element_common(q: dict, sj_type: str, ctx: dict) -> dict:
-    pk, names, values = ctx["panel_keys"], ctx.get("names"), ctx.get("values")
+    pk, ok, names, values = ctx["panel_keys"], ctx.get("other_keys", frozenset()), ctx.get("names"), ctx.get("values")
     el = {"type": sj_type, "name": q.get("source_name") or q["key"], "title": _loc(q.get("label")),
           "description": _loc(q.get("help"))}
     if q.get("show_if"):
-        el["visibleIf"] = to_surveyjs_expression(q["show_if"], pk, names, values)
+        el["visibleIf"] = to_surveyjs_expression(q["show_if"], pk, ok, names, values)
     if q.get("required_if"):
-        el["requiredIf"] = to_surveyjs_expression(q["required_if"], pk, names, values)
+        el["requiredIf"] = to_surveyjs_expression(q["required_if"], pk, ok, names, values)
     if q.get("required"):
         el["isRequired"] = True
     if REGISTRY[q["type"]].scorable:
         el["bkb"] = _clean({"scored": q.get("scored"), "weight": q.get("weight"), "dimension": q.get("dimension")})
+    if q.get("other"):
+        el["showOtherItem"] = True
     return el
 
 
@@ -314,7 +353,44 @@ def _ex_matrix(q, ctx):
     return el
 
 
-_EXPORTERS = {"rating": _ex_rating, "single": _ex_single, "multiple": _ex_multiple, "text": _ex_text,
+def _ex_note(q, ctx):
+    escaped = {lang: html_text.escape(text) for lang, text in q["label"].items()}
+    return {"type": "html", "name": q.get("source_name") or q["key"], "html": _loc(escaped),
+            "description": _loc(q.get("help")),
+            "visibleIf": to_surveyjs_expression(q["show_if"], ctx["panel_keys"], ctx["other_keys"], ctx.get("names"),
+                                                ctx.get("values")) if q.get("show_if") else None}
+
+
+def _ex_date(q, ctx):
+    return {**_element_common(q, "text", ctx), "inputType": "date", "min": q.get("min"), "max": q.get("max")}
+
+
+def _ex_dropdown(q, ctx):
+    return {**_element_common(q, "dropdown", ctx), "choices": _choices(q)}
+
+
+def _ex_yes_no(q, ctx):
+    el = {**_element_common(q, "boolean", ctx), "valueTrue": YES, "valueFalse": NO,
+          "labelTrue": _loc(q.get("yes_label")), "labelFalse": _loc(q.get("no_label"))}
+    if "bkb" in el:
+        el["bkb"] = _clean({**el["bkb"], "yes_score": q.get("yes_score"), "no_score": q.get("no_score")})
+    return el
+
+
+def _ex_ranking(q, ctx):
+    return {**_element_common(q, "ranking", ctx), "choices": _choices(q)}
+
+
+def _ex_multi_text(q, ctx):
+    # SurveyJS reads the length of each box from the box: written there, and on the question for our reading.
+    return {**_element_common(q, "multipletext", ctx), "maxLength": q.get("max_length"),
+            "items": [_clean({"name": f["key"], "title": _loc(f["label"]), "maxLength": q.get("max_length")})
+                      for f in q["fields"]]}
+
+
+_EXPORTERS = {"note": _ex_note, "date": _ex_date, "dropdown": _ex_dropdown, "yes_no": _ex_yes_no,
+              "ranking": _ex_ranking, "multi_text": _ex_multi_text,
+              "rating": _ex_rating, "single": _ex_single, "multiple": _ex_multiple, "text": _ex_text,
               "textarea": _ex_text, "number": _ex_number, "nps": _ex_nps, "matrix": _ex_matrix}
 
 
@@ -326,7 +402,7 @@ def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None)
     """Write a questionnaire as SurveyJS JSON (``departments`` fill the picker's choices if given)."""
     check_document(doc)
     names, values = source_maps(doc)
-    top_ctx = {"panel_keys": frozenset(), "names": names, "values": values}
+    top_ctx = {"panel_keys": frozenset(), "other_keys": _other_keys(doc), "names": names, "values": values}
     pages: list[dict] = []
     current: dict | None = None
     for item in doc["items"]:
@@ -335,7 +411,8 @@ def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None)
             current = _clean({"name": item.get("source_name") or item["key"], "title": _loc(item["label"]),
                               "description": _loc(item.get("description")), "elements": []})
             if item.get("show_if"):
-                current["visibleIf"] = to_surveyjs_expression(item["show_if"], frozenset(), names, values)
+                current["visibleIf"] = to_surveyjs_expression(item["show_if"], frozenset(), top_ctx["other_keys"],
+                                                              names, values)
             pages.append(current)
         elif kind == "department_block":
             pages.extend(_export_block(item, departments, top_ctx))
@@ -349,9 +426,18 @@ def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None)
                    "bkb": {"schema_version": SCHEMA_VERSION}, "pages": pages})
 
 
+def _other_keys(container: dict) -> frozenset[str]:
+    """The names of the questions offering "other, please specify" (as an export writes them), anywhere in a
+    document or block."""
+    items = list(container["items"])
+    items += [sub for it in container["items"] if it["type"] == "department_block" for sub in it["items"]]
+    return frozenset(it.get("source_name") or it["key"] for it in items if it.get("other"))
+
+
 def _export_block(block: dict, departments, top_ctx: dict) -> list[dict]:
     names, values = top_ctx["names"], top_ctx["values"]
-    visible = to_surveyjs_expression(block["show_if"], frozenset(), names, values) if block.get("show_if") else None
+    visible = (to_surveyjs_expression(block["show_if"], frozenset(), top_ctx["other_keys"], names, values)
+               if block.get("show_if") else None)
     picker = _clean({
         "type": "checkbox", "name": block.get("source_name") or block["key"], "title": _loc(block["label"]), "description": _loc(block.get("help")),
         "valuePropertyName": "department", "choices": [{"value": c, "text": n} for c, n in departments or []],
@@ -359,8 +445,8 @@ def _export_block(block: dict, departments, top_ctx: dict) -> list[dict]:
         "isRequired": True if block.get("min_picks", 0) > 0 else None, "visibleIf": visible,
         "bkb": {"type": "department_block"},
     })
-    ctx = {"panel_keys": frozenset(q.get("source_name") or q["key"] for q in block["items"]), "names": names,
-           "values": values}
+    ctx = {"panel_keys": frozenset(q.get("source_name") or q["key"] for q in block["items"]),
+           "other_keys": _other_keys(block), "names": names, "values": values}
     panels = _clean({
         "type": "paneldynamic", "name": f"{block['key']}_panels", "valueName": picker["name"],
         "templateTitle": "{panel.department}", "allowAddPanel": False, "allowRemovePanel": False,
@@ -434,6 +520,7 @@ class _Importer:
         self.values: dict[str, dict[str, str]] = {}
         self.dropped_names: set[str] = set()
         self.row_names: dict[str, str] = {}
+        self.booleans: dict[str, dict] = {}  # key of a boolean (yes/no) question -> its SurveyJS values -> yes/no
 
     def fail(self, path: tuple, message: str):
         self.problems.append(Problem(format_path(path), message))
@@ -499,13 +586,20 @@ class _Importer:
             self.values[q["key"]] = {o["source_value"]: o["value"] for o in options}
         q["options"] = options
 
-    def choices(self, q: dict, values: list, path: tuple) -> None:
+    def choices(self, q: dict, values: list, path: tuple, keyed: bool = False) -> None:
+        """The options of a choice; ``keyed``: their values must be keys (a ranking's items are named in
+        conditions as {q.item}), derived like names when the file's are not."""
         options, written = [], {}
         taken = valid_values(_written(_choice(v).get("value")) for v in _seq(values))
+        keys = KeyMaker()
         for i, v in enumerate(_seq(values)):
             self.origins[f"options[{len(options)}]"] = format_path(path + ("choices", i))
             v = _choice(v)
-            value, source = option_value(_written(v.get("value")), taken)
+            if keyed:
+                value = keys.key(_written(v.get("value")), "item")
+                source = _written(v.get("value")) if value != _written(v.get("value")) else None
+            else:
+                value, source = option_value(_written(v.get("value")), taken)
             if source is None and re.fullmatch(r"-?\d+(\.\d+)?", value):
                 written[value] = value  # a number: conditions compare it as the text it is here
             option = {"value": value, "label": _unloc(v.get("text")) or {"zh": _written(v.get("value")) or value}}
@@ -607,6 +701,12 @@ def _im_text(imp, el, path):
     input_type = el.get("inputType", "text")
     if input_type in ("number", "range"):
         return _im_number(imp, el, path, el.get("step") == 1 or input_type == "range")
+    if input_type == "date":
+        q = imp.common(el, "date", path)
+        for name in ("min", "max"):
+            if isinstance(el.get(name), str) and el[name]:
+                q[name] = el[name]
+        return q
     if input_type not in TEXT_INPUT_TYPES:
         imp.drop(path + ("inputType",), interop.TEXT_INPUT, el, kind=input_type)
         return None
@@ -668,7 +768,85 @@ def _im_matrixdropdown(imp, el, path):
     return out
 
 
-_IMPORTERS = {"rating": _im_rating, "radiogroup": _im_radiogroup, "checkbox": _im_checkbox, "comment": _im_comment,
+def _im_html(imp, el, path):
+    """An ``html`` element: text shown among the questions, a note."""
+    source = el.get("html")
+    local = _unloc(source) if isinstance(source, (str, dict)) else None
+    label = {lang: html_text.unescape(_strip_html(text)) for lang, text in (local or {}).items() if isinstance(text, str)}
+    key, source = imp.key(el, "text")
+    q = {"type": "note", "key": key, "label": {k: v for k, v in label.items() if v} or {"zh": _written(el.get("name"))
+                                                                                     or key}}
+    if source:
+        q["source_name"] = source
+    if el.get("description") is not None and _unloc(el["description"]):
+        q["help"] = _unloc(el["description"])
+    if el.get("visibleIf"):
+        imp.expr(q, "show_if", path + ("visibleIf",), el["visibleIf"])
+    return q
+
+
+def _im_expression(imp, el, path):
+    """An ``expression`` element shows a computed value under its title: the title is kept, as a note."""
+    return imp.common({k: v for k, v in el.items() if k not in ("isRequired", "requiredIf")}, "note", path)
+
+
+def _im_dropdown(imp, el, path):
+    if not _seq(el.get("choices")) and el.get("choicesMax") is not None:
+        low, high, step = el.get("choicesMin"), el.get("choicesMax"), el.get("choicesStep", 1)
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step)) and step > 0:
+            el = dict(el, choices=list(range(low, high + 1, step))[:1000])  # a numeric list written as its bounds
+    if _choices_elsewhere(imp, el, path):
+        return None
+    q = imp.common(el, "dropdown", path)
+    imp.choices(q, el.get("choices"), path)
+    _extras(imp, q, el, path)
+    return q
+
+
+def _im_boolean(imp, el, path):
+    q = imp.common(el, "yes_no", path)
+    # Conditions compare a boolean with true/false or with its valueTrue/valueFalse: read as 'yes'/'no' below.
+    values = {True: YES, False: NO}
+    for theirs, ours in ((el.get("valueTrue"), YES), (el.get("valueFalse"), NO)):
+        if isinstance(theirs, (str, int, float)):
+            values[theirs] = ours
+    imp.booleans[q["key"]] = values
+    for ours, theirs in (("yes_label", "labelTrue"), ("no_label", "labelFalse")):
+        if el.get(theirs) is not None:
+            q[ours] = _unloc(el[theirs])
+    bkb = el.get("bkb") if isinstance(el.get("bkb"), dict) else {}
+    for name in ("yes_score", "no_score"):
+        if name in bkb:
+            q[name] = bkb[name]
+    return q
+
+
+def _im_ranking(imp, el, path):
+    if _choices_elsewhere(imp, el, path):
+        return None
+    q = imp.common(el, "ranking", path)
+    imp.choices(q, el.get("choices"), path, keyed=True)
+    return q
+
+
+def _im_multipletext(imp, el, path):
+    q = imp.common(el, "multi_text", path)
+    keys, q["fields"] = KeyMaker(), []
+    for item in (i if isinstance(i, dict) else {"name": i} for i in _seq(el.get("items"))):
+        written = _written(item.get("name"))
+        field = {"key": keys.key(written, "field"), "label": _unloc(item.get("title")) or {"zh": written}}
+        imp.row_names[f"{_written(el.get('name'))}.{written}"] = f"{q['key']}.{field['key']}"
+        q["fields"].append(field)
+    lengths = [i["maxLength"] for i in _seq(el.get("items")) if isinstance(i, dict)
+               and isinstance(i.get("maxLength"), int) and not isinstance(i["maxLength"], bool) and i["maxLength"] > 0]
+    if el.get("maxLength") or lengths:
+        q["max_length"] = el.get("maxLength") or max(lengths)  # one length for every box: the most generous
+    return q
+
+
+_IMPORTERS = {"html": _im_html, "expression": _im_expression, "dropdown": _im_dropdown, "boolean": _im_boolean,
+              "ranking": _im_ranking, "multipletext": _im_multipletext,
+              "rating": _im_rating, "radiogroup": _im_radiogroup, "checkbox": _im_checkbox, "comment": _im_comment,
               "text": _im_text, "matrix": _im_matrix, "tagbox": _im_checkbox, "slider": _im_slider,
               "matrixdropdown": _im_matrixdropdown}
 # Elements that ask nothing or repeat without limit: left out with their reason.
@@ -749,18 +927,9 @@ def read_surveyjs(survey: dict) -> Imported:
                 imp.origins[here] = format_path(path)
                 items.append(block)
                 continue
-            if kind == "html":
-                html = el.get("html")
-                text = _strip_html(html if isinstance(html, str) else (_unloc(html) or {}).get("zh", ""))
-                imp.origins[here] = format_path(path)
-                key, source = imp.key(el, "text")
-                items.append({"type": "section", "key": key,
-                              "label": _unloc(page.get("title")) or {"zh": _written(el.get("name")) or key},
-                              **({"source_name": source} if source else {}),
-                              **({"description": {"zh": text}} if text else {})})
-                continue
             _add(imp, items, _import_question(imp, el, path), path)
     _resolve_expressions(imp)
+    _yes_no_literals(doc, imp.booleans)
     if not imp.problems and not any(REGISTRY[i["type"]].answerable or i["type"] == "department_block"
                                     for i in items if isinstance(i, dict)):
         imp.fail((), "nothing is left to import: the survey has no question this platform can ask")
@@ -790,7 +959,7 @@ def _import_repeat(imp: _Importer, el: dict, path: tuple, items: list) -> None:
     """Another survey's dynamic panel: its questions are asked once (and the list says so)."""
     imp.drop(path + ("type",), interop.DYNAMIC_PANEL)
     for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
-        if sub.get("type") in ("paneldynamic", "html"):
+        if sub.get("type") == "paneldynamic":
             imp.drop(sub_path + ("type",), interop.PANEL_IN_PANEL, sub)
             continue
         _add(imp, items, _import_question(imp, sub, sub_path), sub_path)
@@ -819,6 +988,36 @@ def _resolve_expressions(imp: _Importer) -> None:
             imp.drop(p.path, interop.CONDITION_READS_UNKNOWN, text=p.text, names=", ".join(strange))
             continue
         p.q[p.field] = to_source(tree)
+
+
+def _yes_no_literals(doc: dict, booleans: dict[str, dict]) -> None:
+    """SurveyJS compares a boolean question with true/false (or its valueTrue/valueFalse); ours is 'yes'/'no'."""
+    if not booleans:
+        return
+    from rules.expressions import parse_expression
+
+    def fix(node):
+        if isinstance(node, Compare):
+            left, right = node.left, node.right
+            for var, lit in ((left, right), (right, left)):
+                if isinstance(var, Var) and isinstance(lit, Literal) and var.name in booleans:
+                    value = booleans[var.name].get(lit.value)
+                    if value is not None:
+                        lit = Literal(value)
+                        return Compare(node.op, var, lit) if var is left else Compare(node.op, lit, var)
+            return node
+        if isinstance(node, Not):
+            return Not(fix(node.operand))
+        if isinstance(node, (And, Or)):
+            return type(node)(fix(node.left), fix(node.right))
+        return node
+
+    items = [it for it in doc["items"]] + [sub for it in doc["items"] if it.get("type") == "department_block"
+                                           for sub in it.get("items", [])]
+    for item in items:
+        for name in ("show_if", "required_if"):
+            if isinstance(item.get(name), str):
+                item[name] = to_source(fix(parse_expression(item[name]).tree))
 
 
 def _record(imp: _Importer, here: str, path: tuple) -> None:
@@ -859,7 +1058,7 @@ def _import_block(imp: _Importer, el: dict, path: tuple, picker: dict, index: in
         if picker.get(theirs) is not None:
             block[ours] = picker[theirs]
     for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
-        if sub.get("type") in ("paneldynamic", "html"):
+        if sub.get("type") == "paneldynamic":
             imp.fail(sub_path + ("type",), f"{sub.get('type')!r} is not supported inside the department panel")
             continue
         result = _import_question(imp, sub, sub_path)

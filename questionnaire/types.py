@@ -8,6 +8,7 @@ their own per-type mapping tables keyed by the same type names.
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 import re
 from dataclasses import dataclass
@@ -42,6 +43,22 @@ MSG_TOO_LARGE = N_("The value must be at most %(max)s.")
 MSG_TOO_LONG = N_("Please write at most %(max)d characters.")
 MSG_TOO_FEW = N_("Please choose at least %(min)d.")
 MSG_TOO_MANY = N_("Please choose at most %(max)d.")
+MSG_NOT_A_DATE = N_("Please enter a date as YYYY-MM-DD.")
+MSG_TOO_EARLY = N_("The date must be on or after %(min)s.")
+MSG_TOO_LATE = N_("The date must be on or before %(max)s.")
+MSG_RANK_EVERY = N_("Please rank every item.")
+MSG_RANK_TWICE = N_("Each rank can be given to one item only.")
+MSG_SPECIFY_OTHER = N_("Please say what the other answer is.")
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+OTHER = "other"  # the value of the "other, please specify" option, and the part of its text: {key.other}
+OTHER_MAX_LENGTH = 200
+OTHER_TYPES = ("single", "multiple", "dropdown")  # the types that may offer "other, please specify"
+YES, NO = "yes", "no"
+YES_LABEL = {"zh": "是", "en": "Yes"}
+NO_LABEL = {"zh": "否", "en": "No"}
+OTHER_LABEL = {"zh": "其他（请注明）", "en": "Other (please specify)"}
+OTHER_TEXT_LABEL = {"zh": "请注明", "en": "Please specify"}  # the label of the text under the "other" option
 
 
 class InvalidAnswer(ValueError):
@@ -104,6 +121,7 @@ class QuestionType:
     answerable = True
     scorable = False
     in_block = True  # may appear inside the department block
+    part_word = ""  # a type answered in parts (matrix rows, ranked items, sub-fields): what one part is called
 
     # ---- schema
     def properties(self) -> dict:
@@ -168,6 +186,15 @@ class QuestionType:
         """The label shown next to one answer's input."""
         return q.get("label", {})
 
+    def parts(self, q: dict) -> list[str]:
+        """The keys of the parts a condition may name as {key.part} (matrix rows, ranked items, sub-fields)."""
+        return [slot.row for slot in self.slots(q) if slot.row is not None]
+
+    def settle(self, q: dict, values: dict[str, Any]) -> dict[str, InvalidAnswer]:
+        """Checks across the answers of one question once each is parsed (``values``: answer key -> value, the
+        valid ones). May drop values in place (set them to None); returns the problems by answer key."""
+        return {}
+
 
 class SectionType(QuestionType):
     name = "section"
@@ -179,6 +206,13 @@ class SectionType(QuestionType):
         del props["help"]
         props["description"] = local_text_schema()
         return props
+
+
+class NoteType(QuestionType):
+    """Text shown among the questions (an instruction, an explanation): nothing to answer."""
+
+    name = "note"
+    answerable = False
 
 
 # ---------------------------------------------------------------- choice-based types
@@ -274,6 +308,7 @@ class RatingType(ScaleMixin, QuestionType):
 class MatrixType(ScaleMixin, QuestionType):
     name = "matrix"
     scorable = True
+    part_word = "row"
 
     def properties(self) -> dict:
         row = {
@@ -320,15 +355,22 @@ class MatrixType(ScaleMixin, QuestionType):
 
 
 class ChoiceMixin:
+    max_options = 200
+    offers_other = False  # may end with an "other, please specify" option (``other: true``)
+
     def choice_properties(self) -> dict:
         option = option_schema({"type": "string", "pattern": OPTION_VALUE_PATTERN}, False)
-        return {"options": {"type": "array", "items": option, "minItems": 1, "maxItems": 200}}
+        props = {"options": {"type": "array", "items": option, "minItems": 1, "maxItems": self.max_options}}
+        if self.offers_other:
+            props["other"] = {"type": "boolean"}
+        return props
 
     def required_properties(self):
         return super().required_properties() + ["options"]
 
     def option_values(self, q):
-        return [o["value"] for o in q.get("options", [])]
+        values = [o["value"] for o in q.get("options", [])]
+        return values + [OTHER] if q.get("other") else values
 
     def option_score(self, q, value):
         for option in q.get("options", []):
@@ -337,18 +379,56 @@ class ChoiceMixin:
         return None
 
     def choices(self, q, locale) -> list[tuple[str, str]]:
-        """The (value, label) pairs of the options."""
-        return [(o["value"], text_of(o["label"], locale)) for o in q.get("options", [])]
+        """The (value, label) pairs of the options ("other" last when offered)."""
+        pairs = [(o["value"], text_of(o["label"], locale)) for o in q.get("options", [])]
+        return pairs + [(OTHER, text_of(OTHER_LABEL, locale))] if q.get("other") else pairs
+
+    # ---- "other, please specify": a second answer ``<key>.other`` holds the text
+    def slots(self, q):
+        own = [Slot(q, q["key"])]
+        return own + [Slot(q, f"{q['key']}.{OTHER}", OTHER)] if q.get("other") else own
+
+    def parse_other(self, raw: Any) -> str | None:
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if not isinstance(raw, str):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        value = raw.strip()
+        if len(value) > OTHER_MAX_LENGTH:
+            raise InvalidAnswer(MSG_TOO_LONG, max=OTHER_MAX_LENGTH)
+        return value
+
+    def settle(self, q, values):
+        if not q.get("other"):
+            return {}
+        picked = values.get(q["key"])
+        chose_other = picked == OTHER or (isinstance(picked, list) and OTHER in picked)
+        text_key = f"{q['key']}.{OTHER}"
+        if not chose_other:
+            values[text_key] = None  # a text typed before the choice changed is not an answer
+            return {}
+        return {} if values.get(text_key) else {text_key: InvalidAnswer(MSG_SPECIFY_OTHER)}
+
+    def slot_label(self, q, slot):
+        return OTHER_TEXT_LABEL if slot.row == OTHER else q.get("label", {})
+
+    def slot_weight(self, q, slot):
+        # The text of "other" is no scored answer of its own (an item of weight 0 is no scored item).
+        return 0.0 if slot.row == OTHER else float(q.get("weight", 1))
 
 
 class SingleType(ChoiceMixin, QuestionType):
     name = "single"
     scorable = True
+    offers_other = True
 
     def properties(self):
         return {**super().properties(), **self.choice_properties()}
 
     def parse(self, q, slot, raw):
+        if slot.row == OTHER:
+            return self.parse_other(raw)
         raw = _single_raw(raw)
         if _empty(raw):
             return None
@@ -357,21 +437,31 @@ class SingleType(ChoiceMixin, QuestionType):
         return raw
 
     def score(self, q, slot, value):
-        # Options without a score count as missing, like 不了解.
-        if not q.get("scored") or value is None:
+        # Options without a score (and "other") count as missing, like 不了解.
+        if not q.get("scored") or value is None or slot.row == OTHER:
             return None
         return self.option_score(q, value)
+
+
+class DropdownType(SingleType):
+    """A long single choice shown as one drop-down list (a <select>)."""
+
+    name = "dropdown"
+    max_options = 1000
 
 
 class MultipleType(ChoiceMixin, QuestionType):
     name = "multiple"
     scorable = True
+    offers_other = True
 
     def properties(self):
         picks = {"type": "integer", "minimum": 0, "maximum": 200}
         return {**super().properties(), **self.choice_properties(), "min_picks": picks, "max_picks": picks}
 
     def parse(self, q, slot, raw):
+        if slot.row == OTHER:
+            return self.parse_other(raw)
         if _empty(raw):
             return None
         items = [raw] if isinstance(raw, str) else list(raw)
@@ -391,11 +481,167 @@ class MultipleType(ChoiceMixin, QuestionType):
         return picked
 
     def score(self, q, slot, value):
-        # The mean of the picked options' scores; options without a score are ignored.
-        if not q.get("scored") or not value:
+        # The mean of the picked options' scores; options without a score (and "other") are ignored.
+        if not q.get("scored") or not value or slot.row == OTHER:
             return None
         scores = [s for s in (self.option_score(q, v) for v in value) if s is not None]
         return sum(scores) / len(scores) if scores else None
+
+
+class YesNoType(QuestionType):
+    """Yes or no; the answer is "yes" or "no". Scored only when the designer gives the answers scores."""
+
+    name = "yes_no"
+    scorable = True
+
+    def properties(self):
+        return {**super().properties(), "yes_label": local_text_schema(), "no_label": local_text_schema(),
+                "yes_score": {"type": "number"}, "no_score": {"type": "number"}}
+
+    def normalize(self, q):
+        super().normalize(q)
+        q.setdefault("yes_label", dict(YES_LABEL))
+        q.setdefault("no_label", dict(NO_LABEL))
+        return q
+
+    def option_values(self, q):
+        return [YES, NO]
+
+    def choices(self, q, locale) -> list[tuple[str, str]]:
+        """(value, label): yes first."""
+        return [(YES, text_of(q.get("yes_label") or YES_LABEL, locale)),
+                (NO, text_of(q.get("no_label") or NO_LABEL, locale))]
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if raw not in (YES, NO):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        return raw
+
+    def score(self, q, slot, value):
+        if not q.get("scored") or value is None or f"{value}_score" not in q:
+            return None
+        return float(q[f"{value}_score"])
+
+
+class RankingType(QuestionType):
+    """Order a short list: one answer per item, its rank (1 = first); every item ranked, each rank once."""
+
+    name = "ranking"
+    part_word = "item"
+
+    def properties(self):
+        option = {"type": "object", "properties": {"value": {"type": "string", "pattern": KEY_PATTERN},
+                                                   "label": local_text_schema(), "source_value": SOURCE_NAME},
+                  "required": ["value", "label"], "additionalProperties": False}
+        return {**super().properties(), "options": {"type": "array", "items": option, "minItems": 2, "maxItems": 10}}
+
+    def required_properties(self):
+        return super().required_properties() + ["options"]
+
+    def option_values(self, q):
+        return [o["value"] for o in q.get("options", [])]
+
+    def slots(self, q):
+        return [Slot(q, f"{q['key']}.{o['value']}", o["value"]) for o in q.get("options", [])]
+
+    def slot_label(self, q, slot):
+        return next(o["label"] for o in q["options"] if o["value"] == slot.row)
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if isinstance(raw, bool) or (isinstance(raw, str) and not _RANK.fullmatch(raw.strip())):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)  # plain digits only: int() would also take "１" or "1_0"
+        try:
+            rank = int(raw)
+        except (TypeError, ValueError):
+            raise InvalidAnswer(MSG_INVALID_CHOICE) from None
+        if not 1 <= rank <= len(q.get("options", [])) or (isinstance(raw, float) and raw != rank):
+            raise InvalidAnswer(MSG_INVALID_CHOICE)
+        return rank
+
+    def settle(self, q, values):
+        ranks = {key: rank for key, rank in values.items() if rank is not None}
+        if not ranks:
+            return {}
+        problems = {key: InvalidAnswer(MSG_RANK_EVERY) for key, rank in values.items() if rank is None}
+        seen: dict[int, str] = {}
+        for key, rank in ranks.items():
+            if rank in seen:
+                problems[key] = problems[seen[rank]] = InvalidAnswer(MSG_RANK_TWICE)
+            seen.setdefault(rank, key)
+        return problems
+
+
+_RANK = re.compile(r"[0-9]{1,2}")
+
+
+class DateType(QuestionType):
+    """A calendar date (the browser's own date input), answered as YYYY-MM-DD, between optional min and max."""
+
+    name = "date"
+
+    def properties(self):
+        day = {"type": "string", "pattern": DATE_PATTERN}
+        return {**super().properties(), "min": day, "max": day}
+
+    def parse(self, q, slot, raw):
+        raw = _single_raw(raw)
+        if _empty(raw):
+            return None
+        if isinstance(raw, datetime.date):
+            raw = raw.isoformat()
+        text = raw.strip() if isinstance(raw, str) else ""
+        if not re.fullmatch(DATE_PATTERN, text) or parse_date(text) is None:
+            raise InvalidAnswer(MSG_NOT_A_DATE)
+        if "min" in q and text < q["min"]:
+            raise InvalidAnswer(MSG_TOO_EARLY, min=q["min"])
+        if "max" in q and text > q["max"]:
+            raise InvalidAnswer(MSG_TOO_LATE, max=q["max"])
+        return text
+
+
+def parse_date(text: str) -> datetime.date | None:
+    """The date of a YYYY-MM-DD text, None if there is no such day."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+class MultiTextType(QuestionType):
+    """Several short texts under one question, each a named sub-field (name, phone, address …)."""
+
+    name = "multi_text"
+    part_word = "field"
+
+    def properties(self):
+        sub = {"type": "object", "properties": {"key": {"type": "string", "pattern": KEY_PATTERN},
+                                                "label": local_text_schema()},
+               "required": ["key", "label"], "additionalProperties": False}
+        return {**super().properties(), "fields": {"type": "array", "items": sub, "minItems": 1, "maxItems": 20},
+                "max_length": {"type": "integer", "minimum": 1, "maximum": 1000}}
+
+    def required_properties(self):
+        return super().required_properties() + ["fields"]
+
+    def normalize(self, q):
+        super().normalize(q)
+        q.setdefault("max_length", TEXT_MAX_LENGTH["text"])
+        return q
+
+    def slots(self, q):
+        return [Slot(q, f"{q['key']}.{f['key']}", f["key"]) for f in q.get("fields", [])]
+
+    def slot_label(self, q, slot):
+        return next(f["label"] for f in q["fields"] if f["key"] == slot.row)
+
+    def parse(self, q, slot, raw):
+        return REGISTRY["text"].parse(q, slot, raw)
 
 
 class TextType(QuestionType):
@@ -539,6 +785,7 @@ REGISTRY: dict[str, QuestionType] = {
     for t in (
         SectionType(), RatingType(), SingleType(), MultipleType(), TextType(), TextareaType(),
         NumberType(), NpsType(), MatrixType(), DepartmentBlockType(),
+        NoteType(), DateType(), DropdownType(), YesNoType(), RankingType(), MultiTextType(),
     )
 }
 QUESTION_TYPES = tuple(REGISTRY)

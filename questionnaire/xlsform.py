@@ -12,6 +12,13 @@ nps                range, parameters ``start=0 end=10 step=1``, bkb_type=nps
 matrix             begin_group (appearance table-list, bkb_type=matrix), one
                    select_one row per matrix row named ``<key>__<row>``, end_group
 department_block   begin_repeat / end_repeat, parameters ``min_picks=1 max_picks=3``
+note               note
+date               date; ``. >= date('2024-01-01') and . <= date('2024-12-31')`` constraint
+dropdown           select_one <list>, appearance ``minimal`` (``autocomplete`` is read too)
+yes_no             select_one <list> of ``yes`` / ``no``, bkb_type=yes_no; scores on the choices
+ranking            rank <list>; {key.item} <-> ${key__item}
+multi_text         begin_group (bkb_type=multi_text), one text row named ``<key>__<field>``, end_group
+other: true        ``or_other`` after the list name; {key.other} <-> ${key_other}, as pyxform names it
 =================  ==============================================================
 
 Expressions: ``{q}`` <-> ``${q}``, ``{m.row}`` <-> ``${m__row}``, ``{q} contains 'x'`` <->
@@ -40,7 +47,18 @@ from questionnaire.interop import (
     variables,
 )
 from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, iter_items, validate_document
-from questionnaire.types import DEFAULT_SCALE, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, REGISTRY
+from questionnaire.types import (
+    DEFAULT_SCALE,
+    NO,
+    NO_LABEL,
+    NOT_FAMILIAR,
+    NOT_FAMILIAR_LABEL,
+    OTHER,
+    OTHER_TYPES,
+    REGISTRY,
+    YES,
+    YES_LABEL,
+)
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, parse_expression, to_source
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -57,6 +75,8 @@ SURVEY_COLUMNS = [
 CHOICES_COLUMNS = ["list_name", "name", "label::zh", "label::en", "score"]
 SETTINGS_COLUMNS = ["form_title", "title::en", "description::zh", "description::en", "form_id", "default_language",
                     "bkb_schema_version"]
+OR_OTHER = "or_other"
+DROPDOWN_APPEARANCES = ("minimal", "autocomplete")
 
 
 class XLSFormError(QuestionnaireError):
@@ -87,7 +107,10 @@ def to_xpath(text: str, kinds: dict[str, str]) -> str:
     return _xp(tree, kinds, boolean=True)
 
 
-def _xp_name(name: str) -> str:
+def _xp_name(name: str, kinds: dict[str, str] | None = None) -> str:
+    base, _, part = name.partition(".")
+    if part == OTHER and (kinds or {}).get(base) in OTHER_TYPES:
+        return "${" + f"{base}_{OTHER}" + "}"  # pyxform's name of an or_other question's text
     return "${" + name.replace(".", "__") + "}"
 
 
@@ -105,7 +128,7 @@ def _xp_literal(value: Any) -> str:
 
 def _xp(node: Node, kinds: dict[str, str], boolean: bool) -> str:
     if isinstance(node, Var):
-        return f"{_xp_name(node.name)} != ''" if boolean else _xp_name(node.name)
+        return f"{_xp_name(node.name, kinds)} != ''" if boolean else _xp_name(node.name, kinds)
     if isinstance(node, Literal):
         return _xp_literal(node.value)
     if isinstance(node, Not):
@@ -249,6 +272,8 @@ _CONSTRAINT_PARTS = {
     r"string-length\(\s*\.\s*\)\s*<=\s*(\d+)": ("max_length", int),
     r"count-selected\(\s*\.\s*\)\s*>=\s*(\d+)": ("min_picks", int),
     r"count-selected\(\s*\.\s*\)\s*<=\s*(\d+)": ("max_picks", int),
+    r"\.\s*>=\s*date\(\s*'(\d{4}-\d{2}-\d{2})'\s*\)": ("min", str),
+    r"\.\s*<=\s*date\(\s*'(\d{4}-\d{2}-\d{2})'\s*\)": ("max", str),
     r"\.\s*>=\s*(-?\d+(?:\.\d+)?)": ("min", None),
     r"\.\s*<=\s*(-?\d+(?:\.\d+)?)": ("max", None),
 }
@@ -343,7 +368,8 @@ def _export_choice(q, w: _Writer):
     parts = [f"count-selected(.) >= {q['min_picks']}"] if "min_picks" in q else []
     parts += [f"count-selected(.) <= {q['max_picks']}"] if "max_picks" in q else []
     kind = "select_one" if q["type"] == "single" else "select_multiple"
-    w.survey.append({"type": f"{kind} {name}", "constraint": _constraint(parts), **_common(q, w.kinds)})
+    or_other = f" {OR_OTHER}" if q.get("other") else ""
+    w.survey.append({"type": f"{kind} {name}{or_other}", "constraint": _constraint(parts), **_common(q, w.kinds)})
 
 
 def _export_text(q, w: _Writer):
@@ -387,7 +413,49 @@ def _export_section(q, w: _Writer):
     w.survey.append({"type": "begin_group", "bkb_type": "section", **_common(q, w.kinds)})
 
 
+def _export_note(q, w: _Writer):
+    w.survey.append({"type": "note", **_common(q, w.kinds)})
+
+
+def _export_date(q, w: _Writer):
+    parts = [f". >= date('{q['min']}')"] if "min" in q else []
+    parts += [f". <= date('{q['max']}')"] if "max" in q else []
+    w.survey.append({"type": "date", "constraint": _constraint(parts), **_common(q, w.kinds)})
+
+
+def _export_dropdown(q, w: _Writer):
+    name = w.list_for(q["key"], q["options"])
+    or_other = f" {OR_OTHER}" if q.get("other") else ""
+    w.survey.append({"type": f"select_one {name}{or_other}", "appearance": "minimal", **_common(q, w.kinds)})
+
+
+def _export_yes_no(q, w: _Writer):
+    defaults = {YES: YES_LABEL, NO: NO_LABEL}
+    options = [{"value": value, "label": q.get(f"{value}_label") or defaults[value], **(
+        {"score": q[f"{value}_score"]} if f"{value}_score" in q else {})} for value in (YES, NO)]
+    name = w.list_for(q["key"], options)
+    w.survey.append({"type": f"select_one {name}", "bkb_type": "yes_no", **_common(q, w.kinds)})
+
+
+def _export_ranking(q, w: _Writer):
+    name = w.list_for(q["key"], q["options"])
+    w.survey.append({"type": f"rank {name}", **_common(q, w.kinds)})
+
+
+def _export_multi_text(q, w: _Writer):
+    common = _common(q, w.kinds)
+    required = common.pop("required", None)  # required applies to every field, as for a matrix
+    limit = f"string-length(.) <= {q['max_length']}" if "max_length" in q else None
+    w.survey.append({**common, "type": "begin_group", "bkb_type": "multi_text"})
+    for sub in q["fields"]:
+        w.survey.append({"type": "text", "name": f"{q['key']}__{sub['key']}", **_local("label", sub["label"]),
+                         "required": required, "constraint": limit})
+    w.survey.append({"type": "end_group", "name": q["key"]})
+
+
 _EXPORTERS = {
+    "note": _export_note, "date": _export_date, "dropdown": _export_dropdown, "yes_no": _export_yes_no,
+    "ranking": _export_ranking, "multi_text": _export_multi_text,
     "section": _export_section, "rating": _export_rating, "single": _export_choice, "multiple": _export_choice,
     "text": _export_text, "textarea": _export_text, "number": _export_number, "nps": _export_nps,
     "matrix": _export_matrix, "department_block": _export_block,
@@ -690,7 +758,7 @@ class _Importer:
         expressions = []
         if "relevant" in record:
             expressions.append(("show_if", "relevant"))
-        if "required" in record and REGISTRY[kind].answerable:
+        if "required" in record and REGISTRY[kind].answerable and kind != "department_block":
             flag = _truthy_cell(record["required"])
             if flag is None:
                 expressions.append(("required_if", "required"))
@@ -760,7 +828,10 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
     base, list_name, or_other = parse_type(raw_type)
     bkb_type = str(record.get("bkb_type", "")).strip().lower()
     appearance = str(record.get("appearance", "")).lower()
-    if base in ("select_one", "select_multiple") and list_name:
+    newer = _newer_kind(base, list_name, bkb_type, appearance)
+    if newer:
+        kind = newer
+    elif base in ("select_one", "select_multiple") and list_name:
         kind = "rating" if bkb_type == "rating" and base == "select_one" else (
             "single" if base == "select_one" else "multiple")
     elif base == "text":
@@ -785,10 +856,12 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
             constraint = parse_constraint(str(record["constraint"]).translate(CURLY_QUOTES))
         except ValueError as e:
             imp.drop(number, interop.CONSTRAINT_UNREADABLE, "constraint", text=str(record["constraint"]))
-    if kind in ("rating", "single", "multiple"):
+    if kind in ("rating", "single", "multiple", "dropdown", "ranking"):
         q["options"] = imp.choices(number, list_name, path, kind == "rating", q)
         if "choice_filter" in record:
             imp.drop(number, interop.CHOICE_FILTER, "choice_filter")
+    if kind == "yes_no":
+        _yes_no_choices(imp, number, list_name, q)
     if or_other:
         if "other" in REGISTRY[kind].properties():
             q["other"] = True
@@ -802,7 +875,7 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
     if kind == "nps" and params and params != {"start": 0, "end": 10, "step": 1}:
         imp.fail(number, "an NPS question is a range with start=0 end=10 step=1", "parameters")
     allowed = {"text": {"max_length"}, "textarea": {"max_length"}, "number": {"min", "max"},
-               "multiple": {"min_picks", "max_picks"}}.get(kind, set())
+               "multiple": {"min_picks", "max_picks"}, "date": {"min", "max"}}.get(kind, set())
     for name, value in constraint.items():
         if name in allowed:
             q[name] = value
@@ -820,6 +893,37 @@ def _drop_row(imp: _Importer, number: int, record: dict, kind: str) -> None:
     imp.drop(number, reason, "type", kind=kind)
     if record.get("name"):
         imp.dropped_names[str(record["name"]).strip()] = number
+
+
+def _newer_kind(base: str, list_name: str, bkb_type: str, appearance: str) -> str | None:
+    """The type of a row for the newer types (note, date, dropdown, yes/no, ranking), None for the others."""
+    if base == "note":
+        return "note"
+    if base == "date":
+        return "date"
+    if base == "rank" and list_name:
+        return "ranking"
+    if base == "select_one" and list_name and bkb_type == "yes_no":
+        return "yes_no"
+    if base == "select_one" and list_name and (bkb_type == "dropdown" or not bkb_type and any(
+            a in appearance.split() for a in DROPDOWN_APPEARANCES)):
+        return "dropdown"
+    return None
+
+
+def _yes_no_choices(imp: "_Importer", number: int, list_name: str, q: dict) -> None:
+    """A yes/no question's labels and scores from its choice list (whose names are yes and no)."""
+    for row, rec in imp.lists.get(list_name, []):
+        value = str(rec.get("name"))
+        if value not in (YES, NO):
+            imp.fail(row, f"a yes/no question's choices are named {YES} and {NO}, not {value!r}", "name", "choices")
+            continue
+        if imp.text(rec, "label"):
+            q[f"{value}_label"] = imp.text(rec, "label")
+        if "score" in rec:
+            q[f"{value}_score"] = imp.number(row, "score", rec["score"], "choices")
+    if list_name not in imp.lists:
+        imp.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
 
 
 def read_xlsform(data: bytes) -> Imported:
@@ -858,6 +962,7 @@ def read_xlsform(data: bytes) -> Imported:
     if description:
         doc["description"] = description
     _build(imp, survey, matrices, doc)
+    _part_names(imp, doc)
     _resolve_expressions(imp, doc)
     if languages and not languages & {None, "zh"}:
         imp.drop(1, interop.NO_CHINESE, "label", languages=", ".join(sorted(imp.borrowed or languages)))
@@ -924,7 +1029,14 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
         in_matrix = open_groups and open_groups[-1][0] == "matrix"
         base_path = (f"items[{len(top) - 1}].items" if container is not top else "items")
         path = f"{base_path}[{len(container)}]"
-        if kind == "begin_group":
+        if kind == "begin_group" and _is_multi_text(rec) and not in_matrix:
+            item = imp.common(number, rec, "multi_text")
+            item["fields"] = []
+            item["_row_keys"] = KeyMaker()
+            container.append(item)
+            imp.origins[path] = ("survey", number)
+            open_groups.append(("multi_text", number, item))
+        elif kind == "begin_group":
             if number in matrices and not in_matrix:
                 item = imp.common(number, rec, "matrix")
                 item["rows"] = []
@@ -945,10 +1057,14 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 imp.origins[path] = ("survey", number)
                 open_groups.append(("group", number, None))
         elif kind == "end_group":
-            if not open_groups or open_groups[-1][0] not in ("group", "matrix"):
+            if not open_groups or open_groups[-1][0] not in ("group", "matrix", "multi_text"):
                 imp.fail(number, "end_group without a matching begin_group", "type")
                 continue
             group_kind, _, item = open_groups.pop()
+            if group_kind == "multi_text":
+                item.pop("_row_keys")
+                if not item["fields"]:
+                    imp.fail(number, "the group of short texts has no text rows", "type")
             if group_kind == "matrix":
                 list_name = item.pop("_list")
                 item.pop("_row_keys")
@@ -1000,6 +1116,8 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
             _, _, item = open_groups.pop()
             if item is not None and item is block:
                 container = top
+        elif open_groups and open_groups[-1][0] == "multi_text":
+            _multi_text_field(imp, number, rec, open_groups[-1][2])
         elif in_matrix:
             _matrix_row(imp, number, rec, open_groups[-1][2])
         else:
@@ -1063,11 +1181,62 @@ def _resolve_expressions(imp: _Importer, doc: dict) -> None:
         p.item[p.field] = to_source(rewrite(tree, names, imp.values))
 
 
+def _multi_text_field(imp: _Importer, number: int, rec: dict, item: dict) -> None:
+    """One text row of a group of short texts (bkb_type=multi_text)."""
+    base, _, _ = parse_type(rec.get("type", ""))
+    name = str(rec.get("name", "")).strip()
+    if base != "text" or not name:
+        imp.fail(number, "every row of a group of short texts is a text question with a name", "type")
+        return
+    prefix = item.get("source_name", item["key"]) + "__"
+    short = name[len(prefix):] if name.startswith(prefix) else name
+    key = item["_row_keys"].key(short, "field")
+    imp.row_names[name] = f"{item['key']}.{key}"
+    item["fields"].append({"key": key, "label": imp.text(rec, "label", short)})
+    if not item["fields"][1:]:
+        flag = _truthy_cell(rec.get("required", "no"))
+        if flag is None:
+            imp.expr(item, "required_if", number, "required", rec["required"])
+        elif flag:
+            item["required"] = True
+        if "constraint" in rec:
+            try:
+                limit = parse_constraint(str(rec["constraint"]).translate(CURLY_QUOTES))
+            except ValueError:
+                imp.drop(number, interop.CONSTRAINT_UNREADABLE, "constraint", text=str(rec["constraint"]))
+                return
+            if set(limit) - {"max_length"}:
+                imp.drop(number, interop.CONSTRAINT_MISPLACED, "constraint", text=str(rec["constraint"]))
+            elif "max_length" in limit:
+                item["max_length"] = limit["max_length"]
+
+
+def _part_names(imp: _Importer, doc: dict) -> None:
+    """The XLSForm names of the parts of a ranking (``<name>__<item>``) and of an or_other text (``<name>_other``,
+    as pyxform names it), for the conditions that read them."""
+    for loc in iter_items(doc):
+        q = loc.item
+        written = q.get("source_name") or q["key"]
+        if q["type"] == "ranking":
+            for o in q.get("options") or []:
+                imp.row_names[f"{written}__{o.get('source_value') or o['value']}"] = f"{q['key']}.{o['value']}"
+        if q.get("other"):
+            imp.row_names[f"{written}_{OTHER}"] = f"{q['key']}.{OTHER}"
+
+
 def _path_of(imp: _Importer, item: dict, container: list, top: list) -> str:
     index = next(i for i, x in enumerate(container) if x is item)
     if container is top:
         return f"items[{index}]"
     return f"items[{len(top) - 1}].items[{index}]"
+
+
+def _is_multi_text(rec: dict) -> bool:
+    return str(rec.get("bkb_type", "")).lower() == "multi_text"
+
+
+def _is_matrix(rec: dict) -> bool:
+    return str(rec.get("bkb_type", "")).lower() == "matrix" or "table-list" in str(rec.get("appearance", "")).lower()
 
 
 def _origin(origins: dict[str, tuple[str, int]], path: str) -> tuple[str | None, int | None]:

@@ -2,9 +2,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from app.platform.forms import NoControlCharacters
+from app.platform.phones import PhoneError, normalise
 
 # The login form's limit; the minimum length is the accounts service's rule (its message names the number).
 MAX_PASSWORD_LENGTH = 256
@@ -22,6 +23,21 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[])
     department_id = SelectField(_l("Department"), choices=[], coerce=int,
                                 description=_l("Required for a department liaison, empty for every other role."))
+    mobile = StringField(_l("Mobile phone for reminders"), validators=[Optional(), NoControlCharacters(),
+                                                                        Length(max=20)],
+                         description=_l("A liaison receives the reminders (督办) of their department's cases by SMS. "
+                                        "Leave empty for none."))
+
+    def validate_mobile(self, field) -> None:
+        if field.data and "*" not in field.data:  # the masked number shown on the page stands for "unchanged"
+            try:
+                normalise(field.data)
+            except PhoneError:
+                raise ValidationError(_l("Not a valid mainland China mobile number.")) from None
+
+    def mobile_unchanged(self, user) -> bool:
+        """The field still shows the account's masked number (or stays empty for an account without one)."""
+        return (self.mobile.data or "") == user.mobile_masked
 
 
 class CreateUserForm(RoleForm):

@@ -53,6 +53,11 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()
 
+    # A mobile number for the engine's reminders (督办短信) to a department's liaison: sealed like every phone
+    # number (app/platform/phones.py), shown masked.
+    mobile: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    mobile_masked: Mapped[str] = mapped_column(String(20), default="", server_default="")
+
     department: Mapped[Department | None] = relationship()
 
     def set_password(self, password: str) -> None:

@@ -65,6 +65,7 @@ def create():
         try:
             user = accounts.create_user(form.username.data, form.password.data, role,
                                         display_name=form.display_name.data or "", department=department)
+            accounts.set_mobile(user, form.mobile.data or "")  # checked by the form already
         except accounts.AccountError as exc:
             db.session.rollback()
             form.username.errors.append(str(exc))
@@ -85,11 +86,14 @@ def edit(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
         form.department_id.data = user.department_id or NO_DEPARTMENT
+        form.mobile.data = user.mobile_masked  # never the full number: typing a new one replaces it
     if form.validate_on_submit():
         role, department = _chosen(form)
         try:
             changed = accounts.change_role(user, role, department, actor=current_user,
                                            display_name=form.display_name.data or "")
+            if not form.mobile_unchanged(user):
+                changed = accounts.set_mobile(user, form.mobile.data or "", actor=current_user) or changed
         except accounts.AccountError as exc:
             db.session.rollback()
             form.role.errors.append(str(exc))

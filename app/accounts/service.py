@@ -27,6 +27,7 @@ from app.audit.models import AuditEntry
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import utcnow
+from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.platform.roles import Role
 
 MIN_PASSWORD_LENGTH = 10
@@ -211,6 +212,25 @@ def change_role(user: User, role: Role, department: Department | None, *, actor=
         audit.record("user.update", f"user:{user.id}", {"username": user.username, "changes": changes}, actor=actor)
     db.session.flush()
     return role != old_role or department != old_department or bool(changes)
+
+
+def set_mobile(user: User, mobile: str, *, actor=None) -> bool:
+    """Set (or clear, with an empty value) the account's mobile number for reminders; False when unchanged.
+    AccountError for a number that is not a mainland China mobile. The audit entry names no number."""
+    mobile = (mobile or "").strip()
+    e164 = ""
+    if mobile:
+        try:
+            e164 = normalise(mobile)
+        except PhoneError:
+            raise AccountError(_("Not a valid mainland China mobile number.")) from None
+    vault = current_vault()
+    if e164 == (vault.open(user.mobile) if user.mobile else ""):
+        return False
+    user.mobile, user.mobile_masked = (vault.seal(e164), mask(e164)) if e164 else ("", "")
+    audit.record("user.mobile", f"user:{user.id}", {"username": user.username, "set": bool(e164)}, actor=actor)
+    db.session.flush()
+    return True
 
 
 def set_active(user: User, active: bool, *, actor) -> bool:

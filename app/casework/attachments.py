@@ -67,6 +67,13 @@ def check_uploads(files: list[tuple[str, bytes]]) -> list[Upload]:
     return checked
 
 
+def files_of(field) -> list[tuple[str, bytes]]:
+    """(name, content) of each file uploaded in a form's file field, read up to one byte over the limit so that
+    an oversize file is detected without reading all of it."""
+    limit = current_app.config["COMPLAINT_ATTACHMENT_MAX_BYTES"]
+    return [(f.filename or "", f.read(limit + 1)) for f in (field.data or []) if f and (f.filename or "")]
+
+
 def attachment_dir() -> Path:
     path = Path(current_app.config["COMPLAINT_ATTACHMENT_DIR"])
     path.mkdir(parents=True, exist_ok=True)

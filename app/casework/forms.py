@@ -2,6 +2,7 @@
 a department's acknowledgement, progress and reply."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -59,3 +60,14 @@ class ProgressForm(FlaskForm):
 
     text = TextAreaField(_l("Progress update"),
                          validators=[DataRequired(), NoControlCharacters(), Length(min=5, max=5000)])
+
+
+class ReplyForm(FlaskForm):
+    """A department's answer, the outcome it reports, and its evidence."""
+
+    reply = TextAreaField(_l("Reply"), validators=[DataRequired(), NoControlCharacters(), Length(min=5, max=10000)],
+                          description=_l("What was found and what was done."))
+    # A department reports what it did; duplicates and redirections are the organisers' to decide.
+    outcome = RadioField(_l("Outcome"), choices=OUTCOME_CHOICES[:3], validators=[Optional()])
+    evidence = MultipleFileField(_l("Evidence (optional)"),
+                                 description=_l("PDF, PNG or JPEG, up to 5 files of 5 MB each."))

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +29,8 @@ from app.audit import service as audit
 from app.casework.attachments import check_uploads, store
 from app.casework.deadlines import DUE_SOON_WORKDAYS, due_date
 from app.casework.errors import CaseError
-from app.casework.labels import status_label
+from app.accounts.models import User
+from app.casework.labels import kind_label, status_label
 from app.casework.models import (
     AssignmentStatus,
     Case,
@@ -45,6 +46,9 @@ from app.departments.models import Department
 from app.extensions import db
 from app.platform.calendar import local_today
 from app.platform.columns import utcnow
+from app.platform.phones import current_vault
+from app.platform.roles import Role
+from app.sms.notify import send_one
 
 __all__ = ["CaseError"]
 
@@ -194,15 +198,34 @@ def reassign(assignment: CaseAssignment, department: Department, reason: str, du
     return created[0]
 
 
-def remind(assignment: CaseAssignment, note: str = "", actor=None) -> None:
-    """督办: remind a department of its pending assignment."""
+def remind(assignment: CaseAssignment, note: str = "", actor=None) -> int:
+    """督办: remind a department of its pending assignment; its liaisons with a mobile number get an SMS.
+    Returns how many messages the gateway accepted."""
     _pending(assignment, _("Only an assignment still waiting for its reply can be reminded."))
     assignment.reminder_count += 1
     assignment.last_reminded_at = utcnow()
     event(assignment.case, "reminded", note.strip(), public=False, department_id=assignment.department_id,
           actor=actor)
+    sent = _remind_liaisons(assignment)
     _audit(assignment.case, "remind", {"department": assignment.department.code,
-                                       "overdue": assignment.overdue(local_today())}, actor=actor)
+                                       "overdue": assignment.overdue(local_today()), "sms": sent}, actor=actor)
+    return sent
+
+
+def _remind_liaisons(assignment: CaseAssignment) -> int:
+    """The reminder by SMS to every active liaison of the department who left a mobile number."""
+    liaisons = db.session.scalars(select(User).where(
+        User.department_id == assignment.department_id, User.role == Role.liaison, User.active.is_(True),
+        User.mobile != ""))
+    today, config, vault = local_today(), current_app.config, current_vault()
+    when = (_("is %(days)d days overdue", days=(today - assignment.due_on).days) if assignment.overdue(today)
+            else _("is due on %(date)s", date=format_date(assignment.due_on, "M月d日")))
+    params = {"kind": kind_label(assignment.case.kind), "number": assignment.case.tracking_number, "when": when}
+    return sum(send_one(vault.open(user.mobile), kind="case_reminder",
+                        template_code=config["CASEWORK_REMINDER_TEMPLATE_CODE"],
+                        template_text=config["CASEWORK_REMINDER_TEMPLATE_TEXT"], params=params,
+                        reference=f"remind{assignment.id}-{user.id}")
+               for user in liaisons)
 
 
 def acknowledge(assignment: CaseAssignment, actor=None) -> bool:
@@ -300,6 +323,16 @@ def request_confirmation(case: Case, *, outcome: Outcome | str, public_reply: st
     case.status, case.contact_attempts = CaseStatus.confirming, 0
     event(case, "confirming", case.public_reply, actor=actor)
     _audit(case, "request_confirmation", {"outcome": case.outcome.value}, actor=actor)
+
+
+def confirm_if_answered(case: Case, enabled: bool, actor=None) -> bool:
+    """Once every department has answered, ask the raiser at once with the lead department's outcome and answer
+    (for kinds that close with the raiser's own confirmation). True when the raiser is now asked."""
+    lead = case.lead_assignment
+    if not enabled or case.status != CaseStatus.replied or lead is None or lead.outcome is None:
+        return False
+    request_confirmation(case, outcome=lead.outcome, public_reply=lead.reply, actor=actor)
+    return True
 
 
 def confirm_by_raiser(case: Case, satisfaction: Satisfaction | str, comment: str = "") -> None:

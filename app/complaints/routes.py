@@ -21,6 +21,7 @@ from wtforms import SelectChoice
 
 from app.audit import service as audit
 from app.casework import labels as case_labels, service as casework
+from app.casework.attachments import files_of
 from app.casework.errors import CaseError
 from app.casework.forms import AttemptForm
 from app.complaints import labels, service as complaints
@@ -65,12 +66,6 @@ def _active_departments() -> list[Department]:
     return list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
 
 
-def _files(field) -> list[tuple[str, bytes]]:
-    """(name, content) of each uploaded file, read up to one byte over the limit so oversize is detected."""
-    limit = current_app.config["COMPLAINT_ATTACHMENT_MAX_BYTES"]
-    return [(f.filename or "", f.read(limit + 1)) for f in (field.data or []) if f and (f.filename or "")]
-
-
 # --------------------------------------------------------------------------- public
 
 @bp.route("/complaints/")
@@ -96,7 +91,7 @@ def new():
                 description=form.description.data, district=form.district.data or "",
                 occurred_on=form.occurred_on.data, name=form.name.data or "",
                 organisation=form.organisation.data or "", phone=form.phone.data or "",
-                contact=form.contact.data or "", files=_files(form.attachments))
+                contact=form.contact.data or "", files=files_of(form.attachments))
         except CaseError as exc:
             db.session.rollback()
             error = str(exc)
@@ -448,7 +443,7 @@ def assignment(assignment_id: int):
             abort(403)
         if form.validate_on_submit():
             try:
-                complaints.reply(item, form.reply.data, _files(form.evidence), actor=current_user)
+                complaints.reply(item, form.reply.data, files_of(form.evidence), actor=current_user)
             except CaseError as exc:
                 db.session.rollback()
                 error = str(exc)

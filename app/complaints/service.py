@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.service import dummy_password_hash
 from app.audit import service as audit
-from app.casework import attachments, service as casework
+from app.casework import attachments, kinds, service as casework
 from app.casework.attachments import attachment_path  # noqa: F401 (the centre's downloads)
 from app.casework.deadlines import DUE_SOON_WORKDAYS
 from app.casework.errors import CaseError
@@ -191,3 +191,13 @@ def department_assignments(department_id: int) -> Select:
 def counts_by_status() -> dict[str, int]:
     return {s.value: n for s, n in db.session.execute(
         select(Complaint.status, func.count()).group_by(Complaint.status)).all()}
+
+
+def complainant_phone(complaint: Complaint) -> str | None:
+    """The complainant's number (E.164), if they gave one and it has not been erased."""
+    return current_vault().open(complaint.complainant_phone) if complaint.complainant_phone else None
+
+
+kinds.register(kinds.Kind(kind=CaseKind.complaint, organiser_role=Role.complaints,
+                          raised_template="complaints/_raised.html", organiser_endpoint="complaints.detail",
+                          phone=complainant_phone))

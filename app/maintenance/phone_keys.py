@@ -4,8 +4,8 @@ A key rotation (docs/DEPLOYMENT.md, Rotating secrets) leaves values sealed with 
 rewritten; the application reads them meanwhile through PHONE_ENCRYPTION_OLD_KEYS. This module rewrites them
 all, so that the old key can leave the environment:
 
-- What is sealed: SEALED_COLUMNS — pool members' numbers, complainants' numbers, real-time call-back numbers and
-  staff TOTP secrets (everything app/platform/phones.py's vault seals). The lookup hashes are not touched: their key,
+- What is sealed: SEALED_COLUMNS — pool members' numbers, complainants' numbers, real-time call-back numbers,
+  staff mobile numbers and TOTP secrets (everything app/platform/phones.py's vault seals). The lookup hashes are not touched: their key,
   PHONE_INDEX_KEY, does not change with a rotation.
 - It refuses to run without an explicit PHONE_INDEX_KEY (see app/platform/phones.py: the hashes must not follow the key),
   and when any value is sealed with no configured key (it would be lost): it names the table and the row ids.
@@ -38,6 +38,7 @@ SEALED_COLUMNS: tuple[tuple[type, str], ...] = (
     (Complaint, "complainant_phone"),
     (FollowUpTask, "callback_phone"),
     (User, "totp_secret"),
+    (User, "mobile"),
 )
 UNREADABLE_IDS_SHOWN = 20
 

@@ -5,6 +5,7 @@ import copy
 import math
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -21,7 +22,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.platform.forms import NoControlCharacters
-from questionnaire.types import DEFAULT_SCALE, KEY_PATTERN, OPTION_VALUE_PATTERN, REGISTRY
+from questionnaire.types import (
+    DATE_PATTERN,
+    DEFAULT_SCALE,
+    KEY_PATTERN,
+    NO_LABEL,
+    OPTION_VALUE_PATTERN,
+    OTHER_TYPES,
+    REGISTRY,
+    YES_LABEL,
+)
 from rules.expressions import ExpressionError, parse_expression
 
 TYPE_LABELS = {
@@ -35,6 +45,12 @@ TYPE_LABELS = {
     "nps": _l("Recommendation score (0–10)"),
     "matrix": _l("Rating matrix"),
     "department_block": _l("Department block"),
+    "note": _l("Note (text only, no answer)"),
+    "date": _l("Date"),
+    "dropdown": _l("Drop-down list"),
+    "yes_no": _l("Yes / no"),
+    "ranking": _lp("question type", "Ranking"),  # 排序, where the assessment's ranking is 排名
+    "multi_text": _l("Several short texts"),
 }
 KEY_MESSAGE = _l("Lowercase letters, digits and _ only, starting with a letter (at most 40).")
 
@@ -48,13 +64,19 @@ def capabilities(qtype: str) -> dict[str, bool]:
         "help": qtype != "section",
         "required": answerable,
         "scored": handler.scorable,
-        "options": qtype in ("rating", "matrix", "single", "multiple"),
+        "options": qtype in ("rating", "matrix", "single", "multiple", "dropdown", "ranking"),
         "int_options": qtype in ("rating", "matrix"),
+        "option_scores": qtype != "ranking",  # a ranking's items hold ranks, not scores
+        "option_keys": qtype == "ranking",  # a ranked item's value names its answer ({key.item}): a key
+        "other": qtype in OTHER_TYPES,
         "not_familiar": qtype in ("rating", "matrix"),
         "picks": qtype in ("multiple", "department_block"),
-        "max_length": qtype in ("text", "textarea"),
+        "max_length": qtype in ("text", "textarea", "multi_text"),
         "number": qtype == "number",
-        "rows": qtype == "matrix",
+        "dates": qtype == "date",
+        "yes_no": qtype == "yes_no",
+        "rows": qtype in ("matrix", "multi_text"),
+        "row_weights": qtype == "matrix",
     }
 
 
@@ -149,7 +171,16 @@ class ItemForm(FlaskForm):
     integer = BooleanField(_l("Whole numbers only"))
     minimum = StringField(_l("Minimum"), validators=[Optional(), NoControlCharacters(), Length(max=20)])
     maximum = StringField(_l("Maximum"), validators=[Optional(), NoControlCharacters(), Length(max=20)])
-    options = FieldList(FormField(OptionForm), min_entries=0, max_entries=200)
+    other = BooleanField(_l("Offer “Other (please specify)” with a text box"))
+    earliest = StringField(_l("Earliest date"), validators=[Optional(), Regexp(DATE_PATTERN, message=_l(
+        "Write the date as YYYY-MM-DD."))], description=_l("Optional, e.g. 2024-01-01."))
+    latest = StringField(_l("Latest date"), validators=[Optional(), Regexp(DATE_PATTERN, message=_l(
+        "Write the date as YYYY-MM-DD."))], description=_l("Optional, e.g. 2024-12-31."))
+    yes_zh = StringField(_l("“Yes” reads (Chinese)"), validators=[Optional(), NoControlCharacters(), Length(max=200)])
+    no_zh = StringField(_l("“No” reads (Chinese)"), validators=[Optional(), NoControlCharacters(), Length(max=200)])
+    yes_score = StringField(_l("Score of “yes”"), validators=[Optional(), NoControlCharacters(), Length(max=20)])
+    no_score = StringField(_l("Score of “no”"), validators=[Optional(), NoControlCharacters(), Length(max=20)])
+    options = FieldList(FormField(OptionForm), min_entries=0, max_entries=1000)
     rows = FieldList(FormField(RowForm), min_entries=0, max_entries=200)
 
     def __init__(self, *args, qtype: str = "rating", **kwargs):
@@ -158,6 +189,9 @@ class ItemForm(FlaskForm):
         self.caps = capabilities(qtype)
         for name in ("show_if", "required_if"):
             self[name].pointer = None
+        if qtype == "note":
+            self.label_zh.label.text = _l("Text shown (Chinese)")
+            self.label_en.label.text = _l("Text shown (English)")
         if qtype == "section":
             self.label_zh.label.text = _l("Page title (Chinese)")
             self.label_en.label.text = _l("Page title (English)")
@@ -194,6 +228,13 @@ class ItemForm(FlaskForm):
             "integer": bool(item.get("integer", True)),
             "minimum": _text(item.get("min")),
             "maximum": _text(item.get("max")),
+            "other": bool(item.get("other")),
+            "earliest": item.get("min", "") if qtype == "date" else "",
+            "latest": item.get("max", "") if qtype == "date" else "",
+            "yes_zh": (item.get("yes_label") or YES_LABEL).get("zh", ""),
+            "no_zh": (item.get("no_label") or NO_LABEL).get("zh", ""),
+            "yes_score": _text(item.get("yes_score")),
+            "no_score": _text(item.get("no_score")),
             "options": [
                 {"value": _text(o.get("value")), "label_zh": (o.get("label") or {}).get("zh", ""),
                  "label_en": (o.get("label") or {}).get("en", ""), "score": _text(o.get("score"))}
@@ -202,7 +243,7 @@ class ItemForm(FlaskForm):
             "rows": [
                 {"key": r.get("key", ""), "label_zh": (r.get("label") or {}).get("zh", ""),
                  "label_en": (r.get("label") or {}).get("en", ""), "weight": _text(r.get("weight"))}
-                for r in item.get("rows") or [] if isinstance(r, dict)
+                for r in item.get("fields" if qtype == "multi_text" else "rows") or [] if isinstance(r, dict)
             ],
         }
 
@@ -240,6 +281,8 @@ class ItemForm(FlaskForm):
             ok &= self._check_number(self.weight, minimum=0)
         if caps["number"]:
             ok &= self._check_number(self.minimum) & self._check_number(self.maximum)
+        if caps["yes_no"]:
+            ok &= self._check_number(self.yes_score) & self._check_number(self.no_score)
         if caps["options"]:
             for entry in self.options:
                 sub = entry.form
@@ -252,6 +295,9 @@ class ItemForm(FlaskForm):
                     except ValueError:
                         sub.value.errors.append(str(_l("A rating value is a whole number.")))
                         ok = False
+                elif caps["option_keys"] and not Regexp(KEY_PATTERN).regex.match(sub.value.data.strip()):
+                    sub.value.errors.append(str(KEY_MESSAGE))
+                    ok = False
                 elif not Regexp(OPTION_VALUE_PATTERN).regex.match(sub.value.data.strip()):
                     sub.value.errors.append(str(_l("Letters, digits, _ . and - only (at most 40).")))
                     ok = False
@@ -317,6 +363,19 @@ class ItemForm(FlaskForm):
             item["integer"] = bool(self.integer.data)
             _set(item, "min", _number(self.minimum.data))
             _set(item, "max", _number(self.maximum.data))
+        if caps["dates"]:
+            _set(item, "min", (self.earliest.data or "").strip() or None)
+            _set(item, "max", (self.latest.data or "").strip() or None)
+        if caps["other"]:
+            _set(item, "other", True if self.other.data else None)
+        if caps["yes_no"]:
+            for answer, text, score, default in (("yes", self.yes_zh, self.yes_score, YES_LABEL),
+                                                 ("no", self.no_zh, self.no_score, NO_LABEL)):
+                written = (text.data or "").strip()
+                stored = item.get(f"{answer}_label") or default
+                if written and written != stored.get("zh"):
+                    item[f"{answer}_label"] = {"zh": written}  # a new Chinese text; the English one no longer fits
+                _set(item, f"{answer}_score", _number(score.data))
         if caps["options"]:
             options = []
             for entry in self.options:
@@ -324,7 +383,7 @@ class ItemForm(FlaskForm):
                 value = sub.value.data.strip()
                 option = {"value": int(value) if caps["int_options"] else value,
                           "label": _local(sub.label_zh.data, sub.label_en.data)}
-                score = _number(sub.score.data)
+                score = _number(sub.score.data) if caps["option_scores"] else None
                 if score is not None:
                     option["score"] = score
                 options.append(option)
@@ -334,11 +393,11 @@ class ItemForm(FlaskForm):
             for entry in self.rows:
                 sub = entry.form
                 row = {"key": sub.key.data.strip(), "label": _local(sub.label_zh.data, sub.label_en.data)}
-                weight = _number(sub.weight.data)
+                weight = _number(sub.weight.data) if caps["row_weights"] else None
                 if weight is not None:
                     row["weight"] = weight
                 rows.append(row)
-            item["rows"] = rows
+            item["fields" if qtype == "multi_text" else "rows"] = rows
         return item
 
 

@@ -72,7 +72,7 @@ def create():
 def version(version_id: int):
     """A version: the editor for a draft, a read-only view for a published version."""
     version = db.get_or_404(QuestionnaireVersion, version_id)
-    problems = validate_document(version.document) if version.is_draft else []
+    problems = service.problems_of(version) if version.is_draft else []
     settings = SettingsForm(formdata=None, data={
         "title_zh": (version.document.get("title") or {}).get("zh", ""),
         "title_en": (version.document.get("title") or {}).get("en", ""),
@@ -211,12 +211,19 @@ def check_expression():
     """Validate-as-you-type: the syntax error of a condition, with its position (answers JSON)."""
     if not EmptyForm().validate_on_submit():
         return jsonify(error="bad request"), 400
-    error = service.check_expression(request.form.get("expression", "")[:1000])
-    if error is None:
-        return jsonify(ok=True)
-    return jsonify(ok=False, position=error.position + 1, pointer=error.pointer(),
-                   message=_("Syntax error at character %(position)d: %(message)s",
-                             position=error.position + 1, message=error.message))
+    text = request.form.get("expression", "")[:1000]
+    error = service.check_expression(text)
+    if error is not None:
+        return jsonify(ok=False, position=error.position + 1, pointer=error.pointer(),
+                       message=_("Syntax error at character %(position)d: %(message)s",
+                                 position=error.position + 1, message=error.message))
+    # Where the condition stands (its draft, item and field, sent by the item page): the draft's own check of it.
+    version = db.session.get(QuestionnaireVersion, request.form.get("version_id", type=int) or 0)
+    problems = service.condition_problems(version, request.form.get("loc", ""), request.form.get("field", ""),
+                                          text) if version is not None and version.is_draft else []
+    if problems:
+        return jsonify(ok=False, problems=problems, message="\n".join(problems), pointer="")
+    return jsonify(ok=True)
 
 
 # ------------------------------------------------------------------------------ life cycle

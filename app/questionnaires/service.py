@@ -29,7 +29,16 @@ from app.platform.tabular import display_name
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion, VersionStatus, document_hash
 from questionnaire.diff import Change, diff_documents
 from questionnaire.interop import Imported, carry_source_names
-from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, normalize_document, validate_document
+from questionnaire.readiness import PLACEHOLDER, readiness_problems
+from questionnaire.schema import (
+    SCHEMA_VERSION,
+    Problem,
+    QuestionnaireError,
+    format_path,
+    normalize_document,
+    semantic_problems,
+    validate_document,
+)
 from questionnaire.surveyjs import export_surveyjs, read_surveyjs
 from questionnaire.types import REGISTRY
 from questionnaire.xlsform import export_xlsform, read_xlsform
@@ -84,8 +93,9 @@ def published_versions():
 
 
 def problems_of(version: QuestionnaireVersion) -> list[Problem]:
-    """Everything the core finds wrong with a version's document (empty when publishable)."""
-    return validate_document(version.document)
+    """Everything that keeps a version's document from being published (empty when publishable): what the core
+    finds wrong, then the builder's placeholder texts and the questions that can never be shown."""
+    return validate_document(version.document) or readiness_problems(version.document)
 
 
 # ------------------------------------------------------------------------------ creating versions
@@ -173,7 +183,7 @@ def discard_draft(version: QuestionnaireVersion, *, actor=None) -> None:
 def publish(version: QuestionnaireVersion, *, actor=None) -> None:
     """Validate and freeze a draft: defaults written out, SHA-256 of the canonical JSON recorded."""
     _require_draft(version)
-    problems = validate_document(version.document)
+    problems = problems_of(version)
     if problems:
         raise DocumentProblems(_("The questionnaire has problems; it can be published once they are fixed."), problems)
     document = normalize_document(version.document)
@@ -304,19 +314,21 @@ def _fresh_key(doc: dict, stem: str) -> str:
 
 
 def new_item(qtype: str, key: str) -> dict:
-    """A fresh item of ``qtype`` with sensible starting content (Chinese, with English)."""
-    label = {"zh": "新题目", "en": "New question"}
+    """A fresh item of ``qtype`` with starting content: Chinese placeholders the designer replaces."""
+    label = _placeholder(PLACEHOLDER["question"])
     if qtype == "section":
-        return {"type": "section", "key": key, "label": {"zh": "新页面", "en": "New page"}}
+        return {"type": "section", "key": key, "label": _placeholder(PLACEHOLDER["page"])}
     item: dict = {"type": qtype, "key": key, "label": label}
-    if qtype in ("single", "multiple"):
-        item["options"] = [
-            {"value": "a", "label": {"zh": "选项一", "en": "Option 1"}},
-            {"value": "b", "label": {"zh": "选项二", "en": "Option 2"}},
-        ]
+    if qtype in ("single", "multiple", "dropdown", "ranking"):
+        item["options"] = [{"value": value, "label": _placeholder(text)}
+                           for value, text in zip("ab", PLACEHOLDER["options"])]
+    elif qtype == "note":
+        item["label"] = _placeholder(PLACEHOLDER["note"])
+    elif qtype == "multi_text":
+        item["fields"] = [{"key": f"f{n}", "label": _placeholder(text)}
+                          for n, text in enumerate(PLACEHOLDER["fields"], 1)]
     elif qtype == "matrix":
-        item["rows"] = [{"key": "r1", "label": {"zh": "第一行", "en": "Row 1"}},
-                        {"key": "r2", "label": {"zh": "第二行", "en": "Row 2"}}]
+        item["rows"] = [{"key": f"r{n}", "label": _placeholder(text)} for n, text in enumerate(PLACEHOLDER["rows"], 1)]
     elif qtype == "rating":
         item["not_familiar"] = True
     elif qtype == "department_block":
@@ -325,6 +337,12 @@ def new_item(qtype: str, key: str) -> dict:
         item["items"] = [{"type": "rating", "key": _unused(key, "overall"), "label": {"zh": "总体满意度",
                           "en": "Overall satisfaction"}, "not_familiar": True, "scored": True}]
     return item
+
+
+def _placeholder(text: dict) -> dict:
+    # Chinese only: a designer who writes the Chinese text leaves no English placeholder behind (an item
+    # without English shows its Chinese); publishing is refused while one remains (questionnaire.readiness).
+    return {"zh": text["zh"]}
 
 
 def _unused(taken: str, wanted: str) -> str:
@@ -446,6 +464,27 @@ def check_expression(text: str) -> ExpressionError | None:
     except ExpressionError as exc:
         return exc
     return None
+
+
+CONDITION_FIELDS = ("show_if", "required_if")
+
+
+def condition_problems(version: QuestionnaireVersion, loc: str, field: str, text: str) -> list[str]:
+    """What the draft's check would say of ``text`` as the condition ``field`` of the item at ``loc`` (unknown
+    questions, options that do not exist, questions asked later …), in the same words; [] when it has nothing."""
+    if field not in CONDITION_FIELDS:
+        return []
+    doc = copy.deepcopy(version.document)
+    try:
+        container, index = _locate(doc, loc)
+    except BuilderError:
+        return []
+    if not isinstance(container[index], dict):
+        return []
+    container[index][field] = text
+    head, _, sub = loc.partition(".")
+    path = format_path(("items", int(head)) + (("items", int(sub)) if sub else ()) + (field,))
+    return [p.message for p in semantic_problems(doc) if p.path == path]
 
 
 # ------------------------------------------------------------------------------ diff

@@ -69,6 +69,7 @@ def _render(document: dict, departments: list[tuple[str, str, str]], locale: str
             "next": gettext("Next"),
             "department": gettext("Department %(n)s of %(total)s"),
             "picked": gettext("%(n)s departments ticked"),
+            "search_options": gettext("Type to narrow the list"),
             "failed": gettext("The answers could not be sent: the connection may have dropped. They are kept on "
                               "this phone; press Submit again."),
         },

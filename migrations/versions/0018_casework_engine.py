@@ -19,6 +19,8 @@ Revises: 0017
 Create Date: 2026-12-06
 
 """
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -52,6 +54,23 @@ def _reset_sequence(table: str) -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+
+
+@contextmanager
+def _rebuilding_complaints():
+    """SQLite changes ``complaints`` by rebuilding it (copy, drop, rename), and the migration runs inside a
+    transaction, where foreign keys cannot be switched off: dropping the old table would cascade to
+    ``complaint_departments`` and empty it. Its rows are read before and written back after. PostgreSQL alters the
+    table in place and loses nothing."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    rows = op.get_bind().execute(sa.text("SELECT complaint_id, department_id FROM complaint_departments")).all() \
+        if sqlite else []
+    yield
+    if sqlite:
+        op.execute("DELETE FROM complaint_departments")
+        for complaint_id, department_id in rows:
+            op.get_bind().execute(sa.text("INSERT INTO complaint_departments (complaint_id, department_id) "
+                                          "VALUES (:c, :d)"), {"c": complaint_id, "d": department_id})
 
 
 def _create_case_tables() -> None:
@@ -184,7 +203,7 @@ def upgrade():
     op.drop_table('complaint_attachments')
     op.drop_table('complaint_events')
     op.drop_table('complaint_assignments')
-    with op.batch_alter_table('complaints', schema=None) as batch_op:
+    with _rebuilding_complaints(), op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaints_closed_at'))
         batch_op.drop_index(batch_op.f('ix_complaints_status'))
         batch_op.drop_index(batch_op.f('ix_complaints_submitted_at'))
@@ -202,7 +221,7 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM cases WHERE kind <> 'complaint'")
-    with op.batch_alter_table('complaints', schema=None) as batch_op:
+    with _rebuilding_complaints(), op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_complaints_id_cases'), type_='foreignkey')
         batch_op.add_column(sa.Column('tracking_number', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('subject', sa.String(length=200), nullable=True))
@@ -221,8 +240,9 @@ def downgrade():
         value = (f"CASE WHEN c.status = 'confirming' THEN 'replied' ELSE c.status END" if column == 'status'
                  else f"c.{column}")
         op.execute(f"UPDATE complaints SET {column} = (SELECT {value} FROM cases c WHERE c.id = complaints.id)")
-    with op.batch_alter_table('complaints', schema=None) as batch_op:
-        for column in MOVED_TO_CASES:
+    with _rebuilding_complaints(), op.batch_alter_table('complaints', schema=None) as batch_op:
+        for column in ("tracking_number", "subject", "status", "submitted_at", "decline_reason", "public_reply",
+                       "reopen_count"):
             batch_op.alter_column(column, nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_complaints_tracking_number'), ['tracking_number'])
         batch_op.create_index(batch_op.f('ix_complaints_submitted_at'), ['submitted_at'], unique=False)

@@ -68,6 +68,11 @@ EXPECTED: dict[str, str | set[str]] = {
     "complaints.assign": {"complaints"},
     "complaints.assigned": {"complaints", "liaison"},  # handlers and admins are sent on to the complaints list
     "complaints.assignment": {"liaison"},
+    "casework.inbox": {"liaison"},
+    "casework.assignment": {"liaison"},
+    "casework.acknowledge": {"liaison"},
+    "casework.progress": {"liaison"},
+    "casework.reply": {"liaison"},
     "complaints.attachment": {"complaints", "liaison"},
     "complaints.close": {"complaints"},
     "complaints.attempt": {"complaints"},

@@ -324,3 +324,48 @@ def test_layout_of_the_whole_form():
     assert ("picker", "depts") in kinds and ("department", "depts") in kinds
     matrix = next(e for e in form.layout() if e.kind == "matrix")
     assert matrix.fields == ("d__A__service__speed", "d__A__service__manner") and matrix.department == "A"
+
+
+# --------------------------------------------------------------------------- the newer types
+
+def test_the_newer_types_become_the_fields_a_phone_expects():
+    from questionnaire.examples import new_types_questionnaire
+
+    doc = new_types_questionnaire()
+    form = build_form_class(doc, DEPTS[:1], gettext={"Please choose": "请选择"}.get)()
+    kinds = {f.name: type(f).__name__ for f in form}
+    assert kinds["q__visited_on"] == "StringField" and 'type="date"' in form.q__visited_on()
+    assert kinds["q__district"] == "SelectField" and '<option value="">请选择</option>' in form.q__district()
+    assert kinds["q__online_first"] == "RadioField" and [c.value for c in form.q__online_first.choices] == ["yes", "no"]
+    assert form.q__reason.choices[-1].value == "other" and form.q__reason__other.label.text == "请注明"
+    assert [c.value for c in form.q__priorities__speed.choices] == ["", "1", "2", "3"]
+    assert form.q__contact__unit.label.text == "单位" and 'maxlength="50"' in form.q__contact__unit()
+    layout = {(e.kind, e.key) for e in form.layout()}
+    assert {("note", "intro"), ("note", "dept_note"), ("parts", "priorities"), ("parts", "contact"),
+            ("question", "reason")} <= layout
+    assert not any(name.startswith("q__intro") for name in kinds)  # a note holds no field
+
+
+def test_a_step_shows_the_notes_of_its_own_page_only():
+    from questionnaire.examples import new_types_questionnaire
+
+    doc = new_types_questionnaire()
+    pages = steps(doc, ["A"])
+    first = build_form_class(doc, DEPTS[:1], step=pages[0])()
+    department = build_form_class(doc, DEPTS[:1], step=pages[2])()
+    assert [e.key for e in first.layout() if e.kind == "note"] == ["intro", "offline_note"]
+    assert [e.key for e in department.layout() if e.kind == "note"] == ["dept_note"]
+
+
+def test_other_is_required_only_when_chosen_and_ranks_are_checked_together():
+    from questionnaire.examples import new_types_questionnaire
+
+    doc = new_types_questionnaire()
+    base = {"q__visited_on": "2024-05-01", "q__online_first": "yes", "q__priorities__speed": "2",
+            "q__priorities__manner": "1", "q__priorities__clarity": "3"}
+    ok, form = submit(doc, {**base, "q__helped_by": ["other"]}, DEPTS[:1])
+    assert not ok and form.errors == {"q__helped_by__other": ["Please say what the other answer is."]}
+    ok, form = submit(doc, {**base, "q__priorities__clarity": "2"}, DEPTS[:1])
+    assert not ok and set(form.errors) == {"q__priorities__speed", "q__priorities__clarity"}
+    ok, form = submit(doc, base, DEPTS[:1])
+    assert ok, form.errors

@@ -48,11 +48,18 @@ def test_default_questionnaire_contents():
         assert q["label"]["zh"] and q["label"]["en"]
 
 
-def test_every_type_example_is_valid_and_uses_every_type():
-    doc = every_type_questionnaire()
-    assert validate_document(doc) == []
-    used = {i["type"] for i in doc["items"]} | {q["type"] for i in doc["items"] if i["type"] == "department_block" for q in i["items"]}
-    assert used == set(QUESTION_TYPES)
+def _types_used(doc):
+    return {i["type"] for i in doc["items"]} | {q["type"] for i in doc["items"] if i["type"] == "department_block"
+                                                for q in i["items"]}
+
+
+def test_the_two_examples_are_valid_and_use_every_type():
+    from questionnaire.examples import new_types_questionnaire
+
+    older, newer = every_type_questionnaire(), new_types_questionnaire()
+    assert validate_document(older) == [] and validate_document(newer) == []
+    assert _types_used(older) | _types_used(newer) == set(QUESTION_TYPES)
+    assert {"note", "date", "dropdown", "yes_no", "ranking", "multi_text"} <= _types_used(newer)
 
 
 @pytest.mark.parametrize("item", [

@@ -80,8 +80,8 @@ def test_import_of_a_plain_surveyjs_survey():
     ]}]}
     doc = import_surveyjs(survey)
     kinds = [(i["type"], i["key"]) for i in doc["items"]]
-    assert kinds == [("section", "p1"), ("section", "intro"), ("rating", "sat"), ("textarea", "why"), ("single", "yn")]
-    assert doc["items"][1]["description"] == {"zh": "欢迎 参加"}
+    assert kinds == [("section", "p1"), ("note", "intro"), ("rating", "sat"), ("textarea", "why"), ("single", "yn")]
+    assert doc["items"][1]["label"] == {"zh": "欢迎 参加"}  # an html element is text among the questions: a note
     assert [o["score"] for o in doc["items"][2]["options"]] == [100, 80, 60, 40, 20]
     assert doc["items"][3]["show_if"] == "{sat} <= 2"
     assert doc["items"][4]["options"][1] == {"value": "n", "label": {"zh": "n"}}

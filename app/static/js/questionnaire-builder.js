@@ -62,7 +62,11 @@
         timer = window.setTimeout(function () {
           if (!live) { return; }
           if (!input.value.trim()) { live.textContent = ""; live.className = "expr-live"; return; }
-          post(form.dataset.checkUrl, { csrf_token: token ? token.value : "", expression: input.value })
+          // Sent with where it stands, so that the server answers as the draft's own check would (unknown
+          // questions, options that do not exist), not only whether it parses.
+          post(form.dataset.checkUrl, { csrf_token: token ? token.value : "", expression: input.value,
+                                        version_id: form.dataset.version || "", loc: form.dataset.loc || "",
+                                        field: input.name })
             .then(function (response) { return response.json(); })
             .then(function (result) {
               if (result.ok) {
@@ -70,7 +74,7 @@
                 live.className = "expr-live ok";
                 input.removeAttribute("aria-invalid");
               } else if (result.message) {
-                live.textContent = result.message + "\n" + result.pointer;
+                live.textContent = result.pointer ? result.message + "\n" + result.pointer : result.message;
                 live.className = "expr-live bad";
                 input.setAttribute("aria-invalid", "true");
               }

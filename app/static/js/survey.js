@@ -214,6 +214,18 @@
         var t = values[0].replace(/\r?\n/g, "\r\n").trim();  // a browser sends a line break as CR LF
         if (!t) { return null; }
         return Array.from(t).length > q.max ? undefined : t;
+      case "date":  // YYYY-MM-DD, a real day, within the bounds (the same text order as the server's)
+        var day = values[0].trim(), m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(day);
+        if (!m) { return undefined; }
+        var real = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+        if (real.getUTCFullYear() !== +m[1] || real.getUTCMonth() !== +m[2] - 1 || real.getUTCDate() !== +m[3]) {
+          return undefined;
+        }
+        if ((q.min && day < q.min) || (q.max && day > q.max)) { return undefined; }
+        return day;
+      case "rank":
+        var r = Number(values[0]);
+        return /^[0-9]+$/.test(values[0]) && r >= 1 && r <= q.count ? r : undefined;
       case "number":
         var s = values[0].trim();
         if (!DECIMAL.test(s)) { return undefined; }
@@ -235,19 +247,37 @@
   }
   function fieldName(name, code) { return name.split(spec.placeholder).join(code); }
 
-  function resolveQuestion(q, code, values, parentVisible, states) {
+  function resolveQuestion(q, code, values, parentVisible, states, notes) {
     var visible = parentVisible && (!q.show_if || evaluate(q.show_if, values));
     var required = visible && (q.required || (q.required_if !== null && evaluate(q.required_if, values)));
+    if (!q.fields.length) { notes[(code ? code + ":" : "") + q.key] = visible; }  // a note: shown or not
+    var mine = [];
     q.fields.forEach(function (f) {
       var name = code ? fieldName(f.name, code) : f.name;
-      var value = visible ? parse(q, raw(name)) : null;
-      states[name] = {visible: visible, required: required, value: value, question: q};
+      // A field may have its own rules (the text of "other": a text, required when "other" is chosen).
+      var value = visible ? parse(f.read ? f : q, raw(name)) : null;
+      var needed = f.required_if ? visible && evaluate(f.required_if, values) : required;
+      if (f.required_if && !needed) { value = null; }  // the text of "other" counts once "other" is chosen
+      states[name] = {visible: visible, required: needed, value: value, question: q};
+      mine.push(states[name]);
       if (visible && value !== null && value !== undefined) { values[f.key] = value; }
+    });
+    if (q.read === "rank") { settleRanks(mine); }
+  }
+
+  // A ranking, as the server's: once begun, every item ranked, each rank given once.
+  function settleRanks(states) {
+    var given = states.filter(function (st) { return st.value !== null && st.value !== undefined; });
+    if (!given.length) { return; }
+    states.forEach(function (st) {
+      if (st.value === null) { st.value = undefined; return; }
+      var same = given.filter(function (other) { return other.value === st.value; });
+      if (same.length > 1) { st.value = undefined; }
     });
   }
 
   function resolve() {
-    var values = {}, states = {}, sections = {}, pageVisible = true, picked = [];
+    var values = {}, states = {}, sections = {}, notes = {}, pageVisible = true, picked = [];
     spec.items.forEach(function (item) {
       if (item.kind === "section") {
         pageVisible = !item.show_if || evaluate(item.show_if, values);
@@ -262,14 +292,14 @@
         if (picked.length) { values[item.key] = picked; }
         picked.forEach(function (code) {
           var scope = Object.assign({}, values);
-          item.items.forEach(function (q) { resolveQuestion(q, code, scope, true, states); });
+          item.items.forEach(function (q) { resolveQuestion(q, code, scope, true, states, notes); });
         });
         pageVisible = true;
       } else {
-        resolveQuestion(item, null, values, pageVisible, states);
+        resolveQuestion(item, null, values, pageVisible, states, notes);
       }
     });
-    return {states: states, sections: sections, picked: picked};
+    return {states: states, sections: sections, notes: notes, picked: picked};
   }
 
   // ------------------------------------------------------------------ pages
@@ -286,6 +316,7 @@
         holder.innerHTML = html;
         page = holder.firstElementChild;
         page.querySelector("[data-department-name]").textContent = spec.names[code] || code;
+        searchable(page);
         added = true;
       }
       delete existing[code];
@@ -313,6 +344,7 @@
       var state = res.states[names[0]];
       box.hidden = state ? !state.visible : false;
     });
+    form.querySelectorAll("[data-note]").forEach(function (box) { box.hidden = res.notes[box.dataset.note] === false; });
   }
 
   function clearErrors(page) {
@@ -371,10 +403,14 @@
           var dt = document.createElement("dt"), dd = document.createElement("dd");
           var label = box.querySelector("legend, label");
           dt.textContent = label ? label.textContent.replace(/\s*\*\s*$/, "").trim() : name;
+          var node = inputs(name)[0];
+          var part = node && node.id && (box.classList.contains("parts") || name !== box.dataset.fields.split(" ")[0]);
+          var own = part ? box.querySelector("label[for=\"" + node.id + "\"]") : null;
+          if (own) { dt.textContent += " · " + own.textContent.trim(); }  // a part: a ranked item, a sub-field
           var chosen = Array.prototype.filter.call(inputs(name), function (n) { return n.checked; });
           dd.textContent = chosen.length
             ? chosen.map(function (n) { return n.parentNode.textContent.trim(); }).join("、")
-            : raw(name).join("");
+            : node && node.tagName === "SELECT" ? node.options[node.selectedIndex].textContent : raw(name).join("");
           list.appendChild(dt);
           list.appendChild(dd);
         });
@@ -485,6 +521,34 @@
     });
   }
 
+  // ------------------------------------------------------------------ long drop-down lists: a search box
+  // The list stays a plain <select> (what the server reads, what a phone shows natively); typing above it keeps
+  // only the options that contain the text, and always the empty line and the one chosen.
+  var LONG_LIST = 15;
+  function searchable(root) {
+    root.querySelectorAll("select:not(.rank)").forEach(function (select) {
+      if (select.options.length <= LONG_LIST || select.dataset.searchable) { return; }
+      select.dataset.searchable = "1";
+      var all = Array.prototype.slice.call(select.options);
+      var box = document.createElement("input");
+      box.type = "search";
+      box.className = "picker-search";
+      box.placeholder = text.search_options;
+      box.setAttribute("aria-label", text.search_options);
+      box.setAttribute("aria-controls", select.id);
+      select.before(box);
+      box.addEventListener("input", function () {
+        var needle = box.value.trim().toLowerCase(), chosen = select.value;
+        select.textContent = "";
+        all.forEach(function (option) {
+          var keep = !option.value || option.value === chosen || option.textContent.toLowerCase().indexOf(needle) >= 0;
+          if (keep) { select.appendChild(option); }
+        });
+        select.value = chosen;
+      });
+    });
+  }
+
   // A section with nothing to answer (an explanation) is shown above the page that follows it, not as a screen
   // of its own; one whose visibility depends on answers keeps its own page.
   function mergeExplanations() {
@@ -518,6 +582,7 @@
   nextButton.addEventListener("click", next);
   submitButton.addEventListener("click", submit);
   mergeExplanations();
+  searchable(pagesBox);
   var saved = load();
   submissionKey = saved.id || null;
   restore(saved.answers);
