@@ -18,7 +18,7 @@ from app.questionnaires import service
 from app.questionnaires.forms import TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion
 from forms.factory import build_form_class
-from questionnaire.schema import format_path, validate_document
+from questionnaire.schema import dimension_labels, format_path, validate_document
 from rules.expressions import ExpressionError
 
 bp = Blueprint("questionnaires", __name__)
@@ -86,7 +86,7 @@ def version(version_id: int):
         versions=service.versions_of(version.questionnaire), items=items, problems=problems,
         type_labels=TYPE_LABELS, add_form=AddItemForm(), settings_form=settings, button_form=EmptyForm(),
         confirm=ConfirmForm(),
-        has_block=has_block,
+        has_block=has_block, dimensions=dimension_labels(version.document, select_locale()),
     )
 
 
