@@ -333,7 +333,7 @@ def import_questionnaire():
     questionnaires = db.session.scalars(Questionnaire.ordered()).all()
     form.questionnaire.choices = [("new", _("a new questionnaire"))] + [
         (str(q.id), _("a new draft of %(name)s", name=q.name)) for q in questionnaires]
-    problems, error = [], None
+    problems, error, dropped = [], None, False
     if form.validate_on_submit():
         upload = form.file.data
         target = None
@@ -341,10 +341,11 @@ def import_questionnaire():
             target = db.session.get(Questionnaire, int(form.questionnaire.data))
         try:
             version = service.import_file(upload.filename or "", upload.read(), questionnaire=target,
-                                          actor=current_user)
+                                          allow_drops=form.allow_drops.data, actor=current_user)
         except service.DocumentProblems as exc:
             db.session.rollback()
             error, problems = str(exc), exc.problems
+            dropped = isinstance(exc, service.DropsUnconfirmed)
         except service.BuilderError as exc:
             db.session.rollback()
             error = str(exc)
@@ -352,7 +353,9 @@ def import_questionnaire():
             db.session.commit()
             flash(_("Imported as draft version %(number)d.", number=version.number), "success")
             return _back(version)
-    return render_template("questionnaires/import.html", form=form, problems=problems, error=error)
+    # ``translate`` renders the reasons of left-out parts, which the pure importers give as templates.
+    return render_template("questionnaires/import.html", form=form, problems=problems, error=error,
+                           dropped=dropped, translate=_)
 
 
 @bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")
