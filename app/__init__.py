@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as users_bp
     from app.assessment.routes import bp as assessment_bp
     from app.audit.routes import bp as audit_bp
+    from app.callbacks.routes import bp as callbacks_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     # Both carry public pages (/r/…, /complaints/…) and staff pages (/admin/…), so no prefix.
     app.register_blueprint(realtime_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(callbacks_bp)  # /admin/callbacks/… for staff, /c/<token> for raisers
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
