@@ -33,9 +33,10 @@ from app.callbacks.models import (
 from app.casework.models import Case
 from app.extensions import db
 from app.platform.columns import utcnow
-from app.platform.links import public_url
+from app.platform.links import public_base_url
 from app.sms.notify import send_one
 
+LINK_PATH = "/c/"  # the raiser's page, /c/<token> (app.callbacks.routes; masked in logs by app.platform.log_masking)
 MAX_TOKEN_LENGTH = 64
 RETURNS = (0, 1, 2, 3)  # 3 stands for "3 times or more"
 
@@ -84,6 +85,7 @@ def send(check_id: int, user_id: int | None = None) -> tuple[int, int]:
     if check is None or check.status != CheckStatus.drawn:
         return 0, 0
     config = current_app.config
+    base = public_base_url()  # a job has no request to build the address from
     sent = failed = 0
     ids = list(db.session.scalars(select(CallbackCall.id).where(
         CallbackCall.check_id == check_id, CallbackCall.sent_at.is_(None), CallbackCall.token_hash.is_(None))
@@ -101,7 +103,7 @@ def send(check_id: int, user_id: int | None = None) -> tuple[int, int]:
         accepted = phone is not None and send_one(
             phone, kind="callback", template_code=config["CALLBACK_SMS_TEMPLATE_CODE"],
             template_text=config["CALLBACK_SMS_TEMPLATE_TEXT"],
-            params={"link": public_url("callbacks.answer", token=token)}, reference=f"callback:{call_id}")
+            params={"link": f"{base}{LINK_PATH}{token}"}, reference=f"callback:{call_id}")
         if accepted:
             call.sent_at = utcnow()
             sent += 1

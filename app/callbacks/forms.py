@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField
+from wtforms import DateField, IntegerField, RadioField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from app.callbacks.draw import LARGEST_PER_DEPARTMENT
@@ -28,12 +28,12 @@ class AnswerForm(FlaskForm):
     """The raiser's one page: three questions, every one required."""
 
     solved = RadioField(_l("Was the matter you raised solved?"), choices=[
-        (Solved.yes.value, _l("Yes, solved")), (Solved.partly.value, _l("Partly solved")),
-        (Solved.no.value, _l("No, not solved"))], validators=[InputRequired(message=_l("Choose an answer."))])
+        SelectChoice(Solved.yes.value, _l("Yes, solved")), SelectChoice(Solved.partly.value, _l("Yes, partly solved")),
+        SelectChoice(Solved.no.value, _l("No, not solved"))], validators=[InputRequired(message=_l("Choose one of the answers."))])
     satisfied = RadioField(_l("Are you satisfied with how it was handled?"), choices=[
-        (Satisfied.satisfied.value, _l("Satisfied")), (Satisfied.basically.value, _l("Basically satisfied")),
-        (Satisfied.not_satisfied.value, _l("Not satisfied"))],
-        validators=[InputRequired(message=_l("Choose an answer."))])
+        SelectChoice(Satisfied.satisfied.value, _l("Satisfied")), SelectChoice(Satisfied.basically.value, _l("Basically satisfied")),
+        SelectChoice(Satisfied.not_satisfied.value, _l("Not satisfied"))],
+        validators=[InputRequired(message=_l("Choose one of the answers."))])
     returns = RadioField(_l("How many times did you have to go back about it?"), coerce=int, choices=[
-        (0, _l("Never")), (1, _l("Once")), (2, _l("Twice")), (3, _l("Three times or more"))],
-        validators=[InputRequired(message=_l("Choose an answer."))])
+        SelectChoice(0, _l("0 times")), SelectChoice(1, _l("1 time")), SelectChoice(2, _l("2 times")), SelectChoice(3, _l("Three times or more"))],
+        validators=[InputRequired(message=_l("Choose one of the answers."))])

@@ -124,11 +124,11 @@ def _bounds(share: Share | None) -> list:
 
 def workbook(check: CallbackCheck) -> bytes:
     """The report as XLSX with Chinese headers: one row per department, shares as percentages."""
-    header = [_("Department code"), _("Department"), _("Closed cases"), _("Without a phone"),
-              _("Claimed solved rate"), _("Sampled"), _("Answered"), _("Response rate"),
-              _("Confirmed solved rate"), _("Answers (n)"), _("95% interval, low"), _("95% interval, high"),
-              _("Confirmed among claimed solved"), _("Claimed solved answers (n)"), _("95% interval, low"),
-              _("95% interval, high"), _("Satisfied or basically satisfied"), _("Judgement")]
+    header = [_("Department code"), _("Department"), _("Closed cases (valid outcome)"), _("Closed cases without a phone"),
+              _("Claimed solved rate"), _("Cases drawn"), _("Links answered"), _("Response rate"),
+              _("Confirmed solved rate"), _("Answers (n)"), _("Lower bound (95%)"), _("Upper bound (95%)"),
+              _("Confirmed among claimed solved"), _("Claimed solved answers (n)"), _("Lower bound (95%)"),
+              _("Upper bound (95%)"), _("Satisfied or basically satisfied"), _("Judgement")]
     body = []
     for row in rows(check):
         body.append([
@@ -137,7 +137,7 @@ def workbook(check: CallbackCheck) -> bytes:
             _percent(row.confirmed), row.confirmed.n if row.confirmed else None, *_bounds(row.confirmed),
             _percent(row.confirmed_of_claimed), row.confirmed_of_claimed.n if row.confirmed_of_claimed else None,
             *_bounds(row.confirmed_of_claimed), _percent(row.satisfied),
-            row.too_few and _("Too few to judge: %(reason)s", reason=row.too_few) or _("Judged")])
+            row.too_few and _("Too few to judge: %(reason)s", reason=row.too_few) or _("Judged on the answers")])
     percent = "0.0%"
     formats = [None, None, None, None, percent, None, None, percent, percent, None, percent, percent, percent, None,
                percent, percent, percent, None]

@@ -146,7 +146,7 @@ def export(check_id: int):
 
 # --- the raiser's page ----------------------------------------------------------------------------------------
 
-@bp.route("/c/<token>", methods=["GET", "POST"])
+@bp.route(calls.LINK_PATH + "<token>", methods=["GET", "POST"])
 @visitors
 def answer(token: str):
     """The raiser's one page: three questions, answered once, anonymously."""
@@ -164,7 +164,7 @@ def answer(token: str):
     return render_template("callbacks/answer.html", form=form), 400 if form.is_submitted() else 200
 
 
-@bp.route("/c/thanks")
+@bp.route(calls.LINK_PATH + "thanks")
 @visitors
 def thanks():
     """After the answers: thanks, and what happens with them."""
