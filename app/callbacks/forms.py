@@ -24,16 +24,21 @@ class CheckForm(FlaskForm):
         description=_l("At most this many of a department's cases are called back; all of them when fewer."))
 
 
+ANSWER_REQUIRED = InputRequired(message=_l("Choose one of the answers."))
+
+
 class AnswerForm(FlaskForm):
     """The raiser's one page: three questions, every one required."""
 
-    solved = RadioField(_l("Was the matter you raised solved?"), choices=[
-        SelectChoice(Solved.yes.value, _l("Yes, solved")), SelectChoice(Solved.partly.value, _l("Yes, partly solved")),
-        SelectChoice(Solved.no.value, _l("No, not solved"))], validators=[InputRequired(message=_l("Choose one of the answers."))])
-    satisfied = RadioField(_l("Are you satisfied with how it was handled?"), choices=[
-        SelectChoice(Satisfied.satisfied.value, _l("Satisfied")), SelectChoice(Satisfied.basically.value, _l("Basically satisfied")),
-        SelectChoice(Satisfied.not_satisfied.value, _l("Not satisfied"))],
-        validators=[InputRequired(message=_l("Choose one of the answers."))])
-    returns = RadioField(_l("How many times did you have to go back about it?"), coerce=int, choices=[
-        SelectChoice(0, _l("0 times")), SelectChoice(1, _l("1 time")), SelectChoice(2, _l("2 times")), SelectChoice(3, _l("Three times or more"))],
-        validators=[InputRequired(message=_l("Choose one of the answers."))])
+    solved = RadioField(_l("Was the matter you raised solved?"), validators=[ANSWER_REQUIRED], choices=[
+        SelectChoice(Solved.yes.value, _l("Yes, solved")),
+        SelectChoice(Solved.partly.value, _l("Yes, partly solved")),
+        SelectChoice(Solved.no.value, _l("No, not solved"))])
+    satisfied = RadioField(_l("Are you satisfied with how it was handled?"), validators=[ANSWER_REQUIRED], choices=[
+        SelectChoice(Satisfied.satisfied.value, _l("Satisfied")),
+        SelectChoice(Satisfied.basically.value, _l("Basically satisfied")),
+        SelectChoice(Satisfied.not_satisfied.value, _l("Not satisfied"))])
+    returns = RadioField(_l("How many times did you have to go back about it?"), coerce=int,
+                         validators=[ANSWER_REQUIRED], choices=[
+                             SelectChoice(0, _l("0 times")), SelectChoice(1, _l("1 time")),
+                             SelectChoice(2, _l("2 times")), SelectChoice(3, _l("Three times or more"))])

@@ -5,7 +5,9 @@ closed as solved or partly solved (a fact of the frame, not an estimate), how ma
 and from the answers the share the raisers say was solved or partly solved — overall, and among the cases the
 department claimed solved (the check proper) — each with its n and its Wilson interval (``scoring.wilson``).
 A department with fewer closed cases than the check's minimum, or fewer answers, is too few to judge: no share
-is shown for it. Only released answers count (``app.callbacks.calls.release``); the page says how many wait.
+is shown for it; the share among claimed-solved cases is shown only when both it and the rest hold the minimum
+(or the rest is empty), so that no subtraction isolates a handful of answers. Only released answers count
+(``app.callbacks.calls.release``); the page says how many wait.
 """
 from __future__ import annotations
 
@@ -94,18 +96,25 @@ def rows(check: CallbackCheck) -> list[DepartmentRow]:
             reason = _("Fewer answers (%(n)d) than the minimum (%(minimum)d).", n=len(given), minimum=check.minimum)
         else:
             reason = ""
-        row = DepartmentRow(department, closed, without_phone.get(department.id, 0), claimed, sampled, answered,
-                            reason)
+        figures = {}
         if not reason:
             of_claimed = [a for a in given if a.claimed_solved]
-            row = DepartmentRow(
-                department, closed, row.without_phone, claimed, sampled, answered, reason,
-                confirmed=Share(sum(a.solved in CONFIRMED_SOLVED for a in given), len(given)),
-                confirmed_of_claimed=(Share(sum(a.solved in CONFIRMED_SOLVED for a in of_claimed), len(of_claimed))
-                                      if of_claimed else None),
-                satisfied=Share(sum(a.satisfied != Satisfied.not_satisfied for a in given), len(given)))
+            # The claimed part is shown only when it and the rest each hold the minimum (or the rest is empty):
+            # otherwise the difference from the whole would give away the few answers of the rest.
+            others = len(given) - len(of_claimed)
+            shown = len(of_claimed) >= check.minimum and (others == 0 or others >= check.minimum)
+            figures = {"confirmed": _confirmed(given),
+                       "confirmed_of_claimed": _confirmed(of_claimed) if shown else None,
+                       "satisfied": Share(sum(a.satisfied != Satisfied.not_satisfied for a in given), len(given))}
+        row = DepartmentRow(department, closed, without_phone.get(department.id, 0), claimed, sampled, answered,
+                            reason, **figures)
         table.append(row)
     return table
+
+
+def _confirmed(answers: list[CallbackAnswer]) -> Share:
+    """How many of ``answers`` say the matter was solved or partly solved."""
+    return Share(sum(a.solved in CONFIRMED_SOLVED for a in answers), len(answers))
 
 
 def waiting(check: CallbackCheck) -> int:
@@ -124,8 +133,9 @@ def _bounds(share: Share | None) -> list:
 
 def workbook(check: CallbackCheck) -> bytes:
     """The report as XLSX with Chinese headers: one row per department, shares as percentages."""
-    header = [_("Department code"), _("Department"), _("Closed cases (valid outcome)"), _("Closed cases without a phone"),
-              _("Claimed solved rate"), _("Cases drawn"), _("Links answered"), _("Response rate"),
+    header = [_("Department code"), _("Department"), _("Closed cases (valid outcome)"),
+              _("Closed cases without a phone"), _("Claimed solved rate"), _("Cases drawn"), _("Links answered"),
+              _("Response rate"),
               _("Confirmed solved rate"), _("Answers (n)"), _("Lower bound (95%)"), _("Upper bound (95%)"),
               _("Confirmed among claimed solved"), _("Claimed solved answers (n)"), _("Lower bound (95%)"),
               _("Upper bound (95%)"), _("Satisfied or basically satisfied"), _("Judgement")]
@@ -139,8 +149,8 @@ def workbook(check: CallbackCheck) -> bytes:
             *_bounds(row.confirmed_of_claimed), _percent(row.satisfied),
             row.too_few and _("Too few to judge: %(reason)s", reason=row.too_few) or _("Judged on the answers")])
     percent = "0.0%"
-    formats = [None, None, None, None, percent, None, None, percent, percent, None, percent, percent, percent, None,
-               percent, percent, percent, None]
+    formats = [None, None, None, None, percent, None, None, percent,
+               percent, None, percent, percent, percent, None, percent, percent, percent, None]
     title = _("Call-back check %(start)s to %(end)s", start=check.period_start.isoformat(),
               end=check.period_end.isoformat())
     return xlsx_bytes([Sheet(title[:31], [header, *body], formats, [12, 20] + [12] * 15 + [40], wrap=(18,))])

@@ -190,7 +190,8 @@ def test_bad_answers_change_nothing(app, make_department, data):
     assert db.session.scalar(select(CallbackCall.used)) is False
     assert db.session.scalar(select(func.count()).select_from(CallbackSealedAnswer)) == 0
     # A post without its CSRF token is refused too, and the link still works afterwards.
-    assert visitor.post(f"/c/{token}", data={"solved": "yes", "satisfied": "satisfied", "returns": "0"}).status_code == 400
+    forged = visitor.post(f"/c/{token}", data={"solved": "yes", "satisfied": "satisfied", "returns": "0"})
+    assert forged.status_code == 400
     assert visitor.get(f"/c/{token}").status_code == 200
 
 
@@ -257,41 +258,45 @@ def test_closing_stops_the_links_and_releases_every_answer(app, make_department,
 
 def test_the_report_sets_claimed_against_confirmed_with_wilson_intervals(app, make_department, make_user):
     app.config["CALLBACK_RELEASE_BATCH"] = 1
-    a, b = make_department("AAA", "甲局"), make_department("BBB", "乙局")
-    for outcome in ("solved",) * 4 + ("explained",):
+    a, b, c = make_department("AAA", "甲局"), make_department("BBB", "乙局"), make_department("CCC", "丙局")
+    for outcome in ("solved",) * 4 + ("explained",) * 2:
         closed_case(a, outcome)
     closed_case(b)
-    check = drawn_check(minimum=2, maximum=5)
+    for outcome in ("solved",) * 3 + ("explained",):
+        closed_case(c, outcome)
+    check = drawn_check(minimum=2, maximum=6)
+    # What each raiser answers, by department and claim, in the order of the calls (None: never answers).
+    plan = {(a.id, True): ["yes", "yes", "no", None], (a.id, False): ["partly", "no"],
+            (c.id, True): ["yes", "yes", "yes"], (c.id, False): ["no"]}
     visitor = app.test_client()
-    by_token = dict(zip(links(check), db.session.scalars(select(CallbackCall).order_by(CallbackCall.id))))
-    answered = 0
-    for token, call in by_token.items():
-        if call.department_id != a.id:
-            continue
-        # Claimed solved: 3 of the 4 confirm; the explained one says "partly"; then one claimed case not answering.
-        if call.claimed_solved and answered == 3:
-            continue
-        solved = "partly" if not call.claimed_solved else ("yes" if answered < 2 else "no")
-        visitor.post_form(f"/c/{token}", {"solved": solved, "satisfied": "satisfied", "returns": "0"})
-        answered += call.claimed_solved
-    row_a, row_b = report.rows(check)
-    assert (row_a.closed, row_a.sampled, row_a.answered) == (5, 5, 4)
-    assert (row_a.claimed.k, row_a.claimed.n) == (4, 5)
-    assert (row_a.confirmed.k, row_a.confirmed.n) == (3, 4)                     # 2 yes + 1 partly of 4
+    for token, call in zip(links(check), db.session.scalars(select(CallbackCall).order_by(CallbackCall.id)).all()):
+        answers = plan.get((call.department_id, call.claimed_solved))
+        solved = answers.pop(0) if answers else None
+        if solved:
+            visitor.post_form(f"/c/{token}", {"solved": solved, "satisfied": "satisfied", "returns": "0"})
+    row_a, row_b, row_c = report.rows(check)
+    assert (row_a.closed, row_a.sampled, row_a.answered) == (6, 6, 5)
+    assert (row_a.claimed.k, row_a.claimed.n) == (4, 6)
+    assert (row_a.confirmed.k, row_a.confirmed.n) == (3, 5)                     # 2 yes + 1 partly of 5
     assert (row_a.confirmed_of_claimed.k, row_a.confirmed_of_claimed.n) == (2, 3)
-    assert row_a.confirmed.interval == pytest.approx((0.3006, 0.9544), abs=1e-4)
+    assert row_a.confirmed.interval == pytest.approx((0.2307, 0.8824), abs=1e-4)  # Wilson, 3 of 5, by hand
     assert row_b.too_few and row_b.confirmed is None                              # 1 case < minimum 2
+    # C: 3 of 4 confirm; the one unclaimed answer alone would be laid bare by the difference, so the claimed
+    # part is not shown.
+    assert (row_c.confirmed.k, row_c.confirmed.n) == (3, 4) and row_c.confirmed_of_claimed is None
 
     auditor, _user = as_role(app, make_user, "auditor")
     page = auditor.get(f"/admin/callbacks/{check.id}").get_data(as_text=True)
-    assert "75.0%" in page and "30.1%–95.4%" in page and "样本过少，无法判断" in page
+    assert "60.0%" in page and "23.1%–88.2%" in page and "样本过少，无法判断" in page
     workbook = load_workbook(io.BytesIO(auditor.get(f"/admin/callbacks/{check.id}/report.xlsx").data))
     sheet = workbook.active
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["部门代码", "部门", "办结案件数"] and "回访确认解决率" in header
     values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert values["AAA"][header.index("回访确认解决率")] == pytest.approx(0.75)
+    assert values["AAA"][header.index("回访确认解决率")] == pytest.approx(0.6)
+    assert values["AAA"][header.index("95%区间下限")] == pytest.approx(0.2307, abs=1e-4)
     assert values["BBB"][header.index("回访确认解决率")] is None
+    assert values["BBB"][header.index("判断")].startswith("样本过少，无法判断")
 
 
 # --------------------------------------------------------------------------- the staff's pages
