@@ -113,6 +113,12 @@ def test_the_minimum_and_maximum_per_department_are_respected(app, make_departme
     assert row_c.too_few and row_c.sampled == 0
 
 
+def test_the_allocation_caps_each_department_and_shares_it_between_the_claims():
+    sizes = {"A|solved": 30, "A|unsolved": 10, "B|solved": 4, "B|unsolved": 2, "C|solved": 3}
+    assert draw.allocate(sizes, minimum=5, maximum=8) == {
+        "A|solved": 6, "A|unsolved": 2, "B|solved": 4, "B|unsolved": 2, "C|solved": 0}
+
+
 def test_the_sample_is_reproducible_from_its_seed_and_the_verifier_agrees(app, make_department, tmp_path):
     a, b = make_department("AAA"), make_department("BBB")
     for i in range(9):
@@ -146,6 +152,9 @@ def test_the_seed_comes_after_the_commitment_once_and_the_draw_happens_once(app,
     check = new_check(minimum=1)
     with pytest.raises(draw.CallbackError):
         draw.draw(check, None)
+    with pytest.raises(draw.CallbackError):
+        draw.set_seed(check, None, "two\nlines")
+    assert check.status == CheckStatus.frozen and check.seed is None
     draw.set_seed(check, None, "first")
     with pytest.raises(draw.CallbackError):
         draw.set_seed(check, None, "second")
@@ -328,10 +337,13 @@ def test_a_handler_runs_a_check_through_the_pages_and_an_auditor_replays_it(app,
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"period_start": "2026-12-05", "period_end": "2026-12-01", "minimum": "2", "maximum": "5"}, "晚于"),
-    ({"period_start": "2026-12-01", "period_end": "2026-12-05", "minimum": "6", "maximum": "5"}, "大于最大值"),
-    ({"period_start": "2026-12-01", "period_end": "", "minimum": "2", "maximum": "5"}, "最后一天"),
-    ({"period_start": "2026-12-01", "period_end": "2026-12-05", "minimum": "0", "maximum": "5"}, "每部门最少"),
+    ({"period_start": "2026-12-05", "period_end": "2026-12-01", "minimum": "2", "maximum": "5"},
+     "期间的第一天（2026-12-05）晚于最后一天（2026-12-01）。"),
+    ({"period_start": "2026-12-01", "period_end": "2026-12-05", "minimum": "6", "maximum": "5"},
+     "每部门最少数（6）大于最大值（5）。"),
+    ({"period_start": "2026-12-01", "period_end": "", "minimum": "2", "maximum": "5"}, "请填写期间的最后一天。"),
+    ({"period_start": "2026-12-01", "period_end": "2026-12-05", "minimum": "0", "maximum": "5"},
+     "数值大小必须介于 1 到 500 之间。"),
 ])
 def test_a_bad_plan_is_refused_with_a_reason_and_creates_nothing(app, make_department, make_user, data, message):
     closed_case(make_department())
@@ -339,6 +351,7 @@ def test_a_bad_plan_is_refused_with_a_reason_and_creates_nothing(app, make_depar
     response = handler.post_form("/admin/callbacks/new", data, follow_redirects=True)
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CallbackCheck)) == 0
+    assert db.session.scalar(select(func.count()).select_from(CallbackFrameMember)) == 0
 
 
 def test_the_raisers_page_is_light_and_works_without_javascript(app, make_department):
