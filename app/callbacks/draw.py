@@ -26,13 +26,13 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import selectin_polymorphic
+from sqlalchemy.orm import selectin_polymorphic, selectinload
 
 import sampling
 from app.audit import service as audit
 from app.callbacks import raisers
 from app.callbacks.models import CallbackCall, CallbackCheck, CallbackFrameMember, CheckStatus
-from app.casework.models import INVALID_OUTCOMES, Case, CaseStatus
+from app.casework.models import INVALID_OUTCOMES, Case, CaseAssignment, CaseStatus
 from app.departments.models import Department
 from app.extensions import db
 from app.platform.calendar import local_today, period_bounds
@@ -61,7 +61,8 @@ def closed_cases(start: date, end: date) -> list[tuple[Case, Department]]:
     """The cases closed in the period with a valid outcome, each with its lead department, by tracking number."""
     since, until = period_bounds(start, end)
     cases = db.session.scalars(
-        select(Case).options(selectin_polymorphic(Case, Case.__subclasses__()))
+        select(Case).options(selectin_polymorphic(Case, Case.__subclasses__()),
+                             selectinload(Case.assignments).joinedload(CaseAssignment.department))
         .where(Case.status == CaseStatus.closed, Case.closed_at >= since, Case.closed_at < until,
                Case.outcome.is_not(None), Case.outcome.not_in(INVALID_OUTCOMES))
         .order_by(Case.tracking_number)).all()
