@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -55,6 +56,26 @@ def stratum(department_code: str, claimed_solved: bool) -> str:
 
 def department_of(stratum_label: str) -> str:
     return stratum_label.rsplit("|", 1)[0]
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stratum of a check, as its page shows it."""
+
+    label: str
+    department: str  # the department's name, or its code if it no longer exists
+    claimed_solved: bool
+    size: int
+    drawn: int
+
+
+def strata(check: CallbackCheck) -> list[Stratum]:
+    """The check's strata with N_h and n_h, by department code, claimed solved first."""
+    names = {code: name for code, name in db.session.execute(select(Department.code, Department.name))}
+    return [Stratum(label, names.get(department_of(label), department_of(label)), label.endswith(f"|{SOLVED}"),
+                    size, check.allocation.get(label, 0))
+            for label, size in sorted(check.stratum_sizes.items(),
+                                      key=lambda item: (department_of(item[0]), not item[0].endswith(f"|{SOLVED}")))]
 
 
 def closed_cases(start: date, end: date) -> list[tuple[Case, Department]]:

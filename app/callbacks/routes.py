@@ -63,7 +63,7 @@ def check(check_id: int):
     return render_template(
         "callbacks/check.html", check=found, rows=report.rows(found), waiting=report.waiting(found),
         verification=draw.verify(found) if drawn else None, unsent=calls.unsent(found) if drawn else 0,
-        allocation=sorted(found.stratum_sizes.items()), seed_form=SeedForm(), form=EmptyForm(),
+        strata=draw.strata(found), seed_form=SeedForm(), form=EmptyForm(),
         confirm_form=ConfirmForm())
 
 

@@ -328,6 +328,7 @@ def test_a_handler_runs_a_check_through_the_pages_and_an_auditor_replays_it(app,
     assert db.session.scalar(select(func.count()).select_from(SmsOutbox).where(SmsOutbox.kind == "callback")) == 2
     page = handler.get(f"/admin/callbacks/{check.id}").get_data(as_text=True)
     assert "已重新计算：承诺值和抽中名单均一致" in page
+    assert "<td>报称已解决</td><td>3</td><td>2</td>" in page  # the stratum in words, N and n
 
     auditor, _user = as_role(app, make_user, "auditor")
     assert auditor.post_form(f"/admin/callbacks/{check.id}/close", {"confirm": "y"}).status_code == 403
