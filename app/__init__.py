@@ -134,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
+    from app.forum.ledger_routes import bp as forum_ledger_bp
+    app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
 
 
 def register_hooks(app: Flask) -> None:
