@@ -280,6 +280,7 @@ class MeetingReport:
     by_department: list[DepartmentLine]
     previous: list[PreviousMeeting]
     previous_total: Fates = field(default_factory=Fates)
+    rows: list[LedgerRow] = field(default_factory=list)  # this meeting's problems, in the order they were raised
 
 
 def previous_meetings(meeting: ForumMeeting) -> list[ForumMeeting]:
@@ -294,14 +295,16 @@ def _problems_of(meeting_ids: list[int]) -> list[ForumProblem]:
     if not meeting_ids:
         return []
     return list(db.session.scalars(
-        select(ForumProblem).where(ForumProblem.meeting_id.in_(meeting_ids), ForumProblem.status != CaseStatus.submitted)
-        .options(selectinload(ForumProblem.assignments).selectinload(CaseAssignment.department))
+        select(ForumProblem).where(ForumProblem.meeting_id.in_(meeting_ids))
+        .options(selectinload(ForumProblem.assignments).selectinload(CaseAssignment.department),
+                 selectinload(ForumProblem.meeting),
+                 selectinload(ForumProblem.invitation).selectinload(ForumInvitation.respondent))
         .order_by(ForumProblem.submitted_at, ForumProblem.id)))
 
 
 def meeting_report(meeting: ForumMeeting, today: date | None = None) -> MeetingReport:
     """Attendance, this meeting's problems by category and by department, and what became of the previous
-    meetings' problems. Problems still awaiting acceptance are not counted (nobody has looked at them yet)."""
+    meetings' problems. Every problem raised counts: one still awaiting acceptance is in progress."""
     today = today or local_today()
     problems = _problems_of([meeting.id])
     categories: dict[ProblemCategory, Fates] = {}
@@ -330,7 +333,8 @@ def meeting_report(meeting: ForumMeeting, today: date | None = None) -> MeetingR
     return MeetingReport(meeting=meeting, today=today, attendance=attendance(meeting), problems=len(problems),
                          raised_at_meeting=sum(p.raised_at_meeting for p in problems), by_category=by_category,
                          by_department=by_department,
-                         previous=[PreviousMeeting(m, per_meeting[m.id]) for m in before], previous_total=total)
+                         previous=[PreviousMeeting(m, per_meeting[m.id]) for m in before], previous_total=total,
+                         rows=[ledger_row(p, today) for p in problems])
 
 
 # --------------------------------------------------------------------------- the agenda

@@ -73,9 +73,7 @@ def report_page(meeting_id: int):
     """The meeting report, printable to A4 from the browser."""
     item = _meeting(meeting_id)
     figures = ledger.meeting_report(item)
-    problems = [ledger.ledger_row(p, figures.today) for p in
-                db.session.scalars(ledger.ledger_query(ledger.LedgerFilter(meeting_id=item.id), figures.today))]
-    return render_template("forum/ledger/report.html", meeting=item, report=figures, problems=problems,
+    return render_template("forum/ledger/report.html", meeting=item, report=figures, problems=figures.rows,
                            form=PublishReportForm(formdata=None, summary=item.report_summary),
                            may_publish=current_user.has_role(Role.forum) and item.status == MeetingStatus.held)
 

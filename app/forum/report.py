@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from app.audit import service as audit
 from app.casework.errors import CaseError
 from app.casework.labels import outcome_label, status_label
-from app.forum.ledger import FATES, MeetingReport, ledger_query, ledger_row, LedgerFilter
+from app.forum.ledger import FATES, MeetingReport
 from app.forum.ledger_labels import category_label, chair_label, fate_label
 from app.forum.models import ForumMeeting, MeetingStatus
-from app.extensions import db
 from app.platform.columns import utcnow
 from app.platform.exports import Sheet, sheet_title, xlsx_bytes
 
@@ -49,8 +48,7 @@ def report_sheets(report: MeetingReport) -> list[Sheet]:
     previous_rows.append([_("Total"), "", report.previous_total.total, *report.previous_total.values()])
     problem_rows = [[_("Tracking number"), _("Category"), _("Lead department"), _("Co-departments"), _("Deadline"),
                      _("Status"), _("Outcome"), _("Days taken"), _("Enterprise")]]
-    for problem in db.session.scalars(ledger_query(LedgerFilter(meeting_id=meeting.id), report.today)):
-        row = ledger_row(problem, report.today)
+    for row in report.rows:
         problem_rows.append([row.number, category_label(row.category), "、".join(row.lead), "、".join(row.co),
                              row.due_on.isoformat() if row.due_on else "",
                              status_label(row.status) + (" · " + fate_label("overdue") if row.overdue else ""),

@@ -4,7 +4,7 @@ by hand.
 
     meeting 1 (2026-06-10, report published): p1 solved, p2 partly solved, p3 explained, p4 duplicate of p1,
         p5 answered on the spot, p6 overdue, p7 in progress, p8 closed unsatisfied and reopened, p9 not accepted
-        yet (on the agenda, never in the ledger or the report)
+        yet (on the agenda and in the report, never in the public ledger)
     meeting 2 (2026-08-12, held): q1 financing solved (lead A, co B), q2 financing in progress (lead A),
         q3 land overdue (lead B); invitations: 2 chosen, 2 drawn; 3 answered, 2 coming, 2 attended (1 + 1)
     meeting 3 (2026-12-20, invitations sent): nothing raised yet

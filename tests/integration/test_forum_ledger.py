@@ -110,7 +110,7 @@ def test_a_published_report_shows_its_summary_on_the_meetings_ledger(forum, clie
     db.session.commit()
     html = client.get(f"/forum/ledger/{m1.id}").get_data(as_text=True)
     assert "本次恳谈会共收集诉求九件。" in html
-    assert "受邀企业 2 家（其中自选 1 家、随机抽取 1 家），出席 2 家；收集诉求 8 件。" in html
+    assert "受邀企业 2 家（其中自选 1 家、随机抽取 1 家），出席 2 家；收集诉求 9 件。" in html
 
 
 # --------------------------------------------------------------------------- the report
@@ -127,13 +127,15 @@ def test_the_report_figures_match_a_hand_count(forum):
     assert by_category == {"financing": [1, 1, 0, 0, 0], "land": [0, 0, 1, 0, 0]}
     assert [(line.department.code, line.lead, line.co, line.overdue) for line in report.by_department] == [
         ("FA", 2, 0, 0), ("FB", 1, 1, 1)]
-    # The first meeting's eight handled problems: only solved and partly solved count as solved; explained is
-    # apart; duplicate and answered on the spot are other outcomes; the reopened one is in progress again.
+    # The first meeting's nine problems: only solved and partly solved count as solved; explained is apart;
+    # duplicate and answered on the spot are other outcomes; the reopened one is in progress again, and so is
+    # the one still awaiting acceptance.
     assert [p.meeting.id for p in report.previous] == [m1.id]
-    assert report.previous[0].fates.values() == [2, 2, 1, 1, 2]
-    assert report.previous_total.values() == [2, 2, 1, 1, 2] and report.previous_total.total == 8
+    assert report.previous[0].fates.values() == [2, 3, 1, 1, 2]
+    assert report.previous_total.values() == [2, 3, 1, 1, 2] and report.previous_total.total == 9
     first = ledger.meeting_report(m1, TODAY)
-    assert first.previous == [] and first.problems == 8
+    assert first.previous == [] and first.problems == 9
+    assert [r.number for r in first.rows][-1] == forum.problems["p9"].tracking_number
 
 
 def test_the_report_workbook_has_chinese_sheets_and_headers_and_the_same_figures(forum):
@@ -148,8 +150,8 @@ def test_the_report_workbook_has_chinese_sheets_and_headers_and_the_same_figures
     departments = list(book["诉求部门统计"].iter_rows(values_only=True))
     assert departments[1:] == [("市甲局", 2, 0, 0), ("市乙局", 1, 1, 1)]
     previous = list(book["往期诉求办理情况"].iter_rows(values_only=True))
-    assert previous[1] == ("2026-06-10", "优化营商环境", 8, 2, 2, 1, 1, 2)
-    assert previous[-1][0] == "合计" and previous[-1][2:] == (8, 2, 2, 1, 1, 2)
+    assert previous[1] == ("2026-06-10", "优化营商环境", 9, 2, 3, 1, 1, 2)
+    assert previous[-1][0] == "合计" and previous[-1][2:] == (9, 2, 3, 1, 1, 2)
     problems = list(book["本次会议诉求"].iter_rows(values_only=True))
     assert {row[0] for row in problems[1:]} == names(forum, "q1", "q2", "q3")
     assert all(row[-1] == "未署名" for row in problems[1:])
