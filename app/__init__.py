@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from app.casework.routes import bp as casework_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
+    from app.forum.routes import bp as forum_bp
     from app.main.routes import bp as main_bp
     from app.platform.assets import bp as assets_bp
     from app.pool.routes import bp as pool_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realtime_bp)
     app.register_blueprint(casework_bp)  # /admin/inbox: a department's one inbox of every kind of case
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(forum_bp)  # /admin/forum (organisers), /f/… (the invited enterprises)
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
