@@ -10,7 +10,8 @@ from app.casework.errors import CaseError
 from app.extensions import db
 from app.forum import ledger, report
 from app.forum.ledger_forms import PublishReportForm
-from app.forum.ledger_labels import category_label, chair_label, fate_label, meeting_status_label, stage_label
+from app.forum.labels import category_label, chair_label, meeting_status_label
+from app.forum.ledger_labels import fate_label, stage_label
 from app.forum.models import ForumMeeting, MeetingStatus, ProblemCategory
 from app.platform.access import roles_required, visitors
 from app.platform.actions import perform, unconfirmed

@@ -8,7 +8,8 @@ from app.audit import service as audit
 from app.casework.errors import CaseError
 from app.casework.labels import outcome_label, status_label
 from app.forum.ledger import FATES, MeetingReport
-from app.forum.ledger_labels import category_label, chair_label, fate_label
+from app.forum.labels import category_label, chair_label
+from app.forum.ledger_labels import fate_label
 from app.forum.models import ForumMeeting, MeetingStatus
 from app.platform.columns import utcnow
 from app.platform.exports import Sheet, sheet_title, xlsx_bytes
@@ -38,11 +39,11 @@ def report_sheets(report: MeetingReport) -> list[Sheet]:
         [_("Problems raised"), report.problems],
         [_("Of which raised at the meeting"), report.raised_at_meeting],
     ]
-    category_rows = [[_("Category"), _("Problems"), *_fate_headers()]]
+    category_rows = [[_("Category"), _("Number of problems"), *_fate_headers()]]
     category_rows += [[category_label(c), f.total, *f.values()] for c, f in report.by_category]
     department_rows = [[_("Department"), _("As lead department"), _("As co-department"), _("Overdue")]]
     department_rows += [[line.department.name, line.lead, line.co, line.overdue] for line in report.by_department]
-    previous_rows = [[_("Meeting date"), _("Theme"), _("Problems"), *_fate_headers()]]
+    previous_rows = [[_("Meeting date"), _("Theme"), _("Number of problems"), *_fate_headers()]]
     previous_rows += [[p.meeting.held_on.isoformat(), p.meeting.theme, p.fates.total, *p.fates.values()]
                       for p in report.previous]
     previous_rows.append([_("Total"), "", report.previous_total.total, *report.previous_total.values()])

@@ -21,6 +21,7 @@ from app.assessment import scoring
 from app.complaints import service as complaints
 from app.casework.models import CaseAttachment
 from app.extensions import db
+from app.forum.models import Chair, ForumMeeting, MeetingStatus
 from app.platform.access import rule_for
 from app.platform.calendar import local_today
 from app.platform.roles import Role
@@ -91,6 +92,14 @@ EXPECTED: dict[str, str | set[str]] = {
     "complaints.share": {"complaints"},
     "complaints.track": PUBLIC,
     "complaints.withdraw": {"complaints"},
+    # the forum's public ledger, meeting report and agenda
+    "forum_ledger.index": PUBLIC,
+    "forum_ledger.meeting": PUBLIC,
+    "forum_ledger.report_page": {"forum", "auditor"},
+    "forum_ledger.report_xlsx": {"forum", "auditor"},
+    "forum_ledger.publish_report": {"forum"},
+    "forum_ledger.agenda": {"forum", "auditor"},
+    "forum_ledger.next_agenda": {"forum", "auditor"},
     # departments
     "departments.create": {"admin"},
     "departments.edit": {"admin"},
@@ -260,6 +269,10 @@ def world(app, make_department, make_user, tmp_path):
     w.task_b = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_b.id))
     w.rating = db.session.scalars(select(RealtimeRating)).first()
     w.version = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
+    w.meeting = ForumMeeting(held_on=local_today(), venue="市民中心", chair=Chair.mayor, theme="恳谈",
+                             status=MeetingStatus.held)
+    db.session.add(w.meeting)
+    db.session.commit()
     return w
 
 
@@ -279,12 +292,12 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "assignment_id": w.assignment_a.id, "attachment_id": w.attachment.id, "key": w.member.key,
         "version_id": w.version.id, "loc": "0", "questionnaire_id": w.version.questionnaire_id,
         "point_id": w.point_a.id, "rating_id": w.rating.id, "task_id": w.task_a.id, "slug": w.point_a.slug,
-        "user_id": w.users["operator"].id,
+        "user_id": w.users["operator"].id, "meeting_id": w.meeting.id,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
-        "slug": "no-such-point", "user_id": DUMMY_ID,
+        "slug": "no-such-point", "user_id": DUMMY_ID, "meeting_id": DUMMY_ID,
     }
     values.update(per_endpoint.get(endpoint, {}))
     return {name: values[name] for name in arguments}

@@ -170,7 +170,7 @@ def test_publishing_the_report_needs_the_confirmation_and_a_held_meeting(app, fo
     m1, m2, m3 = forum.meetings
     client = staff(app, make_user, "forum")
     page = client.get(f"/admin/forum/meetings/{m2.id}/report").get_data(as_text=True)
-    assert "发布报告" in page and "往期诉求办理情况" in page
+    assert "发布报告" in page and "往期会议诉求办理情况" in page
     url = f"/admin/forum/meetings/{m2.id}/report/publish"
     refused = client.post_form(url, {"summary": "会议纪要"})  # the box left unticked
     assert refused.status_code == 302
