@@ -11,6 +11,7 @@ The first two meetings' reports are published; the third waits for the organiser
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, url_for
@@ -24,10 +25,12 @@ from app.departments.models import Department
 from app.extensions import db
 from app.forum import draws, invitations, meetings, problems, report
 from app.forum.models import ForumInvitation, ForumMeeting, ForumProblem, MeetingStatus
-from app.platform.calendar import local_today, local_zone
+from app.platform.calendar import local_date, local_today, local_zone
 from app.pool.models import Respondent
+from app.sms.models import SmsOutbox
 
 VENUE = "市民中心三楼第一会议室"
+LINK = re.compile(r"https?://[^\s/]+/f/")
 # (days from today, theme, enterprises chosen, to draw)
 MEETINGS = [
     (-150, "融资难融资贵专题", 2, 4),
@@ -272,11 +275,23 @@ def _upcoming(organiser, taken) -> ForumMeeting:
     return meeting
 
 
-def seed_forum() -> None:
-    """The demo's forum, once: nothing happens when a meeting exists already."""
+def seed_forum(base_url: str) -> None:
+    """The demo's forum, once; later runs only move the invitations' links in the outbox to ``base_url``."""
     if db.session.scalar(select(ForumMeeting.id).limit(1)) is not None:
+        _move_links(base_url)
         return
-    organiser = _user("forum")
+    # The SMS carry links built as for a request to the demo's address (PUBLIC_BASE_URL wins when it is set).
+    with current_app.test_request_context(base_url=base_url):
+        _seed(_user("forum"))
+
+
+def _move_links(base_url: str) -> None:
+    """Point the forum's messages in the outbox at ``base_url`` (the demo served on another port)."""
+    for message in db.session.scalars(select(SmsOutbox).where(SmsOutbox.kind.like("forum%"))):
+        message.text = LINK.sub(base_url + "/f/", message.text)
+
+
+def _seed(organiser) -> None:
     taken: set[int] = set()
     first, m1, reopened = _first(organiser, taken)
     second, m2 = _second(organiser, taken)
@@ -291,9 +306,23 @@ def seed_forum() -> None:
     for assignment in reopened.current_assignments:
         assignment.assigned_at = _at(reopen_story.ended_on + timedelta(days=1))
         assignment.due_on = local_today() + timedelta(days=12)
+    _renumber()
     db.session.flush()
     for index, meeting in enumerate((m1, m2)):
         report.publish(meeting, SUMMARIES[index], actor=organiser)
+
+
+def _renumber() -> None:
+    """Tracking numbers carry the day a problem was raised, as if each had been numbered on its day."""
+    per_day: dict[date, int] = {}
+    numbered = list(db.session.scalars(select(ForumProblem).order_by(ForumProblem.submitted_at, ForumProblem.id)))
+    for problem in numbered:  # out of the way first: a new number may be an old one of another problem
+        problem.tracking_number = f"demo-{problem.id}"
+    db.session.flush()
+    for problem in numbered:
+        day = local_date(problem.submitted_at)
+        per_day[day] = per_day.get(day, 0) + 1
+        problem.tracking_number = f"{problems.TRACKING_PREFIX}{day:%Y%m%d}-{per_day[day]:04d}"
 
 
 def upcoming_link(base_url: str) -> str | None:
