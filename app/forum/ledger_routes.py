@@ -37,7 +37,10 @@ def _ledger_page(filters: ledger.LedgerFilter, meeting: ForumMeeting | None):
     page = db.paginate(ledger.ledger_query(filters, today), page=request.args.get("page", 1, type=int),
                        per_page=PER_PAGE, error_out=False)
     rows = [ledger.ledger_row(p, today) for p in page.items]
+    narrowed = bool(filters.category or filters.department_id or filters.stage or (meeting is None
+                                                                                   and filters.meeting_id))
     return render_template("forum/ledger/ledger.html", rows=rows, page=page, filters=filters, meeting=meeting,
+                           narrowed=narrowed,
                            meetings=ledger.public_meetings(), departments=ledger.ledger_departments(),
                            categories=list(ProblemCategory), stages=ledger.STAGES, today=today,
                            report=ledger.meeting_report(meeting, today) if meeting is not None
