@@ -226,7 +226,7 @@ def test_an_item_cannot_be_closed_without_a_confirmation_or_a_signed_off_reason(
     url = f"/admin/forum/problems/{problem.tracking_number}"
     closing = {"outcome": "explained", "satisfaction": "unreachable", "public_reply": "政策不允许，已当面解释。"}
     page = forum.organiser.post_form(f"{url}/close", closing, follow_redirects=True).get_data(as_text=True)
-    assert "3" in page and problem.tracking_number in page
+    assert "签字销号需要记录 3 次联系反映人的尝试，目前已记录 0 次" in page
     db.session.expire_all()
     assert problem.status == CaseStatus.confirming  # no attempts recorded: no sign-off
     for n in range(3):
@@ -381,7 +381,7 @@ def test_bad_input_changes_nothing(app, forum):
     assert db.session.scalar(select(func.count()).select_from(ForumMeeting)) == 0
     meeting = plan_meeting(client, draw_size=50)  # more than the pool holds
     page = client.post_form(f"/admin/forum/meetings/{meeting.id}/freeze", {"confirm": "y"}, follow_redirects=True)
-    assert "12" in page.get_data(as_text=True)
+    assert "可被抽取的企业只有 12 家，少于要抽取的 50 家" in page.get_data(as_text=True)
     client.post_form(f"/admin/forum/meetings/{meeting.id}/send", {})  # unconfirmed
     client.post_form(f"/admin/forum/meetings/{meeting.id}/choose", {"respondents": str(member("城关制造1号有限公司").id + 999)})
     citizen = db.session.scalar(select(Respondent).where(Respondent.name == "王群众"))
@@ -423,7 +423,6 @@ def test_the_enterprises_pages_are_light_and_need_no_script(app, forum):
     firm = enterprise(app, "城关制造1号有限公司")
     for path in ("/f/home", "/f/problems/new", f"/f/problems/{problem.tracking_number}"):
         html = firm.get(path).get_data(as_text=True)
-        assert "<script" not in html and "http://" not in html.split("<body")[1].split("</footer>")[0] or True
         assert "<script" not in html, path
         assets = re.findall(r'(?:href|src)="(/(?:static|assets)/[^"]+)"', html)
         size = len(html.encode()) + sum(len(firm.get(a).data) for a in assets)
