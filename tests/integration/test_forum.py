@@ -163,7 +163,12 @@ def test_the_whole_path_from_the_meeting_to_the_enterprises_verdict_and_its_reop
     assert forum.liaison_a.post_form(f"/admin/inbox/{lead.id}/progress",
                                      {"text": "已会同园区实地踏勘，正在调整用地指标。"}).status_code == 302
     news = db.session.scalars(select(SmsOutbox.text).where(SmsOutbox.kind == "forum_news")).all()
-    assert len(news) == 1 and problem.tracking_number in news[0] and "进展" in news[0] and "/f/" in news[0]
+    assert len(news) == 1 and problem.tracking_number in news[0] and "进展" in news[0]
+    news_link = re.search(r"https?://[^/\s]+(/f/\S+)", news[0]).group(1)
+    assert news_link == link_of("城关制造1号有限公司")  # the same personal link, recomputed, not a new one
+    elsewhere = app.test_client()  # opened on another phone of the enterprise
+    assert elsewhere.get(news_link).status_code == 302
+    assert "正在调整用地指标" in elsewhere.get(f"/f/problems/{problem.tracking_number}").get_data(as_text=True)
     assert forum.liaison_b.post_form(f"/admin/inbox/{co.id}/reply", {"reply": "配合提供规划意见。"}).status_code == 302
     assert forum.liaison_a.post_form(f"/admin/inbox/{lead.id}/reply",
                                      {"reply": "用地指标已调整落实，可办理供地手续。", "outcome": "solved"}).status_code == 302
