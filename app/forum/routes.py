@@ -76,9 +76,10 @@ def _department_choices() -> list[SelectChoice]:
 # --------------------------------------------------------------------------- meetings
 
 @bp.route("/admin/forum/")
-@roles_required(Role.forum)
+@roles_required(Role.forum, Role.auditor)
 def index():
-    """The meetings, the latest first, and the problems overdue or due soon."""
+    """The meetings, the latest first (with the evidence of each draw, for auditors too), and the problems overdue
+    or due soon."""
     page = db.paginate(meetings.meetings_query(), per_page=PER_PAGE, error_out=False)
     return render_template("forum/index.html", page=page, today=local_today(),
                            overdue=list(db.session.scalars(problems.overdue_query())),

@@ -109,7 +109,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "forum.evidence": {"auditor", "forum"},
     "forum.freeze": {"forum"},
     "forum.home": PUBLIC,
-    "forum.index": {"forum"},
+    "forum.index": {"auditor", "forum"},
     "forum.mark_held": {"forum"},
     "forum.meeting": {"forum"},
     "forum.new_meeting": {"forum"},

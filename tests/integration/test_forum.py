@@ -343,7 +343,7 @@ def test_the_link_works_only_for_its_own_invitation(app, forum):
 
 # --------------------------------------------------------------------------- the draw
 
-def test_the_draw_is_reproducible_from_its_seed_and_the_auditors_verifier_agrees(app, forum, tmp_path):
+def test_the_draw_is_reproducible_from_its_seed_and_the_auditors_verifier_agrees(app, forum, tmp_path, make_user):
     meeting = plan_meeting(forum.organiser, draw_size=5)
     invite_and_send(forum.organiser, meeting, seed="双色球2026141")
     drawn = sorted(i.respondent.key for i in meeting.invitations if i.source == InvitationSource.drawn)
@@ -360,6 +360,13 @@ def test_the_draw_is_reproducible_from_its_seed_and_the_auditors_verifier_agrees
     assert verify_draw.verify(tmp_path, say=said.append) == 0, said
     selected = (tmp_path / "selected.csv").read_text().splitlines()[1:]
     assert sorted(line.split(",")[0] for line in selected) == drawn
+    # An auditor finds the evidence in the list of meetings.
+    auditor = as_user(app, make_user("auditor"))
+    listing = auditor.get("/admin/forum/").get_data(as_text=True)
+    assert f"/admin/forum/meetings/{meeting.id}/draw/evidence.zip" in listing
+    theirs = zipfile.ZipFile(io.BytesIO(auditor.get(f"/admin/forum/meetings/{meeting.id}/draw/evidence.zip").data))
+    assert theirs.read("selected.csv").decode() == (tmp_path / "selected.csv").read_text()
+    assert auditor.get(f"/admin/forum/meetings/{meeting.id}").status_code == 403
     # Another seed on the same frame gives another sample; a changed frame no longer matches the commitment.
     (tmp_path / "seed.txt").write_text("another seed\n")
     assert verify_draw.verify(tmp_path, say=said.append) == 1
