@@ -440,3 +440,33 @@ def test_the_enterprises_pages_are_light_and_need_no_script(app, forum):
         size = len(html.encode()) + sum(len(firm.get(a).data) for a in assets)
         assert size <= 30 * 1024, (path, size)
         assert 'lang="zh' in html and "Problem" not in html
+
+
+# --------------------------------------------------------------------------- supervision
+
+def test_the_organisers_remind_reassign_and_withdraw_and_see_what_is_overdue(app, forum):
+    meeting = plan_meeting(forum.organiser, draw_size=0)
+    invite_and_send(forum.organiser, meeting)
+    assert raise_problem(enterprise(app, "城关制造1号有限公司")).status_code == 302
+    problem = latest_problem()
+    assert assign(forum.organiser, problem, forum.dept_a, [forum.dept_b], workdays=5).status_code == 302
+    db.session.expire_all()
+    lead, co = assignment_of(problem, forum.dept_a), assignment_of(problem, forum.dept_b)
+    lead.due_on = local_today() - timedelta(days=1)  # the deadline passed
+    db.session.commit()
+    listing = forum.organiser.get("/admin/forum/problems").get_data(as_text=True)
+    overdue, due_soon = listing.split("<h2>已逾期</h2>")[1].split("<h2>", 1)
+    assert problem.tracking_number in overdue and problem.tracking_number not in due_soon
+    url = f"/admin/forum/problems/{problem.tracking_number}/assignments"
+    assert forum.organiser.post_form(f"{url}/{lead.id}/remind", {"note": "请加快办理"}).status_code == 302
+    assert forum.organiser.post_form(f"{url}/{lead.id}/reassign",
+                                     {"department_id": str(forum.dept_c.id), "reason": "职责属人社局"}).status_code == 302
+    assert forum.organiser.post_form(f"{url}/{co.id}/withdraw", {"reason": "无需配合"}).status_code == 302
+    db.session.expire_all()
+    assert lead.reminder_count == 1 and lead.status == AssignmentStatus.withdrawn
+    assert co.status == AssignmentStatus.withdrawn
+    (now,) = problem.current_assignments
+    assert now.department_id == forum.dept_c.id and now.lead and now.due_on >= local_today()
+    # The withdrawn department no longer has it in its inbox; the new one does.
+    assert f"/admin/inbox/{lead.id}" not in forum.liaison_a.get("/admin/inbox").get_data(as_text=True)
+    assert forum.liaison_a.get(f"/admin/inbox/{lead.id}").status_code == 404
