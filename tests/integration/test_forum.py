@@ -470,3 +470,22 @@ def test_the_organisers_remind_reassign_and_withdraw_and_see_what_is_overdue(app
     # The withdrawn department no longer has it in its inbox; the new one does.
     assert f"/admin/inbox/{lead.id}" not in forum.liaison_a.get("/admin/inbox").get_data(as_text=True)
     assert forum.liaison_a.get(f"/admin/inbox/{lead.id}").status_code == 404
+
+
+def test_sending_respects_the_daily_cap_per_number_and_can_be_done_again(app, forum):
+    meeting = plan_meeting(forum.organiser, draw_size=0)
+    forum.organiser.post_form(f"/admin/forum/meetings/{meeting.id}/choose",
+                              {"respondents": str(member("城关制造1号有限公司").id)})
+    app.config["SMS_DAILY_CAP_PER_NUMBER"] = 0
+    page = forum.organiser.post_form(f"/admin/forum/meetings/{meeting.id}/send", {"confirm": "y"},
+                                     follow_redirects=True).get_data(as_text=True)
+    assert "超过该号码当日上限 1 条" in page
+    db.session.expire_all()
+    (invitation,) = meeting.invitations
+    assert invitation.sent_at is None and invitation.token_hash is None and meeting.status == MeetingStatus.preparing
+    assert db.session.scalar(select(func.count()).select_from(SmsOutbox)) == 0
+    app.config["SMS_DAILY_CAP_PER_NUMBER"] = 3
+    assert forum.organiser.post_form(f"/admin/forum/meetings/{meeting.id}/send", {"confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert invitation.sent_at is not None and meeting.status == MeetingStatus.invited
+    assert enterprise(app, "城关制造1号有限公司").get("/f/home").status_code == 200
