@@ -95,12 +95,11 @@ def freeze(meeting: ForumMeeting, actor=None) -> str:
     if meeting.draw_size <= 0:
         raise ForumDrawError(_("Set how many enterprises to draw first."))
     frame = eligible_frame(meeting)
+    if len(frame) < meeting.draw_size:
+        raise ForumDrawError(_("Only %(n)d enterprises may be drawn, fewer than the %(k)d to draw.",
+                               n=len(frame), k=meeting.draw_size))
     sizes = dict(sorted(Counter(stratum for _, stratum in frame).items()))
-    try:
-        plan = sampling.allocation_plan(sizes, meeting.draw_size, method="proportional")
-    except ValueError as exc:
-        raise ForumDrawError(_("The draw cannot be made: %(reason)s (%(n)d enterprises may be drawn).",
-                               reason=str(exc), n=len(frame))) from None
+    plan = sampling.allocation_plan(sizes, meeting.draw_size, method="proportional")
     keys, strata = [k for k, _ in frame], [s for _, s in frame]
     meeting.draw_commitment = sampling.commitment(keys, strata)
     meeting.draw_frame = json.dumps({

@@ -105,12 +105,6 @@ class MoveForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=500)])
 
 
-class TextForm(FlaskForm):
-    """A reason or a note."""
-
-    text = TextAreaField(_l("Reason or note"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
-
-
 class RsvpForm(FlaskForm):
     attending = RadioField(_l("Will you attend?"), choices=[SelectChoice("yes", _l("Yes, we will attend")),
                                                             SelectChoice("no", _l("No, we cannot attend"))],

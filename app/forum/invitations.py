@@ -111,7 +111,8 @@ def send(meeting: ForumMeeting, actor=None) -> dict[str, int]:
     """Send every unsent invitation its SMS with its personal link; the meeting is then 已邀请.
 
     A number that reached SMS_DAILY_CAP_PER_NUMBER today, or a message the gateway refused, stays unsent (to be
-    sent again later); returns the counts ``sent``, ``capped``, ``failed``.
+    sent again later); returns the counts ``sent``, ``capped``, ``failed``. Commits each link before its message
+    goes out, as the rounds' sending does.
     """
     if meeting.status not in (MeetingStatus.preparing, MeetingStatus.invited):
         raise InvitationError(_("Invitations can be sent only before the meeting is held."))
@@ -131,8 +132,9 @@ def send(meeting: ForumMeeting, actor=None) -> dict[str, int]:
             counts["capped"] += 1
             continue
         invitation.sent_at = utcnow().replace(microsecond=0)
-        db.session.flush()
-        token = link_token(invitation)
+        invitation.token_hash = _digest(link_token(invitation))
+        # Durable before the gateway is called: a link that went out is never unknown to the server.
+        db.session.commit()
         accepted = send_one(vault.open(member.phone), kind="forum_invite",
                             template_code=config["FORUM_SMS_INVITE_TEMPLATE_CODE"],
                             template_text=config["FORUM_SMS_INVITE_TEMPLATE_TEXT"],
@@ -141,10 +143,9 @@ def send(meeting: ForumMeeting, actor=None) -> dict[str, int]:
                                     "link": link(invitation)},
                             reference=f"forum-{invitation.id}")
         if accepted:
-            invitation.token_hash = _digest(token)
             counts["sent"] += 1
         else:
-            invitation.sent_at = None
+            invitation.sent_at = invitation.token_hash = None
             counts["failed"] += 1
     if counts["sent"] and meeting.status == MeetingStatus.preparing:
         meeting.status = MeetingStatus.invited

@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 from app.audit import service as audit
 from app.casework import service as casework
 from app.casework.errors import CaseError
-from app.casework.forms import AttemptForm, ClosingForm
+from app.casework.forms import AttemptForm, ClosingForm, NoteForm, ReasonForm
 from app.casework.models import CaseAssignment, CaseStatus
 from app.departments.models import Department
 from app.extensions import db
@@ -40,7 +40,6 @@ from app.forum.forms import (
     RecordProblemForm,
     ReopenForm,
     RsvpForm,
-    TextForm,
 )
 from app.forum.invitations import InvitationError
 from app.forum.meetings import MeetingError
@@ -77,9 +76,10 @@ def _department_choices() -> list[SelectChoice]:
 # --------------------------------------------------------------------------- meetings
 
 @bp.route("/admin/forum/")
-@roles_required(Role.forum)
+@roles_required(Role.forum, Role.auditor)
 def index():
-    """The meetings, the latest first, and the problems overdue or due soon."""
+    """The meetings, the latest first (with the evidence of each draw, for auditors too), and the problems overdue
+    or due soon."""
     page = db.paginate(meetings.meetings_query(), per_page=PER_PAGE, error_out=False)
     return render_template("forum/index.html", page=page, today=local_today(),
                            overdue=list(db.session.scalars(problems.overdue_query())),
@@ -323,7 +323,8 @@ def _problem_page(problem: ForumProblem, revealed_phone: str = "", **forms):
     return render_template(
         "forum/problem.html", problem=problem, identity=identity, phone_revealed=bool(revealed_phone),
         earlier=problems.earlier_problems(problem), assign_form=assign_form, spot_form=spot_form,
-        move_form=move_form, close_form=close_form, text_form=TextForm(formdata=None),
+        move_form=move_form, close_form=close_form, note_form=NoteForm(formdata=None),
+        reason_form=ReasonForm(formdata=None),
         attempt_form=AttemptForm(formdata=None), action_form=EmptyForm(), today=local_today(),
         attempts_needed=current_app.config["CASEWORK_CONTACT_ATTEMPTS"],
         meeting_held=problem.meeting.status in (MeetingStatus.held, MeetingStatus.reported))
@@ -406,7 +407,7 @@ def _assignment(number: str, assignment_id: int) -> CaseAssignment:
 def remind(number: str, assignment_id: int):
     """督办: remind the department."""
     item = _assignment(number, assignment_id)
-    return perform(TextForm(), lambda form: casework.remind(item, form.text.data or "", actor=current_user),
+    return perform(NoteForm(), lambda form: casework.remind(item, form.note.data or "", actor=current_user),
                    done=_("The department is reminded."), back=_back(item.case), refused=REFUSED)
 
 
@@ -415,7 +416,7 @@ def remind(number: str, assignment_id: int):
 def withdraw(number: str, assignment_id: int):
     """Take a pending assignment back, with the reason."""
     item = _assignment(number, assignment_id)
-    return perform(TextForm(), lambda form: casework.withdraw(item, form.text.data or "", actor=current_user),
+    return perform(ReasonForm(), lambda form: casework.withdraw(item, form.reason.data, actor=current_user),
                    done=_("The assignment is withdrawn."), back=_back(item.case), refused=REFUSED)
 
 
