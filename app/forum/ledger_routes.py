@@ -6,10 +6,10 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.casework.errors import CaseError
 from app.extensions import db
 from app.forum import ledger, report
 from app.forum.ledger_forms import PublishReportForm
+from app.forum.meetings import MeetingError
 from app.forum.labels import category_label, chair_label, meeting_status_label
 from app.forum.ledger_labels import fate_label, stage_label
 from app.forum.models import ForumMeeting, MeetingStatus, ProblemCategory
@@ -97,7 +97,7 @@ def publish_report(meeting_id: int):
     item = _meeting(meeting_id)
     back = url_for(".report_page", meeting_id=item.id)
     return perform(PublishReportForm(), lambda form: report.publish(item, form.summary.data, actor=current_user),
-                   done=_("The report is published."), back=back, refused=CaseError, invalid=unconfirmed(back))
+                   done=_("The report is published."), back=back, refused=MeetingError, invalid=unconfirmed(back))
 
 
 @bp.route("/admin/forum/meetings/<int:meeting_id>/agenda")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.audit import service as audit
-from app.casework.errors import CaseError
 from app.casework.labels import outcome_label, status_label
 from app.forum.ledger import FATES, MeetingReport
 from app.forum.labels import category_label, chair_label
 from app.forum.ledger_labels import fate_label
+from app.forum.meetings import MeetingError, target
 from app.forum.models import ForumMeeting, MeetingStatus
 from app.platform.columns import utcnow
 from app.platform.exports import Sheet, sheet_title, xlsx_bytes
@@ -76,8 +76,7 @@ def report_filename(meeting: ForumMeeting) -> str:
 def publish(meeting: ForumMeeting, summary: str, actor=None) -> None:
     """Publish the report of a held meeting: its summary is kept and the meeting becomes 报告已发布."""
     if meeting.status != MeetingStatus.held:
-        raise CaseError(_("Only the report of a meeting that has been held can be published."))
+        raise MeetingError(_("Only the report of a meeting that has been held can be published."))
     meeting.report_summary = (summary or "").strip()
     meeting.status, meeting.report_published_at = MeetingStatus.reported, utcnow()
-    audit.record("forum.report_publish", f"forum_meeting:{meeting.id}", {"held_on": meeting.held_on.isoformat()},
-                 actor=actor)
+    audit.record("forum.report_publish", target(meeting), {"held_on": meeting.held_on.isoformat()}, actor=actor)

@@ -183,11 +183,14 @@ def test_publishing_the_report_needs_the_confirmation_and_a_held_meeting(app, fo
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "forum.report_publish")) is not None
     public = app.test_client().get(f"/forum/ledger/{m2.id}").get_data(as_text=True)
     assert "共收集诉求三件，已全部交办。" in public
-    # Once only, and never for a meeting not held yet.
+    # Once only, and never for a meeting not held yet: the organiser is told why.
     for meeting in (m2, m3):
-        client.post_form(f"/admin/forum/meetings/{meeting.id}/report/publish", {"summary": "再次", "confirm": "y"})
+        again = client.post_form(f"/admin/forum/meetings/{meeting.id}/report/publish",
+                                 {"summary": "再次", "confirm": "y"}, follow_redirects=True)
+        assert "只有已召开的会议才能发布报告。" in again.get_data(as_text=True)
+    db.session.refresh(m2)
     db.session.refresh(m3)
-    assert m3.status == MeetingStatus.invited and m2.report_summary != "再次"
+    assert m3.status == MeetingStatus.invited and m2.report_summary == "共收集诉求三件，已全部交办。"
 
 
 def test_the_report_downloads_as_xlsx_and_the_auditor_reads_but_cannot_publish(app, forum, make_user):
