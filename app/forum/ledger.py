@@ -102,6 +102,8 @@ class LedgerRow:
     days: int
     ended: bool
     enterprise: str | None
+    duplicate_of: str | None = None   # the kept problem's number, for a duplicate
+    redirected_to: str | None = None  # where a problem outside the departments' remit went
 
 
 def enterprise_name(problem: ForumProblem) -> str:
@@ -119,7 +121,9 @@ def ledger_row(problem: ForumProblem, today: date) -> LedgerRow:
         due_on=max((a.due_on for a in lead or current), default=None), status=problem.status,
         overdue=is_overdue(problem, today), outcome=problem.outcome if problem.status == CaseStatus.closed else None,
         reopened=problem.reopen_count > 0, days=days_taken(problem, today),
-        ended=problem.status in ENDED, enterprise=enterprise_name(problem) if problem.named_in_ledger else None)
+        ended=problem.status in ENDED, enterprise=enterprise_name(problem) if problem.named_in_ledger else None,
+        duplicate_of=problem.duplicate_of.tracking_number if problem.duplicate_of is not None else None,
+        redirected_to=problem.redirected_to.name if problem.redirected_to is not None else None)
 
 
 # --------------------------------------------------------------------------- the ledger's query
@@ -171,7 +175,8 @@ def ledger_query(filters: LedgerFilter = LedgerFilter(), today: date | None = No
     query = (select(ForumProblem).join(ForumProblem.meeting)
              .where(ForumMeeting.status.in_(PUBLIC_MEETINGS), ForumProblem.status != CaseStatus.submitted)
              .options(selectinload(ForumProblem.assignments).selectinload(CaseAssignment.department),
-                      selectinload(ForumProblem.meeting),
+                      selectinload(ForumProblem.meeting), selectinload(ForumProblem.duplicate_of),
+                      selectinload(ForumProblem.redirected_to),
                       selectinload(ForumProblem.invitation).selectinload(ForumInvitation.respondent))
              .order_by(ForumMeeting.held_on.desc(), ForumProblem.submitted_at, ForumProblem.id))
     if filters.meeting_id is not None:

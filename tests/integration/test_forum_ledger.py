@@ -73,6 +73,7 @@ def test_a_ledger_line_names_the_enterprise_only_when_it_agreed_and_counts_the_d
     both = ledger.ledger_row(p["q1"], TODAY)
     assert both.lead == ["市甲局"] and both.co == ["市乙局"]
     assert ledger.ledger_row(p["p8"], TODAY).reopened
+    assert ledger.ledger_row(p["p4"], TODAY).duplicate_of == p["p1"].tracking_number  # the kept problem
 
 
 def test_the_public_ledger_needs_no_login_and_shows_no_identity_unless_named(forum, client):
@@ -86,6 +87,7 @@ def test_the_public_ledger_needs_no_login_and_shows_no_identity_unless_named(for
         assert forum.problems[key].tracking_number in html
     assert forum.problems["p9"].tracking_number not in html
     assert "已解释，不能解决" in html and "现场答复" in html and "逾期" in html
+    assert f"合并至 {forum.problems['p1'].tracking_number}" in html  # a duplicate names the kept problem
     assert "<script" not in html  # it works without JavaScript
 
 
