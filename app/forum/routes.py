@@ -452,8 +452,8 @@ def close(number: str):
         kept = form.duplicate_of.data and db.session.scalar(_numbered(form.duplicate_of.data.strip()))
         problems.close(item, outcome=form.outcome.data, satisfaction=form.satisfaction.data,
                        public_reply=form.public_reply.data, sign_off_reason=form.sign_off_reason.data or "",
-                       duplicate_of=kept or None, redirected_to=db.session.get(Department, form.redirected_to.data or 0),
-                       actor=current_user)
+                       duplicate_of=kept or None,
+                       redirected_to=db.session.get(Department, form.redirected_to.data or 0), actor=current_user)
 
     return perform(form, work, done=_("The problem is closed."), back=_back(item), refused=REFUSED,
                    invalid=lambda form: _problem_again(item, close_form=form))
