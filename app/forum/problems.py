@@ -59,8 +59,8 @@ def raise_problem(invitation: ForumInvitation, *, category: str, description: st
     description = (description or "").strip()
     if len(description) < 10:
         raise CaseError(_("Describe the problem (at least 10 characters)."))
-    problem = ForumProblem(meeting_id=meeting.id, invitation_id=invitation.id, category=category, description=description,
-                           request=(request or "").strip(), raised_at_meeting=at_meeting,
+    problem = ForumProblem(meeting_id=meeting.id, invitation_id=invitation.id, category=category,
+                           description=description, request=(request or "").strip(), raised_at_meeting=at_meeting,
                            named_in_ledger=named_in_ledger, identity_shared=identity_shared,
                            subject=_subject(description), tracking_number="")
     casework.add_numbered(problem, TRACKING_PREFIX)
@@ -137,9 +137,10 @@ def close(problem: ForumProblem, *, outcome: str, satisfaction: str, public_repl
     supervisor's sign-off with its reason."""
     settle = dict(outcome=outcome, public_reply=public_reply, duplicate_of=duplicate_of,
                   redirected_to=redirected_to, actor=actor)
-    unreachable = satisfaction == Satisfaction.unreachable.value
-    (casework.sign_off(problem, reason=sign_off_reason, **settle) if unreachable
-     else casework.close(problem, satisfaction=satisfaction, **settle))
+    if satisfaction == Satisfaction.unreachable.value:
+        casework.sign_off(problem, reason=sign_off_reason, **settle)
+    else:
+        casework.close(problem, satisfaction=satisfaction, **settle)
 
 
 def reveal_phone(problem: ForumProblem, actor=None) -> str:

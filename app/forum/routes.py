@@ -19,10 +19,10 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.audit import service as audit
-from app.casework import service as casework
+from app.casework import attachments, service as casework
 from app.casework.errors import CaseError
 from app.casework.forms import AttemptForm, ClosingForm, NoteForm, ReasonForm
-from app.casework.models import CaseAssignment, CaseStatus
+from app.casework.models import CaseAssignment, CaseKind, CaseStatus
 from app.departments.models import Department
 from app.extensions import db
 from app.forum import draws, invitations, labels, meetings, problems
@@ -452,11 +452,18 @@ def close(number: str):
         kept = form.duplicate_of.data and db.session.scalar(_numbered(form.duplicate_of.data.strip()))
         problems.close(item, outcome=form.outcome.data, satisfaction=form.satisfaction.data,
                        public_reply=form.public_reply.data, sign_off_reason=form.sign_off_reason.data or "",
-                       duplicate_of=kept or None, redirected_to=db.session.get(Department, form.redirected_to.data or 0),
-                       actor=current_user)
+                       duplicate_of=kept or None,
+                       redirected_to=db.session.get(Department, form.redirected_to.data or 0), actor=current_user)
 
     return perform(form, work, done=_("The problem is closed."), back=_back(item), refused=REFUSED,
                    invalid=lambda form: _problem_again(item, close_form=form))
+
+
+@bp.route("/admin/forum/attachments/<int:attachment_id>")
+@roles_required(Role.forum, Role.liaison)
+def attachment(attachment_id: int):
+    """A department's evidence: the organisers any; a department its own."""
+    return attachments.download(current_user, attachments.of_kind(attachment_id, CaseKind.forum), Role.forum)
 
 
 # --------------------------------------------------------------------------- the enterprise's pages

@@ -109,6 +109,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "departments.set_active": {"admin"},
     # forum (the organisers; the enterprises' pages open with their personal link)
     "forum.assign": {"forum"},
+    "forum.attachment": {"forum", "liaison"},
     "forum.attempt": {"forum"},
     "forum.attendance": {"forum"},
     "forum.choose": {"forum"},
@@ -500,6 +501,18 @@ def test_a_liaison_handles_only_its_own_forum_assignments_and_never_sees_a_confi
     assert world.forum_b.status.value == "pending" and world.forum_b.reply == ""
     # The organisers' pages are not a department's, whatever the number.
     assert mine.get(f"/admin/forum/problems/{world.problem.tracking_number}").status_code == 403
+    # Files: each department its own evidence; the organisers every file; the complaints centre none of the forum's.
+    from app.casework import service as casework
+    casework.reply(world.forum_b, "配合提供规划意见。", [("规划意见.pdf", PDF)], actor=world.liaison_b)
+    db.session.commit()
+    evidence_b = db.session.scalars(select(CaseAttachment).where(
+        CaseAttachment.assignment_id == world.forum_b.id)).one()
+    assert mine.get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 403
+    assert as_liaison(app, world.liaison_b).get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 200
+    assert as_liaison(app, world.users["forum"]).get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 200
+    handler = as_liaison(app, world.users["complaints"])
+    assert handler.get(f"/admin/complaints/attachments/{evidence_b.id}").status_code == 404
+    assert handler.get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 403
     # The co-department on the same problem cannot open the lead department's assignment.
     outsider = as_liaison(app, world.liaison_b)
     assert outsider.get(f"/admin/inbox/{world.forum_a.id}").status_code == 403

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.casework.models import AssignmentStatus, CaseStatus, Confirmation, Outcome, Satisfaction
 from app.extensions import db
 from app.forum import draws
-from app.forum.models import Chair, ForumInvitation, ForumMeeting, ForumProblem, InvitationSource, MeetingStatus
+from app.forum.models import Chair, ForumMeeting, ForumProblem, InvitationSource, MeetingStatus
 from app.platform.calendar import local_today
 from app.pool.models import Respondent
 from app.sms.models import SmsOutbox
@@ -249,7 +249,8 @@ def test_an_item_cannot_be_closed_without_a_confirmation_or_a_signed_off_reason(
 
 def test_the_enterprises_rating_closes_it_and_a_satisfied_one_cannot_reopen(app, forum):
     firm, problem = answered(app, forum)
-    assert firm.post_form(f"/f/problems/{problem.tracking_number}/rate", {"satisfaction": "basically"}).status_code == 302
+    rating = firm.post_form(f"/f/problems/{problem.tracking_number}/rate", {"satisfaction": "basically"})
+    assert rating.status_code == 302
     db.session.expire_all()
     assert problem.status == CaseStatus.closed and problem.satisfaction == Satisfaction.basically
     assert problem.confirmation == Confirmation.raiser
@@ -276,7 +277,8 @@ def test_answered_on_the_spot_goes_to_the_enterprise_to_confirm(app, forum):
     assert problem.status == CaseStatus.confirming
     assert problem.lead_assignment.outcome == Outcome.answered_on_spot
     assert "下周组织校企对接会" in firm.get(f"/f/problems/{problem.tracking_number}").get_data(as_text=True)
-    assert firm.post_form(f"/f/problems/{problem.tracking_number}/rate", {"satisfaction": "satisfied"}).status_code == 302
+    rating = firm.post_form(f"/f/problems/{problem.tracking_number}/rate", {"satisfaction": "satisfied"})
+    assert rating.status_code == 302
     db.session.expire_all()
     assert problem.status == CaseStatus.closed and problem.outcome == Outcome.answered_on_spot
 
