@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from app.callbacks.routes import bp as callbacks_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
+    from app.forum.routes import bp as forum_bp
     from app.main.routes import bp as main_bp
     from app.platform.assets import bp as assets_bp
     from app.pool.routes import bp as pool_bp
@@ -135,9 +136,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_bp)
     app.register_blueprint(casework_rates_bp)  # /admin/casework/rates
     app.register_blueprint(callbacks_bp)  # /admin/callbacks/… for staff, /c/<token> for raisers
+    app.register_blueprint(forum_bp)  # /admin/forum (organisers), /f/… (the invited enterprises)
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
+    from app.forum.ledger_routes import bp as forum_ledger_bp
+    app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
 
 
 def register_hooks(app: Flask) -> None:
