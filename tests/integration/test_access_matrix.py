@@ -65,7 +65,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "auth.logout": STAFF,
     "auth.set_language": PUBLIC,
     # casework (the 三率 page: a liaison sees its own department, by whole ended months, with the small-group rule)
-    "casework_rates.index": {"auditor", "complaints", "hr", "liaison"},
+    "casework_rates.index": {"auditor", "complaints", "forum", "hr", "liaison"},
     # callbacks (the call-back check: handlers run it, auditors read it and replay its draw, raisers answer)
     "callbacks.answer": PUBLIC,
     "callbacks.check": {"auditor", "complaints"},
