@@ -131,6 +131,9 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     from app.demo.forum import seed_forum
     seed_forum(base_url)
     db.session.commit()
+    from app.demo.callbacks import seed_callback_check
+    seed_callback_check()
+    db.session.commit()
     return accounts
 
 

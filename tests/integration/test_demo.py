@@ -8,7 +8,8 @@ import numpy as np
 from sqlalchemy import func, select
 
 from app.assessment import scoring
-from app.casework.models import AssignmentStatus, CaseAssignment, CaseStatus, Confirmation, Outcome
+from app.callbacks.models import CallbackAnswer, CallbackCall, CallbackCheck, CheckStatus
+from app.casework.models import AssignmentStatus, Case, CaseAssignment, CaseStatus, Confirmation, Outcome
 from app.complaints.models import Complaint
 from app.demo import ACCOUNTS
 from app.extensions import db
@@ -131,6 +132,16 @@ def test_demo_has_every_part_and_prints_an_account_for_every_role(runner, client
     assert meetings[3].theme in client.get("/f/home").get_data(as_text=True)
     ledger_page = client.get("/forum/ledger").get_data(as_text=True)
     assert all(p.tracking_number in ledger_page for p in problems if p.meeting_id == meetings[0].id)
+
+    # a completed call-back check: drawn from closed cases of both kinds, called by SMS, answered, closed
+    (check,) = db.session.scalars(select(CallbackCheck)).all()
+    assert check.status == CheckStatus.closed and check.selected_count > 0
+    called = db.session.scalars(select(CallbackCall).where(CallbackCall.check_id == check.id)).all()
+    assert {db.session.get(Case, c.case_id).kind.value for c in called} == {"complaint", "forum"}
+    assert all(c.sent_at for c in called)
+    answers = db.session.scalar(select(func.count()).select_from(CallbackAnswer))
+    assert 0 < answers <= len(called) == db.session.scalar(
+        select(func.count()).select_from(SmsOutbox).where(SmsOutbox.kind == "callback"))
 
     # every service point's poster opens, with its QR code
     operator = next(a for a in ACCOUNTS if a.role == Role.operator)
