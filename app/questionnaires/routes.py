@@ -60,20 +60,16 @@ def index():
     return render_template("questionnaires/index.html", questionnaires=questionnaires, button_form=EmptyForm())
 
 
-def _new_page(form: NewQuestionnaireForm):
-    return render_template("questionnaires/new.html", form=form, templates=TEMPLATE_LABELS)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.designer)
 def create():
     """The new questionnaire page: a name and the template to start from; creates draft version 1 from it."""
     form = NewQuestionnaireForm()
     if request.method == "GET":
-        return _new_page(form)
+        return render_template("questionnaires/new.html", form=form, templates=TEMPLATE_LABELS)
     return perform(form, lambda form: service.create(form.name.data, template=form.template.data, actor=current_user),
                    done=_("Questionnaire created: version 1 is a draft."), back=url_for(".create"),
-                   then=lambda version: _page_of(version.id), refused=service.BuilderError, invalid=_new_page)
+                   then=lambda version: _page_of(version.id), refused=service.BuilderError)
 
 
 @bp.route("/templates/<key>.xlsx")
