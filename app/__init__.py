@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as users_bp
     from app.assessment.routes import bp as assessment_bp
     from app.audit.routes import bp as audit_bp
+    from app.casework.rates_routes import bp as casework_rates_bp
     from app.casework.routes import bp as casework_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realtime_bp)
     app.register_blueprint(casework_bp)  # /admin/inbox: a department's one inbox of every kind of case
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(casework_rates_bp)  # /admin/casework/rates
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
@@ -153,6 +155,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app.platform.access import role_label
     from app.platform.assets import asset_url
+    from app.platform.calendar import local_day, local_time
     from app.platform.dates import filter_range
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
@@ -166,6 +169,9 @@ def register_template_helpers(app: Flask) -> None:
         html_lang=html_lang,
         languages=lambda: app.config["LANGUAGES"],
     )
+
+    # Every moment on a page in the city's local time and the one format (app.platform.calendar.local_time).
+    app.jinja_env.filters.update(local_time=local_time, local_day=local_day)
 
     @app.context_processor
     def inject_request_path():

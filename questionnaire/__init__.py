@@ -7,6 +7,7 @@ See docs/QUESTIONNAIRE.md.
 from questionnaire.answers import Answer, department_score, dimension_scores, extract_answers, field_name
 from questionnaire.defaults import default_questionnaire
 from questionnaire.diff import Change, diff_documents
+from questionnaire.interop import DropsToConfirm, Imported, LeftOut
 from questionnaire.schema import (
     SCHEMA_VERSION,
     Problem,
@@ -16,13 +17,13 @@ from questionnaire.schema import (
     normalize_document,
     validate_document,
 )
-from questionnaire.surveyjs import SurveyJSError, export_surveyjs, import_surveyjs
+from questionnaire.surveyjs import SurveyJSError, export_surveyjs, import_surveyjs, read_surveyjs
 from questionnaire.types import DEFAULT_SCALE, NOT_FAMILIAR, QUESTION_TYPES, REGISTRY
-from questionnaire.xlsform import XLSFormError, export_xlsform, import_xlsform
+from questionnaire.xlsform import XLSFormError, export_xlsform, import_xlsform, read_xlsform
 
 __all__ = [
-    "Change", "SurveyJSError", "XLSFormError", "diff_documents", "export_surveyjs", "export_xlsform",
-    "import_surveyjs", "import_xlsform", "Answer", "DEFAULT_SCALE", "NOT_FAMILIAR", "Problem",
+    "Change", "DropsToConfirm", "Imported", "LeftOut", "SurveyJSError", "XLSFormError", "diff_documents",
+    "export_surveyjs", "export_xlsform", "import_surveyjs", "import_xlsform", "read_surveyjs", "read_xlsform", "Answer", "DEFAULT_SCALE", "NOT_FAMILIAR", "Problem",
     "QUESTION_TYPES", "QuestionnaireError", "REGISTRY", "SCHEMA_VERSION", 
     "check_document", "default_questionnaire", "department_score", "dimension_scores", "document_schema",
     "extract_answers", "field_name", "normalize_document", "validate_document",

@@ -31,6 +31,7 @@ from questionnaire.types import (
     Slot,
     local_text_schema,
     parse_date,
+    text_of,
     type_of,
 )
 from rules.expressions import ExpressionError, canonical_expression, parse_expression
@@ -184,6 +185,20 @@ def department_block(doc: dict) -> dict | None:
     """The department block of a document, or None."""
     return next((it for it in _list(doc.get("items")) if isinstance(it, dict) and it.get("type") == "department_block"),
                 None)
+
+
+def dimension_labels(doc: dict, locale: str = "zh") -> dict[str, str]:
+    """What people read for each dimension of the department block: the label of the question whose key the
+    dimension is (服务态度 for ``attitude``), else that of the first question scored on it; keys are never shown."""
+    items = [q for q in _list((department_block(doc) or {}).get("items")) if isinstance(q, dict)]
+    by_key = {q.get("key"): q for q in items}
+    out: dict[str, str] = {}
+    for q in items:
+        dimension = q.get("dimension") or (q.get("key") if q.get("scored") else None)
+        if dimension and dimension not in out:
+            source = by_key.get(dimension, q)
+            out[dimension] = text_of(source.get("label"), locale) or text_of(q.get("label"), locale) or dimension
+    return out
 
 
 def _list(value) -> list:

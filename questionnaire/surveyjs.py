@@ -42,6 +42,17 @@ from questionnaire.schema import (
     format_path,
     validate_document,
 )
+from questionnaire import interop
+from questionnaire.interop import (
+    Imported,
+    KeyMaker,
+    confirmed,
+    option_value,
+    rewrite,
+    source_maps,
+    valid_values,
+    variables,
+)
 from questionnaire.types import DEFAULT_SCALE, NO, NOT_FAMILIAR, NOT_FAMILIAR_LABEL, OTHER, REGISTRY, YES
 from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, to_source
 
@@ -53,12 +64,17 @@ class SurveyJSError(QuestionnaireError):
 # ============================================================================ expressions
 
 def to_surveyjs_expression(text: str, panel_keys: frozenset[str] = frozenset(),
-                           other_keys: frozenset[str] = frozenset()) -> str:
+                           other_keys: frozenset[str] = frozenset(), names: dict | None = None,
+                           values: dict | None = None) -> str:
     """Translate our expression to SurveyJS; variables in ``panel_keys`` become {panel.x}; the text of the
-    "other" option of a question in ``other_keys`` is its comment, {x-Comment}."""
+    "other" option of a question in ``other_keys`` is its comment, {x-Comment}; ``names`` and ``values`` give the
+    names and option values as an imported file wrote them (key -> name, key -> {value: as written})."""
     from rules.expressions import parse_expression
 
-    return _sj(parse_expression(text).tree, _Names(frozenset(panel_keys), frozenset(other_keys)), boolean=True)
+    tree = parse_expression(text).tree
+    if names or values:
+        tree = rewrite(rewrite(tree, {}, values or {}), names or {}, {})
+    return _sj(tree, _Names(frozenset(panel_keys), frozenset(other_keys)), boolean=True)
 
 
 @dataclass(frozen=True)
@@ -115,9 +131,9 @@ def _sj_wrap(node, pk, minimum) -> str:
 
 _SJ_TOKEN = re.compile(
     r"(?P<var>\{[^{}]*\})|(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
-    r"|(?P<op>==|!=|<>|<=|>=|=|<|>|&&|\|\||!)|(?P<punct>[()\[\],])|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>==|!=|<>|<=|>=|=<|=>|=|<|>|&&|\|\||!)|(?P<punct>[()\[\],])|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
 )
-_SJ_OPS = {"=": "=", "==": "=", "equal": "=", "!=": "!=", "<>": "!=", "notequal": "!=", "<": "<", "less": "<",
+_SJ_OPS = {"=<": "<=", "=>": ">=", "=": "=", "==": "=", "equal": "=", "!=": "!=", "<>": "!=", "notequal": "!=", "<": "<", "less": "<",
            "<=": "<=", "lessorequal": "<=", ">": ">", "greater": ">", ">=": ">=", "greaterorequal": ">=",
            "contains": "contains", "contain": "contains"}
 
@@ -127,6 +143,15 @@ OTHER_COMMENT = "-Comment"  # SurveyJS keeps the text of a question's "other" op
 
 def from_surveyjs_expression(text: str) -> str:
     """Translate a SurveyJS expression to ours; ValueError for what we do not support."""
+    tree = _sj_tree(text)
+    for name in variables(tree):
+        if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", name):
+            raise ValueError(f"the variable {{{name}}} is not supported in {text!r}")
+    return to_source(tree)
+
+
+def _sj_tree(text: str) -> Node:
+    """Parse a SurveyJS expression into the shared expression tree (variables as the file writes them)."""
     tokens, pos, text = [], 0, str(text).strip()
     while pos < len(text):
         if text[pos].isspace():
@@ -142,7 +167,7 @@ def from_surveyjs_expression(text: str) -> str:
     node = parser.or_expr()
     if tokens[parser.i][0] != "end":
         raise ValueError(f"unexpected {tokens[parser.i][1]!r} in {text!r}")
-    return to_source(node)
+    return node
 
 
 class _SJParser:
@@ -229,8 +254,6 @@ class _SJParser:
                 name = name[len("panel."):]
             if name.endswith(OTHER_COMMENT):
                 name = f"{name[:-len(OTHER_COMMENT)]}.{OTHER}"
-            if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", name):
-                raise ValueError(f"the variable {value} is not supported in {self.text!r}")
             return Var(name)
         if kind == "num":
             return Literal(float(value) if "." in value else int(value))
@@ -262,12 +285,13 @@ def _clean(d: dict) -> dict:
 
 
 def _element_common(q: dict, sj_type: str, ctx: dict) -> dict:
-    pk, ok = ctx["panel_keys"], ctx.get("other_keys", frozenset())
-    el = {"type": sj_type, "name": q["key"], "title": _loc(q.get("label")), "description": _loc(q.get("help"))}
+    pk, ok, names, values = ctx["panel_keys"], ctx.get("other_keys", frozenset()), ctx.get("names"), ctx.get("values")
+    el = {"type": sj_type, "name": q.get("source_name") or q["key"], "title": _loc(q.get("label")),
+          "description": _loc(q.get("help"))}
     if q.get("show_if"):
-        el["visibleIf"] = to_surveyjs_expression(q["show_if"], pk, ok)
+        el["visibleIf"] = to_surveyjs_expression(q["show_if"], pk, ok, names, values)
     if q.get("required_if"):
-        el["requiredIf"] = to_surveyjs_expression(q["required_if"], pk, ok)
+        el["requiredIf"] = to_surveyjs_expression(q["required_if"], pk, ok, names, values)
     if q.get("required"):
         el["isRequired"] = True
     if REGISTRY[q["type"]].scorable:
@@ -278,14 +302,16 @@ def _element_common(q: dict, sj_type: str, ctx: dict) -> dict:
 
 
 def _scale_values(q: dict) -> list[dict]:
-    values = [{"value": o["value"], "text": _loc(o["label"]), "score": o["score"]} for o in q.get("options") or DEFAULT_SCALE]
+    values = [{"value": o.get("source_value", o["value"]), "text": _loc(o["label"]), "score": o["score"]}
+              for o in q.get("options") or DEFAULT_SCALE]
     if q.get("not_familiar"):
         values.append({"value": NOT_FAMILIAR, "text": _loc(q.get("not_familiar_label") or NOT_FAMILIAR_LABEL)})
     return values
 
 
 def _choices(q: dict) -> list[dict]:
-    return [_clean({"value": o["value"], "text": _loc(o["label"]), "score": o.get("score")}) for o in q["options"]]
+    return [_clean({"value": o.get("source_value", o["value"]), "text": _loc(o["label"]), "score": o.get("score")})
+            for o in q["options"]]
 
 
 def _ex_rating(q, ctx):
@@ -322,15 +348,17 @@ def _ex_matrix(q, ctx):
     if el.pop("isRequired", None):
         el["isAllRowRequired"] = True
     el["columns"] = _scale_values(q)
-    el["rows"] = [_clean({"value": r["key"], "text": _loc(r["label"]), "weight": r.get("weight")}) for r in q["rows"]]
+    el["rows"] = [_clean({"value": r.get("source_name") or r["key"], "text": _loc(r["label"]), "weight": r.get("weight")})
+                  for r in q["rows"]]
     return el
 
 
 def _ex_note(q, ctx):
     escaped = {lang: html_text.escape(text) for lang, text in q["label"].items()}
-    return {"type": "html", "name": q["key"], "html": _loc(escaped), "description": _loc(q.get("help")),
-            "visibleIf": to_surveyjs_expression(q["show_if"], ctx["panel_keys"], ctx["other_keys"])
-            if q.get("show_if") else None}
+    return {"type": "html", "name": q.get("source_name") or q["key"], "html": _loc(escaped),
+            "description": _loc(q.get("help")),
+            "visibleIf": to_surveyjs_expression(q["show_if"], ctx["panel_keys"], ctx["other_keys"], ctx.get("names"),
+                                                ctx.get("values")) if q.get("show_if") else None}
 
 
 def _ex_date(q, ctx):
@@ -373,19 +401,21 @@ def _element(q: dict, ctx: dict) -> dict:
 def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None) -> dict:
     """Write a questionnaire as SurveyJS JSON (``departments`` fill the picker's choices if given)."""
     check_document(doc)
-    top_ctx = {"panel_keys": frozenset(), "other_keys": _other_keys(doc)}
+    names, values = source_maps(doc)
+    top_ctx = {"panel_keys": frozenset(), "other_keys": _other_keys(doc), "names": names, "values": values}
     pages: list[dict] = []
     current: dict | None = None
     for item in doc["items"]:
         kind = item["type"]
         if kind == "section":
-            current = _clean({"name": item["key"], "title": _loc(item["label"]),
+            current = _clean({"name": item.get("source_name") or item["key"], "title": _loc(item["label"]),
                               "description": _loc(item.get("description")), "elements": []})
             if item.get("show_if"):
-                current["visibleIf"] = to_surveyjs_expression(item["show_if"], frozenset(), top_ctx["other_keys"])
+                current["visibleIf"] = to_surveyjs_expression(item["show_if"], frozenset(), top_ctx["other_keys"],
+                                                              names, values)
             pages.append(current)
         elif kind == "department_block":
-            pages.extend(_export_block(item, departments))
+            pages.extend(_export_block(item, departments, top_ctx))
             current = None
         else:
             if current is None:
@@ -397,24 +427,28 @@ def export_surveyjs(doc: dict, departments: list[tuple[str, str]] | None = None)
 
 
 def _other_keys(container: dict) -> frozenset[str]:
-    """The keys of the questions offering "other, please specify", anywhere in a document or block."""
+    """The names of the questions offering "other, please specify" (as an export writes them), anywhere in a
+    document or block."""
     items = list(container["items"])
     items += [sub for it in container["items"] if it["type"] == "department_block" for sub in it["items"]]
-    return frozenset(it["key"] for it in items if it.get("other"))
+    return frozenset(it.get("source_name") or it["key"] for it in items if it.get("other"))
 
 
-def _export_block(block: dict, departments) -> list[dict]:
-    visible = to_surveyjs_expression(block["show_if"]) if block.get("show_if") else None
+def _export_block(block: dict, departments, top_ctx: dict) -> list[dict]:
+    names, values = top_ctx["names"], top_ctx["values"]
+    visible = (to_surveyjs_expression(block["show_if"], frozenset(), top_ctx["other_keys"], names, values)
+               if block.get("show_if") else None)
     picker = _clean({
-        "type": "checkbox", "name": block["key"], "title": _loc(block["label"]), "description": _loc(block.get("help")),
+        "type": "checkbox", "name": block.get("source_name") or block["key"], "title": _loc(block["label"]), "description": _loc(block.get("help")),
         "valuePropertyName": "department", "choices": [{"value": c, "text": n} for c, n in departments or []],
         "minSelectedChoices": block.get("min_picks"), "maxSelectedChoices": block.get("max_picks"),
         "isRequired": True if block.get("min_picks", 0) > 0 else None, "visibleIf": visible,
         "bkb": {"type": "department_block"},
     })
-    ctx = {"panel_keys": frozenset(q["key"] for q in block["items"]), "other_keys": _other_keys(block)}
+    ctx = {"panel_keys": frozenset(q.get("source_name") or q["key"] for q in block["items"]),
+           "other_keys": _other_keys(block), "names": names, "values": values}
     panels = _clean({
-        "type": "paneldynamic", "name": f"{block['key']}_panels", "valueName": block["key"],
+        "type": "paneldynamic", "name": f"{block['key']}_panels", "valueName": picker["name"],
         "templateTitle": "{panel.department}", "allowAddPanel": False, "allowRemovePanel": False,
         "renderMode": "progressTop", "visibleIf": visible,
         "templateElements": [_element(q, ctx) for q in block["items"]],
@@ -424,6 +458,9 @@ def _export_block(block: dict, departments) -> list[dict]:
 
 
 # ============================================================================ import
+
+TEXT_INPUT_TYPES = ("text", "email", "tel", "url")
+
 
 def _seq(value: Any) -> list:
     """``value`` if it is a list, else an empty one (hostile files put anything anywhere)."""
@@ -435,44 +472,80 @@ def _name(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _written(value: Any) -> str:
+    """A name as the file wrote it (SurveyJS allows numbers)."""
+    return "" if value is None or isinstance(value, (dict, list)) else str(value).strip()
+
+
 def _unloc(value: Any) -> dict | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return {"zh": value}
+        return {"zh": value} if value else None
     if isinstance(value, dict):
         zh = value.get("zh-cn") or value.get("zh") or value.get("default") or value.get("zh-tw")
+        if not isinstance(zh, str):
+            zh = next((v for v in value.values() if isinstance(v, str) and v), None)
         out = {"zh": zh} if zh else {}
-        if value.get("en") and value.get("en") != zh:
+        if isinstance(value.get("en"), str) and value.get("en") and value.get("en") != zh:
             out["en"] = value["en"]
-        return out
+        return out or None
     return {"zh": str(value)}
 
 
+def _choice(v: Any) -> dict:
+    """A choice as {"value", "text"}: SurveyJS also writes a bare value, or "value|text"."""
+    if isinstance(v, dict):
+        return v
+    if isinstance(v, str) and "|" in v:
+        value, _, text = v.partition("|")
+        return {"value": value, "text": text}
+    return {"value": v}
+
+
+class _Pending:
+    """An expression, translated once every element's key is known."""
+
+    def __init__(self, q: dict, field: str, path: tuple, text: Any):
+        self.q, self.field, self.path, self.text = q, field, path, text
+
+
 class _Importer:
-    def __init__(self):
+    def __init__(self, keys: KeyMaker):
         self.problems: list[Problem] = []
+        self.dropped: list[Problem] = []
         self.origins: dict[str, str] = {}
+        self.keys = keys
+        self.pending: list[_Pending] = []
+        self.values: dict[str, dict[str, str]] = {}
+        self.dropped_names: set[str] = set()
+        self.row_names: dict[str, str] = {}
         self.booleans: dict[str, dict] = {}  # key of a boolean (yes/no) question -> its SurveyJS values -> yes/no
 
     def fail(self, path: tuple, message: str):
         self.problems.append(Problem(format_path(path), message))
 
-    def expr(self, path: tuple, text: Any) -> str | None:
-        try:
-            return from_surveyjs_expression(text)
-        except ValueError as e:
-            self.fail(path, str(e))
-            return None
+    def drop(self, path: tuple, template: str, el: dict | None = None, **params):
+        self.dropped.append(interop.LeftOut.of(template, path=format_path(path), **params))
+        if el is not None and _written(el.get("name")):
+            self.dropped_names.add(_written(el.get("name")))
+
+    def expr(self, q: dict, field: str, path: tuple, text: Any) -> None:
+        q[field] = _Pending(q, field, path, text)
+        self.pending.append(q[field])
+
+    def key(self, el: dict, stem: str = "q") -> tuple[str, str | None]:
+        name = _written(el.get("name"))
+        key = self.keys.key(name, stem) if name else self.keys.fresh(stem)
+        return key, (name if name and name != key else None)
 
     def common(self, el: dict, kind: str, path: tuple) -> dict:
-        q: dict = {"type": kind, "key": str(el.get("name", "")), "label": _unloc(el.get("title")) or {"zh": str(el.get("name", ""))}}
-        if el.get("description") is not None:
+        key, source = self.key(el)
+        q: dict = {"type": kind, "key": key, "label": _unloc(el.get("title")) or {"zh": _written(el.get("name")) or key}}
+        if source:
+            q["source_name"] = source
+        if el.get("description") is not None and _unloc(el["description"]):
             q["help"] = _unloc(el["description"])
-        if el.get("visibleIf"):
-            q["show_if"] = self.expr(path + ("visibleIf",), el["visibleIf"])
-        if el.get("requiredIf"):
-            q["required_if"] = self.expr(path + ("requiredIf",), el["requiredIf"])
         if el.get("isRequired") or el.get("isAllRowRequired"):
             q["required"] = True
         bkb = el.get("bkb") if isinstance(el.get("bkb"), dict) else {}
@@ -480,33 +553,88 @@ class _Importer:
             for name in ("scored", "weight", "dimension"):
                 if name in bkb:
                     q[name] = bkb[name]
-        return {k: v for k, v in q.items() if v is not None}
+        q = {k: v for k, v in q.items() if v is not None}
+        if el.get("visibleIf"):
+            self.expr(q, "show_if", path + ("visibleIf",), el["visibleIf"])
+        if el.get("requiredIf") and REGISTRY[kind].answerable:
+            self.expr(q, "required_if", path + ("requiredIf",), el["requiredIf"])
+        return q
 
     def scale(self, q: dict, values: list, path: tuple, key: str) -> None:
+        """A rating scale: whole-number values (others are numbered 1, 2, ... and kept as written), scores given
+        or spread evenly from 0 to 100."""
+        entries = [_choice(v) for v in _seq(values)]
+        kept = [v for v in entries if v.get("value") != NOT_FAMILIAR]
+        numeric = all(isinstance(v.get("value"), int) and not isinstance(v.get("value"), bool)
+                      and -1000 <= v["value"] <= 1000 for v in kept)
+        numbers = [v["value"] if numeric else i + 1 for i, v in enumerate(kept)]
+        lo, hi = (min(numbers), max(numbers)) if numbers else (0, 1)
         options = []
-        for i, v in enumerate(_seq(values)):
-            v = v if isinstance(v, dict) else {"value": v}
+        for i, v in enumerate(entries):
             if v.get("value") == NOT_FAMILIAR:
                 q["not_familiar"] = True
                 q["not_familiar_label"] = _unloc(v.get("text")) or dict(NOT_FAMILIAR_LABEL)
                 continue
-            option = {"value": v.get("value"), "label": _unloc(v.get("text")) or {"zh": str(v.get("value"))}}
-            if "score" in v:
-                option["score"] = v["score"]
+            number = numbers[len(options)]
+            option = {"value": number, "label": _unloc(v.get("text")) or {"zh": _written(v.get("value"))},
+                      "score": v["score"] if "score" in v else round(100 * (number - lo) / max(hi - lo, 1), 4)}
+            if not numeric:
+                option["source_value"] = _written(v.get("value")) or str(number)
             self.origins[f"options[{len(options)}]"] = format_path(path + (key, i))
             options.append(option)
+        if not numeric:
+            self.values[q["key"]] = {o["source_value"]: o["value"] for o in options}
         q["options"] = options
 
-    def choices(self, q: dict, values: list, path: tuple) -> None:
-        options = []
+    def choices(self, q: dict, values: list, path: tuple, keyed: bool = False) -> None:
+        """The options of a choice; ``keyed``: their values must be keys (a ranking's items are named in
+        conditions as {q.item}), derived like names when the file's are not."""
+        options, written = [], {}
+        taken = valid_values(_written(_choice(v).get("value")) for v in _seq(values))
+        keys = KeyMaker()
         for i, v in enumerate(_seq(values)):
             self.origins[f"options[{len(options)}]"] = format_path(path + ("choices", i))
-            v = v if isinstance(v, dict) else {"value": v}
-            option = {"value": str(v.get("value")), "label": _unloc(v.get("text")) or {"zh": str(v.get("value"))}}
+            v = _choice(v)
+            if keyed:
+                value = keys.key(_written(v.get("value")), "item")
+                source = _written(v.get("value")) if value != _written(v.get("value")) else None
+            else:
+                value, source = option_value(_written(v.get("value")), taken)
+            if source is None and re.fullmatch(r"-?\d+(\.\d+)?", value):
+                written[value] = value  # a number: conditions compare it as the text it is here
+            option = {"value": value, "label": _unloc(v.get("text")) or {"zh": _written(v.get("value")) or value}}
+            if source is not None:
+                option["source_value"] = source
+                written[source] = value
             if "score" in v:
                 option["score"] = v["score"]
             options.append(option)
+        if written:
+            self.values[q["key"]] = written
         q["options"] = options
+
+
+def _choices_elsewhere(imp: _Importer, el: dict, path: tuple) -> bool:
+    if _seq(el.get("choices")):
+        return False
+    if el.get("choicesByUrl") or el.get("choicesFromQuestion"):
+        imp.drop(path, interop.CHOICES_ELSEWHERE, el)
+    else:
+        imp.drop(path, interop.NO_CHOICES, el)
+    return True
+
+
+def _extras(imp: _Importer, q: dict, el: dict, path: tuple) -> None:
+    """The special choices SurveyJS adds: "other" maps where the type has it; "none" and "select all" do not."""
+    if el.get("hasOther") or el.get("showOtherItem"):
+        if "other" in REGISTRY[q["type"]].properties():
+            q["other"] = True
+        else:
+            imp.drop(path + ("showOtherItem",), interop.OTHER_CHOICE)
+    for flag, reason in (("hasNone", interop.NONE_CHOICE), ("showNoneItem", interop.NONE_CHOICE),
+                         ("hasSelectAll", interop.SELECT_ALL_CHOICE), ("showSelectAllItem", interop.SELECT_ALL_CHOICE)):
+        if el.get(flag):
+            imp.drop(path + (flag,), reason)
 
 
 def _im_rating(imp, el, path):
@@ -518,7 +646,8 @@ def _im_rating(imp, el, path):
     if rate_values:
         imp.scale(q, rate_values, path, "rateValues")
     else:
-        lo, hi = el.get("rateMin", 1), el.get("rateMax", 5)
+        lo, hi = el.get("rateMin", 1), el.get("rateMax", el.get("rateCount", 5) + el.get("rateMin", 1) - 1
+                                                         if isinstance(el.get("rateCount"), int) else 5)
         if not all(isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in (lo, hi)):
             imp.fail(path + ("rateMin",), "rateMin and rateMax must be whole numbers from -1000 to 1000")
             return q
@@ -531,24 +660,24 @@ def _im_rating(imp, el, path):
     return q
 
 
-def _other(el: dict, q: dict) -> dict:
-    if el.get("showOtherItem") or el.get("hasOther"):
-        q["other"] = True
-    return q
-
-
 def _im_radiogroup(imp, el, path):
-    q = _other(el, imp.common(el, "single", path))
+    if _choices_elsewhere(imp, el, path):
+        return None
+    q = imp.common(el, "single", path)
     imp.choices(q, el.get("choices"), path)
+    _extras(imp, q, el, path)
     return q
 
 
 def _im_checkbox(imp, el, path):
-    q = _other(el, imp.common(el, "multiple", path))
+    if _choices_elsewhere(imp, el, path):
+        return None
+    q = imp.common(el, "multiple", path)
     imp.choices(q, el.get("choices"), path)
     for ours, theirs in (("min_picks", "minSelectedChoices"), ("max_picks", "maxSelectedChoices")):
         if el.get(theirs) is not None and el.get(theirs) != 0:
             q[ours] = el[theirs]
+    _extras(imp, q, el, path)
     return q
 
 
@@ -559,23 +688,27 @@ def _im_comment(imp, el, path):
     return q
 
 
+def _im_number(imp, el, path, integer: bool):
+    q = imp.common(el, "number", path)
+    q["integer"] = integer
+    for name in ("min", "max"):
+        if isinstance(el.get(name), (int, float)) and not isinstance(el.get(name), bool):
+            q[name] = el[name]
+    return q
+
+
 def _im_text(imp, el, path):
     input_type = el.get("inputType", "text")
-    if input_type == "number":
-        q = imp.common(el, "number", path)
-        q["integer"] = el.get("step") == 1
-        for name in ("min", "max"):
-            if el.get(name) is not None:
-                q[name] = el[name]
-        return q
+    if input_type in ("number", "range"):
+        return _im_number(imp, el, path, el.get("step") == 1 or input_type == "range")
     if input_type == "date":
         q = imp.common(el, "date", path)
         for name in ("min", "max"):
             if isinstance(el.get(name), str) and el[name]:
                 q[name] = el[name]
         return q
-    if input_type not in ("text", "email", "tel", "url"):
-        imp.fail(path + ("inputType",), f"unsupported text inputType {input_type!r}")
+    if input_type not in TEXT_INPUT_TYPES:
+        imp.drop(path + ("inputType",), interop.TEXT_INPUT, el, kind=input_type)
         return None
     q = imp.common(el, "text", path)
     if el.get("maxLength"):
@@ -583,50 +716,90 @@ def _im_text(imp, el, path):
     return q
 
 
+def _im_slider(imp, el, path):
+    q = _im_number(imp, el, path, not isinstance(el.get("step"), float))
+    q.setdefault("min", 0)
+    q.setdefault("max", 100)
+    return q
+
+
+def _matrix_rows(imp: _Importer, q: dict, rows: list) -> None:
+    keys = KeyMaker()
+    out = []
+    for r in _seq(rows):
+        r = _choice(r)
+        written = _written(r.get("value"))
+        row = {"key": keys.key(written, "row"), "label": _unloc(r.get("text")) or {"zh": written}}
+        if written and written != row["key"]:
+            row["source_name"] = written
+        imp.row_names[f"{q.get('source_name', q['key'])}.{written}"] = f"{q['key']}.{row['key']}"
+        if "weight" in r:
+            row["weight"] = r["weight"]
+        out.append(row)
+    q["rows"] = out
+
+
 def _im_matrix(imp, el, path):
     q = imp.common(el, "matrix", path)
     imp.scale(q, el.get("columns"), path, "columns")
-    rows = []
-    for r in _seq(el.get("rows")):
-        r = r if isinstance(r, dict) else {"value": r}
-        row = {"key": str(r.get("value")), "label": _unloc(r.get("text")) or {"zh": str(r.get("value"))}}
-        if "weight" in r:
-            row["weight"] = r["weight"]
-        rows.append(row)
-    q["rows"] = rows
+    _matrix_rows(imp, q, el.get("rows"))
     return q
+
+
+CHOICE_CELLS = ("dropdown", "radiogroup", "checkbox", "tagbox", "rating", "default")
+
+
+def _im_matrixdropdown(imp, el, path):
+    """A matrix of dropdowns whose cells are choices: one matrix per column (rows x the column's choices)."""
+    columns = [c for c in _seq(el.get("columns")) if isinstance(c, dict)]
+    cell_type = el.get("cellType", "dropdown")
+    if not columns or any(c.get("cellType", cell_type) not in ("dropdown", "radiogroup", "default")
+                          or not _seq(c.get("choices") or el.get("choices")) for c in columns):
+        imp.drop(path + ("type",), interop.MATRIX_CELLS, el)
+        return None
+    out = []
+    for c in columns:
+        single = dict(el, name=f"{_written(el.get('name'))}-{_written(c.get('name'))}",
+                      title=c.get("title") or c.get("name"), visibleIf=el.get("visibleIf"))
+        q = imp.common(single, "matrix", path)
+        imp.scale(q, c.get("choices") or el.get("choices"), path, "columns")
+        _matrix_rows(imp, q, el.get("rows"))
+        out.append(q)
+    return out
 
 
 def _im_html(imp, el, path):
     """An ``html`` element: text shown among the questions, a note."""
     source = el.get("html")
     local = _unloc(source) if isinstance(source, (str, dict)) else None
-    label = {lang: html_text.unescape(_strip_html(text)) for lang, text in (local or {}).items()
-             if isinstance(text, str)}
-    q = {"type": "note", "key": str(el.get("name", "")), "label": {k: v for k, v in label.items() if v}}
-    if el.get("description") is not None:
+    label = {lang: html_text.unescape(_strip_html(text)) for lang, text in (local or {}).items() if isinstance(text, str)}
+    key, source = imp.key(el, "text")
+    q = {"type": "note", "key": key, "label": {k: v for k, v in label.items() if v} or {"zh": _written(el.get("name"))
+                                                                                     or key}}
+    if source:
+        q["source_name"] = source
+    if el.get("description") is not None and _unloc(el["description"]):
         q["help"] = _unloc(el["description"])
     if el.get("visibleIf"):
-        q["show_if"] = imp.expr(path + ("visibleIf",), el["visibleIf"])
-    return {k: v for k, v in q.items() if v is not None}
+        imp.expr(q, "show_if", path + ("visibleIf",), el["visibleIf"])
+    return q
 
 
 def _im_expression(imp, el, path):
     """An ``expression`` element shows a computed value under its title: the title is kept, as a note."""
-    q = {"type": "note", "key": str(el.get("name", "")),
-         "label": _unloc(el.get("title")) or {"zh": str(el.get("name", ""))}}
-    if el.get("visibleIf"):
-        q["show_if"] = imp.expr(path + ("visibleIf",), el["visibleIf"])
-    return {k: v for k, v in q.items() if v is not None}
+    return imp.common({k: v for k, v in el.items() if k not in ("isRequired", "requiredIf")}, "note", path)
 
 
 def _im_dropdown(imp, el, path):
-    q = _other(el, imp.common(el, "dropdown", path))
-    choices = el.get("choices")
-    low, high, step = el.get("choicesMin"), el.get("choicesMax"), el.get("choicesStep", 1)
-    if not choices and all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step)) and step > 0:
-        choices = list(range(low, high + 1, step))[:1000]  # a numeric list written as its bounds (ages, years …)
-    imp.choices(q, choices, path)
+    if not _seq(el.get("choices")) and el.get("choicesMax") is not None:
+        low, high, step = el.get("choicesMin"), el.get("choicesMax"), el.get("choicesStep", 1)
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step)) and step > 0:
+            el = dict(el, choices=list(range(low, high + 1, step))[:1000])  # a numeric list written as its bounds
+    if _choices_elsewhere(imp, el, path):
+        return None
+    q = imp.common(el, "dropdown", path)
+    imp.choices(q, el.get("choices"), path)
+    _extras(imp, q, el, path)
     return q
 
 
@@ -649,15 +822,21 @@ def _im_boolean(imp, el, path):
 
 
 def _im_ranking(imp, el, path):
+    if _choices_elsewhere(imp, el, path):
+        return None
     q = imp.common(el, "ranking", path)
-    imp.choices(q, el.get("choices"), path)
+    imp.choices(q, el.get("choices"), path, keyed=True)
     return q
 
 
 def _im_multipletext(imp, el, path):
     q = imp.common(el, "multi_text", path)
-    q["fields"] = [{"key": str(item.get("name")), "label": _unloc(item.get("title")) or {"zh": str(item.get("name"))}}
-                   for item in (i if isinstance(i, dict) else {"name": i} for i in _seq(el.get("items")))]
+    keys, q["fields"] = KeyMaker(), []
+    for item in (i if isinstance(i, dict) else {"name": i} for i in _seq(el.get("items"))):
+        written = _written(item.get("name"))
+        field = {"key": keys.key(written, "field"), "label": _unloc(item.get("title")) or {"zh": written}}
+        imp.row_names[f"{_written(el.get('name'))}.{written}"] = f"{q['key']}.{field['key']}"
+        q["fields"].append(field)
     lengths = [i["maxLength"] for i in _seq(el.get("items")) if isinstance(i, dict)
                and isinstance(i.get("maxLength"), int) and not isinstance(i["maxLength"], bool) and i["maxLength"] > 0]
     if el.get("maxLength") or lengths:
@@ -668,69 +847,147 @@ def _im_multipletext(imp, el, path):
 _IMPORTERS = {"html": _im_html, "expression": _im_expression, "dropdown": _im_dropdown, "boolean": _im_boolean,
               "ranking": _im_ranking, "multipletext": _im_multipletext,
               "rating": _im_rating, "radiogroup": _im_radiogroup, "checkbox": _im_checkbox, "comment": _im_comment,
-              "text": _im_text, "matrix": _im_matrix}
+              "text": _im_text, "matrix": _im_matrix, "tagbox": _im_checkbox, "slider": _im_slider,
+              "matrixdropdown": _im_matrixdropdown}
+# Elements that ask nothing or repeat without limit: left out with their reason.
+_LEFT_OUT = {"matrixdynamic": interop.TABLE, "signaturepad": interop.UPLOAD, "file": interop.UPLOAD,
+             "image": interop.PICTURE, "imagepicker": interop.PICTURE}
 
 
 def _strip_html(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
 
 
-def import_surveyjs(survey: dict) -> dict:
-    """Read SurveyJS JSON into a questionnaire document; SurveyJSError lists problems with JSON paths."""
-    imp = _Importer()
+def _all_names(pages: list) -> list[str]:
+    names = []
+    for page in pages:
+        if isinstance(page, dict):
+            names.append(_written(page.get("name")))
+    for _, el in _walk(pages):
+        names.append(_written(el.get("name")))
+        for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), ()):
+            names.append(_written(sub.get("name")))
+    return [n for n in names if n]
+
+
+def read_surveyjs(survey: dict) -> Imported:
+    """Read SurveyJS JSON: the document and what was left out (each with its JSON path and reason).
+
+    SurveyJSError lists every problem of a survey that cannot be imported at all."""
     if not isinstance(survey, dict) or not isinstance(survey.get("pages", survey.get("elements")), list):
         raise SurveyJSError([Problem("", "a SurveyJS survey is an object with 'pages' (or 'elements')")])
-    pages = survey.get("pages") or [{"name": "page1", "elements": survey.get("elements")}]
+    paged = bool(survey.get("pages"))
+    # A survey of bare elements is one page that starts no section (as our export writes questions before one).
+    pages = survey.get("pages") or [{"elements": survey.get("elements"), "bkb": {"implicit": True}}]
+    imp = _Importer(KeyMaker(_all_names(pages)))
     doc: dict = {"schema_version": SCHEMA_VERSION, "title": _unloc(survey.get("title")) or {"zh": "问卷"}, "items": []}
-    if survey.get("description"):
+    if _unloc(survey.get("description")):
         doc["description"] = _unloc(survey["description"])
     items = doc["items"]
     # The department picker is the checkbox whose name a paneldynamic uses as valueName.
     panel_value_names = {_name(el.get("valueName")) or _name(el.get("name")) for _, el in _walk(pages)
                          if el.get("type") == "paneldynamic"}
     pickers: dict[str, dict] = {}
+    for _, el in _walk(pages):
+        el_bkb = el.get("bkb") if isinstance(el.get("bkb"), dict) else {}
+        if el.get("type") == "checkbox" and (_name(el.get("name")) in panel_value_names
+                                             or el_bkb.get("type") == "department_block"):
+            pickers[_name(el.get("name"))] = el
     for p, page in enumerate(pages):
-        page_path = ("pages", p)
+        page_path = ("pages", p) if paged else ()
         if not isinstance(page, dict):
             imp.fail(page_path, "a page is an object with 'elements'")
             continue
         bkb = page.get("bkb") if isinstance(page.get("bkb"), dict) else {}
         if not bkb:
-            section = {"type": "section", "key": str(page.get("name", "")),
-                       "label": _unloc(page.get("title")) or {"zh": str(page.get("name", ""))}}
-            if page.get("description"):
+            name = _written(page.get("name"))
+            key = imp.keys.key(name, "page") if name else imp.keys.fresh("page")
+            section = {"type": "section", "key": key,
+                       "label": _unloc(page.get("title")) or {"zh": name or f"第{p + 1}页"}}
+            if name and name != key:
+                section["source_name"] = name
+            if _unloc(page.get("description")):
                 section["description"] = _unloc(page["description"])
             if page.get("visibleIf"):
-                section["show_if"] = imp.expr(page_path + ("visibleIf",), page["visibleIf"])
+                imp.expr(section, "show_if", page_path + ("visibleIf",), page["visibleIf"])
             imp.origins[f"items[{len(items)}]"] = format_path(page_path)
-            items.append({k: v for k, v in section.items() if v is not None})
-        for path, el in _walk_elements(_seq(page.get("elements")), page_path + ("elements",)):
+            items.append(section)
+        elements = page.get("elements") if "elements" in page else page.get("questions")
+        for path, el in _walk_elements(_seq(elements), page_path + ("elements" if "elements" in page else "questions",)):
             kind = el.get("type")
             here = f"items[{len(items)}]"
-            el_bkb = el.get("bkb") if isinstance(el.get("bkb"), dict) else {}
-            if kind == "checkbox" and (_name(el.get("name")) in panel_value_names
-                                       or el_bkb.get("type") == "department_block"):
-                pickers[_name(el.get("name"))] = el
+            if kind == "checkbox" and _name(el.get("name")) in pickers and pickers[_name(el.get("name"))] is el:
                 continue
             if kind == "paneldynamic":
-                block = _import_block(imp, el, path, pickers, len(items))
+                picker = pickers.get(_name(el.get("valueName")) or _name(el.get("name")))
+                if picker is None and not (isinstance(el.get("bkb"), dict) and el["bkb"]):
+                    _import_repeat(imp, el, path, items)
+                    continue
+                block = _import_block(imp, el, path, picker or {}, len(items))
                 imp.origins[here] = format_path(path)
                 items.append(block)
                 continue
-            q = _import_question(imp, el, path)
-            if q is not None:
-                _record(imp, here, path)
-                items.append(q)
-    if imp.problems:
-        raise SurveyJSError(imp.problems)
+            _add(imp, items, _import_question(imp, el, path), path)
+    _resolve_expressions(imp)
     _yes_no_literals(doc, imp.booleans)
+    if not imp.problems and not any(REGISTRY[i["type"]].answerable or i["type"] == "department_block"
+                                    for i in items if isinstance(i, dict)):
+        imp.fail((), "nothing is left to import: the survey has no question this platform can ask")
     located = []
     for problem in validate_document(doc):
         where = _find_origin(imp.origins, problem.path)
         located.append(Problem(where or problem.path, f"{problem.message} ({problem.path})"))
-    if located:
-        raise SurveyJSError(located)
-    return doc
+    if imp.problems or located:
+        # Every reason at once: what refuses the survey, then what would be left out.
+        raise SurveyJSError(imp.problems + [p for p in located if p not in imp.problems] + imp.dropped)
+    return Imported(doc, imp.dropped)
+
+
+def import_surveyjs(survey: dict, *, allow_drops: bool = False) -> dict:
+    """Read SurveyJS JSON into a questionnaire document; SurveyJSError lists problems with JSON paths, and
+    DropsToConfirm lists what would be left out unless ``allow_drops``."""
+    return confirmed(read_surveyjs(survey), allow_drops)
+
+
+def _add(imp: _Importer, items: list, result, path: tuple) -> None:
+    for q in result if isinstance(result, list) else [result] if result is not None else []:
+        _record(imp, f"items[{len(items)}]", path)
+        items.append(q)
+
+
+def _import_repeat(imp: _Importer, el: dict, path: tuple, items: list) -> None:
+    """Another survey's dynamic panel: its questions are asked once (and the list says so)."""
+    imp.drop(path + ("type",), interop.DYNAMIC_PANEL)
+    for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
+        if sub.get("type") == "paneldynamic":
+            imp.drop(sub_path + ("type",), interop.PANEL_IN_PANEL, sub)
+            continue
+        _add(imp, items, _import_question(imp, sub, sub_path), sub_path)
+
+
+def _resolve_expressions(imp: _Importer) -> None:
+    """Translate the conditions now that every key is known; one that cannot be read, or that reads a question
+    left out, is itself left out (and listed)."""
+    names = {**imp.keys.made, **imp.row_names}
+    for p in imp.pending:
+        try:
+            tree = _sj_tree(p.text)
+        except ValueError as e:
+            del p.q[p.field]
+            imp.drop(p.path, interop.CONDITION_UNREADABLE, text=p.text, reason=str(e))
+            continue
+        gone = [n for n in variables(tree) if n.split(".")[0] in imp.dropped_names]
+        if gone:
+            del p.q[p.field]
+            imp.drop(p.path, interop.CONDITION_READS_LEFT_OUT, text=p.text, names=", ".join(gone))
+            continue
+        tree = rewrite(tree, names, imp.values)
+        strange = [n for n in variables(tree) if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", n)]
+        if strange:
+            del p.q[p.field]
+            imp.drop(p.path, interop.CONDITION_READS_UNKNOWN, text=p.text, names=", ".join(strange))
+            continue
+        p.q[p.field] = to_source(tree)
 
 
 def _yes_no_literals(doc: dict, booleans: dict[str, dict]) -> None:
@@ -770,27 +1027,33 @@ def _record(imp: _Importer, here: str, path: tuple) -> None:
         imp.origins[f"{here}.{key}"] = imp.origins.pop(key)
 
 
-def _import_question(imp: _Importer, el: dict, path: tuple) -> dict | None:
+def _import_question(imp: _Importer, el: dict, path: tuple):
     for key in [k for k in imp.origins if k.startswith("options[")]:
         del imp.origins[key]
     kind = el.get("type")
     importer = _IMPORTERS.get(_name(kind))
     if importer is None:
-        imp.fail(path + ("type",), f"unsupported SurveyJS element type {kind!r}; supported: "
-                                   f"{', '.join(sorted(_IMPORTERS))}, panel, paneldynamic")
+        if not kind:
+            imp.drop(path, interop.NO_TYPE, el)
+        elif _name(kind) in _LEFT_OUT:
+            imp.drop(path + ("type",), _LEFT_OUT[kind], el, kind=kind)
+        else:
+            imp.drop(path + ("type",), interop.UNSUPPORTED, el, kind=kind)
         return None
     return importer(imp, el, path)
 
 
-def _import_block(imp: _Importer, el: dict, path: tuple, pickers: dict, index: int) -> dict:
-    picker = pickers.get(_name(el.get("valueName")) or _name(el.get("name"))) or {}
+def _import_block(imp: _Importer, el: dict, path: tuple, picker: dict, index: int) -> dict:
     source = picker or el
-    block = {"type": "department_block", "key": str(source.get("name", "")),
-             "label": _unloc(source.get("title")) or {"zh": str(source.get("name", ""))}, "items": []}
-    if source.get("description"):
+    key, written = imp.key(source)
+    block = {"type": "department_block", "key": key,
+             "label": _unloc(source.get("title")) or {"zh": _written(source.get("name")) or key}, "items": []}
+    if written:
+        block["source_name"] = written
+    if _unloc(source.get("description")):
         block["help"] = _unloc(source["description"])
     if source.get("visibleIf"):
-        block["show_if"] = imp.expr(path + ("visibleIf",), source["visibleIf"])
+        imp.expr(block, "show_if", path + ("visibleIf",), source["visibleIf"])
     for ours, theirs in (("min_picks", "minSelectedChoices"), ("max_picks", "maxSelectedChoices")):
         if picker.get(theirs) is not None:
             block[ours] = picker[theirs]
@@ -798,11 +1061,11 @@ def _import_block(imp: _Importer, el: dict, path: tuple, pickers: dict, index: i
         if sub.get("type") == "paneldynamic":
             imp.fail(sub_path + ("type",), f"{sub.get('type')!r} is not supported inside the department panel")
             continue
-        q = _import_question(imp, sub, sub_path)
-        if q is not None:
+        result = _import_question(imp, sub, sub_path)
+        for q in result if isinstance(result, list) else [result] if result is not None else []:
             _record(imp, f"items[{index}].items[{len(block['items'])}]", sub_path)
             block["items"].append(q)
-    return {k: v for k, v in block.items() if v is not None}
+    return block
 
 
 def _walk_elements(elements: list, path: tuple):
@@ -811,7 +1074,8 @@ def _walk_elements(elements: list, path: tuple):
         if not isinstance(el, dict):
             continue
         if el.get("type") == "panel":
-            yield from _walk_elements(_seq(el.get("elements")), path + (i, "elements"))
+            yield from _walk_elements(_seq(el.get("elements") or el.get("questions")),
+                                      path + (i, "elements" if "elements" in el else "questions"))
         else:
             yield path + (i,), el
 
@@ -819,7 +1083,8 @@ def _walk_elements(elements: list, path: tuple):
 def _walk(pages: list):
     for p, page in enumerate(pages):
         if isinstance(page, dict):
-            yield from _walk_elements(_seq(page.get("elements")), ("pages", p, "elements"))
+            field = "elements" if "elements" in page else "questions"
+            yield from _walk_elements(_seq(page.get(field)), ("pages", p, field))
 
 
 def _find_origin(origins: dict[str, str], path: str) -> str | None:
@@ -828,4 +1093,12 @@ def _find_origin(origins: dict[str, str], path: str) -> str | None:
         if (path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")) and (
                 best is None or len(prefix) > len(best)):
             best = prefix
-    return origins[best] + path[len(best):] if best else None
+    if not best:
+        return None
+    rest = path[len(best):]
+    return origins[best] + _SJ_FIELDS.get(rest, rest)
+
+
+# Our field names as SurveyJS calls them, for locating a problem in the file.
+_SJ_FIELDS = {".show_if": ".visibleIf", ".required_if": ".requiredIf", ".key": ".name", ".label": ".title",
+              ".help": ".description", ".label.zh": ".title"}

@@ -18,6 +18,9 @@ from questionnaire.i18n import N_
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 OPTION_VALUE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$"
+# The name or value as written in an imported XLSForm/SurveyJS file when it is not a valid key/value here:
+# the internal key is derived from it, and exports write it back as it was.
+SOURCE_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 NOT_FAMILIAR = "na"  # the value of the 不了解 option: a string, so it never compares as a low rating
 
 DEFAULT_SCALE = [
@@ -128,6 +131,7 @@ class QuestionType:
             "label": local_text_schema(),
             "help": local_text_schema(),
             "show_if": {"type": "string"},
+            "source_name": SOURCE_NAME,
         }
         if self.answerable:
             props.update(required={"type": "boolean"}, required_if={"type": "string"})
@@ -216,7 +220,8 @@ class NoteType(QuestionType):
 def option_schema(value_schema: dict, score_required: bool) -> dict:
     return {
         "type": "object",
-        "properties": {"value": value_schema, "label": local_text_schema(), "score": {"type": "number"}},
+        "properties": {"value": value_schema, "label": local_text_schema(), "score": {"type": "number"},
+                       "source_value": SOURCE_NAME},
         "required": ["value", "label", "score"] if score_required else ["value", "label"],
         "additionalProperties": False,
     }
@@ -312,6 +317,7 @@ class MatrixType(ScaleMixin, QuestionType):
                 "key": {"type": "string", "pattern": KEY_PATTERN},
                 "label": local_text_schema(),
                 "weight": {"type": "number", "minimum": 0},
+                "source_name": SOURCE_NAME,
             },
             "required": ["key", "label"],
             "additionalProperties": False,
@@ -528,7 +534,7 @@ class RankingType(QuestionType):
 
     def properties(self):
         option = {"type": "object", "properties": {"value": {"type": "string", "pattern": KEY_PATTERN},
-                                                   "label": local_text_schema()},
+                                                   "label": local_text_schema(), "source_value": SOURCE_NAME},
                   "required": ["value", "label"], "additionalProperties": False}
         return {**super().properties(), "options": {"type": "array", "items": option, "minItems": 2, "maxItems": 10}}
 

@@ -30,12 +30,23 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, validate_document
+from questionnaire import interop
+from questionnaire.interop import (
+    Imported,
+    KeyMaker,
+    confirmed,
+    option_value,
+    rewrite,
+    source_maps,
+    valid_values,
+    variables,
+)
+from questionnaire.schema import SCHEMA_VERSION, Problem, QuestionnaireError, iter_items, validate_document
 from questionnaire.types import (
     DEFAULT_SCALE,
     NO,
@@ -48,7 +59,7 @@ from questionnaire.types import (
     YES,
     YES_LABEL,
 )
-from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, parse_expression
+from rules.expressions import And, Compare, Literal, Node, Not, Or, Var, parse_expression, to_source
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 # Zip-bomb guards (as app/platform/xlsx_reader.py): real workbook parts compress 5-20 times, repeated cells about 1,000.
@@ -64,8 +75,6 @@ SURVEY_COLUMNS = [
 CHOICES_COLUMNS = ["list_name", "name", "label::zh", "label::en", "score"]
 SETTINGS_COLUMNS = ["form_title", "title::en", "description::zh", "description::en", "form_id", "default_language",
                     "bkb_schema_version"]
-UNSUPPORTED_HINT = ("supported types: select_one, select_multiple, text, integer, decimal, range, note, date, rank, "
-                    "begin_group, begin_repeat")
 OR_OTHER = "or_other"
 DROPDOWN_APPEARANCES = ("minimal", "autocomplete")
 
@@ -80,9 +89,22 @@ class _XPathError(ValueError):
     pass
 
 
+class Kinds(dict):
+    """Variable -> question type, with the names and option values as the imported file wrote them (``names``:
+    key -> name, ``values``: key -> {value: value as written}), which the export writes back."""
+
+    def __init__(self, kinds=(), names=None, values=None):
+        super().__init__(kinds)
+        self.names, self.values = names or {}, values or {}
+
+
 def to_xpath(text: str, kinds: dict[str, str]) -> str:
     """Translate one of our expressions to XLSForm syntax (``kinds``: variable -> question type)."""
-    return _xp(parse_expression(text).tree, kinds, boolean=True)
+    tree = parse_expression(text).tree
+    if isinstance(kinds, Kinds) and (kinds.names or kinds.values):
+        # Option values first (they are keyed by our names), then the names as the file wrote them.
+        tree = rewrite(rewrite(tree, {}, kinds.values), kinds.names, {})
+    return _xp(tree, kinds, boolean=True)
 
 
 def _xp_name(name: str, kinds: dict[str, str] | None = None) -> str:
@@ -143,6 +165,11 @@ _XP_TOKEN = re.compile(
 
 def from_xpath(text: str, row_names: dict[str, str] | None = None) -> str:
     """Translate an XLSForm expression to ours; raises ValueError with a message if unsupported."""
+    return to_source(rewrite(_xpath_tree(text), row_names or {}, {}))
+
+
+def _xpath_tree(text: str) -> Node:
+    """Parse an XLSForm expression into the shared expression tree (variables as written in the file)."""
     tokens, pos = [], 0
     text = text.strip()
     while pos < len(text):
@@ -155,16 +182,16 @@ def from_xpath(text: str, row_names: dict[str, str] | None = None) -> str:
         while pos < len(text) and text[pos].isspace():
             pos += 1
     tokens.append(("end", None))
-    parser = _XPathParser(tokens, row_names or {}, text)
+    parser = _XPathParser(tokens, text)
     node = parser.or_expr()
     if tokens[parser.i][0] != "end":
         raise ValueError(f"unexpected {tokens[parser.i][1]!r} in {text!r}")
-    return _to_ours(node)
+    return node
 
 
 class _XPathParser:
-    def __init__(self, tokens, row_names, text):
-        self.tokens, self.i, self.row_names, self.text = tokens, 0, row_names, text
+    def __init__(self, tokens, text):
+        self.tokens, self.i, self.text = tokens, 0, text
 
     def peek(self, kind=None, value=None) -> bool:
         k, v = self.tokens[self.i]
@@ -204,9 +231,7 @@ class _XPathParser:
 
     def primary(self):
         if self.peek("var"):
-            raw = self.take()[2:-1]
-            name = self.row_names.get(raw, raw)
-            return Var(name)
+            return Var(self.take()[2:-1].strip())
         if self.peek("num"):
             raw = self.take()
             return Literal(float(raw) if "." in raw else int(raw))
@@ -239,12 +264,6 @@ class _XPathParser:
         if name in ("selected", "contains") and len(args) == 2:
             return Compare("contains", args[0], args[1])
         raise ValueError(f"the function {name}() is not supported in {self.text!r}")
-
-
-def _to_ours(node: Node) -> str:
-    from rules.expressions import to_source
-
-    return to_source(node)
 
 
 # ============================================================================ constraints
@@ -301,7 +320,8 @@ class _Writer:
 
     def list_for(self, key: str, options: list[dict], extra: list[dict] = ()) -> str:
         rows = [
-            {"name": str(o["value"]), **_local("label", o["label"]), "score": o.get("score")} for o in options
+            {"name": o.get("source_value") or str(o["value"]), **_local("label", o["label"]), "score": o.get("score")}
+            for o in options
         ] + list(extra)
         signature = repr(rows)
         if signature not in self.lists:
@@ -316,7 +336,7 @@ def _local(column: str, text: dict | None) -> dict:
 
 
 def _common(q: dict, kinds: dict) -> dict:
-    row = {"name": q["key"], **_local("label", q.get("label")), **_local("hint", q.get("help") or q.get("description"))}
+    row = {"name": q.get("source_name") or q["key"], **_local("label", q.get("label")), **_local("hint", q.get("help") or q.get("description"))}
     if q.get("show_if"):
         row["relevant"] = to_xpath(q["show_if"], kinds)
     if q.get("required_if"):
@@ -375,9 +395,9 @@ def _export_matrix(q, w: _Writer):
     required = common.pop("required", None)  # required applies to every row, as ODK wants it
     w.survey.append({**common, "type": "begin_group", "appearance": "table-list", "bkb_type": "matrix"})
     for row in q["rows"]:
-        w.survey.append({"type": f"select_one {name}", "name": f"{q['key']}__{row['key']}", **_local("label", row["label"]),
+        w.survey.append({"type": f"select_one {name}", "name": row.get("source_name") or f"{q['key']}__{row['key']}", **_local("label", row["label"]),
                          "required": required, "weight": row.get("weight")})
-    w.survey.append({"type": "end_group", "name": q["key"]})
+    w.survey.append({"type": "end_group", "name": q.get("source_name") or q["key"]})
 
 
 def _export_block(q, w: _Writer):
@@ -386,7 +406,7 @@ def _export_block(q, w: _Writer):
     w.survey.append(row)
     for sub in q["items"]:
         _EXPORTERS[sub["type"]](sub, w)
-    w.survey.append({"type": "end_repeat", "name": q["key"]})
+    w.survey.append({"type": "end_repeat", "name": q.get("source_name") or q["key"]})
 
 
 def _export_section(q, w: _Writer):
@@ -442,10 +462,12 @@ _EXPORTERS = {
 }
 
 
-def _kinds(doc: dict) -> dict[str, str]:
-    from questionnaire.schema import iter_items
-
-    return {loc.item["key"]: loc.item["type"] for loc in iter_items(doc)}
+def _kinds(doc: dict) -> Kinds:
+    names, values = source_maps(doc)
+    kinds = {}
+    for loc in iter_items(doc):
+        kinds[loc.item["key"]] = kinds[loc.item.get("source_name") or loc.item["key"]] = loc.item["type"]
+    return Kinds(kinds, names, values)
 
 
 def export_xlsform(doc: dict) -> bytes:
@@ -462,7 +484,7 @@ def export_xlsform(doc: dict) -> bytes:
                 open_section = None
             _EXPORTERS[item["type"]](item, w)
             if item["type"] == "section":
-                open_section = item["key"]
+                open_section = item.get("source_name") or item["key"]
     except _XPathError as e:
         raise XLSFormError([Problem("", str(e))]) from None
     if open_section:
@@ -491,6 +513,22 @@ def export_xlsform(doc: dict) -> bytes:
 
 
 # ============================================================================ import
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
+# Types about the device or the session, which pyxform fills in without asking: never collected here.
+METADATA_TYPES = {"start", "end", "today", "deviceid", "imei", "phonenumber", "simserial", "subscriberid", "audit",
+                  "username", "email", "start-geopoint", "background-audio", "background-geopoint"}
+MEDIA_TYPES = {"geopoint": interop.LOCATION, "geotrace": interop.LOCATION, "geoshape": interop.LOCATION,
+               "gps": interop.LOCATION, "location": interop.LOCATION, "image": interop.PICTURE, "photo": interop.PICTURE,
+               "audio": interop.RECORDING, "video": interop.RECORDING, "barcode": interop.UPLOAD,
+               "file": interop.UPLOAD, "signaturepad": interop.UPLOAD}
+TYPE_ALIASES = {"select_all_that_apply": "select_multiple", "select_many": "select_multiple", "int": "integer",
+                "string": "text", "begin_loop": "begin_repeat", "end_loop": "end_repeat", "q_note": "note"}
+EXPRESSION_COLUMNS = ("relevant", "required", "constraint")
+CURLY_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+LANGUAGE_NAMES = {"english": "en", "chinese": "zh", "中文": "zh", "简体中文": "zh", "汉语": "zh", "zh-cn": "zh",
+                  "zh_cn": "zh", "zh-hans": "zh", "简体": "zh"}
+
 
 def _located(sheet: str, row: int | None, message: str, column: str | None = None) -> Problem:
     where = f"{sheet} row {row}" if row else sheet
@@ -524,52 +562,105 @@ def _check_archive(data: bytes) -> None:
                                             f"is (at most {MAX_RATIO}): refused as a zip bomb")])
 
 
+def language_code(text: str) -> str:
+    """'English (en)', 'English', 'en', 'zh-CN', '中文' -> 'en' / 'zh'; any other language as written, lowercased."""
+    lang = text.strip().lower()
+    m = re.search(r"\(([a-z]{2,3})(?:[-_][a-z]+)?\)\s*$", lang) or re.fullmatch(r"([a-z]{2,3})(?:[-_][a-z]+)?", lang)
+    if m:
+        return m.group(1)
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
 def _header_key(raw: Any) -> tuple[str, str | None] | None:
-    """'label::English (en)' -> ('label', 'en'); 'label' -> ('label', None)."""
-    if raw is None:
-        return None
-    text = str(raw).strip().lower()
+    """'label::English (en)' -> ('label', 'en'); 'label:zh' -> ('label', 'zh'); 'list name' -> ('list_name', None)."""
+    if raw is None or not str(raw).strip() or str(raw).strip().startswith("#"):
+        return None  # pyxform's comment columns start with '#'
+    text = str(raw).strip()
     name, sep, lang = text.partition("::")
-    name = name.strip()
+    if not sep:
+        head, colon, tail = text.partition(":")
+        if colon and head.strip().lower() in TEXT_COLUMNS:
+            name, sep, lang = head, colon, tail
+    name = "_".join(name.strip().lower().split())
     if not sep:
         return name, None
-    lang = lang.strip()
-    m = re.search(r"\(([a-z]{2})(?:[-_][a-z]+)?\)\s*$", lang) or re.fullmatch(r"([a-z]{2})(?:[-_][a-z]+)?", lang)
-    if m:
-        return name, m.group(1)
-    return name, {"chinese": "zh", "中文": "zh", "english": "en"}.get(lang, lang)
+    return name, language_code(lang)
 
 
-def _read_sheet(book, title: str, problems: list[Problem]) -> list[tuple[int, dict]]:
-    if title not in book.sheetnames:
-        return []
-    rows = book[title].iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        return []
-    keys = [_header_key(h) for h in header]
-    out = []
-    for number, values in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
-            problems.append(_located(title, number, f"too many rows (the limit is {MAX_ROWS})"))
-            break
-        record: dict = {}
-        for key, value in zip(keys, values):
-            if key is None or value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            name, lang = key
-            if name in ("label", "hint", "description", "title"):
-                record.setdefault(name, {})[lang or "zh"] = str(value).strip()
-            else:
-                record[name] = value.strip() if isinstance(value, str) else value
-        if record:
-            out.append((number, record))
-    return out
+TEXT_COLUMNS = ("label", "hint", "description", "title")
 
 
-def _text(record: dict, name: str) -> dict | None:
-    value = record.get(name)
-    return {k: v for k, v in value.items() if k in LANGS} if value else None
+def _sheets_of(data: bytes) -> dict[str, Any]:
+    """Each sheet's rows (lazily), by lowercased sheet name, from .xlsx or .xls bytes."""
+    if data[:8] == OLE2_MAGIC:
+        import xlrd
+
+        try:
+            book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        except Exception as e:  # noqa: BLE001 - xlrd raises many kinds on a broken workbook
+            raise XLSFormError([Problem("", f"the .xls workbook cannot be read: {e.__class__.__name__}")]) from None
+
+        def xls_rows(name):
+            sheet = book.sheet_by_name(name)
+            for r in range(sheet.nrows):
+                yield tuple(_xls_value(c.value) for c in sheet.row(r))
+        return {name.strip().lower(): (lambda n=name: xls_rows(n)) for name in book.sheet_names()}
+    if data[:2] != b"PK":
+        raise XLSFormError([Problem("", "the file is not an .xlsx or .xls workbook")])
+    _check_archive(data)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds on a broken workbook
+        raise XLSFormError([Problem("", f"the workbook cannot be read: {e.__class__.__name__}")]) from None
+    return {name.strip().lower(): (lambda n=name: _xlsx_rows(book[n])) for name in book.sheetnames}
+
+
+def _xlsx_rows(sheet):
+    # A sheet formatted down to row 1,048,576 declares that size; forgetting it makes openpyxl yield only the rows
+    # the file holds, instead of a million blank ones.
+    sheet.reset_dimensions()
+    return sheet.iter_rows(values_only=True)
+
+
+def _xls_value(value: Any) -> Any:
+    if value == "":
+        return None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _read_sheet(sheets: dict, title: str, problems: list[Problem]) -> tuple[list[tuple[int, dict]], set[str]]:
+    """The non-blank rows of a sheet as (row number, record), and the languages of its text columns.
+
+    Blank rows (often only formatted) are skipped and do not count against the row limit."""
+    if title not in sheets:
+        return [], set()
+    try:  # read-only sheets are parsed as they are read: a broken one fails here
+        rows = sheets[title]()
+        header = next(rows, None)
+        keys = [_header_key(h) for h in header] if header else []
+        languages = {k[1] for k in keys if k and k[0] in TEXT_COLUMNS}
+        out = []
+        for number, values in enumerate(rows, start=2):
+            record: dict = {}
+            for key, value in zip(keys, values):
+                if key is None or value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                name, lang = key
+                if name in TEXT_COLUMNS:
+                    record.setdefault(name, {})[lang] = str(value).strip()
+                else:
+                    record.setdefault(name, value.strip() if isinstance(value, str) else value)
+            if record:
+                if len(out) >= MAX_ROWS:
+                    problems.append(_located(title, number, f"too many rows (the limit is {MAX_ROWS})"))
+                    break
+                out.append((number, record))
+    except XLSFormError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the readers raise many kinds on a broken sheet
+        raise XLSFormError([Problem(title, f"the sheet cannot be read: {e.__class__.__name__}", sheet=title)]) \
+            from None
+    return out, languages
 
 
 def _truthy_cell(value: Any) -> bool | None:
@@ -581,45 +672,110 @@ def _truthy_cell(value: Any) -> bool | None:
     return None
 
 
+def parse_type(raw: Any) -> tuple[str, str, bool]:
+    """An XLSForm type cell as (base type, choice list, or_other), accepting the spellings people use:
+    'select one X', 'select all that apply from X', 'select_one X or_other', 'begin group', 'begin loop over X'."""
+    text = " ".join(str(raw).split())
+    low = text.lower()
+    or_other = False
+    for suffix in (" or_other", " or specify other", " or other"):
+        if low.endswith(suffix):
+            or_other, text, low = True, text[:-len(suffix)], low[:-len(suffix)]
+    m = re.fullmatch(r"(select_one|select one|select_multiple|select multiple|select all that apply|rank"
+                     r"|begin loop over|begin_loop over|begin loop|begin_loop)(?: from)? (\S+)", low)
+    if m:
+        base = TYPE_ALIASES.get(m.group(1).replace(" over", "").replace(" ", "_"), m.group(1).replace(" ", "_"))
+        return base, text[m.start(2):m.end(2)], or_other
+    base = low.replace(" ", "_")
+    return TYPE_ALIASES.get(base, base), "", or_other
+
+
+@dataclass
+class _Pending:
+    """An expression cell, translated once every row is known (it may name a question that comes later)."""
+
+    item: dict
+    field: str
+    row: int
+    column: str
+    text: str
+
+
 @dataclass
 class _Importer:
     problems: list[Problem]
     lists: dict[str, list[tuple[int, dict]]]
     row_names: dict[str, str]
     origins: dict[str, tuple[str, int]]
+    keys: KeyMaker
+    default_language: str | None = None
+    dropped: list[Problem] = field(default_factory=list)
+    dropped_names: dict[str, int] = field(default_factory=dict)
+    pending: list[_Pending] = field(default_factory=list)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    borrowed: set[str] = field(default_factory=set)
 
     def fail(self, row: int, message: str, column: str | None = None, sheet: str = "survey"):
         self.problems.append(_located(sheet, row, message, column))
 
-    def expr(self, row: int, column: str, text: Any) -> str | None:
-        try:
-            return from_xpath(str(text), self.row_names)
-        except ValueError as e:
-            self.fail(row, str(e), column)
-            return None
+    def drop(self, row: int | None, template: str, column: str | None = None, sheet: str = "survey", **params):
+        where = _located(sheet, row, "", column)
+        self.dropped.append(interop.LeftOut.of(template, path=where.path, sheet=sheet, row=row, column=column,
+                                               **params))
+
+    def expr(self, q: dict, field_name: str, row: int, column: str, text: Any) -> None:
+        q[field_name] = _Pending(q, field_name, row, column, str(text).translate(CURLY_QUOTES))
+        self.pending.append(q[field_name])
+
+    def text(self, record: dict, name: str, fallback: str | None = None) -> dict | None:
+        """A cell's texts as {"zh", "en"}: the plain column is Chinese; with no Chinese column the default
+        language's text (else English, else the first language) stands in, and the report says so once."""
+        value = record.get(name) or {}
+        out = {}
+        zh = value.get("zh") or value.get(None)
+        if zh is None and value:
+            lang = next((x for x in (self.default_language, "en") if x in value), None) or next(iter(value))
+            zh = value[lang]
+            self.borrowed.add(lang or "")
+        if zh is None and fallback:
+            zh = fallback
+        if zh is not None:
+            out["zh"] = zh
+        if value.get("en") and value.get("en") != zh:
+            out["en"] = value["en"]
+        return out or None
 
     def common(self, number: int, record: dict, kind: str) -> dict:
-        q: dict = {"type": kind, "key": str(record.get("name", "")), "label": _text(record, "label") or {}}
-        hint = _text(record, "hint")
+        name = str(record.get("name", "")).strip()
+        stem = "section" if kind == "section" else "q"
+        key = self.keys.key(name, stem, again=True) if name else self.keys.fresh(stem)
+        q: dict = {"type": kind, "key": key, "label": self.text(record, "label", name or key)}
+        if name and name != key:
+            q["source_name"] = name
+        hint = self.text(record, "hint")
         if hint:
             q["description" if kind == "section" else "help"] = hint
+        expressions = []
         if "relevant" in record:
-            q["show_if"] = self.expr(number, "relevant", record["relevant"])
+            expressions.append(("show_if", "relevant"))
         if "required" in record and REGISTRY[kind].answerable and kind != "department_block":
             flag = _truthy_cell(record["required"])
             if flag is None:
-                q["required_if"] = self.expr(number, "required", record["required"])
+                expressions.append(("required_if", "required"))
             elif flag:
                 q["required"] = True
         if REGISTRY[kind].scorable:
             if _truthy_cell(record.get("scored", "")):
                 q["scored"] = True
-            for name in ("weight",):
-                if name in record:
-                    q[name] = self.number(number, name, record[name])
+            for column in ("weight",):
+                if column in record:
+                    q[column] = self.number(number, column, record[column])
             if "dimension" in record:
                 q["dimension"] = str(record["dimension"])
-        return {k: v for k, v in q.items() if v is not None}
+        q = {k: v for k, v in q.items() if v is not None}
+        for field_name, column in expressions:
+            self.expr(q, field_name, number, column, record[column])
+        return q
 
     def number(self, row: int, column: str, value: Any, sheet: str = "survey"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -634,34 +790,42 @@ class _Importer:
         if list_name not in self.lists:
             self.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
             return []
-        options = []
-        for i, (row, rec) in enumerate(self.lists[list_name]):
-            name = rec.get("name")
-            name = str(int(name)) if isinstance(name, float) and name.is_integer() else str(name)
+        options, written = [], {}
+        taken = valid_values(_choice_name(rec.get("name")) for _, rec in self.lists[list_name])
+        for row, rec in self.lists[list_name]:
+            name = _choice_name(rec.get("name"))
             if scale and name == NOT_FAMILIAR:
                 q["not_familiar"] = True
-                q["not_familiar_label"] = _text(rec, "label") or dict(NOT_FAMILIAR_LABEL)
+                q["not_familiar_label"] = self.text(rec, "label") or dict(NOT_FAMILIAR_LABEL)
                 continue
-            option: dict = {"value": name, "label": _text(rec, "label") or {}}
+            option: dict = {"value": name, "label": self.text(rec, "label", name)}
             if scale:
                 try:
                     option["value"] = int(name)
                 except ValueError:
                     self.fail(row, f"a rating scale needs whole-number choice names, not {name!r}", "name", "choices")
+            else:
+                option["value"], source = option_value(name, taken)
+                if source is not None:
+                    option["source_value"] = source
+                    written[source] = option["value"]
             if "score" in rec:
                 option["score"] = self.number(row, "score", rec["score"], "choices")
             self.origins[f"{path}.options[{len(options)}]"] = ("choices", row)
             options.append(option)
+        if written:
+            self.values[q["key"]] = written
         return options
 
 
+def _choice_name(name: Any) -> str:
+    return str(int(name)) if isinstance(name, float) and name.is_integer() else str(name)
+
+
 def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | None:
-    """Build one question from a survey row (None after recording a problem)."""
-    raw_type = str(record.get("type", "")).strip()
-    base, _, list_name = raw_type.partition(" ")
-    list_name = list_name.strip()
-    or_other = list_name.endswith(f" {OR_OTHER}")
-    list_name = list_name[:-len(OR_OTHER)].strip() if or_other else list_name
+    """Build one question from a survey row (None after recording a problem or a left-out row)."""
+    raw_type = " ".join(str(record.get("type", "")).split())
+    base, list_name, or_other = parse_type(raw_type)
     bkb_type = str(record.get("bkb_type", "")).strip().lower()
     appearance = str(record.get("appearance", "")).lower()
     newer = _newer_kind(base, list_name, bkb_type, appearance)
@@ -677,23 +841,32 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
     elif base == "range":
         kind = "nps" if bkb_type == "nps" else "number"
     else:
-        imp.fail(number, f"unsupported XLSForm type {raw_type!r}; {UNSUPPORTED_HINT}", "type")
+        _drop_row(imp, number, record, base or raw_type)
         return None
     q = imp.common(number, record, kind)
-    try:
-        constraint = parse_constraint(str(record["constraint"])) if "constraint" in record else {}
-        params = parse_parameters(record["parameters"]) if "parameters" in record else {}
-    except ValueError as e:
-        imp.fail(number, str(e), "constraint" if "constraint" in str(e) else "parameters")
-        return q
-    if or_other and kind in OTHER_TYPES:
-        q["other"] = True
-    elif or_other:
-        imp.fail(number, f"or_other applies to a select_one or select_multiple question, not a {kind} one", "type")
+    params: dict = {}
+    if kind in ("number", "nps") and "parameters" in record:
+        try:
+            params = parse_parameters(record["parameters"])
+        except ValueError as e:
+            imp.fail(number, str(e), "parameters")
+    constraint: dict = {}
+    if "constraint" in record:
+        try:
+            constraint = parse_constraint(str(record["constraint"]).translate(CURLY_QUOTES))
+        except ValueError as e:
+            imp.drop(number, interop.CONSTRAINT_UNREADABLE, "constraint", text=str(record["constraint"]))
     if kind in ("rating", "single", "multiple", "dropdown", "ranking"):
         q["options"] = imp.choices(number, list_name, path, kind == "rating", q)
+        if "choice_filter" in record:
+            imp.drop(number, interop.CHOICE_FILTER, "choice_filter")
     if kind == "yes_no":
         _yes_no_choices(imp, number, list_name, q)
+    if or_other:
+        if "other" in REGISTRY[kind].properties():
+            q["other"] = True
+        else:
+            imp.drop(number, interop.OTHER_CHOICE, "type")
     if kind == "number":
         q["integer"] = base != "decimal"
         if base == "range":
@@ -707,8 +880,19 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
         if name in allowed:
             q[name] = value
         else:
-            imp.fail(number, f"this constraint does not apply to a {kind} question", "constraint")
+            imp.drop(number, interop.CONSTRAINT_MISPLACED, "constraint", text=str(record["constraint"]))
     return q
+
+
+def _drop_row(imp: _Importer, number: int, record: dict, kind: str) -> None:
+    """Leave out a row whose type cannot be asked here, saying why."""
+    if not kind:
+        imp.fail(number, "the row has no type", "type")
+        return
+    reason = interop.METADATA if kind in METADATA_TYPES else MEDIA_TYPES.get(kind, interop.UNSUPPORTED)
+    imp.drop(number, reason, "type", kind=kind)
+    if record.get("name"):
+        imp.dropped_names[str(record["name"]).strip()] = number
 
 
 def _newer_kind(base: str, list_name: str, bkb_type: str, appearance: str) -> str | None:
@@ -734,84 +918,130 @@ def _yes_no_choices(imp: "_Importer", number: int, list_name: str, q: dict) -> N
         if value not in (YES, NO):
             imp.fail(row, f"a yes/no question's choices are named {YES} and {NO}, not {value!r}", "name", "choices")
             continue
-        if _text(rec, "label"):
-            q[f"{value}_label"] = _text(rec, "label")
+        if imp.text(rec, "label"):
+            q[f"{value}_label"] = imp.text(rec, "label")
         if "score" in rec:
             q[f"{value}_score"] = imp.number(row, "score", rec["score"], "choices")
     if list_name not in imp.lists:
         imp.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
 
 
-def import_xlsform(data: bytes) -> dict:
-    """Read an XLSForm workbook into a questionnaire document; XLSFormError lists every located problem."""
-    _check_archive(data)
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds on a broken workbook
-        raise XLSFormError([Problem("", f"the workbook cannot be read: {e.__class__.__name__}")]) from None
-    problems: list[Problem] = []
-    if "survey" not in book.sheetnames:
+def read_xlsform(data: bytes) -> Imported:
+    """Read an XLSForm workbook (.xlsx or .xls): the document and what was left out (each with row and reason).
+
+    XLSFormError lists every problem of a file that cannot be imported at all, each with sheet, row and column."""
+    sheets = _sheets_of(data)
+    if "survey" not in sheets:
         raise XLSFormError([Problem("survey", "the workbook has no 'survey' sheet", sheet="survey")])
-    sheets = {}
-    for title in ("survey", "choices", "settings"):
-        try:  # read-only sheets are parsed as they are read: a broken one fails here
-            sheets[title] = _read_sheet(book, title, problems)
-        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on a broken sheet
-            book.close()
-            raise XLSFormError([Problem(title, f"the sheet cannot be read: {e.__class__.__name__}",
-                                        sheet=title)]) from None
-    book.close()
-    survey = sheets["survey"]
+    problems: list[Problem] = []
+    survey, languages = _read_sheet(sheets, "survey", problems)
+    choice_rows, _ = _read_sheet(sheets, "choices", problems)
+    settings_rows, _ = _read_sheet(sheets, "settings", problems)
+    _check_columns(survey, problems)
     lists: dict[str, list] = {}
-    for number, rec in sheets["choices"]:
+    for number, rec in choice_rows:
         if "list_name" not in rec or "name" not in rec:
-            problems.append(_located("choices", number, "a choice needs list_name and name"))
+            problems.append(_located("choices", number, "a choice needs list_name and name",
+                                     "name" if "list_name" in rec else "list_name"))
             continue
-        lists.setdefault(str(rec["list_name"]), []).append((number, rec))
-    settings_rows = sheets["settings"]
+        lists.setdefault(str(rec["list_name"]).strip(), []).append((number, rec))
     settings = settings_rows[0][1] if settings_rows else {}
+    default = settings.get("default_language")
 
-    # Matrix rows are named <matrix>__<row>; expressions refer to them as {matrix.row}.
-    row_names, stack = {}, []
+    names = [str(rec["name"]).strip() for _, rec in survey if rec.get("name")]
+    imp = _Importer(problems, lists, {}, {}, KeyMaker(names),
+                    default_language=language_code(str(default)) if default else None)
+    matrices = _matrix_groups(survey, lists)
+    title = settings.get("title") or {}
+    doc: dict = {"schema_version": SCHEMA_VERSION,
+                 "title": {"zh": str(settings.get("form_title") or title.get("zh") or title.get(None) or "问卷")},
+                 "items": []}
+    if title.get("en"):
+        doc["title"]["en"] = title["en"]
+    description = imp.text(settings, "description")
+    if description:
+        doc["description"] = description
+    _build(imp, survey, matrices, doc)
+    _part_names(imp, doc)
+    _resolve_expressions(imp, doc)
+    if languages and not languages & {None, "zh"}:
+        imp.drop(1, interop.NO_CHINESE, "label", languages=", ".join(sorted(imp.borrowed or languages)))
+    others = sorted(lang for lang in languages - {None, "zh", "en"} if lang not in imp.borrowed)
+    if others:
+        imp.drop(1, interop.OTHER_LANGUAGES, "label", languages=", ".join(others))
+    located = []
+    for p in validate_document(doc) if not any(p.row is None for p in problems) else []:
+        sheet, row = _origin(imp.origins, p.path)
+        located.append(_located(sheet, row, f"{p.message} ({p.path})") if row else Problem(p.path, p.message))
+    if problems or located:
+        # Every reason at once, in the file's order: what refuses the file, and what would be left out.
+        found = problems + [p for p in located if p not in problems] + imp.dropped
+        raise XLSFormError(sorted(found, key=lambda p: (p.sheet != "survey", p.sheet or "", p.row or 0)))
+    if not any(REGISTRY[loc.item["type"]].answerable for loc in iter_items(doc)):
+        raise XLSFormError(problems + [Problem("", "nothing is left to import: the form has no question this "
+                                                   "platform can ask")] + imp.dropped)
+    return Imported(doc, imp.dropped)
+
+
+def import_xlsform(data: bytes, *, allow_drops: bool = False) -> dict:
+    """Read an XLSForm workbook into a questionnaire document; XLSFormError lists every located problem, and
+    DropsToConfirm lists what would be left out unless ``allow_drops``."""
+    return confirmed(read_xlsform(data), allow_drops)
+
+
+def _check_columns(survey: list, problems: list[Problem]) -> None:
+    if survey and not any("type" in rec for _, rec in survey):
+        problems.append(_located("survey", 1, "the survey sheet has no 'type' column", "type"))
+
+
+def _matrix_groups(survey: list, lists: dict) -> set[int]:
+    """The rows of the begin_group rows that are matrices: ours (bkb_type matrix), or a table-list whose rows all
+    pick from one list of whole numbers (a rating grid)."""
+    out, stack = set(), []
     for number, rec in survey:
-        kind = str(rec.get("type", "")).strip().replace(" ", "_")
-        if kind == "begin_group":
-            stack.append(rec)
-        elif kind == "end_group" and stack:
-            stack.pop()
-        elif stack and (_is_matrix(stack[-1]) or _is_multi_text(stack[-1])) and rec.get("name"):
-            matrix, name = str(stack[-1].get("name")), str(rec["name"])
-            row_names[name] = f"{matrix}.{name[len(matrix) + 2:] if name.startswith(matrix + '__') else name}"
-        row_names.update(_part_names(rec, lists))
+        base, list_name, _ = parse_type(rec.get("type", ""))
+        if base == "begin_group":
+            stack.append((number, rec, []))
+        elif base == "end_group" and stack:
+            start, group, rows = stack.pop()
+            if str(group.get("bkb_type", "")).lower() == "matrix":
+                out.add(start)
+            elif "table-list" in str(group.get("appearance", "")).lower() and rows and all(
+                    b == "select_one" and ln == rows[0][1] for b, ln in rows) and _whole_numbers(lists.get(rows[0][1])):
+                out.add(start)
+        elif stack:
+            stack[-1][2].append((base, list_name))
+    return out
 
-    imp = _Importer(problems, lists, row_names, {})
-    title = {"zh": str(settings.get("form_title") or "问卷")}
-    if _text(settings, "title") and _text(settings, "title").get("en"):
-        title["en"] = _text(settings, "title")["en"]
-    doc: dict = {"schema_version": SCHEMA_VERSION, "title": title, "items": []}
-    if _text(settings, "description"):
-        doc["description"] = _text(settings, "description")
 
+def _whole_numbers(choices) -> bool:
+    names = [_choice_name(rec.get("name")) for _, rec in choices or []]
+    return bool(names) and all(re.fullmatch(r"-?\d+", n) or n == NOT_FAMILIAR for n in names)
+
+
+def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
     top: list = doc["items"]
     container = top
     open_groups: list[tuple[str, int, dict | None]] = []  # (kind, row, item)
     block: dict | None = None
     for number, rec in survey:
-        kind = str(rec.get("type", "")).strip().replace(" ", "_")
+        kind, _, _ = parse_type(rec.get("type", ""))
         in_matrix = open_groups and open_groups[-1][0] == "matrix"
         base_path = (f"items[{len(top) - 1}].items" if container is not top else "items")
         path = f"{base_path}[{len(container)}]"
         if kind == "begin_group" and _is_multi_text(rec) and not in_matrix:
             item = imp.common(number, rec, "multi_text")
             item["fields"] = []
+            item["_row_keys"] = KeyMaker()
             container.append(item)
             imp.origins[path] = ("survey", number)
             open_groups.append(("multi_text", number, item))
         elif kind == "begin_group":
-            if _is_matrix(rec):
+            if number in matrices and not in_matrix:
                 item = imp.common(number, rec, "matrix")
                 item["rows"] = []
                 item["_list"] = None
+                item["_row_keys"] = KeyMaker()
                 container.append(item)
                 imp.origins[path] = ("survey", number)
                 open_groups.append(("matrix", number, item))
@@ -819,7 +1049,7 @@ def import_xlsform(data: bytes) -> dict:
                 imp.fail(number, "a group cannot be inside a matrix", "type")
                 open_groups.append(("group", number, None))
             elif block is not None and container is not top:
-                imp.fail(number, "sections cannot be inside the department block (begin_repeat)", "type")
+                imp.drop(number, interop.GROUP_IN_BLOCK, "type")
                 open_groups.append(("group", number, None))
             else:
                 # Nested groups are flattened: each begin_group starts a new section (page).
@@ -831,14 +1061,29 @@ def import_xlsform(data: bytes) -> dict:
                 imp.fail(number, "end_group without a matching begin_group", "type")
                 continue
             group_kind, _, item = open_groups.pop()
-            if group_kind == "multi_text" and not item["fields"]:
-                imp.fail(number, "the group of short texts has no text rows", "type")
+            if group_kind == "multi_text":
+                item.pop("_row_keys")
+                if not item["fields"]:
+                    imp.fail(number, "the group of short texts has no text rows", "type")
             if group_kind == "matrix":
                 list_name = item.pop("_list")
+                item.pop("_row_keys")
                 if not item["rows"]:
                     imp.fail(number, "the matrix has no rows", "type")
                 if list_name:
                     item["options"] = imp.choices(number, list_name, _path_of(imp, item, container, top), True, item)
+        elif kind == "begin_repeat" and str(rec.get("bkb_type", "")).lower() not in ("department_block", ""):
+            imp.fail(number, "unknown bkb_type for a begin_repeat", "bkb_type")
+            open_groups.append(("repeat", number, None))
+        elif kind == "begin_repeat" and not rec.get("bkb_type"):
+            # Another tool's repeat (or loop): its questions are asked once, on a page of their own.
+            if in_matrix:
+                imp.fail(number, "a begin_repeat cannot be inside a matrix", "type")
+            elif block is None or container is top:
+                container.append(imp.common(number, rec, "section"))
+                imp.origins[path] = ("survey", number)
+            imp.drop(number, interop.REPEAT, "type")
+            open_groups.append(("repeat", number, None))
         elif kind == "begin_repeat":
             if block is not None:
                 imp.fail(number, "only one department block (begin_repeat) is allowed", "type")
@@ -868,33 +1113,13 @@ def import_xlsform(data: bytes) -> dict:
             if not open_groups or open_groups[-1][0] != "repeat":
                 imp.fail(number, "end_repeat without a matching begin_repeat", "type")
                 continue
-            open_groups.pop()
-            container = top
+            _, _, item = open_groups.pop()
+            if item is not None and item is block:
+                container = top
         elif open_groups and open_groups[-1][0] == "multi_text":
-            _multi_text_field(imp, number, rec, open_groups[-1][2], row_names)
+            _multi_text_field(imp, number, rec, open_groups[-1][2])
         elif in_matrix:
-            matrix = open_groups[-1][2]
-            base, _, list_name = str(rec.get("type", "")).partition(" ")
-            if base != "select_one" or not list_name.strip():
-                imp.fail(number, "every row of a matrix must be a select_one question", "type")
-                continue
-            if matrix["_list"] not in (None, list_name.strip()):
-                imp.fail(number, "all rows of a matrix must use the same choice list", "type")
-            matrix["_list"] = list_name.strip()
-            name = str(rec.get("name", ""))
-            if not name:
-                imp.fail(number, "a matrix row needs a name", "name")
-                continue
-            row = {"key": row_names[name].split(".", 1)[1], "label": _text(rec, "label") or {}}
-            if "weight" in rec:
-                row["weight"] = imp.number(number, "weight", rec["weight"])
-            if not matrix["rows"]:
-                flag = _truthy_cell(rec.get("required", "no"))
-                if flag is None:
-                    matrix["required_if"] = imp.expr(number, "required", rec["required"])
-                elif flag:
-                    matrix["required"] = True
-            matrix["rows"].append(row)
+            _matrix_row(imp, number, rec, open_groups[-1][2])
         else:
             q = _question(imp, number, rec, path)
             if q is not None:
@@ -903,43 +1128,100 @@ def import_xlsform(data: bytes) -> dict:
     for kind, number, _ in open_groups:
         imp.fail(number, f"this {'begin_repeat' if kind == 'repeat' else 'begin_group'} is never closed", "type")
     for loc_item in doc["items"]:
-        for sub in loc_item.get("items", []) if isinstance(loc_item, dict) else []:
-            sub.pop("_list", None)
-        loc_item.pop("_list", None)
-
-    if problems:
-        raise XLSFormError(problems)
-    located = []
-    for p in validate_document(doc):
-        sheet, row = _origin(imp.origins, p.path)
-        located.append(Problem(f"{sheet} row {row}" if row else p.path, f"{p.message} ({p.path})", sheet=sheet, row=row))
-    if located:
-        raise XLSFormError(located)
-    return doc
+        for extra in ("_list", "_row_keys"):
+            loc_item.pop(extra, None)
 
 
-def _multi_text_field(imp: _Importer, number: int, rec: dict, item: dict, row_names: dict) -> None:
+def _matrix_row(imp: _Importer, number: int, rec: dict, matrix: dict) -> None:
+    base, list_name, _ = parse_type(rec.get("type", ""))
+    if base != "select_one" or not list_name:
+        imp.fail(number, "every row of a matrix must be a select_one question", "type")
+        return
+    if matrix["_list"] not in (None, list_name):
+        imp.fail(number, "all rows of a matrix must use the same choice list", "type")
+    matrix["_list"] = list_name
+    name = str(rec.get("name", "")).strip()
+    if not name:
+        imp.fail(number, "a matrix row needs a name", "name")
+        return
+    prefix = matrix.get("source_name", matrix["key"]) + "__"
+    short = name[len(prefix):] if name.startswith(prefix) else name
+    key = matrix["_row_keys"].key(short, "row")
+    row = {"key": key, "label": imp.text(rec, "label", short)}
+    if short != key:
+        row["source_name"] = name
+    imp.row_names[name] = f"{matrix['key']}.{key}"
+    if "weight" in rec:
+        row["weight"] = imp.number(number, "weight", rec["weight"])
+    if not matrix["rows"]:
+        flag = _truthy_cell(rec.get("required", "no"))
+        if flag is None:
+            imp.expr(matrix, "required_if", number, "required", rec["required"])
+        elif flag:
+            matrix["required"] = True
+    matrix["rows"].append(row)
+
+
+def _resolve_expressions(imp: _Importer, doc: dict) -> None:
+    """Translate the expression cells now that every question's key is known; a condition that cannot be read,
+    or that reads a question left out, is itself left out (and listed)."""
+    names = {**imp.keys.made, **imp.row_names}
+    for p in imp.pending:
+        try:
+            tree = _xpath_tree(p.text)
+        except ValueError as e:
+            del p.item[p.field]
+            imp.drop(p.row, interop.CONDITION_UNREADABLE, p.column, text=p.text, reason=str(e))
+            continue
+        gone = [n for n in variables(tree) if n in imp.dropped_names]
+        if gone:
+            del p.item[p.field]
+            imp.drop(p.row, interop.CONDITION_READS_LEFT_OUT, p.column, text=p.text, names=", ".join(gone))
+            continue
+        p.item[p.field] = to_source(rewrite(tree, names, imp.values))
+
+
+def _multi_text_field(imp: _Importer, number: int, rec: dict, item: dict) -> None:
     """One text row of a group of short texts (bkb_type=multi_text)."""
-    if str(rec.get("type", "")).strip() != "text" or not rec.get("name"):
+    base, _, _ = parse_type(rec.get("type", ""))
+    name = str(rec.get("name", "")).strip()
+    if base != "text" or not name:
         imp.fail(number, "every row of a group of short texts is a text question with a name", "type")
         return
-    item["fields"].append({"key": row_names[str(rec["name"])].split(".", 1)[1], "label": _text(rec, "label") or {}})
+    prefix = item.get("source_name", item["key"]) + "__"
+    short = name[len(prefix):] if name.startswith(prefix) else name
+    key = item["_row_keys"].key(short, "field")
+    imp.row_names[name] = f"{item['key']}.{key}"
+    item["fields"].append({"key": key, "label": imp.text(rec, "label", short)})
     if not item["fields"][1:]:
         flag = _truthy_cell(rec.get("required", "no"))
         if flag is None:
-            item["required_if"] = imp.expr(number, "required", rec["required"])
+            imp.expr(item, "required_if", number, "required", rec["required"])
         elif flag:
             item["required"] = True
         if "constraint" in rec:
             try:
-                limit = parse_constraint(str(rec["constraint"]))
-            except ValueError as e:
-                imp.fail(number, str(e), "constraint")
+                limit = parse_constraint(str(rec["constraint"]).translate(CURLY_QUOTES))
+            except ValueError:
+                imp.drop(number, interop.CONSTRAINT_UNREADABLE, "constraint", text=str(rec["constraint"]))
                 return
             if set(limit) - {"max_length"}:
-                imp.fail(number, "a short text only takes a length constraint", "constraint")
+                imp.drop(number, interop.CONSTRAINT_MISPLACED, "constraint", text=str(rec["constraint"]))
             elif "max_length" in limit:
                 item["max_length"] = limit["max_length"]
+
+
+def _part_names(imp: _Importer, doc: dict) -> None:
+    """The XLSForm names of the parts of a ranking (``<name>__<item>``) and of an or_other text (``<name>_other``,
+    as pyxform names it), for the conditions that read them."""
+    for loc in iter_items(doc):
+        q = loc.item
+        written = q.get("source_name") or q["key"]
+        if q["type"] == "ranking":
+            for o in q.get("options") or []:
+                imp.row_names[f"{written}__{o.get('source_value') or o['value']}"] = f"{q['key']}.{o['value']}"
+        if q.get("other"):
+            imp.row_names[f"{written}_{OTHER}"] = f"{q['key']}.{OTHER}"
 
 
 def _path_of(imp: _Importer, item: dict, container: list, top: list) -> str:
@@ -947,17 +1229,6 @@ def _path_of(imp: _Importer, item: dict, container: list, top: list) -> str:
     if container is top:
         return f"items[{index}]"
     return f"items[{len(top) - 1}].items[{index}]"
-
-
-def _part_names(rec: dict, lists: dict) -> dict[str, str]:
-    """XLSForm names of the parts of a ranking (``<key>__<item>``) and of an or_other text (``<key>_other``)."""
-    base, _, rest = str(rec.get("type", "")).strip().partition(" ")
-    name = str(rec.get("name", ""))
-    if base == "rank":
-        return {f"{name}__{r.get('name')}": f"{name}.{r.get('name')}" for _, r in lists.get(rest.strip(), [])}
-    if base in ("select_one", "select_multiple") and rest.strip().endswith(f" {OR_OTHER}"):
-        return {f"{name}_{OTHER}": f"{name}.{OTHER}"}
-    return {}
 
 
 def _is_multi_text(rec: dict) -> bool:

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from app.assessment.inputs import load_inputs
+from app.casework import rates as casework_rates
 from app.complaints import analysis as complaint_analysis
+from app.platform.calendar import local_today
 from app.realtime import service as realtime
 from app.rounds.models import Campaign
 
@@ -34,6 +36,9 @@ class Figures:
     department_ids: list[int]
     scores: list[float]
     counts: list[int]
+    # What each score rests on beyond its count, as text (e.g. every rate's numerator and denominator): digested
+    # with the score, so that the input hash changes whenever one of them does. Empty for most channels.
+    inputs: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,30 @@ def complaint_figures(campaign: Campaign) -> Figures:
     return Figures([f.department_id for f in found], [f.points for f in found], [f.substantiated for f in found])
 
 
+def casework_figures(campaign: Campaign) -> Figures:
+    """The month's 三率 of casework (every kind of case, ``app.casework.rates``): each department's score is the mean
+    of its rates that have a denominator, × 100; its count is the sum of their denominators (assignments judged
+    for the response and on-time rates, valid closed cases, verdicts); every numerator and denominator is digested."""
+    table = casework_rates.rates(*round_month(campaign), local_today())
+    ids, scores, counts, inputs = [], [], [], []
+    for department_id in sorted(table.departments):
+        figures = table.departments[department_id]
+        score = figures.composite()
+        if score is None:
+            continue
+        ids.append(department_id)
+        scores.append(score)
+        counts.append(sum(rate.denominator for rate in figures.rates().values()))
+        inputs.append(";".join(f"{name}={rate.numerator!r}/{rate.denominator}"
+                               for name, rate in figures.rates().items()))
+    return Figures(ids, scores, counts, inputs)
+
+
 SURVEY = register(Channel("survey", _l("Survey channel weight"), load_inputs, base=True))
 REALTIME = register(Channel("realtime", _l("Real-time ratings channel weight"), realtime_figures))
 # Deductions are points off the composite: an additive channel with a negative weight.
 COMPLAINTS = register(Channel("complaints", _l("Complaint deductions weight (points × weight are subtracted)"),
                               complaint_figures, kind="additive", deducts=True))
+# The 三率 of casework: a scored channel (0–100), like the real-time ratings; weight 0 unless a scheme gives one.
+CASEWORK = register(Channel("casework", _l("Casework rates (三率) channel weight (mean of the rates × 100)"),
+                            casework_figures))

@@ -33,16 +33,21 @@ class Estimate(NamedTuple):
     channels_digest: str = ""  # SHA-256 of the other channels' inputs; "" when the scheme uses none of them
 
 
-def _channels_digest(channels: dict[str, composite.Channel]) -> str:
-    """SHA-256 of the other channels' per-department inputs (name, department, score, count), canonical order."""
+def _channels_digest(channels: dict[str, composite.Channel], inputs: dict[str, dict[int, str]] | None = None) -> str:
+    """SHA-256 of the other channels' per-department inputs (name, department, score, count, and what else the
+    channel says the score rests on, ``inputs``), canonical order."""
     if not channels:
         return ""
+    inputs = inputs or {}
     h = hashlib.sha256()
     for name in sorted(channels):
         ch = channels[name]
         for d, score, n in sorted(zip(np.asarray(ch.domains).tolist(), np.asarray(ch.score, float).tolist(),
                                       np.asarray(ch.n).tolist())):
-            h.update(f"{name}|{int(d)}|{score!r}|{int(n)}|{ch.weight!r}\n".encode())
+            line = f"{name}|{int(d)}|{score!r}|{int(n)}|{ch.weight!r}"
+            if name in inputs:  # only a channel that gives more: the others' hashes stay what they were
+                line += f"|{inputs[name].get(int(d), '')}"
+            h.update(f"{line}\n".encode())
     return h.hexdigest()
 
 
@@ -109,9 +114,11 @@ def _breakdown(domains, mean, se, n) -> dict[int, dict]:
     return {int(d): {"mean": float(m), "se": float(s), "n": int(k)} for d, m, s, k in zip(domains, mean, se, n)}
 
 
-def _other_channels(scheme: AssessmentScheme, campaign: Campaign) -> dict[str, composite.Channel]:
-    """The registered channels besides the survey that the scheme weighs and that have figures for the round."""
-    out = {}
+def _other_channels(scheme: AssessmentScheme, campaign: Campaign
+                    ) -> tuple[dict[str, composite.Channel], dict[str, dict[int, str]]]:
+    """The registered channels besides the survey that the scheme weighs and that have figures for the round, and
+    what else each says its department scores rest on (``Figures.inputs``)."""
+    out, inputs = {}, {}
     for channel in registry.others():
         weight = channel.weight(scheme)
         if weight <= 0:
@@ -122,7 +129,9 @@ def _other_channels(scheme: AssessmentScheme, campaign: Campaign) -> dict[str, c
                 np.array(figures.department_ids), np.array(figures.scores, float),
                 np.zeros(len(figures.department_ids)), np.array(figures.counts),
                 -weight if channel.deducts else weight, kind=channel.kind)
-    return out
+            if figures.inputs:
+                inputs[channel.key] = dict(zip(figures.department_ids, figures.inputs))
+    return out, inputs
 
 
 def estimate(campaign: Campaign, scheme: AssessmentScheme, inputs: RoundInputs) -> Estimate:
@@ -153,7 +162,7 @@ def estimate(campaign: Campaign, scheme: AssessmentScheme, inputs: RoundInputs) 
         if survey_weight <= 0:
             raise ScoringError(_("The scheme gives the survey channel no weight."))
         channels = {survey.key: composite.Channel(policy.domains, policy.mean, policy.se, policy.n, survey_weight)}
-        extra = _other_channels(scheme, campaign)
+        extra, extra_inputs = _other_channels(scheme, campaign)
         channels.update(extra)
         combined = composite.combine_channels(channels)
     except ValueError as e:
@@ -169,4 +178,4 @@ def estimate(campaign: Campaign, scheme: AssessmentScheme, inputs: RoundInputs) 
     details = {"channels": {k: float(abs(v.weight)) for k, v in channels.items()}, "empty_strata": empty,
                "fpc": fpc is not None, "questionnaire_version": inputs.questionnaire_version_id}
     return Estimate(combined.domains, combined.score, combined.se, n, categories, dimensions, channel_scores,
-                    details, _channels_digest(extra))
+                    details, _channels_digest(extra, extra_inputs))

@@ -10,7 +10,8 @@ from flask_babel import get_locale, gettext as _, pgettext
 from sqlalchemy import select
 
 from app.assessment.models import Assessment
-from app.assessment.reports import assessment_dimensions, ranking_rows, trend
+from app.assessment.reports import assessment_dimensions, dimension_label, ranking_rows, trend
+from app.assessment.schemes import channel_label, scheme_title
 from app.extensions import db
 from app.platform import exports, small_groups
 from app.platform.exports import Sheet, sheet_title
@@ -63,11 +64,6 @@ def policy_weights_text(weights: dict[str, float]) -> str:
                      for key, weight in weights.items())
 
 
-def channel_name(key: str) -> str:
-    return {"survey": _("Monthly survey"), "realtime": _("Real-time ratings"), "complaints": _("Complaints")}.get(
-        key, key)
-
-
 def status_label(assessment: Assessment) -> str:
     return {"scored": _("Scored, not yet published"), "published": _("Published"),
             "superseded": _("Superseded by a correction")}[assessment.status.value]
@@ -82,13 +78,13 @@ def method_lines(assessment: Assessment) -> list[tuple[str, str]]:
         (pgettext("export", "Round"), f"{campaign.month} {campaign.title}"),
         (_("Assessment version"), str(assessment.version)),
         (_("Status"), status_label(assessment)),
-        (_("Scheme"), _("%(name)s version %(version)d", name=scheme.name, version=scheme.version)),
+        (_("Scheme"), scheme_title(scheme)),
         (_("Input SHA-256"), assessment.input_hash),
         (_("Rank-interval seed"), str(assessment.seed)),
         (_("Invited / responded"), f"{assessment.invited} / {assessment.responded}"),
         (_("Policy weights"), policy_weights_text(scheme.policy_weights)),
-        (_("Channel weights"), ", ".join(f"{channel_name(k)} {v:g}" for k, v in scheme.channel_weights.items())),
-        (_("Channels combined"), ", ".join(channel_name(k) for k in sorted(assessment.details.get("channels", {})))),
+        (_("Channel weights"), ", ".join(f"{channel_label(k)} {v:g}" for k, v in scheme.channel_weights.items())),
+        (_("Channels combined"), ", ".join(channel_label(k) for k in sorted(assessment.details.get("channels", {})))),
         (_("Grade bands"), bands),
         (_("Minimum raters to be ranked"), str(scheme.min_raters)),
         (_("Correction reason"), assessment.correction_reason or ""),
@@ -109,7 +105,7 @@ def sheets(assessment: Assessment) -> list[Sheet]:
     """The workbook's sheets: the ranking, one per dimension, the trend over rounds, the method."""
     ranking, method, trend_title = _("Ranking"), _("Method"), _("Trend over rounds")
     used = {ranking, method, trend_title}
-    per_dimension = [Sheet(sheet_title(dimension, used), dimension_table(assessment, dimension), DIMENSION_FORMATS,
+    per_dimension = [Sheet(sheet_title(dimension_label(assessment.campaign, dimension), used), dimension_table(assessment, dimension), DIMENSION_FORMATS,
                            DIMENSION_WIDTHS) for dimension in assessment_dimensions(assessment)]
     trend_rows = trend_table()
     return [Sheet(ranking, ranking_table(assessment), RANKING_FORMATS, RANKING_WIDTHS), *per_dimension,
@@ -119,7 +115,7 @@ def sheets(assessment: Assessment) -> list[Sheet]:
 
 
 def xlsx_bytes(assessment: Assessment) -> bytes:
-    """The formatted workbook: Ranking, one sheet per dimension, Method."""
+    """The formatted workbook: the ranking, one sheet per dimension (named by its label), the trend, the method."""
     return exports.xlsx_bytes(sheets(assessment))
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from flask import g
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.assessment.comments import comments_released, department_comments
@@ -16,8 +18,10 @@ from app.assessment.versions import current_assessment
 from app.departments.models import Department
 from app.extensions import db
 from app.platform import small_groups
+from app.platform.i18n import select_locale
 from app.responses.models import Response, ResponseAnswer
 from app.rounds.models import Campaign
+from questionnaire import schema
 
 
 def _r(value, digits: int = 2):
@@ -84,6 +88,21 @@ def dimension_keys(campaign: Campaign) -> list[str]:
     return item_table(version.document).dimensions if version else []
 
 
+def dimension_labels(campaign: Campaign) -> dict[str, str]:
+    """What people read for the round's dimensions, in the reader's language: the questionnaire version's labels
+    (a published version never changes, so a published assessment reads the labels it was asked with)."""
+    version = campaign.questionnaire_version
+    return schema.dimension_labels(version.document, select_locale()) if version else {}
+
+
+def dimension_label(campaign: Campaign, key: str) -> str:
+    """One dimension's label (its key only if the version has no question for it)."""
+    cache = g.setdefault("dimension_labels", {})
+    if campaign.id not in cache:
+        cache[campaign.id] = dimension_labels(campaign)
+    return cache[campaign.id].get(key, key)
+
+
 def assessment_dimensions(assessment: Assessment) -> list[str]:
     """The dimensions an assessment is shown with: those stored when it was published, else the round's."""
     stored = (assessment.labels or {}).get("dimensions")
@@ -148,7 +167,8 @@ def chart_data(campaign: Campaign) -> dict[str, Any]:
     ranking_ = [] if assessment is None else [
         {"name": r.name, "score": r.score, "low": r.ci_low, "high": r.ci_high, "rank": r.rank, "n": r.n}
         for r in ranking_rows(assessment) if r.score is not None]
-    return {"ranking": ranking_, "distribution": answer_distribution(campaign), "trend": trend()}
+    return {"ranking": ranking_, "distribution": answer_distribution(campaign), "trend": trend(),
+            "dimension_labels": dimension_labels(campaign), "not_familiar": _("Not familiar")}
 
 
 class DepartmentReport(NamedTuple):

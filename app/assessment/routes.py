@@ -17,6 +17,7 @@ from app.assessment.forms import (
     scheme_form,
 )
 from app.assessment.models import AssessmentFrozen, AssessmentScheme, AssessmentStatus
+from app.assessment.schemes import channel_label, comment_release_label, scheme_title
 from app.audit import service as audit
 from app.departments.models import Department
 from app.extensions import db
@@ -24,12 +25,18 @@ from app.platform.access import roles_required
 from app.platform.actions import perform, unconfirmed
 from app.platform.exports import download
 from app.platform.forms import ConfirmForm, EmptyForm
+from app.platform.i18n import select_locale
 from app.platform.roles import Role
 from app.pool.service import categories
 from app.rounds import service as round_service
 from app.rounds.models import Campaign, CampaignStatus
 
 bp = Blueprint("assessment", __name__)
+# What the pages read for the keys of dimensions, channels and schemes: labels, never the keys.
+bp.add_app_template_global(reports.dimension_label, "dimension_label")
+bp.add_app_template_global(scheme_title)
+bp.add_app_template_global(channel_label)
+bp.add_app_template_global(comment_release_label)
 
 SCORABLE = (CampaignStatus.closed, CampaignStatus.scored, CampaignStatus.published)
 # What a scoring step may refuse with; the page says why.
@@ -37,7 +44,7 @@ REFUSED = (scoring.ScoringError, round_service.RoundError, AssessmentFrozen)
 
 
 def _scheme_choices(form) -> None:
-    form.scheme_id.choices = [(s.id, s.label) for s in db.session.scalars(scoring.schemes())]
+    form.scheme_id.choices = [(s.id, scheme_title(s)) for s in db.session.scalars(scoring.schemes())]
 
 
 def _bad_request(_form) -> None:
@@ -199,7 +206,7 @@ def department(campaign_id: int, department_id: int):
 def schemes():
     """Every scheme version, and a form for the next version."""
     latest = scoring.default_scheme()
-    form = scheme_form([(c.key, c.label_en or c.label_zh) for c in categories()], base=latest)
+    form = scheme_form([(c.key, c.label(select_locale())) for c in categories()], base=latest)
     return render_template("assessment/schemes.html", schemes=db.session.scalars(scoring.schemes()).all(), form=form,
                            channel_fields=channel_fields(form), policy_fields=policy_fields(form))
 
@@ -208,7 +215,7 @@ def schemes():
 @roles_required(Role.hr)
 def new_scheme():
     """Record a new scheme version (schemes are never edited)."""
-    form = scheme_form([(c.key, c.label_en or c.label_zh) for c in categories()])
+    form = scheme_form([(c.key, c.label(select_locale())) for c in categories()])
 
     def record(f):
         bands = [["优秀", f.excellent.data], ["良好", f.good.data], ["一般", f.fair.data], ["较差", None]]
@@ -217,5 +224,5 @@ def new_scheme():
             grade_bands=bands, min_raters=f.min_raters.data, rank_draws=f.rank_draws.data,
             rank_seed=f.rank_seed.data or 0, comment_release=f.comment_release.data, note=f.note.data or "")
 
-    return perform(form, record, done=lambda scheme: _("Scheme %(label)s recorded.", label=scheme.label),
+    return perform(form, record, done=lambda scheme: _("Scheme %(label)s recorded.", label=scheme_title(scheme)),
                    back=url_for(".schemes"), refused=scoring.ScoringError)

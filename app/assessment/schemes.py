@@ -10,10 +10,40 @@ from sqlalchemy import func, select
 from app.assessment import channels as registry
 from app.assessment.errors import ScoringError
 from app.assessment.models import AssessmentScheme, CommentRelease
-from app.audit import service as audit
+from app.audit import labels as audit_labels, service as audit
 from app.extensions import db
 
 DEFAULT_SCHEME_NAME = "default"
+
+
+def scheme_title(scheme: AssessmentScheme) -> str:
+    """What people read for a scheme version: its name (the seeded default's in the reader's language) and its
+    version. The stored label (``scheme.label``) stays as recorded in the audit log and on published results."""
+    name = _("Standard scheme") if scheme.name == DEFAULT_SCHEME_NAME else scheme.name
+    return _("%(name)s version %(version)d", name=name, version=scheme.version)
+
+
+def _scheme_of_audit_entry(code: str) -> str | None:
+    """A scheme's stored label in an audit entry ("default v1"), as the pages name it."""
+    name, _sep, version = code.rpartition(" v")
+    if name != DEFAULT_SCHEME_NAME or not version.isdigit():
+        return None
+    return _("%(name)s version %(version)d", name=_("Standard scheme"), version=int(version))
+
+
+audit_labels.register_value_labels(_scheme_of_audit_entry)
+
+
+def channel_label(key: str) -> str:
+    """A scoring channel's name in the reader's language."""
+    return {"survey": _("Monthly survey"), "realtime": _("Real-time ratings"), "complaints": _("Complaints"),
+            "casework": _("Casework rates")}.get(key, key)
+
+
+def comment_release_label(release: CommentRelease) -> str:
+    """When a scheme lets liaisons read comments, as the scheme form says it."""
+    return {CommentRelease.manual: _("After an admin releases them"),
+            CommentRelease.with_publication: _("When the round is published")}[release]
 
 
 def bands_of(scheme: AssessmentScheme) -> tuple:

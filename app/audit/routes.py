@@ -11,22 +11,28 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, render_template, request
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
-from app.audit import service as audit
+from app.audit import labels, service as audit
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.platform.access import roles_required
-from app.platform.calendar import period_bounds
+from app.platform.calendar import local_time, period_bounds
 from app.platform.dates import filter_date
 from app.platform.exports import csv_bytes, download
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 
 bp = Blueprint("audit", __name__)
+bp.add_app_template_global(labels.actor_label, "audit_actor")
+bp.add_app_template_global(labels.action_label, "audit_action")
+bp.add_app_template_global(labels.target_label, "audit_target")
+bp.add_app_template_global(labels.details_label, "audit_details")
 
 PER_PAGE = 50
+# The export's columns that carry an entry as its hash covers it (see export()): names a checking script reads.
+RAW_COLUMNS = ["at_utc", "actor_name", "action", "target", "details", "prev_hash", "entry_hash"]
 CHAIN_REASONS = {  # verify_chain's reasons, in the reader's language
     "previous hash does not match the entry before it": lambda: _(
         "Its previous-entry hash does not match the entry before it: an entry was removed, inserted or reordered."),
@@ -75,8 +81,10 @@ class Filters:
         return filter_date(text, label, errors)
 
 
-def _actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+def _actions() -> list[tuple[str, str]]:
+    """(code, label) of every action the log holds, by label."""
+    codes = db.session.scalars(select(AuditEntry.action).distinct())
+    return sorted(((code, labels.action_label(code)) for code in codes), key=lambda pair: pair[1])
 
 
 def _page(filters: Filters, report=None, reason: str = ""):
@@ -113,11 +121,14 @@ def export():
     """The filtered entries as CSV (oldest first, full hashes, so that the chain can be checked outside)."""
     filters = Filters.from_args(request.args)
     query = filters.query([]).order_by(None).order_by(AuditEntry.id)
-    rows: list[list] = [["id", "at_utc", "at_local", "actor", "action", "target", "details", "prev_hash",
-                         "entry_hash"]]
+    # The raw columns (the UTC timestamp in ISO 8601, the action and target codes, the details as JSON, the
+    # hashes) are exactly what each entry's hash covers, so that the chain can be recomputed outside; the local
+    # time and the action's name come first, for people.
+    rows: list[list] = [[_("No."), _("Time"), _("Actor"), _("Action"), *RAW_COLUMNS]]
     for entry in db.session.scalars(query.execution_options(yield_per=1000)):
-        rows.append([entry.id, entry.at.isoformat(timespec="microseconds"),
-                     format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"), entry.actor_name, entry.action, entry.target,
+        rows.append([entry.id, local_time(entry.at, seconds=True),
+                     labels.actor_label(entry.actor_name, entry.actor_id), labels.action_label(entry.action),
+                     entry.at.isoformat(timespec="microseconds"), entry.actor_name, entry.action, entry.target,
                      json.dumps(entry.details, ensure_ascii=False, sort_keys=True), entry.prev_hash,
                      entry.entry_hash])
     audit.record("audit.export", "audit_log", {"filters": filters.as_args(), "entries": len(rows) - 1})

@@ -6,6 +6,7 @@ import enum
 
 from flask_babel import gettext as _, pgettext
 
+from app.audit import labels as audit_labels
 from app.casework.models import CaseKind, CaseStatus, Confirmation, Outcome, Satisfaction
 
 
@@ -57,3 +58,15 @@ def event_label(kind: str) -> str:
                 confirming=_("Raiser asked to confirm"), attempt=_("Raiser could not be reached"),
                 closed=_("Closed and answered"), substantiated=_("Found substantiated against"),
                 reopened=_("Reopened"), note=_("Note"))
+
+
+def _value_of_audit_entry(code: str) -> str | None:
+    """A case's kind, outcome, confirmation or verdict in an audit entry, as the engine names it."""
+    for values, label in ((CaseKind, kind_label), (Outcome, outcome_label), (Confirmation, confirmation_label),
+                          (Satisfaction, satisfaction_label)):
+        if code in {member.value for member in values}:
+            return label(code)
+    return None
+
+
+audit_labels.register_value_labels(_value_of_audit_entry)

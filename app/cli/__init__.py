@@ -1,10 +1,11 @@
 """Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`,
-`flask backup …`, `flask retention …`, `flask phones …`."""
+`flask casework …`, `flask backup …`, `flask retention …`, `flask phones …`."""
 
 
 def register(app) -> None:
     from app.cli.audit import audit_cli
     from app.cli.backup import backup_cli
+    from app.cli.casework import casework_cli
     from app.cli.demo import demo_command
     from app.cli.draw import draw_cli
     from app.cli.phones import phones_cli
@@ -28,3 +29,4 @@ def register(app) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(retention_cli)
     app.cli.add_command(phones_cli)
+    app.cli.add_command(casework_cli)

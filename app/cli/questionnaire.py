@@ -32,8 +32,17 @@ def _version(version_id: int) -> QuestionnaireVersion:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--questionnaire", "questionnaire_id", type=int, default=None,
               help="Import as a new draft of this questionnaire id (default: a new questionnaire).")
-def import_command(path: Path, questionnaire_id: int | None) -> None:
-    """Import a .json, .xlsx (XLSForm) or .surveyjs.json file as a draft and print the draft's version id."""
+@click.option("--allow-drops", is_flag=True, default=False,
+              help="Create the draft without the parts of the file that cannot be imported (device metadata such "
+                   "as start/end/deviceid, photos, locations, calculations...); the list is printed either way.")
+def import_command(path: Path, questionnaire_id: int | None, allow_drops: bool) -> None:
+    """Import a .json, .xlsx or .xls (XLSForm) or .surveyjs.json file as a draft and print the draft's version id.
+
+    The whole file is checked first: a problem refuses it whole, every problem listed by row and column (XLSForm)
+    or JSON path (SurveyJS). Parts another tool can ask but this platform cannot (or does not collect) are listed
+    with their reason; without --allow-drops nothing is imported (exit status 2), with it the draft is created
+    without them.
+    """
     from app.questionnaires.models import Questionnaire
 
     target = None
@@ -42,7 +51,14 @@ def import_command(path: Path, questionnaire_id: int | None) -> None:
         if target is None:
             raise click.ClickException(f"no questionnaire with id {questionnaire_id}")
     try:
-        version = service.import_file(path.name, path.read_bytes(), questionnaire=target)
+        version = service.import_file(path.name, path.read_bytes(), questionnaire=target, allow_drops=allow_drops)
+    except service.DropsUnconfirmed as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"{_where(problem)}: {problem.message}", err=True)
+        click.echo(f"nothing imported: {len(exc.problems)} part(s) of {path.name} would be left out; "
+                   "run again with --allow-drops to import the rest", err=True)
+        raise SystemExit(2)
     except service.DocumentProblems as exc:
         db.session.rollback()
         for problem in exc.problems:
@@ -54,6 +70,9 @@ def import_command(path: Path, questionnaire_id: int | None) -> None:
         click.echo(str(exc), err=True)
         raise SystemExit(1)
     db.session.commit()
+    if allow_drops:
+        for problem in service.read_document(path.name, path.read_bytes(), allow_drops=True).dropped:
+            click.echo(f"{_where(problem)}: {problem.message}", err=True)
     click.echo(version.id)
 
 
@@ -63,6 +82,8 @@ def import_command(path: Path, questionnaire_id: int | None) -> None:
 def export_command(version_id: int, path: Path) -> None:
     """Write version VERSION_ID to PATH as .json, .xlsx (XLSForm) or .surveyjs.json (by the name's ending)."""
     version = _version(version_id)
+    if path.name.lower().endswith(".xls"):
+        raise click.ClickException("the old .xls format is read, not written: name the file .xlsx")
     try:
         exported = service.export(version, service.format_of(path.name))
     except service.BuilderError as exc:

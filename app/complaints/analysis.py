@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _, pgettext
 from sqlalchemy import func, select
 
 from app.casework.figures import CaseFigures, FiguresByDepartment
@@ -178,14 +179,21 @@ def department_satisfaction(department_id: int, start: date, end: date, k: int) 
     return DepartmentSatisfaction(len(verdicts), good, False)
 
 
-EXPORT_HEADER = ["受理编号", "提交日期", "类别", "状态", "区县", "所涉部门", "交办部门", "办理期限", "按期答复",
-                 "满意度", "查实部门", "重复投诉", "重办次数"]
+def export_header() -> list[str]:
+    """The CSV's column names, in the reader's language."""
+    return [pgettext("complaints export", "Tracking number"), pgettext("complaints export", "Filed on"),
+            pgettext("complaints export", "Category"), pgettext("complaints export", "Status"),
+            pgettext("complaints export", "District"), pgettext("complaints export", "Departments named"),
+            pgettext("complaints export", "Assigned to"), pgettext("complaints export", "Due"),
+            pgettext("complaints export", "Answered on time"), pgettext("complaints export", "Satisfaction"),
+            pgettext("complaints export", "Substantiated against"), pgettext("complaints export", "Repeat of"),
+            pgettext("complaints export", "Times reopened")]
 
 
 def export_csv(start: date, end: date) -> bytes:
     """The period's complaints as CSV (UTF-8 with BOM, formula-safe), without the complainants' identity."""
     lo, hi = period_bounds(start, end)
-    rows = [EXPORT_HEADER]
+    rows = [export_header()]
     query = (select(Complaint).where(Complaint.submitted_at >= lo, Complaint.submitted_at < hi)
              .order_by(Complaint.submitted_at))
     for c in db.session.scalars(query):
@@ -194,7 +202,7 @@ def export_csv(start: date, end: date) -> bytes:
             c.tracking_number, local_date(c.submitted_at).isoformat(), category_label(c.category),
             status_label(c.status), c.district, "、".join(d.name for d in c.departments),
             "、".join(a.department.name for a in live), "、".join(sorted({a.due_on.isoformat() for a in live})),
-            "、".join("是" if a.on_time else "否" for a in live if a.on_time is not None),
+            "、".join(_("yes") if a.on_time else _("no") for a in live if a.on_time is not None),
             satisfaction_label(c.satisfaction) if c.satisfaction else "",
             "、".join(a.department.name for a in live if a.substantiated),
             c.repeat_of.tracking_number if c.repeat_of else "", c.reopen_count])

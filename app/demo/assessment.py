@@ -15,6 +15,7 @@ from app.assessment import scoring as scoring_service
 from app.demo import city_model
 from app.departments.models import Department
 from app.extensions import db
+from app.platform.calendar import local_today
 from app.platform.columns import random_id
 from app.questionnaires.models import QuestionnaireVersion, VersionStatus
 from app.responses.models import Response, ResponseAnswer
@@ -51,7 +52,7 @@ def build_round(month: date, title: str, departments: list[Department], *, sampl
                      closes_on=month + timedelta(days=13), link_mode=LinkMode.link, sms_template_code="SMS_DEMO_001",
                      sms_template_text=text, reminder_template_text=text, max_reminders=2, reminder_spacing_days=3)
     draw = draws.freeze(campaign, None)
-    draws.set_seed(draw, None, seed or f"demo {campaign.month}")
+    draws.set_seed(draw, None, seed or f"演示 {campaign.month}")
     draws.draw_sample(draw, None)
     rounds.move(campaign, CampaignStatus.sending)
     rounds.move(campaign, CampaignStatus.open)
@@ -106,7 +107,7 @@ def simulate_responses(campaign: Campaign, rng: np.random.Generator, *, rate: fl
 def seed_past_rounds(today: date | None = None, count: int = PAST_ROUNDS) -> list[Campaign]:
     """Past monthly rounds (six by default), simulated from ``city_model``, scored and published with the default
     scheme; once only. Month ``count`` of the model is the open round's (``app.demo.rounds``)."""
-    months = _months_before(today or date.today(), count)
+    months = _months_before(today or local_today(), count)
     departments = list(db.session.scalars(Department.ordered().where(Department.active.is_(True))))
     scheme = scoring_service.default_scheme()
     if not departments or scheme is None:

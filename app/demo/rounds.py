@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from app.demo import city_model
 from app.departments.models import Department
 from app.extensions import db
-from app.platform.calendar import local_zone
+from app.platform.calendar import local_today, local_zone
 from app.questionnaires.models import QuestionnaireVersion, VersionStatus
 from app.rounds import draws, sending, service as rounds
 from app.rounds.models import Campaign, Invitation, InvitationSubmission, LinkMode
@@ -39,7 +39,7 @@ def seed_open_round(base_url: str = DEMO_BASE_URL, today: date | None = None) ->
     if existing is not None:
         _move_links(existing, base_url)
         return None
-    today = today or date.today()
+    today = today or local_today()
     # Sent a few days ago, but never before the first of the month (the round belongs to this month).
     started = max(today.replace(day=1), today - timedelta(days=SENT_DAYS_AGO))
     campaign = Campaign(month=today.strftime("%Y-%m"), title=DEMO_TITLE, sample_size=500, minimum_per_stratum=30)

@@ -46,8 +46,8 @@ from app.audit import service as audit
 from app.casework.models import CaseAttachment, CaseStatus
 from app.complaints.models import Complaint
 from app.extensions import db
-from app.pool.models import MemberStatus, Respondent
 from app.platform.calendar import local_today
+from app.pool.models import MemberStatus, Respondent
 from app.realtime.models import FollowUpTask, RealtimeRating, RealtimeSeenDevice, RealtimeSmsCode
 from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationToken
 from app.sms.models import SmsDailyCount
@@ -114,7 +114,7 @@ def purge(*, dry_run: bool = False, today: date | None = None) -> PurgeCounts:
     ``dry_run`` counts without changing anything (and writes no audit entry).
     """
     seen_day = today or local_today()  # the marks are kept by the city's calendar day
-    today = today or date.today()
+    today = today or local_today()
     now = datetime.combine(today, datetime.now(timezone.utc).timetz())
     members = _member_filter(today)
     complaints = _complaint_filter(now)

@@ -81,6 +81,29 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(local_zone()).date()
 
 
+# The one way a moment is written on every page and in every export: the city's local time, numbers only (read
+# the same in Chinese and English), to the minute; to the second where the order of close events matters (the
+# audit log, the steps of a draw). Never "UTC": a reader in the city reads the city's clock.
+TIME_PATTERN = "%Y-%m-%d %H:%M"
+SECONDS_PATTERN = "%Y-%m-%d %H:%M:%S"
+
+
+def local_time(moment: datetime | None, seconds: bool = False) -> str:
+    """An aware timestamp as people read it: local time of the city, ``2026-12-07 09:30`` ("" for none)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+    return moment.astimezone(local_zone()).strftime(SECONDS_PATTERN if seconds else TIME_PATTERN)
+
+
+def local_day(moment: datetime | date | None) -> str:
+    """The local calendar day of an aware timestamp (a date is its own day), ``2026-12-07`` ("" for none)."""
+    if moment is None:
+        return ""
+    return (local_date(moment) if isinstance(moment, datetime) else moment).isoformat()
+
+
 def local_today() -> date:
     return datetime.now(local_zone()).date()
 

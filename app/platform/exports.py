@@ -66,7 +66,7 @@ class Sheet:
 
 def sheet_title(text: str, used: set[str]) -> str:
     """A worksheet title Excel accepts (no []:*?/\\, at most 31 characters), unique among ``used``."""
-    title = "".join(c for c in text if c not in "[]:*?/\\")[:31] or "sheet"
+    title = "".join(c for c in text if c not in "[]:*?/\\")[:31] or "表"
     while title in used:
         title = title[:28] + f"_{len(used)}"
     used.add(title)

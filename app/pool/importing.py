@@ -25,6 +25,7 @@ from app.audit import service as audit
 from app.departments.service import RowError
 from app.extensions import db
 from app.platform import dates
+from app.platform.calendar import local_today
 from app.platform.columns import utcnow
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.platform.tabular import (
@@ -258,7 +259,7 @@ def _check_rows(rows, plan: PoolImportPlan) -> None:
                 "phone": vault.seal(phone_e164),
                 "phone_hash": phone_hash,
                 "phone_masked": mask(phone_e164),
-                "enrolled_on": enrolled_on or date.today(),
+                "enrolled_on": enrolled_on or local_today(),
                 "attributes": extra,
                 "status": MemberStatus.active,
             })
@@ -286,7 +287,7 @@ def commit(plan: PoolImportPlan, *, filename: str, only_valid_rows: bool = False
         # Two imports at once would hand out the same member keys.
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x706F6F6C})  # "pool"
     next_number = _next_key_number()
-    today = date.today()
+    today = local_today()
     for offset, values in enumerate(plan.to_add):
         values["key"] = f"P{next_number + offset:06d}"
         values["times_drawn"] = 0

@@ -1,8 +1,6 @@
 """The respondent pool (主体样本库): list, edit, status, composition, categories, import, export."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +10,7 @@ from app.audit import service as audit
 from app.extensions import db
 from app.platform.access import roles_required
 from app.platform.actions import bad_request, perform
+from app.platform.calendar import local_today
 from app.platform.exports import download
 from app.platform.roles import Role
 from app.pool import importing as pool_import, service as pool
@@ -168,4 +167,4 @@ def export(fmt: str):
     data = pool.export_csv() if fmt == "csv" else pool.export_xlsx()
     audit.record("pool.export", "pool", {"format": fmt})
     db.session.commit()
-    return download(data, f"pool-{date.today().isoformat()}.{fmt}")
+    return download(data, f"pool-{local_today().isoformat()}.{fmt}")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
-from app.audit import service as audit
+from app.audit import labels as audit_labels, service as audit
 from app.extensions import db
+from app.platform.calendar import local_today
 from app.platform.exports import csv_bytes, formula_safe
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.pool.models import MemberStatus, Respondent, RespondentCategory
@@ -93,7 +93,7 @@ def set_status(member: Respondent, status: MemberStatus, reason: str = "") -> No
         raise PoolError(_("Give the reason for the opt-out."))
     old = member.status
     member.status = status
-    member.status_changed_on = date.today()
+    member.status_changed_on = local_today()
     member.status_reason = reason.strip()[:200]
     audit.record("pool.member.status", f"respondent:{member.key}",
                  {"from": old.value, "to": status.value, "reason": member.status_reason})
@@ -211,3 +211,12 @@ def stratum_label(stratum: str) -> str:
     category = labels.get(key)
     name = category.label(select_locale()) if category else key
     return f"{name} · {district}" if district else name
+
+
+def _category_of_audit_entry(code: str) -> str | None:
+    """A respondent category's key in an audit entry (a draw's allocation), as its label."""
+    label = stratum_label(code)
+    return None if label == code else label
+
+
+audit_labels.register_value_labels(_category_of_audit_entry)

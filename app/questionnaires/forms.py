@@ -451,6 +451,10 @@ class SettingsForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired()],
-                     description=_l("Native .json, XLSForm .xlsx or SurveyJS .surveyjs.json; the format is chosen "
-                                    "by the end of the file name."))
+                     description=_l("Native .json, XLSForm .xlsx or .xls, or SurveyJS .surveyjs.json; the format is "
+                                    "chosen by the end of the file name."))
     questionnaire = SelectField(_l("Import as"), choices=[], validate_choice=True)
+    allow_drops = BooleanField(_l("Leave out what cannot be imported"),
+                               description=_l("Tick this after the check has listed the parts of the file that "
+                                              "cannot be imported (device data, photos, locations…): the draft is "
+                                              "then created without them."))

@@ -11,6 +11,7 @@ from app.platform.access import roles_required
 from app.platform.actions import bad_request, perform, unconfirmed
 from app.platform.exports import download
 from app.platform.forms import ConfirmForm, EmptyForm
+from app.platform.i18n import select_locale
 from app.platform.roles import Role
 from app.questionnaires import service
 from app.questionnaires.forms import (
@@ -23,7 +24,7 @@ from app.questionnaires.forms import (
     SettingsForm,
 )
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion
-from questionnaire.schema import format_path
+from questionnaire.schema import dimension_labels, format_path
 from rules.expressions import ExpressionError
 
 bp = Blueprint("questionnaires", __name__)
@@ -104,7 +105,7 @@ def version(version_id: int):
         versions=service.versions_of(version.questionnaire), items=items, problems=problems,
         type_labels=TYPE_LABELS, add_form=AddItemForm(), settings_form=settings, button_form=EmptyForm(),
         confirm=ConfirmForm(),
-        has_block=has_block,
+        has_block=has_block, dimensions=dimension_labels(version.document, select_locale()),
     )
 
 
@@ -331,7 +332,7 @@ def import_questionnaire():
     questionnaires = db.session.scalars(Questionnaire.ordered()).all()
     form.questionnaire.choices = [("new", _("a new questionnaire"))] + [
         (str(q.id), _("a new draft of %(name)s", name=q.name)) for q in questionnaires]
-    problems, error = [], None
+    problems, error, dropped = [], None, False
     if form.validate_on_submit():
         upload = form.file.data
         target = None
@@ -339,10 +340,11 @@ def import_questionnaire():
             target = db.session.get(Questionnaire, int(form.questionnaire.data))
         try:
             version = service.import_file(upload.filename or "", upload.read(), questionnaire=target,
-                                          actor=current_user)
+                                          allow_drops=form.allow_drops.data, actor=current_user)
         except service.DocumentProblems as exc:
             db.session.rollback()
             error, problems = str(exc), exc.problems
+            dropped = isinstance(exc, service.DropsUnconfirmed)
         except service.BuilderError as exc:
             db.session.rollback()
             error = str(exc)
@@ -350,7 +352,9 @@ def import_questionnaire():
             db.session.commit()
             flash(_("Imported as draft version %(number)d.", number=version.number), "success")
             return _back(version)
-    return render_template("questionnaires/import.html", form=form, problems=problems, error=error)
+    # ``translate`` renders the reasons of left-out parts, which the pure importers give as templates.
+    return render_template("questionnaires/import.html", form=form, problems=problems, error=error,
+                           dropped=dropped, translate=_)
 
 
 @bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")

@@ -28,6 +28,7 @@ from app.platform.columns import utcnow
 from app.platform.tabular import display_name
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion, VersionStatus, document_hash
 from questionnaire.diff import Change, diff_documents
+from questionnaire.interop import Imported, carry_source_names
 from questionnaire.readiness import PLACEHOLDER, readiness_problems
 from questionnaire.schema import (
     Problem,
@@ -37,16 +38,17 @@ from questionnaire.schema import (
     semantic_problems,
     validate_document,
 )
-from questionnaire.surveyjs import export_surveyjs, import_surveyjs
+from questionnaire.surveyjs import export_surveyjs, read_surveyjs
 from questionnaire.templates import BLANK, template_document
 from questionnaire.types import REGISTRY
-from questionnaire.xlsform import export_xlsform, import_xlsform
+from questionnaire.xlsform import export_xlsform, read_xlsform
 from rules.expressions import ExpressionError, parse_expression
 
 # File formats, chosen by the end of the file name (longest suffix first).
 FORMATS = {
     ".surveyjs.json": "surveyjs",
     ".json": "json",
+    ".xls": "xlsform",  # the old binary workbook: imported, never written
     ".xlsx": "xlsform",
 }
 MIMETYPES = {
@@ -67,6 +69,11 @@ class DocumentProblems(BuilderError):
     def __init__(self, message: str, problems: list[Problem]):
         super().__init__(message)
         self.problems = list(problems)
+
+
+class DropsUnconfirmed(DocumentProblems):
+    """An imported file holds parts this platform leaves out (listed in ``problems``); the designer has not yet
+    confirmed that the draft may be created without them."""
 
 
 # ------------------------------------------------------------------------------ lookups
@@ -382,7 +389,7 @@ def update_item(version: QuestionnaireVersion, loc: str, item: dict, *, expected
             raise BuilderError(_("The type of a question cannot change; add a new question instead."))
         if item.get("type") == "department_block":
             item["items"] = container[index].get("items", [])  # the block's questions are edited one by one
-        container[index] = item
+        container[index] = carry_source_names(container[index], item)
 
     _edit(version, "update", {"key": item.get("key")}, change, actor=actor)
     return validate_document(version.document)
@@ -498,7 +505,7 @@ def format_of(filename: str) -> str:
     for suffix, fmt in FORMATS.items():
         if lower.endswith(suffix):
             return fmt
-    raise BuilderError(_("Choose a .json, .surveyjs.json or .xlsx file."))
+    raise BuilderError(_("Choose a .json, .surveyjs.json, .xlsx or .xls file."))
 
 
 def _no_constant(name: str):
@@ -509,15 +516,27 @@ class _NotJSON(ValueError):
     pass
 
 
-def read_document(filename: str, data: bytes) -> dict:
-    """Parse and validate an uploaded questionnaire; DocumentProblems lists every located problem."""
+def read_document(filename: str, data: bytes, *, allow_drops: bool = False) -> Imported:
+    """Parse and validate an uploaded questionnaire: the document and the parts of the file left out.
+
+    DocumentProblems lists every located problem; DropsUnconfirmed lists what would be left out, unless
+    ``allow_drops`` (the designer has seen that list and confirmed it)."""
+    imported = _read(filename, data)
+    if imported.dropped and not allow_drops:
+        raise DropsUnconfirmed(_("Some parts of this file cannot be imported and would be left out (listed below). "
+                                 "Nothing was changed: to import the rest, confirm that they are left out and "
+                                 "import the file again."), imported.dropped)
+    return imported
+
+
+def _read(filename: str, data: bytes) -> Imported:
     fmt = format_of(filename)
     limit = current_app.config["IMPORT_MAX_BYTES"]
     if len(data) > limit:
         raise BuilderError(_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
     try:
         if fmt == "xlsform":
-            return import_xlsform(data)
+            return read_xlsform(data)
         try:
             parsed = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
         except UnicodeDecodeError:
@@ -534,19 +553,23 @@ def read_document(filename: str, data: bytes) -> dict:
             raise QuestionnaireError([Problem("", "not valid JSON for a questionnaire: a number is far too long")]) \
                 from None
         if fmt == "surveyjs":
-            return import_surveyjs(parsed)
+            return read_surveyjs(parsed)
         problems = validate_document(parsed)
         if problems:
             raise QuestionnaireError(problems)
-        return parsed
+        return Imported(parsed)
     except QuestionnaireError as exc:
         raise DocumentProblems(_("The file cannot be imported; nothing was changed."), exc.problems) from None
 
 
 def import_file(filename: str, data: bytes, *, questionnaire: Questionnaire | None = None,
-                actor=None) -> QuestionnaireVersion:
-    """Import a file as a new draft: of ``questionnaire`` if given, else of a new questionnaire."""
-    document = read_document(filename, data)
+                allow_drops: bool = False, actor=None) -> QuestionnaireVersion:
+    """Import a file as a new draft: of ``questionnaire`` if given, else of a new questionnaire.
+
+    A file with parts that cannot be imported becomes a draft only with ``allow_drops`` (DropsUnconfirmed lists
+    them otherwise); the audit entry counts what was left out."""
+    imported = read_document(filename, data, allow_drops=allow_drops)
+    document = imported.document
     name = display_name(filename)
     if questionnaire is None:
         title = document["title"]["zh"].strip()[:200] or name or "问卷"
@@ -558,7 +581,7 @@ def import_file(filename: str, data: bytes, *, questionnaire: Questionnaire | No
         version = _add_draft(questionnaire, document, source=name, actor=actor)
     audit.record("questionnaire.import", f"questionnaire_version:{version.id}", {
         "questionnaire": version.questionnaire_id, "number": version.number, "file": name,
-        "format": format_of(filename),
+        "format": format_of(filename), "left_out": len(imported.dropped),
     }, actor=actor)
     return version
 

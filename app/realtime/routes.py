@@ -177,7 +177,8 @@ def channel_csv():
     start, end = _period()
     scores = realtime.channel_scores(start, end)
     follow = realtime.follow_up_stats(start, end)
-    rows = [["部门编码", "部门", "评价数", "平均分", "修正平均分", "差评数", "整改率", "按期办结率"]]
+    rows = [[_("Department code"), _("Department"), _("Ratings"), _("Mean"), _("Adjusted mean"), _("Dissatisfied"),
+             _("Rectification rate"), _("On-time rate")]]  # the overview's own column names
     for department in db.session.scalars(Department.ordered()):
         score = scores.get(department.id)
         stats = follow.get(department.id, realtime.FollowUpStats())

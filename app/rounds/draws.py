@@ -346,6 +346,8 @@ def voided_json(draw: Draw) -> str:
 
 
 def _iso(moment) -> str | None:
+    """A moment in voided.json: ISO 8601 with its UTC offset, the standard a machine-readable file needs (the
+    auditor's script and any JSON reader parse it unambiguously); people read the local times on the draw page."""
     return moment.isoformat() if moment else None
 
 

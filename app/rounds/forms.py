@@ -23,19 +23,29 @@ class CampaignForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), NoControlCharacters(), Length(max=100)])
 
 
+ALLOCATION_METHODS = [
+    SelectChoice("proportional", _l("Proportional to stratum size")),
+    SelectChoice("neyman", _l("Neyman (size × standard deviation of the last scored round)")),
+    SelectChoice("equal", _l("Equal per stratum")),
+]
+STRATIFICATIONS = [
+    SelectChoice("category", _l("Category")),
+    SelectChoice("category_district", _l("Category × district")),
+]
+
+
+def plan_label(field: str, value: str) -> str:
+    """What a sample plan's method or strata read as (``field``: allocation_method or stratify_by)."""
+    choices = {"allocation_method": ALLOCATION_METHODS, "stratify_by": STRATIFICATIONS}[field]
+    return str(next((c.label for c in choices if c.value == value), value))
+
+
 class PlanForm(FlaskForm):
     sample_size = IntegerField(_l("Sample size n"), validators=[DataRequired(), NumberRange(1, 1_000_000)])
-    allocation_method = SelectField(_l("Allocation"), choices=[
-        SelectChoice("proportional", _l("Proportional to stratum size")),
-        SelectChoice("neyman", _l("Neyman (size × standard deviation of the last scored round)")),
-        SelectChoice("equal", _l("Equal per stratum")),
-    ])
+    allocation_method = SelectField(_l("Allocation"), choices=ALLOCATION_METHODS)
     minimum_per_stratum = IntegerField(_l("Minimum per stratum"), default=0,
                                        validators=[Optional(), NumberRange(0, 100_000)])
-    stratify_by = SelectField(_l("Strata"), choices=[
-        SelectChoice("category", _l("Category")),
-        SelectChoice("category_district", _l("Category × district")),
-    ])
+    stratify_by = SelectField(_l("Strata"), choices=STRATIFICATIONS)
     exclusion_window = IntegerField(
         _l("Rest period (rounds)"), default=1, validators=[Optional(), NumberRange(0, 24)],
         description=_l("Members drawn in this many previous rounds are not eligible. 0 = no rest period."))

@@ -24,12 +24,13 @@ from app.platform.roles import Role
 from app.questionnaires import service as questionnaires
 from app.questionnaires.models import QuestionnaireVersion
 from app.rounds import campaigns, draws, sending, service as rounds
-from app.rounds.forms import CampaignForm, ExtendForm, PlanForm, RoundSetupForm, SeedForm, VoidForm
+from app.rounds.forms import CampaignForm, ExtendForm, PlanForm, RoundSetupForm, SeedForm, VoidForm, plan_label
 from app.rounds.models import Campaign, CampaignStatus, DrawStatus, LinkMode, Stratification
 from app.sms import render as render_sms
 from app.sms.models import SmsOutbox
 
 bp = Blueprint("rounds", __name__)
+bp.add_app_template_global(plan_label)
 
 
 @bp.route("/")

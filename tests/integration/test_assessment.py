@@ -15,6 +15,7 @@ from app.complaints import analysis, service as complaints
 from app.demo.assessment import build_round, simulate_responses
 from app.extensions import db
 from app.platform.calendar import local_today
+from app.pool.models import RespondentCategory
 from app.responses.models import Response, ResponseAnswer
 from app.rounds import service as rounds
 from app.rounds.models import Campaign, CampaignStatus
@@ -428,7 +429,8 @@ def test_a_liaison_cannot_recover_a_small_category_by_subtraction(app, client, m
     assert 'id="department-categories"' not in html and "would give it away" in html
     hr_html = client.get(f"/admin/assessment/{campaign.id}/departments/{dept.id}").get_data(as_text=True)
     assert 'id="department-categories"' in hr_html  # HR sees the breakdown
-    assert re.search(r"citizen", hr_html)
+    citizens = db.session.scalar(select(RespondentCategory).where(RespondentCategory.key == "citizen"))
+    assert f'<th scope="row">{citizens.label_en}</th>' in hr_html  # the category by its label, never its key
 
 
 def _complaint_closed_on(department, when: datetime):

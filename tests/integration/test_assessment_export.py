@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.assessment import scoring
 from app.assessment.models import AssessmentScheme
 from app.extensions import db
+from questionnaire.schema import dimension_labels
 from tests.integration.test_assessment import as_role, closed_round, page_rows, test_scheme  # noqa: F401
 
 
@@ -74,8 +75,9 @@ def test_xlsx_matches_the_dashboard_cell_by_cell(client, make_user, login, publi
 
     # A sheet per dimension, equal to the dashboard's dimension table.
     dims = dimension_table(html)
+    labels = dimension_labels(campaign.questionnaire_version.document, "en")
     for index, dimension in enumerate(scoring.dimension_keys(campaign)):
-        sheet = wb[dimension]
+        sheet = wb[labels[dimension]]  # named by the questionnaire's label of the dimension, never its key
         assert sheet.freeze_panes == "A2"
         for code, name, mean, se, n in sheet.iter_rows(min_row=2, values_only=True):
             page_name = next(k for k in dims if k.replace("&#34;", '"').replace("&quot;", '"') == name.lstrip("'"))
@@ -161,7 +163,7 @@ def test_cli_export(runner, published_with_a_risky_name, tmp_path):
 def test_a_new_scheme_version_through_the_page(client, make_user, login, app):
     as_role(client, make_user, login, "hr")
     page = client.get("/admin/assessment/schemes").get_data(as_text=True)
-    assert "default v1" in page and 'name="policy__sme"' in page
+    assert "Standard scheme version 1" in page and 'name="policy__sme"' in page
     data = {"name": "default", "survey": "1", "realtime": "0", "complaints": "0", "excellent": "92", "good": "82",
             "fair": "60", "min_raters": "20", "rank_draws": "1000", "rank_seed": "5", "comment_release": "manual",
             "policy__large_enterprise": "0.4", "policy__sme": "0.4", "policy__citizen": "0.2"}

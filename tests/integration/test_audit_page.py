@@ -65,7 +65,8 @@ def test_the_auditor_sees_entries_newest_first_with_abbreviated_hashes(app, audi
     assert f'title="{second.entry_hash}">{second.entry_hash[:10]}…' in html
     assert f'title="{second.prev_hash}">{second.prev_hash[:10]}…' in html
     assert second.prev_hash == first.entry_hash
-    assert "format: csv" in html
+    # read in Chinese: the action's name, the target's kind, the details' keys and coded values
+    assert "<span>格式：CSV</span>" in html and ">导出样本库</td>" in html and ">部门 7</td>" in html
 
 
 def test_the_list_is_paginated(app, auditor):
@@ -100,8 +101,10 @@ def test_filters_by_action_actor_target_and_dates(app, auditor, make_user):
     assert ids(f"start={today + timedelta(days=2)}") == set()
     assert ids(f"end={today - timedelta(days=2)}") == set()
     html = auditor.get("/admin/audit/").get_data(as_text=True)
-    options = re.findall(r'<option value="([^"]+)"', html)
-    assert options == sorted(set(options)) and {"campaign.scored", "complaint.accept", "user.create"} <= set(options)
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', html)
+    # every action once, by its name; the name is Chinese, the value the code the filter matches
+    assert [label for _code, label in options] == sorted({label for _code, label in options})
+    assert {("campaign.scored", "完成计分"), ("complaint.accept", "受理投诉"), ("user.create", "创建账号")} <= set(options)
 
 
 def test_an_unreadable_date_is_ignored_with_a_message(app, auditor):
@@ -160,9 +163,12 @@ def test_the_csv_export_holds_the_filtered_entries_formula_safe(app, auditor):
     body = response.data.decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0][:5] == ["id", "at_utc", "at_local", "actor", "action"]
-    assert [r[4] for r in rows[1:]] == ["complaint.note", "complaint.note"]
-    assert rows[2][5] == "'=cmd|' /C calc'!A0"  # a target that would run as a formula is text
+    # people's columns in Chinese first, then the raw columns the hash covers, under the names a script reads
+    assert rows[0][:4] == ["序号", "时间", "操作人", "操作"]
+    assert rows[0][4:] == ["at_utc", "actor_name", "action", "target", "details", "prev_hash", "entry_hash"]
+    assert [r[3] for r in rows[1:]] == ["添加投诉备注", "添加投诉备注"]
+    assert [r[6] for r in rows[1:]] == ["complaint.note", "complaint.note"]
+    assert rows[2][7] == "'=cmd|' /C calc'!A0"  # a target that would run as a formula is text
     assert all(not cell.startswith(("=", "+", "@")) for row in rows[1:] for cell in row)
     entries = {e.id: e for e in db.session.scalars(select(AuditEntry))}
     for row in rows[1:]:

@@ -21,7 +21,8 @@ def test_the_demo_seeds_every_state_once(app, client):
     seed_realtime_and_complaints()
     first = counts()
     assert first[0] >= 5 and first[1] > 300 and first[2] > 0
-    assert set(db.session.scalars(select(Complaint.status))) == set(CaseStatus)
+    # (a complaint is closed by the handler after a call: only forum problems wait for the raiser's own link)
+    assert set(db.session.scalars(select(Complaint.status))) == set(CaseStatus) - {CaseStatus.confirming}
     assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.reopen_count > 0))
     assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.repeat_of_id.is_not(None)))
     assert {t.status for t in db.session.scalars(select(FollowUpTask))} == set(FollowUpStatus)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.assessment import scoring
 from app.assessment.models import AssessmentScheme
 from app.extensions import db
+from app.pool.models import RespondentCategory
 from app.responses.models import Response, ResponseAnswer
 from app.rounds.models import CampaignStatus
 from scoring import INSUFFICIENT
@@ -52,7 +53,8 @@ def test_a_round_is_scored_with_a_zero_weight_category_left_out(client, make_use
                             scheme_form_data("no-citizens", WITHOUT_CITIZENS)).status_code == 302
     scheme = newest("no-citizens")
     assert scheme is not None and scheme.policy_weights["citizen"] == 0
-    assert "citizen 0 (left out)" in client.get("/admin/assessment/schemes").get_data(as_text=True)
+    citizens = db.session.scalar(select(RespondentCategory).where(RespondentCategory.key == "citizen"))
+    assert f"{citizens.label_en} 0 (left out)" in client.get("/admin/assessment/schemes").get_data(as_text=True)
 
     assert score_via_page(client, campaign, scheme).status_code == 302
     db.session.expire_all()

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from questionnaire.defaults import default_questionnaire
+from questionnaire.interop import DropsToConfirm
 from questionnaire.examples import every_type_questionnaire
 from questionnaire.schema import normalize_document
 from questionnaire.surveyjs import (
@@ -86,7 +87,7 @@ def test_import_of_a_plain_surveyjs_survey():
     assert doc["items"][4]["options"][1] == {"value": "n", "label": {"zh": "n"}}
 
 
-def test_unknown_element_types_are_located_by_json_path():
+def test_unknown_element_types_are_left_out_and_located_by_json_path():
     survey = {"pages": [{"name": "p", "elements": [
         {"type": "text", "name": "a", "title": "甲"},
         {"type": "signaturepad", "name": "sig"},
@@ -94,23 +95,26 @@ def test_unknown_element_types_are_located_by_json_path():
         {"type": "text", "name": "d", "inputType": "color"},
         {"type": "text", "name": "e", "visibleIf": "iif({a}, 1, 2)"},
     ]}]}
-    with pytest.raises(SurveyJSError) as info:
+    with pytest.raises(DropsToConfirm) as info:
         import_surveyjs(survey)
     paths = [p.path for p in info.value.problems]
     assert paths == ["pages[0].elements[1].type", "pages[0].elements[2].elements[0].type",
                      "pages[0].elements[3].inputType", "pages[0].elements[4].visibleIf"]
-    assert "unsupported SurveyJS element type 'signaturepad'" in info.value.problems[0].message
+    assert "signature cannot be answered on this platform" in info.value.problems[0].message
+    doc = import_surveyjs(survey, allow_drops=True)
+    assert [i["key"] for i in doc["items"]] == ["p", "a", "e"] and "show_if" not in doc["items"][2]
 
 
 def test_validation_problems_are_mapped_to_surveyjs_paths():
     survey = {"pages": [{"name": "p", "elements": [
-        {"type": "radiogroup", "name": "Bad", "choices": ["a"]},
         {"type": "radiogroup", "name": "ok", "choices": [{"value": "a"}, {"value": "a"}]},
+        {"type": "comment", "name": "why", "visibleIf": "{later} = 1"},
+        {"type": "text", "name": "later"},
     ]}]}
     with pytest.raises(SurveyJSError) as info:
         import_surveyjs(survey)
     paths = sorted(p.path for p in info.value.problems)
-    assert paths == ["pages[0].elements[0].key", "pages[0].elements[1].choices[1].value"]
+    assert paths == ["pages[0].elements[0].choices[1].value", "pages[0].elements[1].visibleIf"]
 
 
 def test_not_a_survey():

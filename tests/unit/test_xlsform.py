@@ -9,6 +9,7 @@ from questionnaire import xlsform
 from questionnaire.defaults import default_questionnaire
 from questionnaire.examples import every_type_questionnaire
 from questionnaire.schema import normalize_document
+from questionnaire.interop import DropsToConfirm
 from questionnaire.xlsform import XLSFormError, export_xlsform, from_xpath, import_xlsform, to_xpath
 
 
@@ -102,27 +103,40 @@ def test_plain_label_means_chinese_and_language_columns_are_read():
     assert doc["items"][1]["show_if"] == "{ok} = 'n'"
 
 
-def test_unsupported_types_are_all_reported_with_sheet_and_row():
+def test_unsupported_types_are_left_out_and_listed_with_sheet_and_row():
     data = workbook([HEADER, ["text", "a", "甲"], ["geopoint", "where", "位置"], ["text", "b", "乙"],
-                     ["image", "photo", "照片"], ["calculate", "c", "计算"]])
-    with pytest.raises(XLSFormError) as info:
+                     ["image", "photo", "照片"], ["calculate", "c", "计算"], ["deviceid", "device"]])
+    with pytest.raises(DropsToConfirm) as info:
         import_xlsform(data)
     found = [(p.sheet, p.row, p.column) for p in info.value.problems]
-    assert found == [("survey", 3, "type"), ("survey", 5, "type"), ("survey", 6, "type")]
-    assert "unsupported XLSForm type 'geopoint'" in info.value.problems[0].message
+    assert found == [("survey", 3, "type"), ("survey", 5, "type"), ("survey", 6, "type"), ("survey", 7, "type")]
+    messages = [p.message for p in info.value.problems]
+    assert "a location cannot be answered" in messages[0] and "a photo" in messages[1]
+    assert "'calculate' has no equivalent" in messages[2]
+    assert "collects nothing about the respondent's device" in messages[3]
     assert str(info.value.problems[0]).startswith("survey row 3, column type: ")
+    # Confirmed, the draft holds the rest, in order.
+    doc = import_xlsform(data, allow_drops=True)
+    assert [i["key"] for i in doc["items"]] == ["a", "b"]
 
 
-def test_structure_problems_are_located():
+def test_structure_problems_are_located_and_all_reported():
     data = workbook([HEADER, ["begin_group", "g", "组"], ["text", "a", "甲"], ["end_repeat"],
                      ["select_one missing", "b", "乙"], ["text", "c", "丙", None, None, "${a} < now()"]])
     with pytest.raises(XLSFormError) as info:
-        import_xlsform(data)
+        import_xlsform(data, allow_drops=True)
     found = {(p.row, p.column): p.message for p in info.value.problems}
     assert "end_repeat without a matching begin_repeat" in found[(4, "type")]
     assert "'missing' is not in the choices sheet" in found[(5, "type")]
-    assert "now()" in found[(6, "relevant")]
     assert "never closed" in found[(2, "type")]
+
+
+def test_an_unreadable_condition_is_left_out_and_listed():
+    data = workbook([HEADER, ["text", "a", "甲"], ["text", "c", "丙", None, None, "${a} < now()"]])
+    imported = xlsform.read_xlsform(data)
+    (dropped,) = imported.dropped
+    assert (dropped.row, dropped.column) == (3, "relevant") and "now()" in dropped.message
+    assert "show_if" not in imported.document["items"][1]
 
 
 def test_validation_problems_point_at_rows():
@@ -133,11 +147,11 @@ def test_validation_problems_point_at_rows():
     )
     with pytest.raises(XLSFormError) as info:
         import_xlsform(data)
-    found = sorted((p.sheet, p.row, p.column, p.message) for p in info.value.problems)
-    assert found == [
-        ("choices", 4, "name", "a rating scale needs whole-number choice names, not 'x'"),
-        ("choices", 4, "score", "'lots' is not a number"),
-    ]
+    found = sorted((p.sheet, p.row, p.column or "", p.message) for p in info.value.problems)
+    assert ("choices", 4, "name", "a rating scale needs whole-number choice names, not 'x'") in found
+    assert ("choices", 4, "score", "'lots' is not a number") in found
+    # The rest of the file is checked too: every problem at once.
+    assert any(row == 4 and "defined later" in message for _, row, _, message in found)
 
 
 def test_semantic_problems_are_mapped_to_rows():
@@ -146,7 +160,7 @@ def test_semantic_problems_are_mapped_to_rows():
     with pytest.raises(XLSFormError) as info:
         import_xlsform(data)
     found = sorted((p.sheet, p.row, p.message.split(" (items")[0][:30]) for p in info.value.problems)
-    assert [(s, r) for s, r, _ in found] == [("survey", 2), ("survey", 3)]
+    assert [(s, r) for s, r, _ in found] == [("survey", 3)]
     assert "items[1].show_if" in str(info.value)
 
 

@@ -53,9 +53,10 @@
     var chart = echarts.init(el);
     chart.setOption({
       tooltip: { trigger: "axis" }, legend: { top: 0 },
-      xAxis: { type: "category", data: dims }, yAxis: { type: "value" },
+      xAxis: { type: "category", data: dims.map(function (d) { return (data.dimension_labels || {})[d] || d; }) },
+      yAxis: { type: "value" },
       series: levels.map(function (level) {
-        return { type: "bar", stack: "answers", name: level,
+        return { type: "bar", stack: "answers", name: level === "na" ? data.not_familiar : level,
                  data: dims.map(function (d) { return data.distribution[d][level] || 0; }) };
       })
     });

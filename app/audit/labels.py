@@ -1,0 +1,303 @@
+"""What the auditor's page reads for the codes of an audit entry: its action, the kind of its target, the keys and
+the coded values of its details, in the reader's language.
+
+The entry itself keeps the codes (the hash covers them, and the CSV export carries them unchanged for checking
+the chain outside); only the page translates. Codes that belong to higher domains, which this package cannot
+import (a respondent category's key, a scheme's stored label), are read by the lookups those domains register.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext, ngettext
+
+ACTIONS = {
+    "assessment.correct": _l("Results corrected"),
+    "assessment.export": _l("Results exported"),
+    "assessment.labels_backfilled": _l("Published labels recorded"),
+    "assessment.release_comments": _l("Comments released to liaisons"),
+    "assessment.rescore": _l("Round scored again"),
+    "assessment_scheme.create": _l("Assessment scheme recorded"),
+    "audit.export": _l("Audit log exported"),
+    "audit.verify": _l("Audit chain verified"),
+    "auth.login": _l("Logged in"),
+    "auth.login_failed": _l("Failed login"),
+    "auth.login_throttled": _l("Login held back"),
+    "auth.logout": _l("Logged out"),
+    "campaign.configure": _l("Round configured"),
+    "campaign.create": _l("Round created"),
+    "campaign.drafts_deleted": _l("Unsubmitted drafts deleted"),
+    "campaign.extend": _l("Round extended"),
+    "campaign.draft": _l("Round back to draft"),
+    "campaign.drawn": _l("Round drawn"),
+    "campaign.sending": _l("Round sending invitations"),
+    "campaign.open": _l("Round opened"),
+    "campaign.closed": _l("Round closed"),
+    "campaign.scored": _l("Round scored"),
+    "campaign.published": _l("Results published"),
+    "complaint.accept": _l("Complaint accepted"),
+    "complaint.assign": _l("Complaint assigned"),
+    "complaint.attachment.download": _l("Complaint attachment downloaded"),
+    "complaint.attachment.share": _l("Complaint attachment shared"),
+    "complaint.close": _l("Complaint closed"),
+    "complaint.decline": _l("Complaint declined"),
+    "complaint.export": _l("Complaints exported"),
+    "complaint.note": _l("Complaint note added"),
+    "complaint.phone_reveal": _l("Complainant's phone shown"),
+    "complaint.reassign": _l("Complaint reassigned"),
+    "complaint.remind": _l("Department reminded"),
+    "complaint.reopen": _l("Complaint reopened"),
+    "complaint.reply": _l("Department replied"),
+    "complaint.view": _l("Complaint viewed"),
+    "complaint.withdraw": _l("Assignment withdrawn"),
+    "department.activate": _l("Department activated or deactivated"),
+    "department.create": _l("Department created"),
+    "department.import": _l("Departments imported"),
+    "department.update": _l("Department changed"),
+    "draw.draw": _l("Sample drawn"),
+    "draw.freeze": _l("Frame frozen"),
+    "draw.plan": _l("Sample plan saved"),
+    "draw.seed": _l("Seed set"),
+    "draw.void": _l("Draw voided"),
+    "phones.rekey": _l("Phone key rotated"),
+    "pool.category.create": _l("Respondent category added"),
+    "pool.export": _l("Pool exported"),
+    "pool.import": _l("Pool imported"),
+    "pool.member.status": _l("Member status changed"),
+    "pool.member.update": _l("Member changed"),
+    "pool.targets": _l("Category targets changed"),
+    "questionnaire.create": _l("Questionnaire created"),
+    "questionnaire.discard": _l("Questionnaire draft discarded"),
+    "questionnaire.draft": _l("Questionnaire draft started"),
+    "questionnaire.edit": _l("Questionnaire draft edited"),
+    "questionnaire.import": _l("Questionnaire imported"),
+    "questionnaire.publish": _l("Questionnaire version published"),
+    "realtime.callback_reveal": _l("Call-back number shown"),
+    "realtime.exclude": _l("Rating excluded"),
+    "realtime.export": _l("Real-time ratings exported"),
+    "realtime.follow_up.complete": _l("Follow-up recorded"),
+    "realtime.include": _l("Rating counted again"),
+    "realtime.keep": _l("Flagged rating kept"),
+    "realtime.point.create": _l("Service point added"),
+    "realtime.point.update": _l("Service point changed"),
+    "retention.purge": _l("Old data erased"),
+    "sms.queue": _l("Invitations queued"),
+    "sms.remind": _l("Reminders sent"),
+    "sms.resume": _l("Sending resumed"),
+    "sms.send": _l("Invitations sent"),
+    "user.create": _l("Account created"),
+    "user.mobile": _l("Mobile number for reminders changed"),
+    "user.password_change": _l("Password changed"),
+    "user.password_reset": _l("Password reset"),
+    "user.reactivate": _l("Account reactivated"),
+    "user.role_change": _l("Role changed"),
+    "user.two_factor_disabled": _l("Two-step login turned off"),
+    "user.two_factor_enabled": _l("Two-step login turned on"),
+    "user.two_factor_reset": _l("Two-step login reset"),
+    "user.update": _l("Account changed"),
+}
+
+TARGETS = {
+    "campaign": lazy_pgettext("audit target", "Round"),
+    "user": lazy_pgettext("audit target", "Account"),
+    "department": lazy_pgettext("audit target", "Department"),
+    "complaint": lazy_pgettext("audit target", "Complaint"),
+    "service_point": lazy_pgettext("audit target", "Service point"),
+    "realtime_rating": lazy_pgettext("audit target", "Real-time rating"),
+    "questionnaire": lazy_pgettext("audit target", "Questionnaire"),
+    "questionnaire_version": lazy_pgettext("audit target", "Questionnaire version"),
+    "assessment_scheme": lazy_pgettext("audit target", "Assessment scheme"),
+    "respondent": lazy_pgettext("audit target", "Pool member"),
+    "follow_up": lazy_pgettext("audit target", "Follow-up"),
+    "pool": lazy_pgettext("audit target", "Respondent pool"),
+    "realtime": lazy_pgettext("audit target", "Real-time ratings"),
+    "complaints": lazy_pgettext("audit target", "Complaints"),
+    "audit_log": lazy_pgettext("audit target", "Audit log"),
+    "phones": lazy_pgettext("audit target", "Phone numbers"),
+    "retention": lazy_pgettext("audit target", "Retention"),
+    "personal-data": lazy_pgettext("audit target", "Personal data"),
+    "category": lazy_pgettext("audit target", "Respondent category"),
+    "departments": lazy_pgettext("audit target", "Departments"),
+    "forum": lazy_pgettext("audit target", "Forum problem"),
+}
+
+
+
+# The steps of a case (app/casework records "<kind>.<step>"): a kind without its own names reads "<kind>: <step>".
+CASE_STEPS = {
+    "accept": lazy_pgettext("case step", "accepted"),
+    "acknowledge": lazy_pgettext("case step", "assignment acknowledged"),
+    "assign": lazy_pgettext("case step", "assigned"),
+    "attachment.share": lazy_pgettext("case step", "attachment shared"),
+    "close": lazy_pgettext("case step", "closed"),
+    "contact_attempt": lazy_pgettext("case step", "raiser not reached"),
+    "decline": lazy_pgettext("case step", "not accepted"),
+    "note": lazy_pgettext("case step", "note added"),
+    "progress": lazy_pgettext("case step", "progress reported"),
+    "reassign": lazy_pgettext("case step", "reassigned"),
+    "remind": lazy_pgettext("case step", "department reminded"),
+    "reopen": lazy_pgettext("case step", "reopened"),
+    "reply": lazy_pgettext("case step", "department replied"),
+    "request_confirmation": lazy_pgettext("case step", "raiser asked to confirm"),
+    "withdraw": lazy_pgettext("case step", "assignment withdrawn"),
+}
+
+KEYS = {
+    "accepted": lazy_pgettext("audit detail", "accepted"),
+    "attempts": lazy_pgettext("audit detail", "attempts"),
+    "confirmation": lazy_pgettext("audit detail", "confirmation"),
+    "outcome": lazy_pgettext("audit detail", "outcome"),
+    "added": lazy_pgettext("audit detail", "added"),
+    "allocation": lazy_pgettext("audit detail", "allocation"),
+    "assessment": lazy_pgettext("audit detail", "assessment"),
+    "broken_id": lazy_pgettext("audit detail", "first broken entry"),
+    "changes": lazy_pgettext("audit detail", "changes"),
+    "checked": lazy_pgettext("audit detail", "entries checked"),
+    "closes_on": lazy_pgettext("audit detail", "closes on"),
+    "code": lazy_pgettext("audit detail", "code"),
+    "commitment": lazy_pgettext("audit detail", "commitment"),
+    "cycle": lazy_pgettext("audit detail", "cycle"),
+    "department": lazy_pgettext("audit detail", "department"),
+    "departments": lazy_pgettext("audit detail", "departments"),
+    "drafts": lazy_pgettext("audit detail", "drafts"),
+    "draw": lazy_pgettext("audit detail", "draw"),
+    "due_on": lazy_pgettext("audit detail", "due on"),
+    "end": lazy_pgettext("audit detail", "to date"),
+    "entries": lazy_pgettext("audit detail", "entries"),
+    "failed": lazy_pgettext("audit detail", "failed"),
+    "file": lazy_pgettext("audit detail", "file"),
+    "files": lazy_pgettext("audit detail", "files"),
+    "sms": lazy_pgettext("audit detail", "SMS sent"),
+    "set": lazy_pgettext("audit detail", "set"),
+    "filters": lazy_pgettext("audit detail", "filters"),
+    "flag": lazy_pgettext("audit detail", "flag"),
+    "format": lazy_pgettext("audit detail", "format"),
+    "frame_size": lazy_pgettext("audit detail", "frame size"),
+    "from": lazy_pgettext("audit detail", "from"),
+    "input_hash": lazy_pgettext("audit detail", "input hash"),
+    "invitations": lazy_pgettext("audit detail", "invitations"),
+    "ip": lazy_pgettext("audit detail", "IP address"),
+    "labels": lazy_pgettext("audit detail", "labels"),
+    "link_mode": lazy_pgettext("audit detail", "link mode"),
+    "name": lazy_pgettext("audit detail", "name"),
+    "ok": lazy_pgettext("audit detail", "intact"),
+    "on_time": lazy_pgettext("audit detail", "on time"),
+    "overdue": lazy_pgettext("audit detail", "overdue"),
+    "previous_satisfaction": lazy_pgettext("audit detail", "previous satisfaction"),
+    "questionnaire_version": lazy_pgettext("audit detail", "questionnaire version"),
+    "reason": lazy_pgettext("audit detail", "reason"),
+    "replaced": lazy_pgettext("audit detail", "replaced"),
+    "results_hash": lazy_pgettext("audit detail", "results hash"),
+    "retry": lazy_pgettext("audit detail", "to retry"),
+    "role": lazy_pgettext("audit detail", "role"),
+    "satisfaction": lazy_pgettext("audit detail", "satisfaction"),
+    "scheme": lazy_pgettext("audit detail", "scheme"),
+    "seed": lazy_pgettext("audit detail", "seed"),
+    "selected": lazy_pgettext("audit detail", "selected"),
+    "selection_hash": lazy_pgettext("audit detail", "selection hash"),
+    "skipped_rows": lazy_pgettext("audit detail", "rows skipped"),
+    "source": lazy_pgettext("audit detail", "source"),
+    "start": lazy_pgettext("audit detail", "from date"),
+    "status": lazy_pgettext("audit detail", "status"),
+    "substantiated": lazy_pgettext("audit detail", "substantiated"),
+    "to": lazy_pgettext("audit detail", "to"),
+    "unchanged": lazy_pgettext("audit detail", "unchanged"),
+    "updated": lazy_pgettext("audit detail", "updated"),
+    "username": lazy_pgettext("audit detail", "username"),
+    "version": lazy_pgettext("audit detail", "version"),
+    "reopened": lazy_pgettext("audit detail", "reopened"),
+}
+
+
+VALUES = {
+    "draft": lazy_pgettext("audit value", "draft"),
+    "drawn": lazy_pgettext("audit value", "drawn"),
+    "sending": lazy_pgettext("audit value", "sending"),
+    "open": lazy_pgettext("audit value", "open"),
+    "closed": lazy_pgettext("audit value", "closed"),
+    "scored": lazy_pgettext("audit value", "scored"),
+    "published": lazy_pgettext("audit value", "published"),
+    "superseded": lazy_pgettext("audit value", "superseded"),
+    "link": lazy_pgettext("audit value", "personal link"),
+    "code": lazy_pgettext("audit value", "access code"),
+    "generated": lazy_pgettext("audit value", "generated"),
+    "typed": lazy_pgettext("audit value", "typed"),
+    "satisfied": lazy_pgettext("audit value", "satisfied"),
+    "basically": lazy_pgettext("audit value", "basically satisfied"),
+    "unsatisfied": lazy_pgettext("audit value", "unsatisfied"),
+    "client_burst": lazy_pgettext("audit value", "a burst of ratings from one source"),
+    "xlsx": "XLSX",
+    "csv": "CSV",
+}
+
+
+_LOOKUPS: list[Callable[[str], str | None]] = []
+
+
+def register_value_labels(lookup: Callable[[str], str | None]) -> None:
+    """Let a domain name its codes on the auditor's page: ``lookup(code)`` gives a label, or None if not its own."""
+    _LOOKUPS.append(lookup)
+
+
+def value_label(code: str) -> str:
+    """A coded value as people read it: this module's table, then the domains' lookups, else the value as is."""
+    if code in VALUES:
+        return str(VALUES[code])
+    for lookup in _LOOKUPS:
+        label = lookup(code)
+        if label is not None:
+            return label
+    return code
+
+
+def actor_label(name: str, actor_id: int | None) -> str:
+    """Who acted: a username, or the command line, or somebody not logged in (a failed login)."""
+    if actor_id is not None:
+        return name
+    return {"cli": _("Command line"), "anonymous": _("Not logged in")}.get(name, name)
+
+
+def action_label(action: str) -> str:
+    """The action's name: from the table, or a case's kind and step; the code for an action not known yet."""
+    if action in ACTIONS:
+        return str(ACTIONS[action])
+    kind, _sep, step = action.partition(".")
+    if step in CASE_STEPS:
+        return _("%(kind)s: %(step)s", kind=value_label(kind), step=CASE_STEPS[step])
+    return action
+
+
+def target_label(target: str) -> str:
+    """「评价轮次 12」 for ``campaign:12``; a target without an id is a whole area (``pool``)."""
+    kind, _sep, ident = target.partition(":")
+    name = str(TARGETS.get(kind, kind))
+    return f"{name} {ident}" if ident else name
+
+
+def details_label(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, value) pairs of an entry's details as people read them: keys labelled, yes/no for booleans, codes
+    through ``value_label``, lists joined; what nests deeper is counted (the CSV export carries it whole)."""
+    label_of = value_label
+
+    def scalar(value) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if isinstance(value, str):
+            return label_of(value)
+        return str(value)
+
+    def text(value) -> str:
+        if isinstance(value, dict):
+            if all(not isinstance(v, (dict, list)) for v in value.values()):
+                return "，".join(f"{str(KEYS.get(k, '')) or label_of(k)} {scalar(v)}" for k, v in value.items()) or "—"
+            return ngettext("%(num)d item", "%(num)d items", len(value))
+        if isinstance(value, list):
+            if all(not isinstance(v, (dict, list)) for v in value):
+                return "、".join(scalar(v) for v in value) or "—"
+            return ngettext("%(num)d item", "%(num)d items", len(value))
+        return scalar(value)
+
+    return [(str(KEYS.get(key, key)), text(value)) for key, value in sorted(details.items())]
