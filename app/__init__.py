@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.casework.rates_routes import bp as casework_rates_bp
     from app.casework.routes import bp as casework_bp
+    from app.callbacks.routes import bp as callbacks_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
     from app.main.routes import bp as main_bp
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(casework_bp)  # /admin/inbox: a department's one inbox of every kind of case
     app.register_blueprint(complaints_bp)
     app.register_blueprint(casework_rates_bp)  # /admin/casework/rates
+    app.register_blueprint(callbacks_bp)  # /admin/callbacks/… for staff, /c/<token> for raisers
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody

@@ -130,6 +130,10 @@ class Config:
     REALTIME_SMS_CODE_TTL_MINUTES = 10
     REALTIME_SMS_TEMPLATE_CODE = os.environ.get("REALTIME_SMS_TEMPLATE_CODE", "SMS_REALTIME_CODE")
     REALTIME_SMS_TEMPLATE_TEXT = "您正在评价政务服务，验证码${code}，10分钟内有效。"
+    # The call-back check (回访抽查): the SMS with the raiser's one-time link, and the shuffled release's batch.
+    CALLBACK_SMS_TEMPLATE_CODE = os.environ.get("CALLBACK_SMS_TEMPLATE_CODE", "SMS_CALLBACK_CHECK")
+    CALLBACK_SMS_TEMPLATE_TEXT = "您反映的事项已办结。为核实办理情况，请匿名回答三个问题（约1分钟，仅可提交一次）：${link}"
+    CALLBACK_RELEASE_BATCH = 10
     # Bursts flagged for review: this many ratings from one client within the window (all points) …
     REALTIME_BURST_CLIENT_COUNT = 5
     REALTIME_BURST_CLIENT_MINUTES = 60

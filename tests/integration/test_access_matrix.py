@@ -31,6 +31,7 @@ from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating
 from app.rounds import campaigns
 from tests.conftest import PASSWORD
 from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401  (a fixture and a helper)
+from tests.integration.test_callbacks import closed_case, drawn_check
 from tests.integration.test_complaints import PDF, PNG
 from tests.integration.test_draws import seed_pool
 from tests.integration.test_realtime import rate
@@ -63,6 +64,18 @@ EXPECTED: dict[str, str | set[str]] = {
     "auth.set_language": PUBLIC,
     # casework (the 三率 page: a liaison sees its own department, by whole ended months, with the small-group rule)
     "casework_rates.index": {"auditor", "complaints", "hr", "liaison"},
+    # callbacks (the call-back check: handlers run it, auditors read it and replay its draw, raisers answer)
+    "callbacks.answer": PUBLIC,
+    "callbacks.check": {"auditor", "complaints"},
+    "callbacks.close": {"complaints"},
+    "callbacks.create": {"complaints"},
+    "callbacks.evidence": {"auditor", "complaints"},
+    "callbacks.export": {"auditor", "complaints"},
+    "callbacks.index": {"auditor", "complaints"},
+    "callbacks.run_draw": {"complaints"},
+    "callbacks.send": {"complaints"},
+    "callbacks.set_seed": {"complaints"},
+    "callbacks.thanks": PUBLIC,
     # complaints
     "complaints.accept": {"complaints"},
     "complaints.add_note": {"complaints"},
@@ -262,7 +275,9 @@ def world(app, make_department, make_user, tmp_path):
     w.task_a = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_a.id))
     w.task_b = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_b.id))
     w.rating = db.session.scalars(select(RealtimeRating)).first()
+    closed_case(w.dept_b)
     w.version = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
+    w.callback_check = drawn_check(minimum=1)  # of one closed complaint of B's, so that its pages have content
     return w
 
 
@@ -277,18 +292,19 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
                     "questionnaires.item_action": {"action": "up"}, "auth.set_language": {"code": "en"},
                     "static": {"filename": "css/admin.css"},
                     "assets.static": {"name": "css/survey.0000000000.css"}, "survey.open_link": {"token": "x" * 22},
+                    "callbacks.answer": {"token": "x" * 22},
                     "pool.import_preview": {"token": "no-such-upload"}}
     values = {
         "campaign_id": w.campaign.id, "department_id": w.dept_a.id, "number": w.complaint.tracking_number,
         "assignment_id": w.assignment_a.id, "attachment_id": w.attachment.id, "key": w.member.key,
         "version_id": w.version.id, "loc": "0", "questionnaire_id": w.version.questionnaire_id,
         "point_id": w.point_a.id, "rating_id": w.rating.id, "task_id": w.task_a.id, "slug": w.point_a.slug,
-        "user_id": w.users["operator"].id,
+        "user_id": w.users["operator"].id, "check_id": w.callback_check.id,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
-        "slug": "no-such-point", "user_id": DUMMY_ID,
+        "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID,
     }
     values.update(per_endpoint.get(endpoint, {}))
     return {name: values[name] for name in arguments}
