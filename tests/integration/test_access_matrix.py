@@ -179,10 +179,10 @@ EXPECTED: dict[str, str | set[str]] = {
     "questionnaires.index": {"designer"},
     "questionnaires.item_action": {"designer"},
     "questionnaires.move_item_to": {"designer"},
-    "questionnaires.preview": {"designer"},
     "questionnaires.publish": {"designer"},
     "questionnaires.settings": {"designer"},
     "questionnaires.start_draft": {"designer"},
+    "questionnaires.template_xlsform": {"designer"},
     "questionnaires.version": {"designer"},
     # realtime
     "realtime.channel_csv": {"auditor", "hr"},
@@ -231,6 +231,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "survey.intro": PUBLIC,
     "survey.open_link": PUBLIC,
     "survey.page": PUBLIC,
+    "survey.preview": {"designer"},  # the builder's preview: the respondent's page of any version
     "survey.submit": PUBLIC,
     "survey.thanks": PUBLIC,
     # users
@@ -337,6 +338,7 @@ DUMMY_ID = 999_999
 def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict:
     """Values for a route's parameters: the world's real objects, or ids that exist nowhere."""
     per_endpoint = {"pool.export": {"fmt": "csv"}, "questionnaires.export": {"fmt": "json"},
+                    "questionnaires.template_xlsform": {"key": "enterprise"},
                     "realtime.qr": {"fmt": "svg"}, "survey.page": {"number": 1},
                     "questionnaires.item_action": {"action": "up"}, "auth.set_language": {"code": "en"},
                     "static": {"filename": "css/admin.css"},
