@@ -24,12 +24,22 @@ from app.responses.models import Response, ResponseAnswer
 from app.rounds.models import Campaign
 from questionnaire.answer_table import Column, columns, tables
 from questionnaire.schema import department_block
+from questionnaire.types import type_of
 
 
 def _open_text_keys(doc: dict) -> set[str]:
-    """The answer keys of the open-text questions (outside and inside the department block)."""
+    """The answer keys of whatever a respondent typed in their own words, outside and inside the department block:
+    open-text questions, the short texts of a multiple-text question, and the text of an "other, please specify"
+    — typed words can say who wrote them."""
     block = department_block(doc) or {"items": []}
-    return {q["key"] for q in [*doc["items"], *block.get("items", [])] if q.get("type") in COMMENT_TYPES}
+    typed = set()
+    for q in [*doc["items"], *block.get("items", [])]:
+        if q.get("type") == "department_block":
+            continue
+        for slot in type_of(q).slots(q):
+            if q.get("type") in COMMENT_TYPES or q.get("type") == "multi_text" or slot.answer_key.endswith(".other"):
+                typed.add(slot.answer_key)
+    return typed
 
 
 def _header(column: Column) -> str:
@@ -85,8 +95,9 @@ def sheets(campaign: Campaign) -> list[Sheet]:
         [pgettext("answer export", "Responses"), len(respondents)],
         [_("Row order"), _("Rows are in random order; no response number or date is given, so that no row can be "
                            "matched to a respondent.")],
-        [_("Open-text answers"), _("Open-text answers (free comments) are left out of this export; they are "
-                                   "released to departments through the comments mechanism.")],
+        [_("Open-text answers"), _("Whatever respondents typed in their own words is left out of this export: free "
+                                   "comments (released to departments through the comments mechanism), the text of "
+                                   "an \"other, please specify\" and short texts. Typed words can say who wrote them.")],
         [_("Small departments"), _("In the department sheet, the rows of a department rated by fewer than %(k)d "
                                    "respondents are left out (%(n)d departments).", k=k, n=len(small))],
         [_("Multiple answers"), _("A multiple choice lists the options picked, separated by a semicolon; a ranking "
