@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 
-from flask_babel import gettext as _, pgettext
+from flask_babel import get_locale, gettext as _, pgettext
 from sqlalchemy import select
 
 from app.assessment.inputs import COMMENT_TYPES
@@ -24,7 +24,7 @@ from app.responses.models import Response, ResponseAnswer
 from app.rounds.models import Campaign
 from questionnaire.answer_table import Column, columns, tables
 from questionnaire.schema import department_block
-from questionnaire.types import type_of
+from questionnaire.types import NOT_FAMILIAR, text_of, type_of
 
 
 def _open_text_keys(doc: dict) -> set[str]:
@@ -47,8 +47,33 @@ def _header(column: Column) -> str:
     return column.label.strip() or column.key
 
 
+def _value_labels(doc: dict, locale: str) -> dict[str, dict[str, str]]:
+    """Per answer key, what its stored values read as: an option's label instead of its value, 不了解 for ``na``."""
+    block = department_block(doc) or {"items": []}
+    labels: dict[str, dict[str, str]] = {}
+    for q in [*doc["items"], *block.get("items", [])]:
+        if q.get("type") == "department_block":
+            continue
+        qtype = type_of(q)
+        choices = dict(qtype.choices(q, locale)) if hasattr(qtype, "choices") else {}
+        if q.get("not_familiar_label"):
+            choices.setdefault(NOT_FAMILIAR, text_of(q["not_familiar_label"], locale))
+        for slot in qtype.slots(q):
+            labels[slot.answer_key] = choices
+    return labels
+
+
 def _answers(campaign: Campaign) -> dict[str, list[tuple[str | None, str, object]]]:
-    """Each response's answers as (department code or None, answer key, value), by response id."""
+    """Each response's answers as (department code or None, answer key, value), by response id; chosen options
+    as their labels."""
+    value_labels = _value_labels(campaign.questionnaire_version.document, str(get_locale() or "zh"))
+
+    def readable(key: str, value):
+        named = value_labels.get(key, {})
+        if isinstance(value, list):
+            return [named.get(v, v) if isinstance(v, str) else v for v in value]
+        return named.get(value, value) if isinstance(value, str) else value
+
     codes = dict(db.session.execute(select(Department.id, Department.code)).all())
     rows = db.session.execute(
         select(ResponseAnswer.response_id, ResponseAnswer.department_id, ResponseAnswer.question,
@@ -57,7 +82,7 @@ def _answers(campaign: Campaign) -> dict[str, list[tuple[str | None, str, object
     out: dict[str, list] = {rid: [] for rid in db.session.scalars(
         select(Response.id).where(Response.campaign_id == campaign.id))}
     for rid, department_id, key, value in rows:
-        out[rid].append((codes.get(department_id) if department_id is not None else None, key, value))
+        out[rid].append((codes.get(department_id) if department_id is not None else None, key, readable(key, value)))
     return out
 
 

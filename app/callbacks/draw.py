@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectin_polymorphic, selectinload
 
 import sampling
-from app.audit import service as audit
+from app.audit import labels as audit_labels, service as audit
 from app.callbacks import raisers
 from app.callbacks.models import CallbackCall, CallbackCheck, CallbackFrameMember, CheckStatus
 from app.casework.models import INVALID_OUTCOMES, Case, CaseAssignment, CaseStatus
@@ -255,3 +255,14 @@ def verify(check: CallbackCheck) -> Verification:
     expected = sampling.select(keys, strata, check.allocation, check.seed)
     actual = {key: p for key, _, p in _selected(check)}
     return Verification(commitment_ok, *compare_selection(expected, actual))
+
+
+def _stratum_of_audit_entry(code: str) -> str | None:
+    """A check's stratum in an audit entry (``SCJG|solved``), as its page names it."""
+    department, _sep, claim = code.rpartition("|")
+    if not department or claim not in (SOLVED, UNSOLVED):
+        return None
+    return f"{department} {_('Claimed solved') if claim == SOLVED else _('Not claimed solved')}"
+
+
+audit_labels.register_value_labels(_stratum_of_audit_entry)

@@ -72,7 +72,7 @@ def _meeting(index: int, taken: set[int], organiser) -> ForumMeeting:
                               actor=organiser)
     invitations.choose(meeting, [m.id for m in _enterprises(chosen, taken)], actor=organiser)
     draws.freeze(meeting, actor=organiser)
-    draws.draw(meeting, seed=f"demo-forum-{held_on.isoformat()}", actor=organiser)
+    draws.draw(meeting, seed=f"演示恳谈会 {held_on.isoformat()}", actor=organiser)
     db.session.flush()
     taken.update(i.respondent_id for i in meeting.invitations)
     invitations.send(meeting, actor=organiser)

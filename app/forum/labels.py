@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _, pgettext
 
+from app.audit import labels as audit_labels
 from app.casework.labels import pick
+from app.forum.models import Chair, ProblemCategory
 
 
 def category_label(value) -> str:
@@ -34,3 +36,15 @@ def rsvp_label(attending) -> str:
     if attending is None:
         return _("No answer yet")
     return _("Will attend") if attending else _("Will not attend")
+
+
+def _value_of_audit_entry(code: str) -> str | None:
+    """A problem's category or a meeting's chair in an audit entry, as the forum names them."""
+    if code in {c.value for c in ProblemCategory}:
+        return category_label(code)
+    if code in {c.value for c in Chair}:
+        return chair_label(code)
+    return None
+
+
+audit_labels.register_value_labels(_value_of_audit_entry)

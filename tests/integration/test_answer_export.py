@@ -76,9 +76,10 @@ def test_the_answers_export_has_a_chinese_column_per_answer_and_keeps_respondent
     assert "请按重要性排序 · 态度" in header
     rows = [dict(zip([c.key for c in expected], r)) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert len(rows) == 6
-    assert {r["reason"] for r in rows} == {"other"}  # the choice stays; what was typed beside it does not
-    assert {r["helped_by"] for r in rows} == {"staff; other"} and {r["priorities.manner"] for r in rows} == {3}
-    assert {r["district"] for r in rows} == {"d02"} and {r["online_first"] for r in rows} == {"yes", "no"}
+    assert {r["reason"] for r in rows} == {"其他（请注明）"}  # the choice, by its label; not what was typed beside it
+    # Chosen options read as their labels, not their stored values.
+    assert {r["helped_by"] for r in rows} == {"窗口人员; 其他（请注明）"} and {r["priorities.manner"] for r in rows} == {3}
+    assert {r["district"] for r in rows} == {"城西区"} and {r["online_first"] for r in rows} == {"是", "否"}
     # No typed text, no response id, no date of submission anywhere in the workbook.
     cells = [str(v) for sheet in wb for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
     assert not any(FREE_TEXT in v or "朋友介绍" in v or "联系人" in v or v in ("邻居", "三次") for v in cells)
