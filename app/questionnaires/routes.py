@@ -12,16 +12,23 @@ from app.platform.access import roles_required
 from app.platform.actions import bad_request, perform, unconfirmed
 from app.platform.exports import download
 from app.platform.forms import ConfirmForm, EmptyForm
-from app.platform.i18n import select_locale
+from app.platform.i18n import select_locale, translated
 from app.platform.roles import Role
 from app.questionnaires import service
 from app.questionnaires.forms import TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion
+from app.questionnaires.places import problem_place, problem_text
 from forms.factory import build_form_class
 from questionnaire.schema import dimension_labels, format_path, validate_document
 from rules.expressions import ExpressionError
 
 bp = Blueprint("questionnaires", __name__)
+
+
+@bp.context_processor
+def problem_helpers():
+    """The builder's pages say each problem's place and reason in the reader's language."""
+    return {"problem_place": problem_place, "problem_text": problem_text}
 
 
 def _page_of(version_id: int, anchor: str | None = None) -> str:
@@ -152,7 +159,7 @@ def edit_item(version_id: int, loc: str):
                                                actor=current_user)
             except (service.BuilderError, ExpressionError) as exc:
                 db.session.rollback()
-                flash(str(exc), "error")
+                flash(translated(exc), "error")
             else:
                 db.session.commit()
                 mine = [p for p in problems if p.path.startswith(_item_path(loc))]
@@ -216,7 +223,7 @@ def check_expression():
     if error is not None:
         return jsonify(ok=False, position=error.position + 1, pointer=error.pointer(),
                        message=_("Syntax error at character %(position)d: %(message)s",
-                                 position=error.position + 1, message=error.message))
+                                 position=error.position + 1, message=translated(error)))
     # Where the condition stands (its draft, item and field, sent by the item page): the draft's own check of it.
     version = db.session.get(QuestionnaireVersion, request.form.get("version_id", type=int) or 0)
     problems = service.condition_problems(version, request.form.get("loc", ""), request.form.get("field", ""),
@@ -355,7 +362,7 @@ def import_questionnaire():
             return _back(version)
     # ``translate`` renders the reasons of left-out parts, which the pure importers give as templates.
     return render_template("questionnaires/import.html", form=form, problems=problems, error=error,
-                           dropped=dropped, translate=_)
+                           dropped=dropped)
 
 
 @bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")
