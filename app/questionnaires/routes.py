@@ -17,7 +17,7 @@ from app.platform.roles import Role
 from app.questionnaires import service
 from app.questionnaires.forms import TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion
-from app.questionnaires.places import problem_place, problem_text
+from app.questionnaires.places import literal, problem_place, problem_text
 from forms.factory import build_form_class
 from questionnaire.schema import dimension_labels, format_path, validate_document
 from rules.expressions import ExpressionError
@@ -28,7 +28,7 @@ bp = Blueprint("questionnaires", __name__)
 @bp.context_processor
 def problem_helpers():
     """The builder's pages say each problem's place and reason in the reader's language."""
-    return {"problem_place": problem_place, "problem_text": problem_text}
+    return {"problem_place": problem_place, "problem_text": problem_text, "literal": literal}
 
 
 def _page_of(version_id: int, anchor: str | None = None) -> str:

@@ -477,8 +477,8 @@ def test_a_bad_xlsform_is_reported_by_row_and_nothing_is_imported(client, design
 
 
 def test_broken_json_and_unknown_extensions_are_refused(client, designer):
-    for name, data, text in [("q.json", b"{not json", "not valid JSON"),
-                             ("q.json", json.dumps({"title": {"zh": "x"}}).encode(), "items"),
+    for name, data, text in [("q.json", b"{not json", "不是有效的 JSON"),
+                             ("q.json", json.dumps({"title": {"zh": "x"}}).encode(), "题目列表"),
                              ("q.csv", b"a,b", ".surveyjs.json")]:
         response = client.post_form(f"{BASE}/import", {"file": (io.BytesIO(data), name), "questionnaire": "new"},
                                     content_type="multipart/form-data")
