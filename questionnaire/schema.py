@@ -182,7 +182,7 @@ def _schema_message(error: jsonschema.ValidationError) -> Message:
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return m(N_("unknown field(s) %(fields)s"), fields=", ".join(map(repr, extra)))
     if v == "const" and last == "schema_version":
-        return m(N_("schema_version must be %(version)d"), version=SCHEMA_VERSION)
+        return m(N_("%(field)s must be %(version)d"), field="schema_version", version=SCHEMA_VERSION)
     if v == "const":
         return m(N_("must be %(value)s"), value=repr(value))
     if v == "type":
@@ -449,7 +449,7 @@ def _check_literals(expr, path, scope, add) -> None:
         if isinstance(node.left, Not):
             # 'not' binds tighter than comparisons: not {a} = 'x' compares true/false with 'x'.
             fixed = to_source(Not(Compare(node.op, node.left.operand, node.right)))
-            add(path, N_("'not' applies to %(operand)s alone here; write %(fixed)s instead"),
+            add(path, N_("'%(word)s' applies to %(operand)s alone here; write %(fixed)s instead"), word="not",
                 operand=to_source(node.left.operand), fixed=fixed)
         pairs = [(node.left, node.right), (node.right, node.left)] if node.op != "contains" else [(node.left, node.right)]
         for var, lit in pairs:
@@ -495,7 +495,7 @@ def _check_item(loc: Located, add) -> None:
                     value=repr(value), other=seen[value] + 1)
             seen.setdefault(value, i)
             if kind in ("rating", "matrix") and value == NOT_FAMILIAR:
-                add(path + ("options", i, "value"), N_("use not_familiar: true for the 不了解 option"))
+                add(path + ("options", i, "value"), N_("use the question's “not familiar” setting for the 不了解 option"))
     _check_min_max(item, path, "min", "max", add)
     _check_min_max(item, path, "min_picks", "max_picks", add)
     if kind == "multiple" and isinstance(options, list):
@@ -518,7 +518,7 @@ def _check_item(loc: Located, add) -> None:
         if not any(isinstance(o, dict) and "score" in o for o in options):
             add(path + ("scored",), N_("a scored question needs a score on at least one option"))
     if kind == "yes_no" and item.get("scored") is True and "yes_score" not in item and "no_score" not in item:
-        add(path + ("scored",), N_("a scored yes/no question needs yes_score or no_score"))
+        add(path + ("scored",), N_("a scored yes/no question needs a score for “yes” or for “no”"))
     if item.get("other") is True and isinstance(options, list):
         for i, option in enumerate(options):
             if isinstance(option, dict) and option.get("value") == OTHER:
@@ -528,7 +528,7 @@ def _check_item(loc: Located, add) -> None:
     if kind == "date":
         _check_dates(item, path, add)
     if item.get("required") is True and "required_if" in item:
-        add(path + ("required_if",), N_("required is already true: remove required_if or set required to false"))
+        add(path + ("required_if",), N_("the question is already required: remove the required condition, or make it not required"))
 
 
 def _check_dates(item, path, add):

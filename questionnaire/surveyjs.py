@@ -653,7 +653,8 @@ def _im_rating(imp, el, path):
         lo, hi = el.get("rateMin", 1), el.get("rateMax", el.get("rateCount", 5) + el.get("rateMin", 1) - 1
                                                          if isinstance(el.get("rateCount"), int) else 5)
         if not all(isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in (lo, hi)):
-            imp.fail(path + ("rateMin",), N_("rateMin and rateMax must be whole numbers from -1000 to 1000"))
+            imp.fail(path + ("rateMin",), N_("%(low)s and %(high)s must be whole numbers from -1000 to 1000"), low="rateMin",
+                     high="rateMax")
             return q
         if (lo, hi) == (1, 5):
             q["options"] = [dict(o) for o in DEFAULT_SCALE]
@@ -879,7 +880,8 @@ def read_surveyjs(survey: dict) -> Imported:
 
     SurveyJSError lists every problem of a survey that cannot be imported at all."""
     if not isinstance(survey, dict) or not isinstance(survey.get("pages", survey.get("elements")), list):
-        raise SurveyJSError([Problem.of(N_("a SurveyJS survey is an object with 'pages' (or 'elements')"))])
+        raise SurveyJSError([Problem.of(N_("a SurveyJS survey is an object with %(pages)s (or %(elements)s)"), pages="pages",
+                                           elements="elements")])
     paged = bool(survey.get("pages"))
     # A survey of bare elements is one page that starts no section (as our export writes questions before one).
     pages = survey.get("pages") or [{"elements": survey.get("elements"), "bkb": {"implicit": True}}]
@@ -900,7 +902,7 @@ def read_surveyjs(survey: dict) -> Imported:
     for p, page in enumerate(pages):
         page_path = ("pages", p) if paged else ()
         if not isinstance(page, dict):
-            imp.fail(page_path, N_("a page is an object with 'elements'"))
+            imp.fail(page_path, N_("a page is an object with %(elements)s"), elements="elements")
             continue
         bkb = page.get("bkb") if isinstance(page.get("bkb"), dict) else {}
         if not bkb:

@@ -80,6 +80,9 @@ OR_OTHER = "or_other"
 DROPDOWN_APPEARANCES = ("minimal", "autocomplete")
 
 
+END_WITHOUT_BEGIN = N_("%(end)s without a matching %(begin)s")
+
+
 class XLSFormError(QuestionnaireError):
     """An XLSForm that cannot be imported; ``problems`` name the sheet and row of each."""
 
@@ -308,7 +311,7 @@ def parse_parameters(text: str) -> dict:
     for part in str(text).replace(";", " ").replace(",", " ").split():
         name, sep, value = part.partition("=")
         if not sep:
-            raise Refusal(N_("cannot read parameter %(part)s: write name=value"), part=repr(part))
+            raise Refusal(N_("cannot read parameter %(part)s: write %(form)s"), part=repr(part), form="name=value")
         out[name.strip()] = _number(value.strip())
     return out
 
@@ -797,7 +800,8 @@ class _Importer:
 
     def choices(self, number: int, list_name: str, path: str, scale: bool, q: dict) -> list[dict]:
         if list_name not in self.lists:
-            self.fail(number, N_("the choice list %(name)s is not in the choices sheet"), "type", name=repr(list_name))
+            self.fail(number, N_("the choice list %(name)s is not in the %(sheet_name)s sheet"), "type", name=repr(list_name),
+                      sheet_name="choices")
             return []
         options, written = [], {}
         taken = valid_values(_choice_name(rec.get("name")) for _, rec in self.lists[list_name])
@@ -883,7 +887,8 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
             # A plain range (not our NPS) becomes a bounded whole number.
             constraint = {"min": params.get("start", 0), "max": params.get("end", 10), **constraint}
     if kind == "nps" and params and params != {"start": 0, "end": 10, "step": 1}:
-        imp.fail(number, N_("an NPS question is a range with start=0 end=10 step=1"), "parameters")
+        imp.fail(number, N_("an NPS question is a range with %(parameters)s"), "parameters",
+                 parameters="start=0 end=10 step=1")
     allowed = {"text": {"max_length"}, "textarea": {"max_length"}, "number": {"min", "max"},
                "multiple": {"min_picks", "max_picks"}, "date": {"min", "max"}}.get(kind, set())
     for name, value in constraint.items():
@@ -897,7 +902,7 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
 def _drop_row(imp: _Importer, number: int, record: dict, kind: str) -> None:
     """Leave out a row whose type cannot be asked here, saying why."""
     if not kind:
-        imp.fail(number, N_("the row has no type"), "type")
+        imp.fail(number, N_("the row has no %(header)s"), "type", header="type")
         return
     reason = interop.METADATA if kind in METADATA_TYPES else MEDIA_TYPES.get(kind, interop.UNSUPPORTED)
     imp.drop(number, reason, "type", kind=kind)
@@ -934,7 +939,8 @@ def _yes_no_choices(imp: "_Importer", number: int, list_name: str, q: dict) -> N
         if "score" in rec:
             q[f"{value}_score"] = imp.number(row, "score", rec["score"], "choices")
     if list_name not in imp.lists:
-        imp.fail(number, N_("the choice list %(name)s is not in the choices sheet"), "type", name=repr(list_name))
+        imp.fail(number, N_("the choice list %(name)s is not in the %(sheet_name)s sheet"), "type", name=repr(list_name),
+                      sheet_name="choices")
 
 
 def read_xlsform(data: bytes) -> Imported:
@@ -943,7 +949,8 @@ def read_xlsform(data: bytes) -> Imported:
     XLSFormError lists every problem of a file that cannot be imported at all, each with sheet, row and column."""
     sheets = _sheets_of(data)
     if "survey" not in sheets:
-        raise XLSFormError([Problem.of(N_("the workbook has no 'survey' sheet"), path="survey", sheet="survey")])
+        raise XLSFormError([Problem.of(N_("the workbook has no %(sheet_name)s sheet"), path="survey", sheet="survey",
+                                       sheet_name="survey")])
     problems: list[Problem] = []
     survey, languages = _read_sheet(sheets, "survey", problems)
     choice_rows, _ = _read_sheet(sheets, "choices", problems)
@@ -952,8 +959,8 @@ def read_xlsform(data: bytes) -> Imported:
     lists: dict[str, list] = {}
     for number, rec in choice_rows:
         if "list_name" not in rec or "name" not in rec:
-            problems.append(_located("choices", number, N_("a choice needs list_name and name"),
-                                     "name" if "list_name" in rec else "list_name"))
+            problems.append(_located("choices", number, N_("a choice needs %(list)s and %(name)s"),
+                                     "name" if "list_name" in rec else "list_name", list="list_name", name="name"))
             continue
         lists.setdefault(str(rec["list_name"]).strip(), []).append((number, rec))
     settings = settings_rows[0][1] if settings_rows else {}
@@ -1003,7 +1010,8 @@ def import_xlsform(data: bytes, *, allow_drops: bool = False) -> dict:
 
 def _check_columns(survey: list, problems: list[Problem]) -> None:
     if survey and not any("type" in rec for _, rec in survey):
-        problems.append(_located("survey", 1, N_("the survey sheet has no 'type' column"), "type"))
+        problems.append(_located("survey", 1, N_("the %(sheet_name)s sheet has no %(header)s column"), "type",
+                                 sheet_name="survey", header="type"))
 
 
 def _matrix_groups(survey: list, lists: dict) -> set[int]:
@@ -1070,7 +1078,7 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 open_groups.append(("group", number, None))
         elif kind == "end_group":
             if not open_groups or open_groups[-1][0] not in ("group", "matrix", "multi_text"):
-                imp.fail(number, N_("end_group without a matching begin_group"), "type")
+                imp.fail(number, END_WITHOUT_BEGIN, "type", end="end_group", begin="begin_group")
                 continue
             group_kind, _, item = open_groups.pop()
             if group_kind == "multi_text":
@@ -1085,12 +1093,12 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 if list_name:
                     item["options"] = imp.choices(number, list_name, _path_of(imp, item, container, top), True, item)
         elif kind == "begin_repeat" and str(rec.get("bkb_type", "")).lower() not in ("department_block", ""):
-            imp.fail(number, N_("unknown bkb_type for a begin_repeat"), "bkb_type")
+            imp.fail(number, N_("unknown %(header)s for a %(begin)s"), "bkb_type", header="bkb_type", begin="begin_repeat")
             open_groups.append(("repeat", number, None))
         elif kind == "begin_repeat" and not rec.get("bkb_type"):
             # Another tool's repeat (or loop): its questions are asked once, on a page of their own.
             if in_matrix:
-                imp.fail(number, "a begin_repeat cannot be inside a matrix", "type")
+                imp.fail(number, N_("a %(begin)s cannot be inside a matrix"), "type", begin="begin_repeat")
             elif block is None or container is top:
                 container.append(imp.common(number, rec, "section"))
                 imp.origins[path] = ("survey", number)
@@ -1098,11 +1106,11 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
             open_groups.append(("repeat", number, None))
         elif kind == "begin_repeat":
             if block is not None:
-                imp.fail(number, N_("only one department block (begin_repeat) is allowed"), "type")
+                imp.fail(number, N_("only one department block (%(begin)s) is allowed"), "type", begin="begin_repeat")
                 open_groups.append(("repeat", number, None))
                 continue
             if any(g[0] != "group" for g in open_groups):
-                imp.fail(number, "a begin_repeat cannot be inside a matrix", "type")
+                imp.fail(number, N_("a %(begin)s cannot be inside a matrix"), "type", begin="begin_repeat")
             block = imp.common(number, rec, "department_block")
             block["items"] = []
             try:
@@ -1114,7 +1122,8 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 if name in ("min_picks", "max_picks"):
                     block[name] = value
                 else:
-                    imp.fail(number, N_("unknown parameter %(name)s (expected min_picks, max_picks)"), "parameters",
+                    imp.fail(number, N_("unknown parameter %(name)s (expected %(expected)s)"), "parameters",
+                             expected="min_picks, max_picks",
                              name=repr(name))
             # A section group left open before the repeat ends there: the block is its own pages.
             open_groups = [g for g in open_groups if g[0] != "group"]
@@ -1124,7 +1133,7 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
             open_groups.append(("repeat", number, block))
         elif kind == "end_repeat":
             if not open_groups or open_groups[-1][0] != "repeat":
-                imp.fail(number, N_("end_repeat without a matching begin_repeat"), "type")
+                imp.fail(number, END_WITHOUT_BEGIN, "type", end="end_repeat", begin="begin_repeat")
                 continue
             _, _, item = open_groups.pop()
             if item is not None and item is block:
@@ -1139,8 +1148,8 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 container.append(q)
                 imp.origins[path] = ("survey", number)
     for kind, number, _ in open_groups:
-        imp.fail(number, N_("this begin_repeat is never closed") if kind == "repeat" else
-                 N_("this begin_group is never closed"), "type")
+        imp.fail(number, N_("this %(begin)s is never closed"), "type",
+                 begin="begin_repeat" if kind == "repeat" else "begin_group")
     for loc_item in doc["items"]:
         for extra in ("_list", "_row_keys"):
             loc_item.pop(extra, None)
@@ -1149,14 +1158,14 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
 def _matrix_row(imp: _Importer, number: int, rec: dict, matrix: dict) -> None:
     base, list_name, _ = parse_type(rec.get("type", ""))
     if base != "select_one" or not list_name:
-        imp.fail(number, N_("every row of a matrix must be a select_one question"), "type")
+        imp.fail(number, N_("every row of a matrix must be a %(type)s question"), "type", type="select_one")
         return
     if matrix["_list"] not in (None, list_name):
         imp.fail(number, N_("all rows of a matrix must use the same choice list"), "type")
     matrix["_list"] = list_name
     name = str(rec.get("name", "")).strip()
     if not name:
-        imp.fail(number, N_("a matrix row needs a name"), "name")
+        imp.fail(number, N_("a matrix row needs a %(header)s"), "name", header="name")
         return
     prefix = matrix.get("source_name", matrix["key"]) + "__"
     short = name[len(prefix):] if name.startswith(prefix) else name
@@ -1200,7 +1209,8 @@ def _multi_text_field(imp: _Importer, number: int, rec: dict, item: dict) -> Non
     base, _, _ = parse_type(rec.get("type", ""))
     name = str(rec.get("name", "")).strip()
     if base != "text" or not name:
-        imp.fail(number, N_("every row of a group of short texts is a text question with a name"), "type")
+        imp.fail(number, N_("every row of a group of short texts is a %(type)s question with a %(header)s"), "type",
+                 type="text", header="name")
         return
     prefix = item.get("source_name", item["key"]) + "__"
     short = name[len(prefix):] if name.startswith(prefix) else name

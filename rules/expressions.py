@@ -319,7 +319,8 @@ class _Parser:
             raise self.error(N_("the expression is empty"))
         node = self.or_expr()
         if self.tok.kind != "end":
-            raise self.error(N_("unexpected %(found)s: expected 'and', 'or' or the end"), found=describe(self.tok))
+            raise self.error(N_("unexpected %(found)s: expected %(first)s, %(second)s or the end"), found=describe(self.tok),
+                             first="and", second="or")
         return node
 
     def enter(self):
@@ -347,7 +348,7 @@ class _Parser:
             op = self.take().value
             right = self.unary()
             if self.tok.kind == "op":
-                raise self.error(N_("comparisons cannot be chained: use 'and' between them"))
+                raise self.error(N_("comparisons cannot be chained: use %(word)s between them"), word="and")
             return Compare(op, left, right)
         return left
 

@@ -160,7 +160,7 @@ def test_a_refused_xlsform_lists_every_problem_in_chinese(client, designer):
     assert said == [
         ("工作表 survey 第 2 行 type 列", "choices 工作表中没有选项列表 'colour'"),
         ("工作表 survey 第 2 行", "没有选项：至少需要 1 个"),
-        ("工作表 survey 第 3 行 type 列", "该行没有题型（type）"),
+        ("工作表 survey 第 3 行 type 列", "该行没有填写 type"),
         ("工作表 survey 第 4 行", "{later} 在后面才出现：条件只能使用在它之前提问的题目"),
         ("工作表 survey 第 6 行 type 列", "end_group 没有对应的 begin_group"),
     ], said

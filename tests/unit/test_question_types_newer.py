@@ -116,7 +116,7 @@ def test_yes_no_answers_yes_or_no_and_scores_only_what_has_a_score():
 
 def test_a_scored_yes_no_needs_a_score_and_conditions_compare_with_yes_or_no():
     assert messages(doc_of({"type": "yes_no", "key": "yn", "label": LABEL, "scored": True})) == [
-        "a scored yes/no question needs yes_score or no_score"]
+        "a scored yes/no question needs a score for “yes” or for “no”"]
     doc = doc_of({"type": "yes_no", "key": "yn", "label": LABEL},
                  {"type": "text", "key": "t", "label": LABEL, "show_if": "{yn} = 'maybe'"})
     assert messages(doc) == ["'maybe' is not an option of {yn} (options: yes, no)"]
