@@ -950,7 +950,7 @@ def read_xlsform(data: bytes) -> Imported:
     sheets = _sheets_of(data)
     if "survey" not in sheets:
         raise XLSFormError([Problem.of(N_("the workbook has no %(sheet_name)s sheet"), path="survey", sheet="survey",
-                                       sheet_name="survey")])
+                                       sheet_name=repr("survey"))])
     problems: list[Problem] = []
     survey, languages = _read_sheet(sheets, "survey", problems)
     choice_rows, _ = _read_sheet(sheets, "choices", problems)
