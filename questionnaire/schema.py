@@ -236,11 +236,12 @@ def schema_problems(doc: Any) -> list[Problem]:
         if error.validator in ("if", "allOf"):
             continue
         parts = tuple(error.absolute_path)
-        if error.validator == "required":  # the place is the missing field: its name is said in the reader's words
-            missing = [name for name in error.validator_value if name not in (error.instance or {})]
-            parts += tuple(missing[:1])
         reason = _schema_message(error)
-        problems.append(Problem.said(reason, path=format_path(parts), item=item_key(doc, parts)))
+        if error.validator == "required":  # the place is each missing field: its name is said in the reader's words
+            places = [parts + (name,) for name in error.validator_value if name not in (error.instance or {})]
+        else:
+            places = [parts]
+        problems += [Problem.said(reason, path=format_path(p), item=item_key(doc, p)) for p in places]
     return problems
 
 

@@ -301,7 +301,7 @@ def test_a_condition_referring_to_a_later_question_is_saved_but_flagged(client, 
     data["show_if"] = "{efficiency} <= 2"
     response = client.post_form(f"{BASE}/versions/{draft.id}/items/{block_at}.0", data)
     assert response.status_code == 200
-    assert "is defined later" in response.get_data(as_text=True)
+    assert "在后面才出现：条件只能使用在它之前提问的题目" in response.get_data(as_text=True)
     assert reload(draft)["items"][block_at]["items"][0]["show_if"] == "{efficiency} <= 2"
     # ... and publishing is refused until it is fixed.
     response = client.post_form(f"{BASE}/versions/{draft.id}/publish", {"confirm": "y"}, follow_redirects=True)
@@ -427,7 +427,7 @@ def test_the_preview_of_an_invalid_draft_lists_its_problems(client, designer):
     data["show_if"] = "{nothing} = 1"
     client.post_form(f"{BASE}/versions/{draft.id}/items/{block_at}.0", data)
     page = client.get(f"{BASE}/versions/{draft.id}/preview").get_data(as_text=True)
-    assert "does not refer to any question" in page
+    assert "没有对应任何题目" in page
 
 
 # ------------------------------------------------------------------------------ import / export pages

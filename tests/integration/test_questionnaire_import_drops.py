@@ -166,4 +166,4 @@ def test_a_refused_xlsform_lists_every_problem_in_chinese(client, designer):
     ], said
     client.set_cookie("lang", "en")
     page = upload(client, faulty_form(), "faulty.xlsx").get_data(as_text=True)
-    assert "the row has no type" in page and "该行" not in page
+    assert 'the row has no <span translate="no">type</span>' in page and "该行" not in page
