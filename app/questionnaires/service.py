@@ -606,7 +606,10 @@ def export(version: QuestionnaireVersion, fmt: str, departments: list[tuple[str,
     if fmt != "json" and validate_document(version.document):
         raise BuilderError(_("Only a questionnaire without problems can be exported to XLSForm or SurveyJS."))
     if fmt == "xlsform":
-        data = export_xlsform(version.document)
+        try:
+            data = export_xlsform(version.document)
+        except QuestionnaireError as exc:  # a text XLSForm cannot write (both kinds of quotes): said, not a 500
+            raise BuilderError("; ".join(translated(p) for p in exc.problems)) from None
     else:
         document = version.document if fmt == "json" else export_surveyjs(version.document, departments)
         data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -149,3 +149,15 @@ def _visible(page: str) -> str:
     import re
 
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
+
+
+def test_a_condition_xlsform_cannot_write_is_said_in_chinese_not_a_server_error(client, designer):
+    draft, loc = draft_with_visit(client)
+    document = copy.deepcopy(reload(draft))
+    document["items"].append({"type": "text", "key": "after", "label": {"zh": "补充"},
+                              "show_if": "{hall} = 'say \"hi\" it\\'s'"})
+    service.save_document(draft, document)
+    db.session.commit()
+    response = client.get(f"{BASE}/versions/{draft.id}/export/xlsform", follow_redirects=True)
+    text = _visible(response.get_data(as_text=True))
+    assert response.status_code == 200 and "同时含有单引号和双引号，XLSForm 无法表示" in text, text
