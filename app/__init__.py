@@ -110,8 +110,10 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.casework.rates_routes import bp as casework_rates_bp
     from app.casework.routes import bp as casework_bp
+    from app.callbacks.routes import bp as callbacks_bp
     from app.complaints.routes import bp as complaints_bp
     from app.departments.routes import bp as departments_bp
+    from app.forum.routes import bp as forum_bp
     from app.main.routes import bp as main_bp
     from app.platform.assets import bp as assets_bp
     from app.pool.routes import bp as pool_bp
@@ -133,9 +135,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(casework_bp)  # /admin/inbox: a department's one inbox of every kind of case
     app.register_blueprint(complaints_bp)
     app.register_blueprint(casework_rates_bp)  # /admin/casework/rates
+    app.register_blueprint(callbacks_bp)  # /admin/callbacks/… for staff, /c/<token> for raisers
+    app.register_blueprint(forum_bp)  # /admin/forum (organisers), /f/… (the invited enterprises)
     app.register_blueprint(assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
+    from app.forum.ledger_routes import bp as forum_ledger_bp
+    app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
 
 
 def register_hooks(app: Flask) -> None:
@@ -159,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.platform.dates import filter_range
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
+    from app.questionnaires.places import literal, problem_place, problem_text
 
     app.jinja_env.globals.update(
         role_label=role_label,
@@ -168,6 +175,8 @@ def register_template_helpers(app: Flask) -> None:
         current_locale=select_locale,
         html_lang=html_lang,
         languages=lambda: app.config["LANGUAGES"],
+        # A questionnaire's problems (the builder's, the preview's, an import's) said in the reader's language.
+        problem_place=problem_place, problem_text=problem_text, literal=literal,
     )
 
     # Every moment on a page in the city's local time and the one format (app.platform.calendar.local_time).

@@ -27,7 +27,7 @@ def database_url(raw: str | None) -> str:
 
 
 # Every staff role (app.accounts.models.Role), by name: production's default for TWO_FACTOR_ROLES.
-STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "auditor")
+STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "auditor")
 
 
 def role_list(raw: str | None, default: tuple[str, ...] = ()) -> frozenset[str]:
@@ -130,6 +130,10 @@ class Config:
     REALTIME_SMS_CODE_TTL_MINUTES = 10
     REALTIME_SMS_TEMPLATE_CODE = os.environ.get("REALTIME_SMS_TEMPLATE_CODE", "SMS_REALTIME_CODE")
     REALTIME_SMS_TEMPLATE_TEXT = "您正在评价政务服务，验证码${code}，10分钟内有效。"
+    # The call-back check (回访抽查): the SMS with the raiser's one-time link, and the shuffled release's batch.
+    CALLBACK_SMS_TEMPLATE_CODE = os.environ.get("CALLBACK_SMS_TEMPLATE_CODE", "SMS_CALLBACK_CHECK")
+    CALLBACK_SMS_TEMPLATE_TEXT = "您反映的事项已办结。为核实办理情况，请匿名回答三个问题（约1分钟，仅可提交一次）：${link}"
+    CALLBACK_RELEASE_BATCH = 10
     # Bursts flagged for review: this many ratings from one client within the window (all points) …
     REALTIME_BURST_CLIENT_COUNT = 5
     REALTIME_BURST_CLIENT_MINUTES = 60
@@ -165,6 +169,17 @@ class Config:
     CASEWORK_REMINDER_TEMPLATE_TEXT = "【督办】贵单位办理的${kind}${number}${when}，请登录平台“待办”及时办理。"
     # 满意率 = (满意 + weight × 基本满意) / valid verdicts.
     CASEWORK_BASICALLY_SATISFIED_WEIGHT = float(os.environ.get("CASEWORK_BASICALLY_SATISFIED_WEIGHT", "0.9"))
+    # The entrepreneurs' forum: the default deadline of a problem's assignment (交办), in working days.
+    FORUM_DEADLINE_WORKDAYS = int(os.environ.get("FORUM_DEADLINE_WORKDAYS", "15"))
+    # The pool categories (keys) whose members are enterprises: the frame of a meeting's random invitations.
+    FORUM_ENTERPRISE_CATEGORIES = tuple(
+        key.strip() for key in os.environ.get("FORUM_ENTERPRISE_CATEGORIES", "large_enterprise,sme").split(",")
+        if key.strip())
+    # The forum's SMS: the invitation with the enterprise's personal link, and news of one of its problems.
+    FORUM_SMS_INVITE_TEMPLATE_CODE = os.environ.get("FORUM_SMS_INVITE_TEMPLATE_CODE", "SMS_FORUM_INVITE")
+    FORUM_SMS_INVITE_TEMPLATE_TEXT = "${name}：诚邀贵企业参加${date}召开的企业家恳谈会。答复是否参会、提交诉求请点击 ${link}"
+    FORUM_SMS_NEWS_TEMPLATE_CODE = os.environ.get("FORUM_SMS_NEWS_TEMPLATE_CODE", "SMS_FORUM_NEWS")
+    FORUM_SMS_NEWS_TEMPLATE_TEXT = "贵企业在企业家恳谈会反映的诉求${number}${news}，详情请点击 ${link}"
     # Working-day calendar: weekday holidays and weekend make-up days (调休), ISO dates, comma-separated.
     WORKDAY_HOLIDAYS = os.environ.get("WORKDAY_HOLIDAYS", "")
     WORKDAY_EXTRA_WORKDAYS = os.environ.get("WORKDAY_EXTRA_WORKDAYS", "")

@@ -10,6 +10,13 @@ from app.assessment.models import (
     CommentReleaseRecord,
 )
 from app.audit.models import AuditEntry, AuditLogImmutable
+from app.callbacks.models import (
+    CallbackAnswer,
+    CallbackCall,
+    CallbackCheck,
+    CallbackFrameMember,
+    CallbackSealedAnswer,
+)
 from app.casework.models import (
     AssignmentStatus,
     Case,
@@ -73,4 +80,5 @@ __all__ = [
     "Chair", "ForumInvitation", "ForumMeeting", "ForumProblem", "InvitationSource", "MeetingStatus", "ProblemCategory",
     "Assessment", "AssessmentFrozen", "AssessmentResult", "AssessmentScheme", "AssessmentStatus", "CommentRelease",
     "CommentReleaseRecord",
+    "CallbackAnswer", "CallbackCall", "CallbackCheck", "CallbackFrameMember", "CallbackSealedAnswer",
 ]

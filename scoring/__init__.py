@@ -8,9 +8,11 @@ See DESIGN.md, "Statistics".
     est = by_category(category, strata_r, w, s.unit, s.domain, s.score, fpc=N_h)   # {category: DomainMeans}
     pol = policy_weighted(est, {"large_enterprise": 0.3, "sme": 0.3, ...})
     table = assess(pol.domains, pol.mean, pol.se, pol.n, seed=round_seed, min_raters=30)
+    low, high = wilson(successes, n)                                          # 95% interval of a proportion
 """
 from .composite import Channel, Composite, PolicyComposite, by_category, combine_channels, policy_weighted
 from .estimate import DomainMeans, domain_means
+from .intervals import wilson
 from .items import DEFAULT_SCALE, UnitDomainScores, option_scores, unit_domain_scores
 from .ranking import (
     DEFAULT_BANDS,
@@ -51,4 +53,5 @@ __all__ = [
     "policy_weighted",
     "rank_intervals",
     "unit_domain_scores",
+    "wilson",
 ]

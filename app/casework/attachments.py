@@ -11,12 +11,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
+from werkzeug.wrappers import Response
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.audit import service as audit
 from app.casework.errors import CaseError
-from app.casework.models import AssignmentStatus, Case, CaseAssignment, CaseAttachment
+from app.casework.models import AssignmentStatus, Case, CaseAssignment, CaseAttachment, CaseKind
 from app.extensions import db
 from app.platform.tabular import display_name
 
@@ -119,3 +121,26 @@ def share(attachment: CaseAttachment, actor=None) -> None:
     case = attachment.case
     audit.record(f"{case.kind.value}.attachment.share", f"{case.kind.value}:{case.tracking_number}",
                  {"attachment_id": attachment.id}, actor=actor)
+
+
+def of_kind(attachment_id: int, kind: CaseKind) -> CaseAttachment:
+    """A file of a case of ``kind`` (404 for any other kind's: each kind's pages serve only their own files)."""
+    return db.one_or_404(select(CaseAttachment).join(CaseAttachment.case)
+                         .where(CaseAttachment.id == attachment_id, Case.kind == kind))
+
+
+def download(user, attachment: CaseAttachment, organiser_role) -> Response:
+    """The file as a download named after its case's number, for whoever may read it (403 otherwise); audited."""
+    if not may_download(user, attachment, organiser_role):
+        abort(403)
+    path = attachment_path(attachment)
+    if not path.is_file():
+        abort(404)
+    case = attachment.case
+    audit.record(f"{case.kind.value}.attachment.download", f"{case.kind.value}:{case.tracking_number}",
+                 {"attachment_id": attachment.id}, actor=user)
+    db.session.commit()
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=f"{case.tracking_number}-{attachment.id}.{attachment.stored_name.rsplit('.', 1)[-1]}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

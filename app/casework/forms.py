@@ -48,6 +48,18 @@ class ClosingForm(FlaskForm):
                                                    "required attempts: a supervisor signs off."))
 
 
+class NoteForm(FlaskForm):
+    """An optional note: accepting a case, reminding a department, an internal note on the file."""
+
+    note = TextAreaField(_l("Note"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
+
+
+class ReasonForm(FlaskForm):
+    """A required reason: declining, withdrawing an assignment, reopening."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
+
+
 class AttemptForm(FlaskForm):
     """One failed attempt to reach the raiser."""
 

@@ -43,7 +43,7 @@ def _sections(start: date, end: date, today: date) -> list[tuple[str, str, rates
 
 
 @bp.route("/admin/casework/rates")
-@roles_required(Role.complaints, Role.hr, Role.auditor, Role.liaison)
+@roles_required(Role.complaints, Role.forum, Role.hr, Role.auditor, Role.liaison)
 def index():
     """三率 per department and per kind: 响应率, 按期办结率, 解决率, 满意率, each with its n."""
     today = local_today()

@@ -33,7 +33,7 @@ def demo_command(base_url: str | None) -> None:
 
     base_url = (base_url or public_base_url()).rstrip("/")
     accounts = seed_demo(base_url)
-    where = pointers()
+    where = pointers(base_url)
     rows = [("role", "username", "password", "department", "what to try")]
     rows += [(role_label(a.role), a.username, a.password, a.department_code or "", a.tries) for a in accounts]
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(4)]
@@ -54,6 +54,10 @@ def demo_command(base_url: str | None) -> None:
     click.echo(f"Complaints: file one at {base_url}/complaints/new; "
                + (f"track {where.tracking_number} with query code {where.query_code} at {base_url}/complaints/track"
                   if where.tracking_number else f"every demo complaint's query code is {where.query_code}"))
+    click.echo(f"Entrepreneurs' forum: the public ledger at {base_url}/forum/ledger; the organiser (forum) runs the "
+               f"meetings at {base_url}/admin/forum/")
+    if where.forum_link:
+        click.echo(f"  An invited enterprise's personal link (open it on a phone-sized window): {where.forum_link}")
     if where.published_months:
         click.echo(f"Published assessments ({', '.join(where.published_months)}); check a draw with "
                    f"`flask draw verify {where.published_months[-1]}` and the audit log with `flask audit verify`.")

@@ -6,7 +6,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMult
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.casework.forms import SATISFACTION_CHOICES, ClosingForm
+from app.casework.forms import SATISFACTION_CHOICES, ClosingForm, NoteForm, ReasonForm  # noqa: F401 (the centre's)
 from app.platform.dates import FUTURE_DAYS, DateWithin
 from app.platform.forms import NoControlCharacters
 
@@ -52,14 +52,6 @@ class TrackForm(FlaskForm):
     code = StringField(_l("Query code"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"autocapitalize": "characters", "spellcheck": "false",
                                   "autocomplete": "off"})
-
-
-class NoteForm(FlaskForm):
-    note = TextAreaField(_l("Note"), validators=[Optional(), NoControlCharacters(), Length(max=4000)])
-
-
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
 
 
 class AssignForm(FlaskForm):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,6 +21,7 @@ from wtforms import SelectChoice
 
 from app.audit import service as audit
 from app.casework import labels as case_labels, service as casework
+from app.casework import attachments
 from app.casework.attachments import files_of
 from app.casework.errors import CaseError
 from app.casework.forms import AttemptForm
@@ -36,7 +37,7 @@ from app.complaints.forms import (
     ReplyForm,
     TrackForm,
 )
-from app.casework.models import AssignmentStatus, CaseAssignment, CaseAttachment, CaseStatus
+from app.casework.models import AssignmentStatus, CaseAssignment, CaseAttachment, CaseKind, CaseStatus
 from app.complaints.models import Complaint, ComplaintCategory
 from app.departments.models import Department
 from app.extensions import db, limiter
@@ -390,19 +391,7 @@ def export():
 @roles_required(Role.complaints, Role.liaison)
 def attachment(attachment_id: int):
     """Download a file: handlers any; a department its own evidence and the files shared with it."""
-    item = db.get_or_404(CaseAttachment, attachment_id)
-    if not complaints.may_download(current_user, item):
-        abort(403)
-    path = complaints.attachment_path(item)
-    if not path.is_file():
-        abort(404)
-    audit.record("complaint.attachment.download", f"complaint:{item.complaint.tracking_number}",
-                 {"attachment_id": item.id})
-    db.session.commit()
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=f"{item.complaint.tracking_number}-{item.id}.{item.stored_name.rsplit('.', 1)[-1]}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachments.download(current_user, attachments.of_kind(attachment_id, CaseKind.complaint), Role.complaints)
 
 
 # --------------------------------------------------------------------------- departments

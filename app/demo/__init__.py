@@ -72,6 +72,9 @@ ACCOUNTS = [
                 tries="own results only (k=5); 差评整改 follow-ups of its service window"),
     DemoAccount("liaison-zjj", Role.liaison, "Zhujian-2026-demo", "ZJJ",
                 tries="an overdue complaint assigned to 住建局: reply with evidence"),
+    DemoAccount("forum", Role.forum, "Kentan-2026-demo",
+                tries="企业家恳谈会: four meetings (draw, invitations, problems in every state); assign, close, "
+                      "sign off; the meeting report (print, XLSX, publish the third) and the next agenda"),
     DemoAccount("complaints", Role.complaints, "Tousu-2026-demo",
                 tries="投诉举报: complaints in every state; accept, assign, remind, close, reopen; 统一督办"),
     DemoAccount("auditor", Role.auditor, "Jijian-2026-demo",
@@ -125,6 +128,12 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     from app.demo.assessment import seed_past_rounds
     seed_past_rounds()
     db.session.commit()
+    from app.demo.forum import seed_forum
+    seed_forum(base_url)
+    db.session.commit()
+    from app.demo.callbacks import seed_callback_check
+    seed_callback_check()
+    db.session.commit()
     return accounts
 
 
@@ -139,10 +148,12 @@ class DemoPointers:
     tracking_number: str | None
     query_code: str
     published_months: list[str]
+    forum_link: str | None = None  # the personal link of an upcoming meeting's invitation not answered yet
 
 
-def pointers() -> DemoPointers:
+def pointers(base_url: str = "http://127.0.0.1:5000") -> DemoPointers:
     from app.complaints.models import Complaint
+    from app.demo.forum import upcoming_link
     from app.demo.realtime import DEMO_QUERY_CODE, TRACKING_EXAMPLE
     from app.demo.rounds import open_round, sample_link
     from app.realtime.models import ServicePoint
@@ -157,4 +168,4 @@ def pointers() -> DemoPointers:
         respondent_link=sample_link(), rating_path=f"/r/{point.slug}" if point else None,
         tracking_number=db.session.scalar(select(Complaint.tracking_number).where(
             Complaint.subject == TRACKING_EXAMPLE)),
-        query_code=DEMO_QUERY_CODE, published_months=months)
+        query_code=DEMO_QUERY_CODE, published_months=months, forum_link=upcoming_link(base_url))

@@ -129,5 +129,6 @@ def role_label(role: Role) -> str:
         Role.hr: _("Assessment office"),
         Role.liaison: _("Department liaison"),
         Role.complaints: _("Complaints handler"),
+        Role.forum: _("Forum organiser"),
         Role.auditor: _("Auditor"),
     }[role]

@@ -28,6 +28,10 @@ _SEGMENT = r'[^/?#\s"]+'
 SECRET_PATHS: tuple[tuple[str, str], ...] = (
     # The personal link; /s/survey… and /s/thanks are the clean pages a link redirects to, not secrets.
     ("/s/", r'(?!(?:survey|thanks)(?:[/?#\s"]|$))' + _SEGMENT),
+    # A raiser's call-back check link (/c/<token>); /c/thanks is the page it redirects to.
+    ("/c/", r'(?!thanks(?:[/?#\s"]|$))' + _SEGMENT),
+    # An enterprise's personal forum link; /f/home, /f/rsvp and /f/problems… are the pages it leads to.
+    ("/f/", r'(?!(?:home|rsvp|problems)(?:[/?#\s"]|$))' + _SEGMENT),
     # A service point's QR link (/r/<slug>, /r/<slug>/code, /r/<slug>/thanks).
     ("/r/", _SEGMENT),
     # A staged pool import (bound to its uploader, but an identifier nobody else needs to read).

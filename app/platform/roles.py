@@ -13,4 +13,5 @@ class Role(str, enum.Enum):
     hr = "hr"
     liaison = "liaison"
     complaints = "complaints"
+    forum = "forum"  # the entrepreneurs' forum organisers (the chair's office)
     auditor = "auditor"

@@ -14,6 +14,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -410,9 +411,28 @@ def _set(item: dict, name: str, value) -> None:
         item[name] = value
 
 
+# The templates a new questionnaire starts from (questionnaire.templates), as the "new questionnaire" page names
+# and describes them, in the order it offers them.
+TEMPLATE_LABELS = {
+    "department": (_l("Department evaluation (好差评)"),
+                   _l("The questionnaire the platform ships: each department the respondent dealt with is rated on "
+                      "attitude, efficiency, policy, law, integrity and overall satisfaction.")),
+    "service_window": (_l("Service window survey"),
+                       _l("Short: the matter handled at the window, the waiting time, done in one visit, the staff's "
+                          "attitude, overall satisfaction and one open comment.")),
+    "enterprise": (_l("Enterprise survey"),
+                   _l("The business environment: approvals, inspections, policy delivery and financing, with a "
+                      "ranking of what to improve first and the policies wanted.")),
+    "blank": (_l("Blank"),
+              _l("Only the department block with an overall rating, to build on.")),
+}
+
+
 class NewQuestionnaireForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), NoControlCharacters(), Length(max=200)],
                        description=_l("For staff only; respondents see the title of the questionnaire."))
+    template = RadioField(_l("Start from"), choices=[SelectChoice(k, label) for k, (label, _d) in TEMPLATE_LABELS.items()],
+                          default="blank")
 
 
 class AddItemForm(FlaskForm):

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.departments.models import Department
 from app.extensions import db
@@ -15,20 +14,20 @@ from app.platform.forms import ConfirmForm, EmptyForm
 from app.platform.i18n import select_locale, translated
 from app.platform.roles import Role
 from app.questionnaires import service
-from app.questionnaires.forms import TYPE_LABELS, AddItemForm, ImportForm, ItemForm, NewQuestionnaireForm, SettingsForm
+from app.questionnaires.forms import (
+    TEMPLATE_LABELS,
+    TYPE_LABELS,
+    AddItemForm,
+    ImportForm,
+    ItemForm,
+    NewQuestionnaireForm,
+    SettingsForm,
+)
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion
-from app.questionnaires.places import literal, problem_place, problem_text
-from forms.factory import build_form_class
-from questionnaire.schema import dimension_labels, format_path, validate_document
+from questionnaire.schema import dimension_labels, format_path
 from rules.expressions import ExpressionError
 
 bp = Blueprint("questionnaires", __name__)
-
-
-@bp.context_processor
-def problem_helpers():
-    """The builder's pages say each problem's place and reason in the reader's language."""
-    return {"problem_place": problem_place, "problem_text": problem_text, "literal": literal}
 
 
 def _page_of(version_id: int, anchor: str | None = None) -> str:
@@ -59,17 +58,30 @@ def _active_departments() -> list[tuple[str, str]]:
 def index():
     """Every questionnaire with its versions, and the forms to create or import one."""
     questionnaires = db.session.scalars(Questionnaire.ordered()).all()
-    return render_template("questionnaires/index.html", questionnaires=questionnaires,
-                           new_form=NewQuestionnaireForm(), button_form=EmptyForm())
+    return render_template("questionnaires/index.html", questionnaires=questionnaires, button_form=EmptyForm())
 
 
-@bp.route("/new", methods=["POST"])
+@bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.designer)
 def create():
-    """Create a questionnaire with a starter draft."""
-    return perform(NewQuestionnaireForm(), lambda form: service.create(form.name.data, actor=current_user),
-                   done=_("Questionnaire created: version 1 is a draft."), back=url_for(".index"),
+    """The new questionnaire page: a name and the template to start from; creates draft version 1 from it."""
+    form = NewQuestionnaireForm()
+    if request.method == "GET":
+        return render_template("questionnaires/new.html", form=form, templates=TEMPLATE_LABELS)
+    return perform(form, lambda form: service.create(form.name.data, template=form.template.data, actor=current_user),
+                   done=_("Questionnaire created: version 1 is a draft."), back=url_for(".create"),
                    then=lambda version: _page_of(version.id), refused=service.BuilderError)
+
+
+@bp.route("/templates/<key>.xlsx")
+@roles_required(Role.designer)
+def template_xlsform(key: str):
+    """Download a template as an XLSForm, to fill in elsewhere and import."""
+    try:
+        exported = service.export_template(key)
+    except service.BuilderError:
+        abort(404)
+    return download(exported.data, exported.filename, exported.mimetype)
 
 
 # ------------------------------------------------------------------------------ one version
@@ -288,27 +300,7 @@ def discard(version_id: int):
                    refused=service.BuilderError, invalid=unconfirmed(_page_of(version_id)))
 
 
-# ------------------------------------------------------------------------------ preview and diff
-
-@bp.route("/versions/<int:version_id>/preview", methods=["GET", "POST"])
-@roles_required(Role.designer)
-def preview(version_id: int):
-    """The questionnaire as a respondent sees it on a phone, with the active departments; answers are not stored."""
-    version = db.get_or_404(QuestionnaireVersion, version_id)
-    problems = validate_document(version.document)
-    if problems:
-        return render_template("questionnaires/preview.html", version=version, form=None, problems=problems)
-    departments = _active_departments()
-    form_class = build_form_class(version.document, departments, base=FlaskForm, gettext=_, locale=select_locale())
-    form = form_class()
-    checked = request.method == "POST"
-    valid = form.validate_on_submit() if checked else False
-    resolution = form.resolution()
-    visible = {name: state.visible for name, state in resolution.states.items()}
-    return render_template("questionnaires/preview.html", version=version, form=form, problems=[],
-                           layout=form.layout(), visible=visible, sections=resolution.sections,
-                           picked=set(resolution.picked), checked=checked, valid=valid)
-
+# ------------------------------------------------------------------------------ diff (the preview is the respondent's page: survey.preview)
 
 @bp.route("/<int:questionnaire_id>/diff")
 @roles_required(Role.designer)

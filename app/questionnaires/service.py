@@ -32,7 +32,6 @@ from questionnaire.diff import Change, diff_documents
 from questionnaire.interop import Imported, carry_source_names
 from questionnaire.readiness import PLACEHOLDER, readiness_problems
 from questionnaire.schema import (
-    SCHEMA_VERSION,
     Problem,
     QuestionnaireError,
     format_path,
@@ -41,6 +40,7 @@ from questionnaire.schema import (
     validate_document,
 )
 from questionnaire.surveyjs import export_surveyjs, read_surveyjs
+from questionnaire.templates import BLANK, template_document
 from questionnaire.types import REGISTRY
 from questionnaire.xlsform import export_xlsform, read_xlsform
 from rules.expressions import ExpressionError, parse_expression
@@ -101,19 +101,15 @@ def problems_of(version: QuestionnaireVersion) -> list[Problem]:
 
 # ------------------------------------------------------------------------------ creating versions
 
-def starter_document(title: str) -> dict:
-    """A new questionnaire: the department block with one rating, which the designer builds on."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "title": {"zh": title},
-        "items": [
-            {"type": "department_block", "key": "departments",
-             "label": {"zh": "近期您与以下哪些部门打过交道？", "en": "Which of these departments have you dealt with recently?"},
-             "min_picks": 1,
-             "items": [{"type": "rating", "key": "overall", "label": {"zh": "总体满意度", "en": "Overall satisfaction"},
-                        "required": True, "not_familiar": True, "scored": True, "weight": 1}]},
-        ],
-    }
+def starter_document(title: str, template: str = BLANK) -> dict:
+    """A new questionnaire's first draft: the document of a template; the blank one takes the name as its title."""
+    try:
+        document = template_document(template)
+    except KeyError:
+        raise BuilderError(_("There is no template %(name)s.", name=template)) from None
+    if template == BLANK:
+        document["title"] = {"zh": title}
+    return document
 
 
 def _next_number(questionnaire_id: int) -> int:
@@ -139,8 +135,9 @@ def _add_draft(questionnaire: Questionnaire, document: dict, *, based_on=None, s
     return version
 
 
-def create(name: str, document: dict | None = None, *, source: str = "", actor=None) -> QuestionnaireVersion:
-    """A new questionnaire with draft version 1 (the starter document unless one is given)."""
+def create(name: str, document: dict | None = None, *, template: str = BLANK, source: str = "",
+           actor=None) -> QuestionnaireVersion:
+    """A new questionnaire with draft version 1: the given document, else the template's (blank by default)."""
     name = name.strip()
     if not name:
         raise BuilderError(_("Give the questionnaire a name."))
@@ -149,8 +146,9 @@ def create(name: str, document: dict | None = None, *, source: str = "", actor=N
     questionnaire = Questionnaire(name=name, created_by_id=actor.id if actor is not None else None)
     db.session.add(questionnaire)
     db.session.flush()
-    version = _add_draft(questionnaire, document or starter_document(name), source=source, actor=actor)
-    audit.record("questionnaire.create", f"questionnaire:{questionnaire.id}", {"name": name}, actor=actor)
+    version = _add_draft(questionnaire, document or starter_document(name, template), source=source, actor=actor)
+    audit.record("questionnaire.create", f"questionnaire:{questionnaire.id}",
+                 {"name": name} if document else {"name": name, "template": template}, actor=actor)
     return version
 
 
@@ -615,3 +613,12 @@ def export(version: QuestionnaireVersion, fmt: str, departments: list[tuple[str,
         data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     filename = f"questionnaire-{version.questionnaire_id}-v{version.number}{SUFFIXES[fmt]}"
     return Export(data, MIMETYPES[fmt], filename)
+
+
+def export_template(key: str) -> Export:
+    """The XLSForm of a template (the exporter's output of the document a new questionnaire starts from)."""
+    try:
+        document = template_document(key)
+    except KeyError:
+        raise BuilderError(_("There is no template %(name)s.", name=key)) from None
+    return Export(export_xlsform(document), MIMETYPES["xlsform"], f"template-{key}{SUFFIXES['xlsform']}")

@@ -211,16 +211,24 @@ def freeze(campaign: Campaign, user) -> Draw:
     return draw
 
 
+def clean_seed(seed: str | None) -> tuple[str, str]:
+    """(seed, source) of a typed seed, or of a new random one when ``seed`` is None; DrawError if unusable.
+
+    The rule of every verifiable draw (a round's, a call-back check's): one line of at most MAX_SEED_LENGTH.
+    """
+    if seed is None:
+        return secrets.token_hex(16), "generated"
+    seed = seed.strip()
+    if not seed or len(seed) > MAX_SEED_LENGTH or any(ch in seed for ch in "\r\n"):
+        raise DrawError(_("A seed is one line of at most %(n)d characters.", n=MAX_SEED_LENGTH))
+    return seed, "typed"
+
+
 def set_seed(draw: Draw, user, seed: str | None = None) -> None:
     """Step 2: the seed, typed in (announced after the commitment) or generated now. Set once."""
     if draw.status != DrawStatus.frozen:
         raise DrawError(_("The seed can only be set once, after the frame is frozen and before the draw."))
-    if seed is None:
-        seed, source = secrets.token_hex(16), "generated"
-    else:
-        seed, source = seed.strip(), "typed"
-    if not seed or len(seed) > MAX_SEED_LENGTH or any(ch in seed for ch in "\r\n"):
-        raise DrawError(_("A seed is one line of at most %(n)d characters.", n=MAX_SEED_LENGTH))
+    seed, source = clean_seed(seed)
     # Conditional, so that of two requests racing to set the seed only the first succeeds.
     claimed = db.session.execute(
         update(Draw).where(Draw.id == draw.id, Draw.status == DrawStatus.frozen)
@@ -295,28 +303,30 @@ def _recount_draws(respondent_ids: list[int]) -> None:
 
 # --- the exported evidence ----------------------------------------------------
 
-def frame_csv(draw: Draw) -> str:
-    """frame.csv: key,stratum of every frame member, sorted by key."""
+def csv_text(header: list[str], rows) -> str:
+    """An evidence file: the header, then the rows, comma-separated with "\\n" line ends (what verify_draw.py reads)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["key", "stratum"])
-    writer.writerows(db.session.execute(select(FrameMember.key, FrameMember.stratum)
-                                        .where(FrameMember.draw_id == draw.id).order_by(FrameMember.key)))
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue()
+
+
+def frame_csv(draw: Draw) -> str:
+    """frame.csv: key,stratum of every frame member, sorted by key."""
+    return csv_text(["key", "stratum"], db.session.execute(
+        select(FrameMember.key, FrameMember.stratum).where(FrameMember.draw_id == draw.id).order_by(FrameMember.key)))
 
 
 def selected_csv(draw: Draw) -> str:
     """selected.csv: key,stratum,inclusion_probability of the selected members, sorted by key."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["key", "stratum", "inclusion_probability"])
     rows = db.session.execute(
         select(FrameMember.key, Invitation.stratum, Invitation.inclusion_probability)
         .join(FrameMember, (FrameMember.draw_id == Invitation.draw_id)
               & (FrameMember.respondent_id == Invitation.respondent_id))
         .where(Invitation.draw_id == draw.id).order_by(FrameMember.key))
-    writer.writerows((key, stratum, repr(float(p))) for key, stratum, p in rows)
-    return buffer.getvalue()
+    return csv_text(["key", "stratum", "inclusion_probability"],
+                    ((key, stratum, repr(float(p))) for key, stratum, p in rows))
 
 
 def evidence_files(draw: Draw) -> dict[str, str]:
@@ -374,11 +384,16 @@ def verify(draw: Draw) -> Verification:
         .join(FrameMember, (FrameMember.draw_id == Invitation.draw_id)
               & (FrameMember.respondent_id == Invitation.respondent_id))
         .where(Invitation.draw_id == draw.id))}
+    return Verification(commitment_ok, *compare_selection(expected, actual))
+
+
+def compare_selection(expected: dict[str, float], actual: dict[str, float]) -> tuple[bool, str]:
+    """(selection ok, what differs) between the recomputed selection {key: π} and the stored one."""
     missing, extra = sorted(set(expected) - set(actual)), sorted(set(actual) - set(expected))
     wrong_p = [k for k in set(expected) & set(actual) if abs(expected[k] - actual[k]) > 1e-9]
     detail = "; ".join(part for part in (
-        f"{len(missing)} expected but not invited (e.g. {', '.join(missing[:3])})" if missing else "",
-        f"{len(extra)} invited but not expected (e.g. {', '.join(extra[:3])})" if extra else "",
+        f"{len(missing)} expected but not selected (e.g. {', '.join(missing[:3])})" if missing else "",
+        f"{len(extra)} selected but not expected (e.g. {', '.join(extra[:3])})" if extra else "",
         f"{len(wrong_p)} with a wrong inclusion probability" if wrong_p else "",
     ) if part)
-    return Verification(commitment_ok, not (missing or extra or wrong_p), detail)
+    return not (missing or extra or wrong_p), detail

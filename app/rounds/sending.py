@@ -24,7 +24,6 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.extensions import db
-from app.platform.calendar import local_today
 from app.platform.jobs import SEND_ROUND, JobLock, exclusive, is_held
 from app.platform.phones import current_vault, mask
 from app.pool import service as pool
@@ -32,7 +31,8 @@ from app.pool.models import MemberStatus, Respondent
 from app.rounds import invitations, service as rounds
 from app.rounds.models import Campaign, CampaignStatus, Invitation, InvitationSubmission, LinkMode
 from app.sms import SmsMessage, make_backend, send_all
-from app.sms.models import SmsDailyCount, SmsOutbox
+from app.sms.models import SmsOutbox
+from app.sms.notify import within_daily_cap
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +91,7 @@ def waiting(campaign: Campaign) -> dict[str, int]:
 
 def _under_daily_cap(respondent: Respondent) -> bool:
     """Count one message to this number today, if the cap allows it."""
-    day = local_today()
-    row = db.session.get(SmsDailyCount, (respondent.phone_hash, day))
-    if row is None:
-        row = SmsDailyCount(phone_hash=respondent.phone_hash, day=day, count=0)
-        db.session.add(row)
-    if row.count >= current_app.config["SMS_DAILY_CAP_PER_NUMBER"]:
-        return False
-    row.count += 1
-    return True
+    return within_daily_cap(respondent.phone_hash)
 
 
 def _claim(ids: list[int], kind: str, now: datetime, spacing: timedelta | None = None) -> list[int]:

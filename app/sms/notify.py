@@ -8,9 +8,23 @@ from __future__ import annotations
 from flask import current_app
 
 from app.extensions import db
+from app.platform.calendar import local_today
 from app.platform.phones import mask
 from app.sms import SmsMessage, make_backend, send_all
-from app.sms.models import SmsOutbox
+from app.sms.models import SmsDailyCount, SmsOutbox
+
+
+def within_daily_cap(phone_hash: str) -> bool:
+    """Count one message to this number (its keyed hash) today, if SMS_DAILY_CAP_PER_NUMBER allows it."""
+    day = local_today()
+    row = db.session.get(SmsDailyCount, (phone_hash, day))
+    if row is None:
+        row = SmsDailyCount(phone_hash=phone_hash, day=day, count=0)
+        db.session.add(row)
+    if row.count >= current_app.config["SMS_DAILY_CAP_PER_NUMBER"]:
+        return False
+    row.count += 1
+    return True
 
 
 def send_one(phone_e164: str, *, kind: str, template_code: str, template_text: str, params: dict[str, str],

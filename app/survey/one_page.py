@@ -18,7 +18,8 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from app.departments.models import DepartmentKind
+from app.departments.models import Department, DepartmentKind
+from app.extensions import db
 from forms.factory import build_form_class, steps
 from questionnaire.answers import PICKER_FIELD
 from questionnaire.browser import DEPARTMENT_PLACEHOLDER, browser_spec
@@ -98,3 +99,14 @@ def document_for(version_key: tuple, document: dict, departments: list[tuple[str
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return cached
+
+
+def active_departments() -> list[tuple[str, str, str]]:
+    """(code, name, kind) of the departments active now, in display order: what a preview offers to pick."""
+    rows = db.session.scalars(Department.ordered().where(Department.active.is_(True)))
+    return [(d.code, d.name, d.kind.value) for d in rows]
+
+
+def preview_document(document: dict, locale: str) -> Document:
+    """The one-page document of any version (a draft too) with the active departments, rendered afresh."""
+    return _render(document, active_departments(), locale, 0)

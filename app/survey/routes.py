@@ -18,8 +18,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from app.extensions import db, limiter
-from app.platform.access import visitors
+from app.platform.access import roles_required, visitors
 from app.platform.i18n import select_locale
+from app.platform.roles import Role
+from app.questionnaires.models import QuestionnaireVersion
 from app.rounds import invitations
 from app.rounds.invitations import Access
 from app.rounds.models import Campaign, Invitation
@@ -27,6 +29,7 @@ from app.survey import answering, code_limits, one_page
 from app.survey.forms import AccessCodeForm
 from forms.factory import Step, build_form_class, steps
 from questionnaire.answers import PICKER_FIELD
+from questionnaire.schema import validate_document
 
 bp = Blueprint("survey", __name__)
 SESSION_KEY = "survey_invitation"
@@ -343,3 +346,26 @@ def expired_form(error):
 def thanks():
     """After a submission."""
     return render_template("survey/thanks.html")
+
+
+@dataclass(frozen=True)
+class PreviewRound:
+    """What the respondent's page shows of its round, for a preview: the questionnaire's title, no closing day."""
+
+    title: str
+    closes_on: None = None
+
+
+@bp.route("/admin/questionnaires/versions/<int:version_id>/preview")
+@roles_required(Role.designer)
+def preview(version_id: int):
+    """The builder's preview: the respondent's one-page survey of any version (a draft too) at phone size, with
+    the departments active now, marked 预览; it has no invitation, and so nothing can be submitted."""
+    version = db.get_or_404(QuestionnaireVersion, version_id)
+    problems = validate_document(version.document)
+    if problems:
+        return render_template("survey/preview_problems.html", version=version, problems=problems)
+    locale = select_locale()
+    return render_template("survey/one_page.html", campaign=PreviewRound(version.title(locale)), resume=False,
+                           document=one_page.preview_document(version.document, locale), store="preview",
+                           preview=version)

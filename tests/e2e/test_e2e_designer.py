@@ -43,6 +43,8 @@ def test_designer_builds_a_questionnaire_with_a_condition_and_publishes_it(sessi
     log_in(page, "designer")
     page.locator("header nav a[href='/admin/questionnaires/']").click()
 
+    page.get_by_role("link", name=zh("New questionnaire")).click()
+    expect(page.get_by_role("radio", name=zh("Blank"))).to_be_checked()  # the other templates are offered beside it
     page.fill("#name", NAME)
     page.locator("form[action$='/admin/questionnaires/new'] button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text(f"{NAME} · v1")

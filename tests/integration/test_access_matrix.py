@@ -21,6 +21,8 @@ from app.assessment import scoring
 from app.complaints import service as complaints
 from app.casework.models import CaseAttachment
 from app.extensions import db
+from app.forum import meetings as forum_meetings, problems as forum_problems
+from app.forum.models import ForumInvitation, InvitationSource
 from app.platform.access import rule_for
 from app.platform.calendar import local_today
 from app.platform.roles import Role
@@ -31,6 +33,7 @@ from app.realtime.models import FollowUpStatus, FollowUpTask, RealtimeRating
 from app.rounds import campaigns
 from tests.conftest import PASSWORD
 from tests.integration.test_assessment import closed_round, test_scheme  # noqa: F401  (a fixture and a helper)
+from tests.integration.test_callbacks import closed_case, drawn_check
 from tests.integration.test_complaints import PDF, PNG
 from tests.integration.test_draws import seed_pool
 from tests.integration.test_realtime import rate
@@ -62,7 +65,19 @@ EXPECTED: dict[str, str | set[str]] = {
     "auth.logout": STAFF,
     "auth.set_language": PUBLIC,
     # casework (the 三率 page: a liaison sees its own department, by whole ended months, with the small-group rule)
-    "casework_rates.index": {"auditor", "complaints", "hr", "liaison"},
+    "casework_rates.index": {"auditor", "complaints", "forum", "hr", "liaison"},
+    # callbacks (the call-back check: handlers run it, auditors read it and replay its draw, raisers answer)
+    "callbacks.answer": PUBLIC,
+    "callbacks.check": {"auditor", "complaints"},
+    "callbacks.close": {"complaints"},
+    "callbacks.create": {"complaints"},
+    "callbacks.evidence": {"auditor", "complaints"},
+    "callbacks.export": {"auditor", "complaints"},
+    "callbacks.index": {"auditor", "complaints"},
+    "callbacks.run_draw": {"complaints"},
+    "callbacks.send": {"complaints"},
+    "callbacks.set_seed": {"complaints"},
+    "callbacks.thanks": PUBLIC,
     # complaints
     "complaints.accept": {"complaints"},
     "complaints.add_note": {"complaints"},
@@ -93,12 +108,52 @@ EXPECTED: dict[str, str | set[str]] = {
     "complaints.share": {"complaints"},
     "complaints.track": PUBLIC,
     "complaints.withdraw": {"complaints"},
+    # the forum's public ledger, meeting report and agenda
+    "forum_ledger.index": PUBLIC,
+    "forum_ledger.meeting": PUBLIC,
+    "forum_ledger.report_page": {"forum", "auditor"},
+    "forum_ledger.report_xlsx": {"forum", "auditor"},
+    "forum_ledger.publish_report": {"forum"},
+    "forum_ledger.agenda": {"forum", "auditor"},
+    "forum_ledger.next_agenda": {"forum", "auditor"},
     # departments
     "departments.create": {"admin"},
     "departments.edit": {"admin"},
     "departments.import_departments": {"admin"},
-    "departments.index": {"auditor", "complaints", "designer", "hr", "operator"},
+    "departments.index": {"auditor", "complaints", "designer", "forum", "hr", "operator"},
     "departments.set_active": {"admin"},
+    # forum (the organisers; the enterprises' pages open with their personal link)
+    "forum.assign": {"forum"},
+    "forum.attachment": {"forum", "liaison"},
+    "forum.attempt": {"forum"},
+    "forum.attendance": {"forum"},
+    "forum.choose": {"forum"},
+    "forum.close": {"forum"},
+    "forum.edit_meeting": {"forum"},
+    "forum.evidence": {"auditor", "forum"},
+    "forum.freeze": {"forum"},
+    "forum.home": PUBLIC,
+    "forum.index": {"auditor", "forum"},
+    "forum.mark_held": {"forum"},
+    "forum.meeting": {"forum"},
+    "forum.new_meeting": {"forum"},
+    "forum.new_problem": PUBLIC,
+    "forum.on_spot": {"forum"},
+    "forum.open_link": PUBLIC,
+    "forum.problem": {"forum"},
+    "forum.problem_list": {"forum"},
+    "forum.rate": PUBLIC,
+    "forum.reassign": {"forum"},
+    "forum.record_problem": {"forum"},
+    "forum.remind": {"forum"},
+    "forum.remove_invitation": {"forum"},
+    "forum.reopen": PUBLIC,
+    "forum.reveal_phone": {"forum"},
+    "forum.rsvp": PUBLIC,
+    "forum.run_draw": {"forum"},
+    "forum.send": {"forum"},
+    "forum.track": PUBLIC,
+    "forum.withdraw": {"forum"},
     # main
     "main.health": PUBLIC,
     "main.index": STAFF,
@@ -124,10 +179,10 @@ EXPECTED: dict[str, str | set[str]] = {
     "questionnaires.index": {"designer"},
     "questionnaires.item_action": {"designer"},
     "questionnaires.move_item_to": {"designer"},
-    "questionnaires.preview": {"designer"},
     "questionnaires.publish": {"designer"},
     "questionnaires.settings": {"designer"},
     "questionnaires.start_draft": {"designer"},
+    "questionnaires.template_xlsform": {"designer"},
     "questionnaires.version": {"designer"},
     # realtime
     "realtime.channel_csv": {"auditor", "hr"},
@@ -176,6 +231,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "survey.intro": PUBLIC,
     "survey.open_link": PUBLIC,
     "survey.page": PUBLIC,
+    "survey.preview": {"designer"},  # the builder's preview: the respondent's page of any version
     "survey.submit": PUBLIC,
     "survey.thanks": PUBLIC,
     # users
@@ -252,6 +308,15 @@ def world(app, make_department, make_user, tmp_path):
     w.assignment_a, w.assignment_b = sorted(assigned, key=lambda a: a.department_id != w.dept_a.id)
     w.attachment = w.complaint.attachments[0]
     complaints.share_attachment(w.attachment)  # so that the assigned liaison may open it
+    # A forum problem of an enterprise that did not let departments see it, assigned to A (lead) and B (co).
+    w.meeting = forum_meetings.create(held_on=local_today() + timedelta(days=20), venue="市政府会议室", theme="用地")
+    w.forum_invitation = ForumInvitation(meeting=w.meeting, respondent=w.member, source=InvitationSource.chosen)
+    db.session.add(w.forum_invitation)
+    db.session.flush()
+    w.problem = forum_problems.raise_problem(w.forum_invitation, category="land",
+                                             description="园区用地指标迟迟不能落实，影响项目开工。")
+    forum_problems.assign(w.problem, lead_id=w.dept_a.id, co_ids=[w.dept_b.id], workdays=10)
+    w.forum_a, w.forum_b = sorted(w.problem.current_assignments, key=lambda a: a.department_id != w.dept_a.id)
     w.point_a = realtime.create_point(w.dept_a, code="WA", name="甲窗口", kind="window")
     w.point_b = realtime.create_point(w.dept_b, code="WB", name="乙窗口", kind="window")
     db.session.commit()
@@ -261,7 +326,9 @@ def world(app, make_department, make_user, tmp_path):
     w.task_a = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_a.id))
     w.task_b = db.session.scalar(select(FollowUpTask).where(FollowUpTask.department_id == w.dept_b.id))
     w.rating = db.session.scalars(select(RealtimeRating)).first()
+    closed_case(w.dept_b)
     w.version = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
+    w.callback_check = drawn_check(minimum=1)  # of one closed complaint of B's, so that its pages have content
     return w
 
 
@@ -271,23 +338,32 @@ DUMMY_ID = 999_999
 def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict:
     """Values for a route's parameters: the world's real objects, or ids that exist nowhere."""
     per_endpoint = {"pool.export": {"fmt": "csv"}, "questionnaires.export": {"fmt": "json"},
+                    "questionnaires.template_xlsform": {"key": "enterprise"},
                     "realtime.qr": {"fmt": "svg"}, "survey.page": {"number": 1},
                     "questionnaires.item_action": {"action": "up"}, "auth.set_language": {"code": "en"},
                     "static": {"filename": "css/admin.css"},
                     "assets.static": {"name": "css/survey.0000000000.css"}, "survey.open_link": {"token": "x" * 22},
-                    "pool.import_preview": {"token": "no-such-upload"}}
+                    "callbacks.answer": {"token": "x" * 22},
+                    "pool.import_preview": {"token": "no-such-upload"}, "forum.open_link": {"token": "x" * 32}}
+    # The forum's pages get the forum's objects: its problem's number, and one of its assignments.
+    forum_values = {"number": w.problem.tracking_number, "assignment_id": w.forum_a.id} if real else {
+        "number": "KT00000000-0000"}
     values = {
         "campaign_id": w.campaign.id, "department_id": w.dept_a.id, "number": w.complaint.tracking_number,
         "assignment_id": w.assignment_a.id, "attachment_id": w.attachment.id, "key": w.member.key,
         "version_id": w.version.id, "loc": "0", "questionnaire_id": w.version.questionnaire_id,
         "point_id": w.point_a.id, "rating_id": w.rating.id, "task_id": w.task_a.id, "slug": w.point_a.slug,
-        "user_id": w.users["operator"].id,
+        "user_id": w.users["operator"].id, "check_id": w.callback_check.id, "meeting_id": w.meeting.id,
+        "invitation_id": w.forum_invitation.id,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
-        "slug": "no-such-point", "user_id": DUMMY_ID,
+        "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID, "meeting_id": DUMMY_ID,
+        "invitation_id": DUMMY_ID,
     }
+    if endpoint.startswith("forum."):
+        values.update(forum_values)
     values.update(per_endpoint.get(endpoint, {}))
     return {name: values[name] for name in arguments}
 
@@ -431,3 +507,34 @@ def test_a_liaison_reads_only_its_own_published_assessment_and_comments(app, clo
     page = mine.get(f"{base}/{own.id}").get_data(as_text=True)
     assert other_comments and not any(c in page for c in other_comments if c not in
                                       scoring.department_comments(campaign, own.id))
+
+
+def test_a_liaison_handles_only_its_own_forum_assignments_and_never_sees_a_confidential_raiser(app, world):
+    mine = as_liaison(app, world.users["liaison"])
+    page = mine.get(f"/admin/inbox/{world.forum_a.id}")
+    assert page.status_code == 200 and "园区用地指标" in page.get_data(as_text=True)
+    raiser = world.member
+    for text in (page.get_data(as_text=True), mine.get("/admin/inbox").get_data(as_text=True)):
+        assert raiser.name not in text and raiser.phone_masked not in text
+    assert mine.get(f"/admin/inbox/{world.forum_b.id}").status_code == 403
+    assert mine.post_form(f"/admin/inbox/{world.forum_b.id}/progress", {"text": "冒充乙局：已办结"}).status_code == 403
+    assert mine.post_form(f"/admin/inbox/{world.forum_b.id}/reply", {"reply": "冒充乙局答复"}).status_code == 403
+    db.session.expire_all()
+    assert world.forum_b.status.value == "pending" and world.forum_b.reply == ""
+    # The organisers' pages are not a department's, whatever the number.
+    assert mine.get(f"/admin/forum/problems/{world.problem.tracking_number}").status_code == 403
+    # Files: each department its own evidence; the organisers every file; the complaints centre none of the forum's.
+    from app.casework import service as casework
+    casework.reply(world.forum_b, "配合提供规划意见。", [("规划意见.pdf", PDF)], actor=world.liaison_b)
+    db.session.commit()
+    evidence_b = db.session.scalars(select(CaseAttachment).where(
+        CaseAttachment.assignment_id == world.forum_b.id)).one()
+    assert mine.get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 403
+    assert as_liaison(app, world.liaison_b).get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 200
+    assert as_liaison(app, world.users["forum"]).get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 200
+    handler = as_liaison(app, world.users["complaints"])
+    assert handler.get(f"/admin/complaints/attachments/{evidence_b.id}").status_code == 404
+    assert handler.get(f"/admin/forum/attachments/{evidence_b.id}").status_code == 403
+    # The co-department on the same problem cannot open the lead department's assignment.
+    outsider = as_liaison(app, world.liaison_b)
+    assert outsider.get(f"/admin/inbox/{world.forum_a.id}").status_code == 403

@@ -63,7 +63,7 @@ def test_demo_seeds_every_role_and_is_idempotent(runner, client):
     assert client.post_form("/login", {"username": admin.username, "password": admin.password}).status_code == 302
     assert "市市场监督管理局" in client.get("/admin/departments/").get_data(as_text=True)
     # the open round: 500 invitations in the outbox; the links of those who have not answered yet work
-    messages = db.session.scalars(select(SmsOutbox)).all()
+    messages = db.session.scalars(select(SmsOutbox).where(SmsOutbox.kind == "invitation")).all()
     assert len(messages) == 500 and db.session.scalar(select(func.count()).select_from(Respondent)) == 2000
     answered = set(db.session.scalars(select(InvitationSubmission.invitation_id)))
     waiting = next(m for m in messages if m.invitation_id not in answered)

@@ -8,10 +8,13 @@ import numpy as np
 from sqlalchemy import func, select
 
 from app.assessment import scoring
-from app.casework.models import AssignmentStatus, CaseAssignment, CaseStatus
+from app.callbacks.models import CallbackAnswer, CallbackCall, CallbackCheck, CheckStatus
+from app.casework.models import AssignmentStatus, Case, CaseAssignment, CaseStatus, Confirmation, Outcome
 from app.complaints.models import Complaint
 from app.demo import ACCOUNTS
 from app.extensions import db
+from app.forum import ledger
+from app.forum.models import ForumMeeting, ForumProblem, InvitationSource, MeetingStatus
 from app.platform.access import role_label
 from app.platform.calendar import local_today
 from app.platform.roles import Role
@@ -97,6 +100,49 @@ def test_demo_has_every_part_and_prints_an_account_for_every_role(runner, client
     assert np.corrcoef(x, y)[0, 1] > 0.8, list(zip(x, y))
     assert np.max(np.abs(y - x)) < 12 and np.median(np.abs(y - x)) < 4, list(zip(x, y))
 
+    # the forum: three past meetings and an upcoming one, chairs alternating, guests chosen and drawn
+    meetings = db.session.scalars(select(ForumMeeting).order_by(ForumMeeting.held_on)).all()
+    assert [m.status for m in meetings] == [MeetingStatus.reported, MeetingStatus.reported, MeetingStatus.held,
+                                            MeetingStatus.invited]
+    assert [m.held_on < local_today() for m in meetings] == [True, True, True, False]
+    assert all(a.chair != b.chair for a, b in zip(meetings, meetings[1:]))
+    for meeting in meetings:
+        assert {i.source for i in meeting.invitations} == set(InvitationSource)
+        assert meeting.draw_seed and meeting.draw_commitment
+    # its problems end in every outcome, closed by each kind of confirmation; overdue, reopened, awaiting one
+    problems = db.session.scalars(select(ForumProblem)).all()
+    assert {p.outcome for p in problems} - {None} == set(Outcome)
+    assert {p.confirmation for p in problems} - {None} == set(Confirmation)
+    assert {CaseStatus.submitted, CaseStatus.assigned, CaseStatus.closed} <= {p.status for p in problems}
+    assert any(p.reopen_count and p.status == CaseStatus.assigned for p in problems)
+    duplicate = next(p for p in problems if p.outcome == Outcome.duplicate)
+    assert duplicate.duplicate_of.outcome == Outcome.solved
+    assert next(p for p in problems if p.outcome == Outcome.redirected).redirected_to is not None
+    forum_overdue = [a for a in overdue if a.case.kind.value == "forum" and a.overdue(local_today())]
+    assert forum_overdue and any(a.department.code == zjj.department_code for a in forum_overdue)
+    # days taken are the story's, not the seeding's: the first meeting's problems took weeks
+    first = ledger.meeting_report(meetings[0])
+    assert first.problems >= 5 and max(r.days for r in first.rows if r.ended) >= 20
+    report = ledger.meeting_report(meetings[2])
+    assert report.previous_total.solved and report.previous_total.overdue and report.previous_total.explained
+    assert len(ledger.open_items(meetings[3])) >= 4
+    # the printed enterprise link opens the invitation's page; the public ledger needs no login
+    forum_link = re.search(r"https?://\S+(/f/[A-Za-z0-9_-]+)", result.output).group(1)
+    assert client.get(forum_link).headers["Location"] == "/f/home"
+    assert meetings[3].theme in client.get("/f/home").get_data(as_text=True)
+    ledger_page = client.get("/forum/ledger").get_data(as_text=True)
+    assert all(p.tracking_number in ledger_page for p in problems if p.meeting_id == meetings[0].id)
+
+    # a completed call-back check: drawn from closed cases of both kinds, called by SMS, answered, closed
+    (check,) = db.session.scalars(select(CallbackCheck)).all()
+    assert check.status == CheckStatus.closed and check.selected_count > 0
+    called = db.session.scalars(select(CallbackCall).where(CallbackCall.check_id == check.id)).all()
+    assert {db.session.get(Case, c.case_id).kind.value for c in called} == {"complaint", "forum"}
+    assert all(c.sent_at for c in called)
+    answers = db.session.scalar(select(func.count()).select_from(CallbackAnswer))
+    assert 0 < answers <= len(called) == db.session.scalar(
+        select(func.count()).select_from(SmsOutbox).where(SmsOutbox.kind == "callback"))
+
     # every service point's poster opens, with its QR code
     operator = next(a for a in ACCOUNTS if a.role == Role.operator)
     client.post_form("/login", {"username": operator.username, "password": operator.password})
@@ -113,14 +159,21 @@ def test_the_demo_links_follow_the_address_it_is_served_at(runner, client, app):
     assert result.exit_code == 0, result.output
     assert re.search(r"http://127\.0\.0\.1:5301/s/[A-Za-z0-9_-]{22}", result.output)
     assert "127.0.0.1:5000" not in result.output
-    texts = db.session.scalars(select(SmsOutbox.text)).all()
+    texts = db.session.scalars(select(SmsOutbox.text).where(SmsOutbox.kind == "invitation")).all()
     assert texts and all("http://127.0.0.1:5301/s/" in text for text in texts)
+    forum_texts = db.session.scalars(select(SmsOutbox.text).where(SmsOutbox.kind == "forum_invite")).all()
+    assert forum_texts and all("http://127.0.0.1:5301/f/" in text for text in forum_texts)
+    assert re.search(r"http://127\.0\.0\.1:5301/f/[A-Za-z0-9_-]+", result.output)
 
     # seeded again for another address, the stored links move with it
     result = runner.invoke(args=["demo", "--base-url", "http://192.168.1.20:8080"])
     assert result.exit_code == 0, result.output
-    texts = db.session.scalars(select(SmsOutbox.text)).all()
+    texts = db.session.scalars(select(SmsOutbox.text).where(SmsOutbox.kind == "invitation")).all()
     assert all("http://192.168.1.20:8080/s/" in text and ":5301" not in text for text in texts)
+    forum_texts = db.session.scalars(select(SmsOutbox.text).where(SmsOutbox.kind == "forum_invite")).all()
+    assert all("http://192.168.1.20:8080/f/" in text and ":5301" not in text for text in forum_texts)
+    forum_link = re.search(r"http://192\.168\.1\.20:8080(/f/[A-Za-z0-9_-]+)", result.output).group(1)
+    assert client.get(forum_link).headers["Location"] == "/f/home"
     link = re.search(r"http://192\.168\.1\.20:8080(/s/[A-Za-z0-9_-]{22})", result.output).group(1)
     assert client.get(link).headers["Location"] == "/s/survey"
 

@@ -41,7 +41,10 @@ ALLOWED_WORDS = {
     "TD",  # 回复TD退订: the carriers' unsubscribe keyword in every SMS
     "Google", "Microsoft", "Authenticator",
 }
-FILE_EXTENSIONS = {"csv", "xlsx", "json", "zip", "png", "svg", "pdf", "jpg", "jpeg", "txt"}
+FILE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "zip", "png", "svg", "pdf", "jpg", "jpeg", "txt"}
+# XLSForms (a version's export, a template's file) are written for other tools (KoboToolbox, ODK): their sheet
+# and column names are the standard's, and they carry the questionnaire's English texts beside its Chinese ones.
+XLSFORM_ENDPOINTS = {"questionnaires.export", "questionnaires.template_xlsform"}
 # Codes and numbers written with Latin letters: links, hex digests, tracking numbers, access codes, version
 # numbers, pool members' numbers, and the one-letter variables of a formula (n, k, N_h).
 ALLOWED_PATTERNS = [re.compile(p) for p in (
@@ -133,6 +136,8 @@ def export_texts(found: Found) -> list[tuple[str, str]]:
             # in ISO 8601), for checking the chain outside; the columns before them are for people.
             rows = [row[:-len(RAW_COLUMNS)] for row in rows]
         return [(name, "\n".join(" ".join(row) for row in rows))]
+    if found.endpoint in XLSFORM_ENDPOINTS:
+        return []
     if found.body[:2] == b"PK" and b"xl/workbook.xml" in found.body[:4096] or found.path.split("?")[0].endswith(".xlsx"):
         book = openpyxl.load_workbook(io.BytesIO(found.body), read_only=True)
         out = []

@@ -56,6 +56,8 @@ NOT_SECRET = {
     # A complaint's tracking number on staff pages: alone it does not open the public tracking page, which
     # also wants the query code, sent in a form (POST), never in an address.
     ("complaints.", "number"),
+    # A forum problem's number: staff pages, or the enterprise's pages, which open only with its link's session.
+    ("forum.", "number"),
 }
 
 

@@ -396,27 +396,20 @@ def test_the_diff_page_shows_a_changed_label(client, designer):
 
 # ------------------------------------------------------------------------------ preview
 
-def test_the_preview_shows_the_department_block_for_the_active_departments(client, designer, make_department):
+def test_the_preview_is_the_respondents_page_with_the_active_departments(client, designer, make_department):
     make_department("SCJG", "市市场监督管理局")
     make_department("SWJ", "市商务局")
     make_department("OLD", "市已撤销局", active=False)
     page = client.get(f"{BASE}/versions/{default_version().id}/preview").get_data(as_text=True)
-    assert 'class="phone-frame"' in page
-    assert "近期您与以下哪些部门打过交道？" in page
+    # The one-page survey (survey/one_page.html, app/static/js/survey.js), not a staff page …
+    assert '<form id="survey"' in page and 'id="survey-spec"' in page and "/assets/js/survey." in page
+    assert "近期您与以下哪些部门打过交道？" in page and 'name="departments"' in page
     assert "市市场监督管理局" in page and "市商务局" in page and "市已撤销局" not in page
-    assert 'value="SCJG"' in page and 'name="departments"' in page
-
-    # Picking a department shows its questions, and the comment rule ({overall} <= 2) is applied.
-    block = next(i for i in default_version().document["items"] if i["type"] == "department_block")
-    ratings = {f"d__SCJG__{q['key']}": "5" for q in block["items"] if q["type"] == "rating"}
-    url = f"{BASE}/versions/{default_version().id}/preview"
-    page = client.post_form(url, {"departments": "SCJG", **ratings, "d__SCJG__overall": "1"}).get_data(as_text=True)
-    assert '<h3 class="survey-department" >市市场监督管理局</h3>' in page
-    assert '<h3 class="survey-department" hidden>市商务局</h3>' in page
-    comment = page[page.index('name="d__SCJG__comment"'):]
-    assert "此题为必答题。" in comment[:400]
-    page = client.post_form(url, {"departments": "SCJG", **ratings}).get_data(as_text=True)
-    assert "这些答案可以正常提交。" in page
+    # … marked as a preview, with no way to submit: no token, no address to send to, no paged flow.
+    assert '<div class="preview-banner" role="note">' in page and "<strong>预览</strong>" in page
+    assert "预览：这些答案可以正常提交。" in page  # what the script says instead of sending
+    assert 'name="csrf_token"' not in page and "/s/survey" not in page.replace("/s/survey/thanks", "")
+    assert 'id="start-paged"' not in page
     assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 1
 
 

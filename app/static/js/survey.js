@@ -139,12 +139,15 @@
   var submitButton = document.getElementById("submit");
   var progress = document.getElementById("progress");
   var current = 0;
+  // The builder's preview (data-preview holds its message): everything is checked, nothing is kept or sent.
+  var preview = form.getAttribute("data-preview");
 
   // ------------------------------------------------------------------ storage (this phone only)
   function load() {
     try { return JSON.parse(window.localStorage.getItem(storageKey)) || {}; } catch (e) { return {}; }
   }
   function save() {
+    if (preview !== null) { return; }
     var state = load(), present = {};
     Array.prototype.forEach.call(form.elements, function (n) { if (n.name) { present[n.name] = true; } });
     // Answers of a department unticked for now are kept, so that ticking it again brings them back.
@@ -460,9 +463,16 @@
       if (found.length) { show(i, true); showProblems(found); return; }
     }
     save();
+    var notice = document.getElementById("submit-notice");
+    if (preview !== null) {
+      notice.textContent = preview;
+      notice.className = "notice info";
+      notice.hidden = false;
+      notice.focus();
+      return;
+    }
     form.elements.submission_id.value = submissionKey;
     submitButton.disabled = true;
-    var notice = document.getElementById("submit-notice");
     notice.hidden = true;
     fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
                         headers: {"X-Survey-Flow": "one-page", "Accept": "application/json"}})
@@ -583,6 +593,7 @@
   submitButton.addEventListener("click", submit);
   mergeExplanations();
   searchable(pagesBox);
+  if (preview !== null) { forget(); }  // a preview starts empty, whatever an earlier one left
   var saved = load();
   submissionKey = saved.id || null;
   restore(saved.answers);
