@@ -105,7 +105,7 @@ def problem_place(problem) -> Markup:
     """Where a problem is: the question's key and the field's name in the reader's language."""
     path = problem.path or ""
     found = _ITEM_PATH.match(path)
-    if found and (path[found.end():] in ("",) or path[found.end()] == "."):
+    if found and path[found.end():][:1] in ("", "."):
         if problem.item:
             place = _question(problem.item)
         elif found.group(2) is not None:
