@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.assessment import export, reports, scoring, versions
+from app.assessment import answer_export, export, reports, scoring, versions
 from app.assessment.forms import (
     CorrectForm,
     ScoreForm,
@@ -180,6 +180,19 @@ def export_xlsx(campaign_id: int):
 def export_csv(campaign_id: int):
     """The ranking as CSV (UTF-8 with BOM)."""
     return _download(campaign_id, "csv")
+
+
+@bp.route("/<int:campaign_id>/answers.xlsx")
+@roles_required(Role.hr, Role.auditor)
+def answers_xlsx(campaign_id: int):
+    """The anonymous answers of a closed round, one column per answer (recorded: who took them out)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    if campaign.status not in SCORABLE or campaign.questionnaire_version is None:
+        abort(404)
+    body = answer_export.xlsx_bytes(campaign)
+    audit.record("assessment.answers_export", f"campaign:{campaign.id}", {"format": "xlsx"})
+    db.session.commit()
+    return download(body, answer_export.filename(campaign))
 
 
 @bp.route("/<int:campaign_id>/departments/<int:department_id>")

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext, ngettext
 
 ACTIONS = {
+    "assessment.answers_export": _l("Round answers exported"),
     "assessment.correct": _l("Results corrected"),
     "assessment.export": _l("Results exported"),
     "assessment.labels_backfilled": _l("Published labels recorded"),

@@ -22,6 +22,7 @@ class Kind:
     ``identity``: the raiser's identity as the organisers see it (a dict of labelled fields), or None.
     ``phone``: the raiser's mobile number (E.164) for a message about the case — a progress update, the
     call-back check — or None when there is none; every use of it is the caller's to audit.
+    ``file_endpoint``: where a file of the kind's cases is downloaded (called with ``attachment_id``).
     ``confirm_on_reply``: when every department has answered, ask the raiser to confirm at once (with the lead
     department's outcome and reply) instead of waiting for an organiser.
     """
@@ -33,6 +34,7 @@ class Kind:
     notify: Callable[[Case, str], None] | None = None
     identity: Callable[[Case], dict | None] | None = None
     phone: Callable[[Case], str | None] | None = None
+    file_endpoint: str = ""
     confirm_on_reply: bool = False
 
 

@@ -200,4 +200,5 @@ def complainant_phone(complaint: Complaint) -> str | None:
 
 kinds.register(kinds.Kind(kind=CaseKind.complaint, organiser_role=Role.complaints,
                           raised_template="complaints/_raised.html", organiser_endpoint="complaints.detail",
+                          file_endpoint="complaints.attachment",
                           phone=complainant_phone))

@@ -236,5 +236,6 @@ def counts_by_status(meeting: ForumMeeting) -> dict[str, int]:
 
 
 kinds.register(kinds.Kind(kind=CaseKind.forum, organiser_role=Role.forum, raised_template="forum/_raised.html",
+                          file_endpoint="forum.attachment",
                           organiser_endpoint="forum.problem", notify=notify, identity=identity, phone=phone,
                           confirm_on_reply=True))

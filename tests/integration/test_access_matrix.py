@@ -46,6 +46,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "assessment.chart_data": {"hr"},
     "assessment.correct": {"hr"},
     "assessment.department": {"hr", "liaison"},
+    "assessment.answers_xlsx": {"auditor", "hr"},
     "assessment.export_csv": {"hr"},
     "assessment.export_xlsx": {"hr"},
     "assessment.index": {"hr", "liaison"},

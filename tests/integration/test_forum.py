@@ -169,7 +169,14 @@ def test_the_whole_path_from_the_meeting_to_the_enterprises_verdict_and_its_reop
     elsewhere = app.test_client()  # opened on another phone of the enterprise
     assert elsewhere.get(news_link).status_code == 302
     assert "正在调整用地指标" in elsewhere.get(f"/f/problems/{problem.tracking_number}").get_data(as_text=True)
-    assert forum.liaison_b.post_form(f"/admin/inbox/{co.id}/reply", {"reply": "配合提供规划意见。"}).status_code == 302
+    assert forum.liaison_b.post_form(f"/admin/inbox/{co.id}/reply",
+                                     {"reply": "配合提供规划意见。", "evidence": [(io.BytesIO(b"%PDF-1.7\n" + b"x" * 50),
+                                                                          "规划意见.pdf")]},
+                                     content_type="multipart/form-data").status_code == 302
+    # The department finds its evidence on its assignment page, and downloads it.
+    own_page = forum.liaison_b.get(f"/admin/inbox/{co.id}").get_data(as_text=True)
+    file_link = re.search(r'href="(/admin/forum/attachments/\d+)">规划意见.pdf', own_page).group(1)
+    assert forum.liaison_b.get(file_link).data.startswith(b"%PDF")
     assert forum.liaison_a.post_form(f"/admin/inbox/{lead.id}/reply",
                                      {"reply": "用地指标已调整落实，可办理供地手续。", "outcome": "solved"}).status_code == 302
     db.session.expire_all()
