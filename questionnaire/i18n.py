@@ -1,11 +1,22 @@
-"""Translation marker for the pure form modules.
+"""Translation marker for the pure questionnaire modules (the same one as the expression language's).
 
-``forms/`` must not import Flask-Babel, so user-facing messages are written in English,
-wrapped in ``N_()`` where they are defined (so ``pybabel extract -k N_`` finds them), and
-translated at run time by the ``gettext`` callable the app passes in.
+``questionnaire/`` must not import Flask-Babel, so user-facing messages are English templates wrapped in ``N_()``
+where they are defined (so ``pybabel extract -k N_`` finds them) and carried with their parameters in a
+``Message`` (or a ``Problem``); the app translates them at run time.
 """
+from rules.messages import Message, N_, fill
+
+__all__ = ["Message", "N_", "Refusal", "fill", "reason_of"]
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction without translating it (the app translates at run time)."""
-    return message
+class Refusal(ValueError):
+    """A ValueError whose text is a message to translate (``reason``); ``str()`` is its English."""
+
+    def __init__(self, template: str, **params):
+        self.reason = Message.of(template, **params)
+        super().__init__(str(self.reason))
+
+
+def reason_of(error: Exception) -> Message:
+    """The translatable reason of an error: its message if it carries one, else its English text as it stands."""
+    return getattr(error, "reason", None) or Message(str(error))

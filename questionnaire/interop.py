@@ -57,20 +57,6 @@ NO_CHINESE = N_("the form has no Chinese texts: the %(languages)s texts stand in
 class LeftOut(Problem):
     """A part of an imported file that is left out, located like any problem, with its reason as a template."""
 
-    template: str = ""
-    params: tuple = ()
-
-    @classmethod
-    def of(cls, template: str, *, path: str = "", sheet=None, row=None, column=None, **params) -> "LeftOut":
-        """The entry for ``template`` filled with ``params`` (its English text is the message)."""
-        return cls(path, template % params if params else template, sheet, row, column, template,
-                   tuple(sorted(params.items())))
-
-    def render(self, gettext) -> str:
-        """The reason in the reader's language."""
-        text = gettext(self.template)
-        return text % dict(self.params) if self.params else text
-
 
 @dataclass
 class Imported:

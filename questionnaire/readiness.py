@@ -15,7 +15,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from questionnaire.schema import Problem, format_path
+from questionnaire.i18n import N_
+from questionnaire.schema import Problem, problem_at
 from questionnaire.types import NO, NOT_FAMILIAR, OTHER, REGISTRY, YES
 from rules.expressions import Compare, Literal, Var, parse_expression
 
@@ -58,7 +59,8 @@ def placeholder_problems(doc: dict) -> list[Problem]:
         for where, local in _texts(item, path):
             found = [t for t in local.values() if t in PLACEHOLDER_TEXTS]
             if found:
-                out.append(Problem(format_path(where), f"still the placeholder text {found[0]!r}: write the real text"))
+                out.append(problem_at(doc, where, N_("still the placeholder text %(text)s: write the real text"),
+                                      text=repr(found[0])))
     return out
 
 
@@ -82,7 +84,7 @@ def unreachable_problems(doc: dict) -> list[Problem]:
         if item["type"] == "section":
             page_shown = _satisfiable(item.get("show_if"), known, never)
             if not page_shown:
-                out.append(_never(path, item, "page"))
+                out.append(_never(doc, path, item, "page"))
                 never.add(item["key"])
             continue
         if not in_block and item["type"] != "department_block" and not page_shown:
@@ -91,16 +93,17 @@ def unreachable_problems(doc: dict) -> list[Problem]:
         if item["type"] == "department_block":
             page_shown = True
         if not _satisfiable(item.get("show_if"), known, never):
-            out.append(_never(path, item, "question"))
+            out.append(_never(doc, path, item, "question"))
             never.add(item["key"])
             continue
         _declare(item, known)
     return out
 
 
-def _never(path: tuple, item: dict, what: str) -> Problem:
-    return Problem(format_path(path + ("show_if",)),
-                   f"this {what} can never be shown: {item['show_if']} is true for no possible answers")
+def _never(doc: dict, path: tuple, item: dict, what: str) -> Problem:
+    template = (N_("this page can never be shown: %(condition)s is true for no possible answers") if what == "page"
+                else N_("this question can never be shown: %(condition)s is true for no possible answers"))
+    return problem_at(doc, path + ("show_if",), template, condition=item["show_if"])
 
 
 def _declare(item: dict, known: dict) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 import jsonschema
 
+from questionnaire.i18n import Message, N_
 from questionnaire.types import (
     BLOCK_TYPES,
     DATE_PATTERN,
@@ -41,18 +42,47 @@ EXPRESSION_FIELDS = ("show_if", "required_if")
 # A questionnaire nests about 7 levels deep; a deeper document is refused before the schema (which recurses) sees it.
 MAX_DEPTH = 32
 # C0 controls but tab, LF and CR (no spreadsheet cell holds them), and lone UTF-16 surrogates (no database stores them).
+NESTED_TOO_DEEP = N_("nested more than %(levels)d levels deep")
 BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a questionnaire, located by a JSON path or a spreadsheet cell."""
+    """One problem found in a questionnaire, located by a JSON path or a spreadsheet cell.
+
+    ``message`` is the English text (the CLI, the logs); ``template`` and ``params`` are the same message for the
+    app to translate (``render(gettext)``); ``item`` is the key of the question the path points into, so that a
+    page can name the place as the designer knows it ("the condition of visit", not items[2].show_if).
+    """
 
     path: str
     message: str
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    template: str = ""
+    params: tuple = ()
+    item: str | None = None
+
+    @classmethod
+    def of(cls, template: str, *, path: str = "", sheet=None, row=None, column=None, item=None,
+           **params) -> "Problem":
+        """The problem ``template`` filled with ``params`` (its English text is the message)."""
+        return cls.said(Message.of(template, **params), path=path, sheet=sheet, row=row, column=column, item=item)
+
+    @classmethod
+    def said(cls, reason: Message, *, path: str = "", sheet=None, row=None, column=None, item=None) -> "Problem":
+        """The problem that says ``reason`` at the given place."""
+        return cls(path, str(reason), sheet, row, column, reason.template, reason.params, item)
+
+    @property
+    def reason(self) -> Message:
+        """What is wrong, as a message to translate."""
+        return Message(self.template, self.params) if self.template else Message(self.message)
+
+    def render(self, gettext) -> str:
+        """What is wrong, in the reader's language."""
+        return self.reason.render(gettext) if self.template else self.message
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -114,36 +144,88 @@ def format_path(parts) -> str:
     return out
 
 
-_LIST_WORDS = {"options": "option", "rows": "row", "fields": "text box", "items": "question"}
+_TOO_FEW = {"options": N_("too few options: at least %(limit)d needed"),
+            "rows": N_("too few rows: at least %(limit)d needed"),
+            "fields": N_("too few text boxes: at least %(limit)d needed"),
+            "items": N_("too few questions: at least %(limit)d needed")}
+_NONE = {"options": N_("no options: at least %(limit)d needed"), "rows": N_("no rows: at least %(limit)d needed"),
+         "fields": N_("no text boxes: at least %(limit)d needed"),
+         "items": N_("no questions: at least %(limit)d needed")}
+_KINDS = {"string": N_("a text"), "number": N_("a number"), "integer": N_("a whole number"),
+          "boolean": N_("true or false"), "array": N_("a list"), "object": N_("an object"), "null": N_("empty")}
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    """A designer-readable message for a jsonschema error."""
-    v, last = error.validator, (error.path[-1] if error.path else None)
+def _schema_message(error: jsonschema.ValidationError) -> Message:
+    """A designer-readable message for a jsonschema error (never jsonschema's own English)."""
+    v, value, last = error.validator, error.validator_value, (error.path[-1] if error.path else None)
+    m = Message.of
     if v == "enum" and last == "type":
-        return f"unknown question type {error.instance!r}; expected one of {', '.join(error.validator_value)}"
-    if v == "pattern" and error.validator_value == DATE_PATTERN:
-        return f"{error.instance!r} is no date: write YYYY-MM-DD"
-    if v == "pattern" and (last == "key" or error.validator_value == KEY_PATTERN):
-        what = "key" if last == "key" else "value"  # a ranked item's value is a key too: it names an answer
-        return (f"{error.instance!r} is not a valid {what}: start with a lowercase letter, then lowercase "
-                "letters, digits or _ (at most 40 characters)")
+        return m(N_("unknown question type %(value)s; expected one of %(choices)s"), value=repr(error.instance),
+                 choices=", ".join(value))
+    if v == "enum":
+        return m(N_("%(value)s is not one of the allowed values (%(choices)s)"), value=repr(error.instance),
+                 choices=", ".join(map(str, value)))
+    if v == "pattern" and value == DATE_PATTERN:
+        return m(N_("%(value)s is no date: write YYYY-MM-DD"), value=repr(error.instance))
+    if v == "pattern" and (last == "key" or value == KEY_PATTERN):
+        # a ranked item's value is a key too: it names an answer
+        return m(N_("%(value)s is not a valid key: start with a lowercase letter, then lowercase letters, digits "
+                    "or _ (at most 40 characters)") if last == "key" else
+                 N_("%(value)s is not a valid value: start with a lowercase letter, then lowercase letters, "
+                    "digits or _ (at most 40 characters)"), value=repr(error.instance))
     if v == "pattern":
-        return f"{error.instance!r} is not a valid value: use letters, digits, _ . - (at most 40, no spaces)"
-    if v == "required" and "zh" in error.message and error.validator_value == ["zh"]:
-        return "the Chinese text (zh) is required"
+        return m(N_("%(value)s is not a valid value: use letters, digits, _ . - (at most 40, no spaces)"),
+                 value=repr(error.instance))
+    if v == "required":
+        return m(N_("this is required"))
     if v == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return f"unknown field(s) {', '.join(map(repr, extra))}"
+        return m(N_("unknown field(s) %(fields)s"), fields=", ".join(map(repr, extra)))
     if v == "const" and last == "schema_version":
-        return f"schema_version must be {SCHEMA_VERSION}"
-    if v == "minItems" and last in _LIST_WORDS:
-        n = error.validator_value
-        word = _LIST_WORDS[last] if n == 1 else f"{_LIST_WORDS[last]}s"
-        return f"{'too few' if error.instance else 'no'} {last}: at least {n} {word} needed"
+        return m(N_("%(field)s must be %(version)d"), field="schema_version", version=SCHEMA_VERSION)
+    if v == "const":
+        return m(N_("must be %(value)s"), value=repr(value))
+    if v == "type":
+        kind = value[0] if isinstance(value, list) else value
+        return m(N_("must be %(kind)s"), kind=m(_KINDS.get(kind, N_("a value of another kind"))))
+    if v == "minItems" and last in _TOO_FEW:
+        return m((_TOO_FEW if error.instance else _NONE)[last], limit=value)
+    if v == "minItems":
+        return m(N_("too few entries: at least %(limit)d needed"), limit=value)
+    if v == "maxItems":
+        return m(N_("too many entries: at most %(limit)d"), limit=value)
     if v == "minimum" and last == "weight":
-        return "a weight cannot be negative"
-    return error.message
+        return m(N_("a weight cannot be negative"))
+    if v in ("minimum", "exclusiveMinimum"):
+        return m(N_("must be at least %(limit)s"), limit=value)
+    if v in ("maximum", "exclusiveMaximum"):
+        return m(N_("must be at most %(limit)s"), limit=value)
+    if v == "minLength":
+        return m(N_("cannot be empty") if value <= 1 else N_("too short: at least %(limit)d characters"), limit=value)
+    if v == "maxLength":
+        return m(N_("too long: at most %(limit)d characters"), limit=value)
+    return m(N_("this value is not allowed here"))
+
+
+def item_key(doc: Any, parts) -> str | None:
+    """The key of the question a JSON path points into (``("items", 2, "show_if")`` -> the key of items[2])."""
+    parts, item = tuple(parts), None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    for depth in (0, 2):
+        if len(parts) > depth + 1 and parts[depth] == "items" and isinstance(parts[depth + 1], int) \
+                and isinstance(items, list) and 0 <= parts[depth + 1] < len(items) \
+                and isinstance(items[parts[depth + 1]], dict):
+            item = items[parts[depth + 1]]
+            items = item.get("items")
+        else:
+            break
+    key = item.get("key") if item is not None else None
+    return key if isinstance(key, str) else None
+
+
+def problem_at(doc: Any, parts, template: str, **params) -> Problem:
+    """The problem ``template`` at the JSON path ``parts`` of ``doc``, naming the question it is in."""
+    return Problem.of(template, path=format_path(parts), item=item_key(doc, parts), **params)
 
 
 def schema_problems(doc: Any) -> list[Problem]:
@@ -153,7 +235,13 @@ def schema_problems(doc: Any) -> list[Problem]:
     for error in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
         if error.validator in ("if", "allOf"):
             continue
-        problems.append(Problem(format_path(error.absolute_path), _schema_message(error)))
+        parts = tuple(error.absolute_path)
+        reason = _schema_message(error)
+        if error.validator == "required":  # the place is each missing field: its name is said in the reader's words
+            places = [parts + (name,) for name in error.validator_value if name not in (error.instance or {})]
+        else:
+            places = [parts]
+        problems += [Problem.said(reason, path=format_path(p), item=item_key(doc, p)) for p in places]
     return problems
 
 
@@ -224,6 +312,16 @@ def slots_of(q: dict) -> list[Slot]:
 
 # ------------------------------------------------------------------------------ semantic checks
 
+# What a condition says of a part it names: one template per kind of part (a matrix's rows, a ranking's items,
+# the boxes of several short texts), so that each reads well once translated.
+_NO_SUCH_PART = {"row": N_("{%(name)s}: the question %(base)s has no such row"),
+                 "item": N_("{%(name)s}: the question %(base)s has no such item to rank"),
+                 "field": N_("{%(name)s}: the question %(base)s has no such text box")}
+_ONE_PART = {"row": N_("{%(name)s} has several rows: refer to one row, e.g. %(example)s"),
+             "item": N_("{%(name)s} ranks several items: refer to one item, e.g. %(example)s"),
+             "field": N_("{%(name)s} has several text boxes: refer to one box, e.g. %(example)s")}
+
+
 @dataclass
 class _Scope:
     """What an expression at some point of the document may refer to."""
@@ -237,7 +335,7 @@ def semantic_problems(doc: Any) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         return problems
-    add = lambda path, msg: problems.append(Problem(format_path(path), msg))  # noqa: E731
+    add = lambda path, template, **params: problems.append(problem_at(doc, path, template, **params))  # noqa: E731
 
     all_keys: dict[str, tuple] = {}
     blocks = 0
@@ -245,15 +343,16 @@ def semantic_problems(doc: Any) -> list[Problem]:
         key = loc.item.get("key")
         if isinstance(key, str):
             if key in all_keys:
-                add(loc.path + ("key",), f"duplicate key {key!r} (first used at {format_path(all_keys[key])})")
+                add(loc.path + ("key",), N_("duplicate key %(key)s: an earlier question has it already"), key=repr(key))
             else:
                 all_keys[key] = loc.path
             if "__" in key:
-                add(loc.path + ("key",), f"{key!r}: a key cannot contain '__' (it separates parts of field names)")
+                add(loc.path + ("key",), N_("%(key)s: a key cannot contain '__' (it separates parts of field names)"),
+                    key=repr(key))
         if loc.item.get("type") == "department_block":
             blocks += 1
             if blocks > 1:
-                add(loc.path, "a questionnaire has at most one department block")
+                add(loc.path, N_("a questionnaire has at most one department block"))
         _check_item(loc, add)
 
     # Expressions: refer only to earlier questions in scope.
@@ -310,7 +409,8 @@ def _check_expression(text, path, scope, all_keys, block_keys, in_block, add) ->
     try:
         expr = parse_expression(text)
     except ExpressionError as e:
-        add(path, f"{e.message} at character {e.position + 1}:\n{e.pointer()}")
+        add(path, N_("%(reason)s at character %(at)d:\n%(pointer)s"), reason=e.reason, at=e.position + 1,
+            pointer=e.pointer())
         return
     for var in expr.var_nodes():
         name = var.name
@@ -319,20 +419,24 @@ def _check_expression(text, path, scope, all_keys, block_keys, in_block, add) ->
         if kind is None:
             base_type = REGISTRY.get(scope.kinds.get(base, ""))
             if base in block_keys and not in_block:
-                add(path, f"{{{name}}} is asked per department: only questions in the department block can use it")
+                add(path, N_("{%(name)s} is asked per department: only questions in the department block can use it"),
+                    name=name)
             elif "." in name and base_type is not None and base_type.part_word:
-                add(path, f"{{{name}}}: the {base_type.name} {base!r} has no such {base_type.part_word}")
+                add(path, _NO_SUCH_PART[base_type.part_word], name=name, base=repr(base))
             elif "." in name and base in scope.kinds:
-                add(path, f"{{{name}}}: {base!r} has no part {name.split('.', 1)[1]!r}")
+                add(path, N_("{%(name)s}: %(base)s has no part %(part)s"), name=name, base=repr(base),
+                    part=repr(name.split(".", 1)[1]))
             elif base in all_keys or name in scope.kinds:
-                add(path, f"{{{name}}} is defined later: an expression can only use questions asked before it")
+                add(path, N_("{%(name)s} is defined later: an expression can only use questions asked before it"),
+                    name=name)
             else:
-                add(path, f"{{{name}}} does not refer to any question")
+                add(path, N_("{%(name)s} does not refer to any question"), name=name)
         elif kind in ("section", "note"):
-            add(path, f"{{{name}}} is a {kind}: it has no answer")
+            add(path, N_("{%(name)s} is a page: it has no answer") if kind == "section" else
+                N_("{%(name)s} is a note: it has no answer"), name=name)
         elif kind in REGISTRY and REGISTRY[kind].part_word:
             word = REGISTRY[kind].part_word
-            add(path, f"{{{name}}} is a {kind}: refer to one {word}, e.g. {{{name}.{word}}}")
+            add(path, _ONE_PART[word], name=name, example=f"{{{name}.{word}}}")
     _check_literals(expr, path, scope, add)
 
 
@@ -346,7 +450,8 @@ def _check_literals(expr, path, scope, add) -> None:
         if isinstance(node.left, Not):
             # 'not' binds tighter than comparisons: not {a} = 'x' compares true/false with 'x'.
             fixed = to_source(Not(Compare(node.op, node.left.operand, node.right)))
-            add(path, f"'not' applies to {to_source(node.left.operand)} alone here; write {fixed} instead")
+            add(path, N_("'%(word)s' applies to %(operand)s alone here; write %(fixed)s instead"), word="not",
+                operand=to_source(node.left.operand), fixed=fixed)
         pairs = [(node.left, node.right), (node.right, node.left)] if node.op != "contains" else [(node.left, node.right)]
         for var, lit in pairs:
             if not (isinstance(var, Var) and isinstance(lit, Literal)):
@@ -356,9 +461,10 @@ def _check_literals(expr, path, scope, add) -> None:
             if values is None:
                 continue
             if isinstance(lit.value, str) and lit.value not in values:
-                add(path, f"{lit.value!r} is not an option of {{{var.name}}} (options: {', '.join(map(str, values))})")
+                add(path, N_("%(value)s is not an option of {%(name)s} (options: %(options)s)"), value=repr(lit.value),
+                    name=var.name, options=", ".join(map(str, values)))
             elif not isinstance(lit.value, str):
-                add(path, f"{{{var.name}}} has text values: compare it with a 'quoted' option value")
+                add(path, N_("{%(name)s} has text values: compare it with a 'quoted' option value"), name=var.name)
 
 
 def _option_values(q: dict | None, kind: str | None) -> list | None:
@@ -386,38 +492,44 @@ def _check_item(loc: Located, add) -> None:
                 continue  # no value, or one the schema refuses (a list cannot even be compared)
             value = option["value"]
             if value in seen and type(value) is type(options[seen[value]].get("value")):
-                add(path + ("options", i, "value"), f"duplicate option value {value!r} (also option {seen[value] + 1})")
+                add(path + ("options", i, "value"), N_("duplicate option value %(value)s (also option %(other)d)"),
+                    value=repr(value), other=seen[value] + 1)
             seen.setdefault(value, i)
             if kind in ("rating", "matrix") and value == NOT_FAMILIAR:
-                add(path + ("options", i, "value"), "use not_familiar: true for the 不了解 option")
+                add(path + ("options", i, "value"), N_("use the question's “not familiar” setting for the 不了解 option"))
     _check_min_max(item, path, "min", "max", add)
     _check_min_max(item, path, "min_picks", "max_picks", add)
     if kind == "multiple" and isinstance(options, list):
         for bound in ("min_picks", "max_picks"):
             if isinstance(item.get(bound), int) and item[bound] > len(options):
-                add(path + (bound,), f"{bound} is {item[bound]} but there are only {len(options)} options")
+                add(path + (bound,), N_("at least %(picks)d picks are asked but there are only %(options)d options")
+                    if bound == "min_picks" else
+                    N_("up to %(picks)d picks are allowed but there are only %(options)d options"),
+                    picks=item[bound], options=len(options))
     parts, word = {"matrix": ("rows", "row"), "multi_text": ("fields", "field")}.get(kind, (None, None))
     if parts and isinstance(item.get(parts), list):
         seen_rows = set()
         for i, row in enumerate(item[parts]):
             key = row.get("key") if isinstance(row, dict) and isinstance(row.get("key"), str) else None
             if key is not None and key in seen_rows:
-                add(path + (parts, i, "key"), f"duplicate {word} key {key!r}")
+                add(path + (parts, i, "key"), N_("duplicate row key %(key)s") if word == "row" else
+                    N_("duplicate text box key %(key)s"), key=repr(key))
             seen_rows.add(key)
     if kind in ("single", "multiple", "dropdown") and item.get("scored") is True and isinstance(options, list):
         if not any(isinstance(o, dict) and "score" in o for o in options):
-            add(path + ("scored",), "a scored question needs a score on at least one option")
+            add(path + ("scored",), N_("a scored question needs a score on at least one option"))
     if kind == "yes_no" and item.get("scored") is True and "yes_score" not in item and "no_score" not in item:
-        add(path + ("scored",), "a scored yes/no question needs yes_score or no_score")
+        add(path + ("scored",), N_("a scored yes/no question needs a score for “yes” or for “no”"))
     if item.get("other") is True and isinstance(options, list):
         for i, option in enumerate(options):
             if isinstance(option, dict) and option.get("value") == OTHER:
-                add(path + ("options", i, "value"), f"{OTHER!r} is the value of the \"other, please specify\" "
-                                                    "option: give this option another value, or remove it")
+                add(path + ("options", i, "value"), N_("%(value)s is the value of the \"other, please specify\" "
+                                                       "option: give this option another value, or remove it"),
+                    value=repr(OTHER))
     if kind == "date":
         _check_dates(item, path, add)
     if item.get("required") is True and "required_if" in item:
-        add(path + ("required_if",), "required is already true: remove required_if or set required to false")
+        add(path + ("required_if",), N_("the question is already required: remove the required condition, or make it not required"))
 
 
 def _check_dates(item, path, add):
@@ -425,16 +537,18 @@ def _check_dates(item, path, add):
     for bound in ("min", "max"):
         text = item.get(bound)
         if isinstance(text, str) and re.fullmatch(DATE_PATTERN, text) and not parse_date(text):
-            add(path + (bound,), f"{text!r} is no date: write YYYY-MM-DD")
+            add(path + (bound,), N_("%(value)s is no date: write YYYY-MM-DD"), value=repr(text))
     bounds = [item.get(b) for b in ("min", "max")]
     if all(isinstance(b, str) and parse_date(b) for b in bounds) and bounds[0] > bounds[1]:
-        add(path + ("min",), f"min ({bounds[0]}) is after max ({bounds[1]})")
+        add(path + ("min",), N_("the earliest date (%(low)s) is after the latest (%(high)s)"), low=bounds[0],
+            high=bounds[1])
 
 
 def _check_min_max(item, path, lo, hi, add):
     a, b = item.get(lo), item.get(hi)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and a > b:
-        add(path + (lo,), f"{lo} ({a}) is greater than {hi} ({b})")
+        add(path + (lo,), N_("the minimum (%(low)s) is greater than the maximum (%(high)s)") if lo == "min" else
+            N_("the fewest picks (%(low)s) are more than the most picks (%(high)s)"), low=a, high=b)
 
 
 # ------------------------------------------------------------------------------ public API
@@ -447,32 +561,34 @@ def value_problems(doc: Any) -> list[Problem]:
     while stack:
         value, path = stack.pop()
         if len(path) > MAX_DEPTH:
-            return [Problem(format_path(path[:MAX_DEPTH]), f"nested more than {MAX_DEPTH} levels deep")]
+            return [Problem.of(NESTED_TOO_DEEP, path=format_path(path[:MAX_DEPTH]), levels=MAX_DEPTH)]
         if isinstance(value, dict):
             for key, sub in value.items():
                 if isinstance(key, str) and BAD_CHARACTERS.search(key):
-                    problems.append(Problem(format_path(path), f"a field name contains {_character(key)}"))
+                    problems.append(Problem.of(N_("a field name contains %(character)s"), path=format_path(path),
+                                               character=_character(key)))
                 stack.append((sub, path + (key,)))
         elif isinstance(value, list):
             stack.extend((sub, path + (i,)) for i, sub in enumerate(value))
         elif isinstance(value, str) and BAD_CHARACTERS.search(value):
-            problems.append(Problem(format_path(path), f"the text contains {_character(value)}, which cannot be "
-                                                       "shown or stored: remove it"))
+            problems.append(Problem.of(N_("the text contains %(character)s, which cannot be shown or stored: remove it"),
+                                       path=format_path(path), item=item_key(doc, path), character=_character(value)))
         elif isinstance(value, float) and not math.isfinite(value):
-            problems.append(Problem(format_path(path), "not a finite number"))
+            problems.append(Problem.of(N_("not a finite number"), path=format_path(path), item=item_key(doc, path)))
     return sorted(problems, key=lambda p: p.path)
 
 
-def _character(text: str) -> str:
+def _character(text: str) -> Message:
     found = BAD_CHARACTERS.search(text).group()
-    kind = "a lone surrogate" if "\ud800" <= found <= "\udfff" else "a control character"
-    return f"{kind} (U+{ord(found):04X})"
+    if "\ud800" <= found <= "\udfff":
+        return Message.of(N_("a lone surrogate (U+%(code)04X)"), code=ord(found))
+    return Message.of(N_("a control character (U+%(code)04X)"), code=ord(found))
 
 
 def validate_document(doc: Any) -> list[Problem]:
     """Return every problem of a questionnaire document (empty list when valid)."""
     values = value_problems(doc)
-    if any(p.message.startswith("nested more than") for p in values):
+    if any(p.template == NESTED_TOO_DEEP for p in values):
         return values
     return values + schema_problems(doc) + semantic_problems(doc)
 

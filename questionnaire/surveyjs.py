@@ -43,6 +43,7 @@ from questionnaire.schema import (
     validate_document,
 )
 from questionnaire import interop
+from questionnaire.i18n import N_, Message, Refusal, reason_of
 from questionnaire.interop import (
     Imported,
     KeyMaker,
@@ -146,7 +147,7 @@ def from_surveyjs_expression(text: str) -> str:
     tree = _sj_tree(text)
     for name in variables(tree):
         if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?", name):
-            raise ValueError(f"the variable {{{name}}} is not supported in {text!r}")
+            raise Refusal(N_("the variable {%(name)s} is not supported in %(text)s"), name=name, text=repr(text))
     return to_source(tree)
 
 
@@ -159,14 +160,14 @@ def _sj_tree(text: str) -> Node:
             continue
         m = _SJ_TOKEN.match(text, pos)
         if not m:
-            raise ValueError(f"cannot read {text[pos:pos + 10]!r} in {text!r}")
+            raise Refusal(N_("cannot read %(part)s in %(text)s"), part=repr(text[pos:pos + 10]), text=repr(text))
         tokens.append((m.lastgroup, m.group(m.lastgroup)))
         pos = m.end()
     tokens.append(("end", None))
     parser = _SJParser(tokens, text)
     node = parser.or_expr()
     if tokens[parser.i][0] != "end":
-        raise ValueError(f"unexpected {tokens[parser.i][1]!r} in {text!r}")
+        raise Refusal(N_("unexpected %(part)s in %(text)s"), part=repr(tokens[parser.i][1]), text=repr(text))
     return node
 
 
@@ -221,7 +222,7 @@ class _SJParser:
             items = self.array()
             parts = [Compare("contains", left, Literal(v)) for v in items]
             if not parts:
-                raise ValueError(f"empty list after {word} in {self.text!r}")
+                raise Refusal(N_("empty list after %(word)s in %(text)s"), word=word, text=repr(self.text))
             node = parts[0]
             for part in parts[1:]:
                 node = And(node, part) if word == "allof" else Or(node, part)
@@ -234,12 +235,12 @@ class _SJParser:
     def array(self):
         values = []
         if not self.peek("["):
-            raise ValueError(f"expected a list [...] in {self.text!r}")
+            raise Refusal(N_("expected a list [...] in %(text)s"), text=repr(self.text))
         self.take()
         while not self.peek("]"):
             node = self.primary()
             if not isinstance(node, Literal):
-                raise ValueError(f"lists may only hold values in {self.text!r}")
+                raise Refusal(N_("lists may only hold values in %(text)s"), text=repr(self.text))
             values.append(node.value)
             if self.peek(","):
                 self.take()
@@ -265,11 +266,14 @@ class _SJParser:
         if kind == "punct" and value == "(":
             node = self.or_expr()
             if not self.peek(")"):
-                raise ValueError(f"missing ')' in {self.text!r}")
+                raise Refusal(N_("missing ')' in %(text)s"), text=repr(self.text))
             self.take()
             return node
-        raise ValueError(f"unexpected {value if value is not None else 'end'} in {self.text!r}"
-                         + (" (functions are not supported)" if kind == "word" else ""))
+        found = value if value is not None else Message.of(N_("the end"))
+        if kind == "word":
+            raise Refusal(N_("unexpected %(part)s in %(text)s (functions are not supported)"), part=found,
+                          text=repr(self.text))
+        raise Refusal(N_("unexpected %(part)s in %(text)s"), part=found, text=repr(self.text))
 
 
 # ============================================================================ export
@@ -522,8 +526,8 @@ class _Importer:
         self.row_names: dict[str, str] = {}
         self.booleans: dict[str, dict] = {}  # key of a boolean (yes/no) question -> its SurveyJS values -> yes/no
 
-    def fail(self, path: tuple, message: str):
-        self.problems.append(Problem(format_path(path), message))
+    def fail(self, path: tuple, template: str, **params):
+        self.problems.append(Problem.of(template, path=format_path(path), **params))
 
     def drop(self, path: tuple, template: str, el: dict | None = None, **params):
         self.dropped.append(interop.LeftOut.of(template, path=format_path(path), **params))
@@ -649,7 +653,8 @@ def _im_rating(imp, el, path):
         lo, hi = el.get("rateMin", 1), el.get("rateMax", el.get("rateCount", 5) + el.get("rateMin", 1) - 1
                                                          if isinstance(el.get("rateCount"), int) else 5)
         if not all(isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in (lo, hi)):
-            imp.fail(path + ("rateMin",), "rateMin and rateMax must be whole numbers from -1000 to 1000")
+            imp.fail(path + ("rateMin",), N_("%(low)s and %(high)s must be whole numbers from -1000 to 1000"), low="rateMin",
+                     high="rateMax")
             return q
         if (lo, hi) == (1, 5):
             q["options"] = [dict(o) for o in DEFAULT_SCALE]
@@ -875,7 +880,8 @@ def read_surveyjs(survey: dict) -> Imported:
 
     SurveyJSError lists every problem of a survey that cannot be imported at all."""
     if not isinstance(survey, dict) or not isinstance(survey.get("pages", survey.get("elements")), list):
-        raise SurveyJSError([Problem("", "a SurveyJS survey is an object with 'pages' (or 'elements')")])
+        raise SurveyJSError([Problem.of(N_("a SurveyJS survey is an object with %(pages)s (or %(elements)s)"), pages="pages",
+                                           elements="elements")])
     paged = bool(survey.get("pages"))
     # A survey of bare elements is one page that starts no section (as our export writes questions before one).
     pages = survey.get("pages") or [{"elements": survey.get("elements"), "bkb": {"implicit": True}}]
@@ -896,7 +902,7 @@ def read_surveyjs(survey: dict) -> Imported:
     for p, page in enumerate(pages):
         page_path = ("pages", p) if paged else ()
         if not isinstance(page, dict):
-            imp.fail(page_path, "a page is an object with 'elements'")
+            imp.fail(page_path, N_("a page is an object with %(elements)s"), elements="elements")
             continue
         bkb = page.get("bkb") if isinstance(page.get("bkb"), dict) else {}
         if not bkb:
@@ -932,11 +938,12 @@ def read_surveyjs(survey: dict) -> Imported:
     _yes_no_literals(doc, imp.booleans)
     if not imp.problems and not any(REGISTRY[i["type"]].answerable or i["type"] == "department_block"
                                     for i in items if isinstance(i, dict)):
-        imp.fail((), "nothing is left to import: the survey has no question this platform can ask")
+        imp.fail((), N_("nothing is left to import: the survey has no question this platform can ask"))
     located = []
     for problem in validate_document(doc):
         where = _find_origin(imp.origins, problem.path)
-        located.append(Problem(where or problem.path, f"{problem.message} ({problem.path})"))
+        # The place in the file and the question's key: the JSON path of our document would mean nothing there.
+        located.append(Problem.said(problem.reason, path=where or problem.path, item=problem.item))
     if imp.problems or located:
         # Every reason at once: what refuses the survey, then what would be left out.
         raise SurveyJSError(imp.problems + [p for p in located if p not in imp.problems] + imp.dropped)
@@ -974,7 +981,7 @@ def _resolve_expressions(imp: _Importer) -> None:
             tree = _sj_tree(p.text)
         except ValueError as e:
             del p.q[p.field]
-            imp.drop(p.path, interop.CONDITION_UNREADABLE, text=p.text, reason=str(e))
+            imp.drop(p.path, interop.CONDITION_UNREADABLE, text=p.text, reason=reason_of(e))
             continue
         gone = [n for n in variables(tree) if n.split(".")[0] in imp.dropped_names]
         if gone:
@@ -1059,7 +1066,8 @@ def _import_block(imp: _Importer, el: dict, path: tuple, picker: dict, index: in
             block[ours] = picker[theirs]
     for sub_path, sub in _walk_elements(_seq(el.get("templateElements")), path + ("templateElements",)):
         if sub.get("type") == "paneldynamic":
-            imp.fail(sub_path + ("type",), f"{sub.get('type')!r} is not supported inside the department panel")
+            imp.fail(sub_path + ("type",), N_("%(type)s is not supported inside the department panel"),
+                     type=repr(sub.get("type")))
             continue
         result = _import_question(imp, sub, sub_path)
         for q in result if isinstance(result, list) else [result] if result is not None else []:

@@ -30,12 +30,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
 from questionnaire import interop
+from questionnaire.i18n import N_, Message, Refusal, reason_of
 from questionnaire.interop import (
     Imported,
     KeyMaker,
@@ -79,13 +80,16 @@ OR_OTHER = "or_other"
 DROPDOWN_APPEARANCES = ("minimal", "autocomplete")
 
 
+END_WITHOUT_BEGIN = N_("%(end)s without a matching %(begin)s")
+
+
 class XLSFormError(QuestionnaireError):
     """An XLSForm that cannot be imported; ``problems`` name the sheet and row of each."""
 
 
 # ============================================================================ expressions
 
-class _XPathError(ValueError):
+class _XPathError(Refusal):
     pass
 
 
@@ -122,7 +126,8 @@ def _xp_literal(value: Any) -> str:
             return f"'{value}'"
         if '"' not in value:
             return f'"{value}"'
-        raise _XPathError(f"the string {value!r} has both kinds of quotes, which XLSForm cannot write")
+        raise _XPathError(N_("the string %(value)s has both kinds of quotes, which XLSForm cannot write"),
+                          value=repr(value))
     return repr(value)
 
 
@@ -175,7 +180,7 @@ def _xpath_tree(text: str) -> Node:
     while pos < len(text):
         m = _XP_TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ValueError(f"cannot read {text[pos:pos + 10]!r} in {text!r}")
+            raise Refusal(N_("cannot read %(part)s in %(text)s"), part=repr(text[pos:pos + 10]), text=repr(text))
         kind = m.lastgroup
         tokens.append((kind, m.group(kind)))
         pos = m.end()
@@ -185,7 +190,7 @@ def _xpath_tree(text: str) -> Node:
     parser = _XPathParser(tokens, text)
     node = parser.or_expr()
     if tokens[parser.i][0] != "end":
-        raise ValueError(f"unexpected {tokens[parser.i][1]!r} in {text!r}")
+        raise Refusal(N_("unexpected %(part)s in %(text)s"), part=repr(tokens[parser.i][1]), text=repr(text))
     return node
 
 
@@ -200,7 +205,8 @@ class _XPathParser:
     def take(self, kind=None, value=None):
         if not self.peek(kind, value):
             got = self.tokens[self.i][1]
-            raise ValueError(f"expected {value or kind} but found {got if got is not None else 'the end'} in {self.text!r}")
+            raise Refusal(N_("expected %(expected)s but found %(found)s in %(text)s"), expected=value or kind,
+                          found=got if got is not None else Message.of(N_("the end")), text=repr(self.text))
         tok = self.tokens[self.i]
         self.i += 1
         return tok[1]
@@ -254,7 +260,8 @@ class _XPathParser:
             self.take("punct", ")")
             return self.call(name, args)
         got = self.tokens[self.i][1]
-        raise ValueError(f"unexpected {got if got is not None else 'end'} in {self.text!r}")
+        raise Refusal(N_("unexpected %(part)s in %(text)s"), part=got if got is not None else Message.of(N_("the end")),
+                      text=repr(self.text))
 
     def call(self, name, args):
         if name in ("true", "false") and not args:
@@ -263,7 +270,7 @@ class _XPathParser:
             return Not(args[0])
         if name in ("selected", "contains") and len(args) == 2:
             return Compare("contains", args[0], args[1])
-        raise ValueError(f"the function {name}() is not supported in {self.text!r}")
+        raise Refusal(N_("the function %(name)s() is not supported in %(text)s"), name=name, text=repr(self.text))
 
 
 # ============================================================================ constraints
@@ -294,7 +301,7 @@ def parse_constraint(text: str) -> dict:
                 out[name] = kind(m.group(1)) if kind else _number(m.group(1))
                 break
         else:
-            raise ValueError(f"unsupported constraint {part!r}")
+            raise Refusal(N_("unsupported constraint %(part)s"), part=repr(part))
     return out
 
 
@@ -304,7 +311,7 @@ def parse_parameters(text: str) -> dict:
     for part in str(text).replace(";", " ").replace(",", " ").split():
         name, sep, value = part.partition("=")
         if not sep:
-            raise ValueError(f"cannot read parameter {part!r}: write name=value")
+            raise Refusal(N_("cannot read parameter %(part)s: write %(form)s"), part=repr(part), form="name=value")
         out[name.strip()] = _number(value.strip())
     return out
 
@@ -486,7 +493,7 @@ def export_xlsform(doc: dict) -> bytes:
             if item["type"] == "section":
                 open_section = item.get("source_name") or item["key"]
     except _XPathError as e:
-        raise XLSFormError([Problem("", str(e))]) from None
+        raise XLSFormError([Problem.said(e.reason)]) from None
     if open_section:
         w.survey.append({"type": "end_group", "name": open_section})
     settings = [{"form_title": doc["title"]["zh"], "title::en": doc["title"].get("en"),
@@ -530,11 +537,13 @@ LANGUAGE_NAMES = {"english": "en", "chinese": "zh", "中文": "zh", "简体中�
                   "zh_cn": "zh", "zh-hans": "zh", "简体": "zh"}
 
 
-def _located(sheet: str, row: int | None, message: str, column: str | None = None) -> Problem:
+def _located(sheet: str, row: int | None, reason: str | Message, column: str | None = None, **params) -> Problem:
+    """A problem at a sheet's row (and column): ``reason`` is a template (filled with ``params``) or a message."""
     where = f"{sheet} row {row}" if row else sheet
     if column:
         where += f", column {column}"
-    return Problem(where, message, sheet=sheet, row=row, column=column)
+    reason = reason if isinstance(reason, Message) else Message.of(reason, **params)
+    return Problem.said(reason, path=where, sheet=sheet, row=row, column=column)
 
 
 def _check_archive(data: bytes) -> None:
@@ -547,19 +556,20 @@ def _check_archive(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise XLSFormError([Problem("", "the file is not an .xlsx workbook")]) from None
+        raise XLSFormError([Problem.of(N_("the file is not an .xlsx workbook"))]) from None
     if len(infos) > MAX_MEMBERS:
-        raise XLSFormError([Problem("", f"the file has {len(infos)} parts, far more than a workbook "
-                                        f"(at most {MAX_MEMBERS})")])
+        raise XLSFormError([Problem.of(N_("the file has %(parts)d parts, far more than a workbook (at most %(limit)d)"),
+                                        parts=len(infos), limit=MAX_MEMBERS)])
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise XLSFormError([Problem("", f"the workbook is too large once uncompressed ({total} bytes; "
-                                        f"the limit is {MAX_UNCOMPRESSED_BYTES})")])
+        raise XLSFormError([Problem.of(N_("the workbook is too large once uncompressed (%(size)d bytes; the limit is "
+                                           "%(limit)d)"), size=total, limit=MAX_UNCOMPRESSED_BYTES)])
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            raise XLSFormError([Problem("", f"{info.filename} is compressed {ratio:.0f} times, as no real workbook "
-                                            f"is (at most {MAX_RATIO}): refused as a zip bomb")])
+            raise XLSFormError([Problem.of(N_("%(part)s is compressed %(ratio)d times, as no real workbook is (at most "
+                                               "%(limit)d): refused as a zip bomb"), part=info.filename,
+                                            ratio=round(ratio), limit=MAX_RATIO)])
 
 
 def language_code(text: str) -> str:
@@ -598,7 +608,8 @@ def _sheets_of(data: bytes) -> dict[str, Any]:
         try:
             book = xlrd.open_workbook(file_contents=data, on_demand=True)
         except Exception as e:  # noqa: BLE001 - xlrd raises many kinds on a broken workbook
-            raise XLSFormError([Problem("", f"the .xls workbook cannot be read: {e.__class__.__name__}")]) from None
+            raise XLSFormError([Problem.of(N_("the .xls workbook cannot be read (%(error)s)"),
+                                            error=e.__class__.__name__)]) from None
 
         def xls_rows(name):
             sheet = book.sheet_by_name(name)
@@ -606,12 +617,13 @@ def _sheets_of(data: bytes) -> dict[str, Any]:
                 yield tuple(_xls_value(c.value) for c in sheet.row(r))
         return {name.strip().lower(): (lambda n=name: xls_rows(n)) for name in book.sheet_names()}
     if data[:2] != b"PK":
-        raise XLSFormError([Problem("", "the file is not an .xlsx or .xls workbook")])
+        raise XLSFormError([Problem.of(N_("the file is not an .xlsx or .xls workbook"))])
     _check_archive(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on a broken workbook
-        raise XLSFormError([Problem("", f"the workbook cannot be read: {e.__class__.__name__}")]) from None
+        raise XLSFormError([Problem.of(N_("the workbook cannot be read (%(error)s)"), error=e.__class__.__name__)]) \
+            from None
     return {name.strip().lower(): (lambda n=name: _xlsx_rows(book[n])) for name in book.sheetnames}
 
 
@@ -652,14 +664,14 @@ def _read_sheet(sheets: dict, title: str, problems: list[Problem]) -> tuple[list
                     record.setdefault(name, value.strip() if isinstance(value, str) else value)
             if record:
                 if len(out) >= MAX_ROWS:
-                    problems.append(_located(title, number, f"too many rows (the limit is {MAX_ROWS})"))
+                    problems.append(_located(title, number, N_("too many rows (the limit is %(limit)d)"), limit=MAX_ROWS))
                     break
                 out.append((number, record))
     except XLSFormError:
         raise
     except Exception as e:  # noqa: BLE001 - the readers raise many kinds on a broken sheet
-        raise XLSFormError([Problem(title, f"the sheet cannot be read: {e.__class__.__name__}", sheet=title)]) \
-            from None
+        raise XLSFormError([Problem.of(N_("the sheet cannot be read (%(error)s)"), path=title, sheet=title,
+                                       error=e.__class__.__name__)]) from None
     return out, languages
 
 
@@ -715,11 +727,11 @@ class _Importer:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     borrowed: set[str] = field(default_factory=set)
 
-    def fail(self, row: int, message: str, column: str | None = None, sheet: str = "survey"):
-        self.problems.append(_located(sheet, row, message, column))
+    def fail(self, row: int, reason: str | Message, column: str | None = None, sheet: str = "survey", **params):
+        self.problems.append(_located(sheet, row, reason, column, **params))
 
     def drop(self, row: int | None, template: str, column: str | None = None, sheet: str = "survey", **params):
-        where = _located(sheet, row, "", column)
+        where = _located(sheet, row, Message(""), column)
         self.dropped.append(interop.LeftOut.of(template, path=where.path, sheet=sheet, row=row, column=column,
                                                **params))
 
@@ -783,12 +795,13 @@ class _Importer:
         try:
             return _number(str(value))
         except ValueError:
-            self.fail(row, f"{value!r} is not a number", column, sheet)
+            self.fail(row, N_("%(value)s is not a number"), column, sheet, value=repr(value))
             return None
 
     def choices(self, number: int, list_name: str, path: str, scale: bool, q: dict) -> list[dict]:
         if list_name not in self.lists:
-            self.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
+            self.fail(number, N_("the choice list %(name)s is not in the %(sheet_name)s sheet"), "type", name=repr(list_name),
+                      sheet_name="choices")
             return []
         options, written = [], {}
         taken = valid_values(_choice_name(rec.get("name")) for _, rec in self.lists[list_name])
@@ -803,7 +816,8 @@ class _Importer:
                 try:
                     option["value"] = int(name)
                 except ValueError:
-                    self.fail(row, f"a rating scale needs whole-number choice names, not {name!r}", "name", "choices")
+                    self.fail(row, N_("a rating scale needs whole-number choice names, not %(name)s"), "name", "choices",
+                              name=repr(name))
             else:
                 option["value"], source = option_value(name, taken)
                 if source is not None:
@@ -849,7 +863,7 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
         try:
             params = parse_parameters(record["parameters"])
         except ValueError as e:
-            imp.fail(number, str(e), "parameters")
+            imp.fail(number, reason_of(e), "parameters")
     constraint: dict = {}
     if "constraint" in record:
         try:
@@ -873,7 +887,8 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
             # A plain range (not our NPS) becomes a bounded whole number.
             constraint = {"min": params.get("start", 0), "max": params.get("end", 10), **constraint}
     if kind == "nps" and params and params != {"start": 0, "end": 10, "step": 1}:
-        imp.fail(number, "an NPS question is a range with start=0 end=10 step=1", "parameters")
+        imp.fail(number, N_("an NPS question is a range with %(parameters)s"), "parameters",
+                 parameters="start=0 end=10 step=1")
     allowed = {"text": {"max_length"}, "textarea": {"max_length"}, "number": {"min", "max"},
                "multiple": {"min_picks", "max_picks"}, "date": {"min", "max"}}.get(kind, set())
     for name, value in constraint.items():
@@ -887,7 +902,7 @@ def _question(imp: _Importer, number: int, record: dict, path: str) -> dict | No
 def _drop_row(imp: _Importer, number: int, record: dict, kind: str) -> None:
     """Leave out a row whose type cannot be asked here, saying why."""
     if not kind:
-        imp.fail(number, "the row has no type", "type")
+        imp.fail(number, N_("the row has no %(header)s"), "type", header="type")
         return
     reason = interop.METADATA if kind in METADATA_TYPES else MEDIA_TYPES.get(kind, interop.UNSUPPORTED)
     imp.drop(number, reason, "type", kind=kind)
@@ -916,14 +931,16 @@ def _yes_no_choices(imp: "_Importer", number: int, list_name: str, q: dict) -> N
     for row, rec in imp.lists.get(list_name, []):
         value = str(rec.get("name"))
         if value not in (YES, NO):
-            imp.fail(row, f"a yes/no question's choices are named {YES} and {NO}, not {value!r}", "name", "choices")
+            imp.fail(row, N_("a yes/no question's choices are named %(yes)s and %(no)s, not %(value)s"), "name",
+                     "choices", yes=YES, no=NO, value=repr(value))
             continue
         if imp.text(rec, "label"):
             q[f"{value}_label"] = imp.text(rec, "label")
         if "score" in rec:
             q[f"{value}_score"] = imp.number(row, "score", rec["score"], "choices")
     if list_name not in imp.lists:
-        imp.fail(number, f"the choice list {list_name!r} is not in the choices sheet", "type")
+        imp.fail(number, N_("the choice list %(name)s is not in the %(sheet_name)s sheet"), "type", name=repr(list_name),
+                      sheet_name="choices")
 
 
 def read_xlsform(data: bytes) -> Imported:
@@ -932,7 +949,8 @@ def read_xlsform(data: bytes) -> Imported:
     XLSFormError lists every problem of a file that cannot be imported at all, each with sheet, row and column."""
     sheets = _sheets_of(data)
     if "survey" not in sheets:
-        raise XLSFormError([Problem("survey", "the workbook has no 'survey' sheet", sheet="survey")])
+        raise XLSFormError([Problem.of(N_("the workbook has no %(sheet_name)s sheet"), path="survey", sheet="survey",
+                                       sheet_name=repr("survey"))])
     problems: list[Problem] = []
     survey, languages = _read_sheet(sheets, "survey", problems)
     choice_rows, _ = _read_sheet(sheets, "choices", problems)
@@ -941,8 +959,8 @@ def read_xlsform(data: bytes) -> Imported:
     lists: dict[str, list] = {}
     for number, rec in choice_rows:
         if "list_name" not in rec or "name" not in rec:
-            problems.append(_located("choices", number, "a choice needs list_name and name",
-                                     "name" if "list_name" in rec else "list_name"))
+            problems.append(_located("choices", number, N_("a choice needs %(list)s and %(name)s"),
+                                     "name" if "list_name" in rec else "list_name", list="list_name", name="name"))
             continue
         lists.setdefault(str(rec["list_name"]).strip(), []).append((number, rec))
     settings = settings_rows[0][1] if settings_rows else {}
@@ -972,14 +990,15 @@ def read_xlsform(data: bytes) -> Imported:
     located = []
     for p in validate_document(doc) if not any(p.row is None for p in problems) else []:
         sheet, row = _origin(imp.origins, p.path)
-        located.append(_located(sheet, row, f"{p.message} ({p.path})") if row else Problem(p.path, p.message))
+        # The row names the place in the file; the JSON path would mean nothing to whoever wrote it.
+        located.append(replace(_located(sheet, row, p.reason), item=p.item) if row else p)
     if problems or located:
         # Every reason at once, in the file's order: what refuses the file, and what would be left out.
         found = problems + [p for p in located if p not in problems] + imp.dropped
         raise XLSFormError(sorted(found, key=lambda p: (p.sheet != "survey", p.sheet or "", p.row or 0)))
     if not any(REGISTRY[loc.item["type"]].answerable for loc in iter_items(doc)):
-        raise XLSFormError(problems + [Problem("", "nothing is left to import: the form has no question this "
-                                                   "platform can ask")] + imp.dropped)
+        raise XLSFormError(problems + [Problem.of(N_("nothing is left to import: the form has no question this "
+                                                      "platform can ask"))] + imp.dropped)
     return Imported(doc, imp.dropped)
 
 
@@ -991,7 +1010,8 @@ def import_xlsform(data: bytes, *, allow_drops: bool = False) -> dict:
 
 def _check_columns(survey: list, problems: list[Problem]) -> None:
     if survey and not any("type" in rec for _, rec in survey):
-        problems.append(_located("survey", 1, "the survey sheet has no 'type' column", "type"))
+        problems.append(_located("survey", 1, N_("the %(sheet_name)s sheet has no %(header)s column"), "type",
+                                 sheet_name="survey", header="type"))
 
 
 def _matrix_groups(survey: list, lists: dict) -> set[int]:
@@ -1046,7 +1066,7 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 imp.origins[path] = ("survey", number)
                 open_groups.append(("matrix", number, item))
             elif in_matrix:
-                imp.fail(number, "a group cannot be inside a matrix", "type")
+                imp.fail(number, N_("a group cannot be inside a matrix"), "type")
                 open_groups.append(("group", number, None))
             elif block is not None and container is not top:
                 imp.drop(number, interop.GROUP_IN_BLOCK, "type")
@@ -1058,27 +1078,27 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 open_groups.append(("group", number, None))
         elif kind == "end_group":
             if not open_groups or open_groups[-1][0] not in ("group", "matrix", "multi_text"):
-                imp.fail(number, "end_group without a matching begin_group", "type")
+                imp.fail(number, END_WITHOUT_BEGIN, "type", end="end_group", begin="begin_group")
                 continue
             group_kind, _, item = open_groups.pop()
             if group_kind == "multi_text":
                 item.pop("_row_keys")
                 if not item["fields"]:
-                    imp.fail(number, "the group of short texts has no text rows", "type")
+                    imp.fail(number, N_("the group of short texts has no text rows"), "type")
             if group_kind == "matrix":
                 list_name = item.pop("_list")
                 item.pop("_row_keys")
                 if not item["rows"]:
-                    imp.fail(number, "the matrix has no rows", "type")
+                    imp.fail(number, N_("the matrix has no rows"), "type")
                 if list_name:
                     item["options"] = imp.choices(number, list_name, _path_of(imp, item, container, top), True, item)
         elif kind == "begin_repeat" and str(rec.get("bkb_type", "")).lower() not in ("department_block", ""):
-            imp.fail(number, "unknown bkb_type for a begin_repeat", "bkb_type")
+            imp.fail(number, N_("unknown %(header)s for a %(begin)s"), "bkb_type", header="bkb_type", begin="begin_repeat")
             open_groups.append(("repeat", number, None))
         elif kind == "begin_repeat" and not rec.get("bkb_type"):
             # Another tool's repeat (or loop): its questions are asked once, on a page of their own.
             if in_matrix:
-                imp.fail(number, "a begin_repeat cannot be inside a matrix", "type")
+                imp.fail(number, N_("a %(begin)s cannot be inside a matrix"), "type", begin="begin_repeat")
             elif block is None or container is top:
                 container.append(imp.common(number, rec, "section"))
                 imp.origins[path] = ("survey", number)
@@ -1086,23 +1106,25 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
             open_groups.append(("repeat", number, None))
         elif kind == "begin_repeat":
             if block is not None:
-                imp.fail(number, "only one department block (begin_repeat) is allowed", "type")
+                imp.fail(number, N_("only one department block (%(begin)s) is allowed"), "type", begin="begin_repeat")
                 open_groups.append(("repeat", number, None))
                 continue
             if any(g[0] != "group" for g in open_groups):
-                imp.fail(number, "a begin_repeat cannot be inside a matrix", "type")
+                imp.fail(number, N_("a %(begin)s cannot be inside a matrix"), "type", begin="begin_repeat")
             block = imp.common(number, rec, "department_block")
             block["items"] = []
             try:
                 params = parse_parameters(rec["parameters"]) if "parameters" in rec else {}
             except ValueError as e:
-                imp.fail(number, str(e), "parameters")
+                imp.fail(number, reason_of(e), "parameters")
                 params = {}
             for name, value in params.items():
                 if name in ("min_picks", "max_picks"):
                     block[name] = value
                 else:
-                    imp.fail(number, f"unknown parameter {name!r} (expected min_picks, max_picks)", "parameters")
+                    imp.fail(number, N_("unknown parameter %(name)s (expected %(expected)s)"), "parameters",
+                             expected="min_picks, max_picks",
+                             name=repr(name))
             # A section group left open before the repeat ends there: the block is its own pages.
             open_groups = [g for g in open_groups if g[0] != "group"]
             top.append(block)
@@ -1111,7 +1133,7 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
             open_groups.append(("repeat", number, block))
         elif kind == "end_repeat":
             if not open_groups or open_groups[-1][0] != "repeat":
-                imp.fail(number, "end_repeat without a matching begin_repeat", "type")
+                imp.fail(number, END_WITHOUT_BEGIN, "type", end="end_repeat", begin="begin_repeat")
                 continue
             _, _, item = open_groups.pop()
             if item is not None and item is block:
@@ -1126,7 +1148,8 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
                 container.append(q)
                 imp.origins[path] = ("survey", number)
     for kind, number, _ in open_groups:
-        imp.fail(number, f"this {'begin_repeat' if kind == 'repeat' else 'begin_group'} is never closed", "type")
+        imp.fail(number, N_("this %(begin)s is never closed"), "type",
+                 begin="begin_repeat" if kind == "repeat" else "begin_group")
     for loc_item in doc["items"]:
         for extra in ("_list", "_row_keys"):
             loc_item.pop(extra, None)
@@ -1135,14 +1158,14 @@ def _build(imp: _Importer, survey: list, matrices: set[int], doc: dict) -> None:
 def _matrix_row(imp: _Importer, number: int, rec: dict, matrix: dict) -> None:
     base, list_name, _ = parse_type(rec.get("type", ""))
     if base != "select_one" or not list_name:
-        imp.fail(number, "every row of a matrix must be a select_one question", "type")
+        imp.fail(number, N_("every row of a matrix must be a %(type)s question"), "type", type="select_one")
         return
     if matrix["_list"] not in (None, list_name):
-        imp.fail(number, "all rows of a matrix must use the same choice list", "type")
+        imp.fail(number, N_("all rows of a matrix must use the same choice list"), "type")
     matrix["_list"] = list_name
     name = str(rec.get("name", "")).strip()
     if not name:
-        imp.fail(number, "a matrix row needs a name", "name")
+        imp.fail(number, N_("a matrix row needs a %(header)s"), "name", header="name")
         return
     prefix = matrix.get("source_name", matrix["key"]) + "__"
     short = name[len(prefix):] if name.startswith(prefix) else name
@@ -1171,7 +1194,7 @@ def _resolve_expressions(imp: _Importer, doc: dict) -> None:
             tree = _xpath_tree(p.text)
         except ValueError as e:
             del p.item[p.field]
-            imp.drop(p.row, interop.CONDITION_UNREADABLE, p.column, text=p.text, reason=str(e))
+            imp.drop(p.row, interop.CONDITION_UNREADABLE, p.column, text=p.text, reason=reason_of(e))
             continue
         gone = [n for n in variables(tree) if n in imp.dropped_names]
         if gone:
@@ -1186,7 +1209,8 @@ def _multi_text_field(imp: _Importer, number: int, rec: dict, item: dict) -> Non
     base, _, _ = parse_type(rec.get("type", ""))
     name = str(rec.get("name", "")).strip()
     if base != "text" or not name:
-        imp.fail(number, "every row of a group of short texts is a text question with a name", "type")
+        imp.fail(number, N_("every row of a group of short texts is a %(type)s question with a %(header)s"), "type",
+                 type="text", header="name")
         return
     prefix = item.get("source_name", item["key"]) + "__"
     short = name[len(prefix):] if name.startswith(prefix) else name

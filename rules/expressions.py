@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
+from rules.messages import Message, N_
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
 KEY_RE = r"[a-z][a-z0-9_]{0,39}"
@@ -32,11 +34,15 @@ KEYWORDS = {"and", "or", "not", "contains", "true", "false"}
 
 
 class ExpressionError(ValueError):
-    """A syntax error in an expression, with a 0-based character position."""
+    """A syntax error in an expression, with a 0-based character position.
 
-    def __init__(self, message: str, position: int, expression: str = ""):
-        super().__init__(message)
-        self.message = message
+    ``reason`` is the message as a template with its parameters (the app translates it); ``message`` its English.
+    """
+
+    def __init__(self, template: str, position: int, expression: str = "", **params: Any):
+        self.reason = Message.of(template, **params)
+        self.message = str(self.reason)
+        super().__init__(self.message)
         self.position = position
         self.expression = expression
 
@@ -73,11 +79,11 @@ def tokenize(text: str) -> list[Token]:
         elif ch == "{":
             end = text.find("}", i + 1)
             if end < 0:
-                raise ExpressionError("unclosed '{': a variable is written {key}", i, text)
+                raise ExpressionError(N_("unclosed '{': a variable is written {key}"), i, text)
             name = text[i + 1:end]
             if not VAR_NAME_RE.fullmatch(name):
                 raise ExpressionError(
-                    f"'{{{name}}}' is not a valid variable: write {{key}} with a question key", i, text
+                    N_("'{%(name)s}' is not a valid variable: write {key} with a question key"), i, text, name=name
                 )
             tokens.append(Token("var", name, i))
             i = end + 1
@@ -85,14 +91,14 @@ def tokenize(text: str) -> list[Token]:
             j, chars = i + 1, []
             while True:
                 if j >= n:
-                    raise ExpressionError("unterminated string: add the closing '", i, text)
+                    raise ExpressionError(N_("unterminated string: add the closing '"), i, text)
                 c = text[j]
                 if c == "\\":
                     if j + 1 < n and text[j + 1] in "'\\":
                         chars.append(text[j + 1])
                         j += 2
                         continue
-                    raise ExpressionError("unknown escape: only \\' and \\\\ are allowed in strings", j, text)
+                    raise ExpressionError(N_("unknown escape: only \\' and \\\\ are allowed in strings"), j, text)
                 if c == "'":
                     break
                 chars.append(c)
@@ -111,7 +117,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", text[i:i + 2], i))
             i += 2
         elif text.startswith("==", i):
-            raise ExpressionError("use a single = to compare", i, text)
+            raise ExpressionError(N_("use a single = to compare"), i, text)
         elif ch in "=<>":
             tokens.append(Token("op", ch, i))
             i += 1
@@ -119,16 +125,17 @@ def tokenize(text: str) -> list[Token]:
             m = _WORD.match(text, i)
             word = m.group(0)
             if word not in KEYWORDS:
-                hint = " (keywords are lowercase)" if word.lower() in KEYWORDS else ""
-                raise ExpressionError(
-                    f"unknown word '{word}'{hint}; variables are written {{key}} and strings 'in quotes'", i, text
-                )
+                if word.lower() in KEYWORDS:
+                    raise ExpressionError(N_("unknown word '%(word)s' (keywords are lowercase); variables are "
+                                             "written {key} and strings 'in quotes'"), i, text, word=word)
+                raise ExpressionError(N_("unknown word '%(word)s'; variables are written {key} and strings "
+                                         "'in quotes'"), i, text, word=word)
             tokens.append(Token("op" if word == "contains" else "word", word, i))
             i = m.end()
         elif ch == '"':
-            raise ExpressionError("strings use single quotes: 'text'", i, text)
+            raise ExpressionError(N_("strings use single quotes: 'text'"), i, text)
         else:
-            raise ExpressionError(f"unexpected character {ch!r}", i, text)
+            raise ExpressionError(N_("unexpected character %(character)s"), i, text, character=repr(ch))
     tokens.append(Token("end", None, n))
     return tokens
 
@@ -298,9 +305,9 @@ class _Parser:
     def tok(self) -> Token:
         return self.tokens[self.i]
 
-    def error(self, message: str, token: Token | None = None) -> ExpressionError:
+    def error(self, template: str, token: Token | None = None, **params) -> ExpressionError:
         token = token or self.tok
-        return ExpressionError(message, token.position, self.text)
+        return ExpressionError(template, token.position, self.text, **params)
 
     def take(self) -> Token:
         token = self.tok
@@ -309,16 +316,17 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
-            raise self.error("the expression is empty")
+            raise self.error(N_("the expression is empty"))
         node = self.or_expr()
         if self.tok.kind != "end":
-            raise self.error(f"unexpected {describe(self.tok)}: expected 'and', 'or' or the end")
+            raise self.error(N_("unexpected %(found)s: expected %(first)s, %(second)s or the end"), found=describe(self.tok),
+                             first="and", second="or")
         return node
 
     def enter(self):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)")
+            raise self.error(N_("the expression is nested too deeply (more than %(levels)d levels)"), levels=MAX_DEPTH)
 
     def or_expr(self) -> Node:
         node = self.and_expr()
@@ -340,7 +348,7 @@ class _Parser:
             op = self.take().value
             right = self.unary()
             if self.tok.kind == "op":
-                raise self.error("comparisons cannot be chained: use 'and' between them")
+                raise self.error(N_("comparisons cannot be chained: use %(word)s between them"), word="and")
             return Compare(op, left, right)
         return left
 
@@ -370,23 +378,23 @@ class _Parser:
             node = self.or_expr()
             self.depth -= 1
             if self.tok.kind != ")":
-                raise self.error(f"expected ')' to close the '(' at character {tok.position + 1}")
+                raise self.error(N_("expected ')' to close the '(' at character %(at)d"), at=tok.position + 1)
             self.take()
             return node
         if tok.kind == "end":
-            raise self.error("the expression ends too early: a value is missing")
-        raise self.error(f"unexpected {describe(tok)}: expected a {{variable}}, a number, a 'string' or '('")
+            raise self.error(N_("the expression ends too early: a value is missing"))
+        raise self.error(N_("unexpected %(found)s: expected a {variable}, a number, a 'string' or '('"), found=describe(tok))
 
 
-def describe(tok: Token) -> str:
+def describe(tok: Token) -> Message:
     """Describe a token for an error message."""
     if tok.kind == "end":
-        return "end of expression"
+        return Message.of(N_("end of expression"))
     if tok.kind == "var":
-        return f"variable {{{tok.value}}}"
+        return Message.of(N_("variable {%(name)s}"), name=tok.value)
     if tok.kind == "string":
-        return f"string '{tok.value}'"
-    return f"'{tok.value}'"
+        return Message.of(N_("string '%(text)s'"), text=tok.value)
+    return Message.of(N_("'%(text)s'"), text=tok.value)
 
 
 # --------------------------------------------------------------------------- public API
@@ -427,9 +435,9 @@ class Expression:
 def parse_expression(text: str) -> Expression:
     """Parse an expression string, raising ExpressionError with a position on any error."""
     if not isinstance(text, str):
-        raise ExpressionError("an expression must be a string", 0, "")
+        raise ExpressionError(N_("an expression must be a string"), 0, "")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters", MAX_LENGTH, text)
+        raise ExpressionError(N_("the expression is longer than %(limit)d characters"), MAX_LENGTH, text, limit=MAX_LENGTH)
     return Expression(text, _Parser(text).parse())
 
 

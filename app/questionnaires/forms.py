@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.platform.forms import NoControlCharacters
+from app.platform.i18n import translated
 from questionnaire.types import (
     DATE_PATTERN,
     DEFAULT_SCALE,
@@ -118,7 +119,7 @@ def _expression(form, field) -> None:
     except ExpressionError as exc:
         field.pointer = exc.pointer()
         raise ValidationError(str(_l("Syntax error at character %(position)d: %(message)s",
-                                     position=exc.position + 1, message=exc.message))) from None
+                                     position=exc.position + 1, message=translated(exc)))) from None
 
 
 class OptionForm(Form):

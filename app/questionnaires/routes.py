@@ -11,7 +11,7 @@ from app.platform.access import roles_required
 from app.platform.actions import bad_request, perform, unconfirmed
 from app.platform.exports import download
 from app.platform.forms import ConfirmForm, EmptyForm
-from app.platform.i18n import select_locale
+from app.platform.i18n import select_locale, translated
 from app.platform.roles import Role
 from app.questionnaires import service
 from app.questionnaires.forms import (
@@ -171,7 +171,7 @@ def edit_item(version_id: int, loc: str):
                                                actor=current_user)
             except (service.BuilderError, ExpressionError) as exc:
                 db.session.rollback()
-                flash(str(exc), "error")
+                flash(translated(exc), "error")
             else:
                 db.session.commit()
                 mine = [p for p in problems if p.path.startswith(_item_path(loc))]
@@ -235,7 +235,7 @@ def check_expression():
     if error is not None:
         return jsonify(ok=False, position=error.position + 1, pointer=error.pointer(),
                        message=_("Syntax error at character %(position)d: %(message)s",
-                                 position=error.position + 1, message=error.message))
+                                 position=error.position + 1, message=translated(error)))
     # Where the condition stands (its draft, item and field, sent by the item page): the draft's own check of it.
     version = db.session.get(QuestionnaireVersion, request.form.get("version_id", type=int) or 0)
     problems = service.condition_problems(version, request.form.get("loc", ""), request.form.get("field", ""),
@@ -354,7 +354,7 @@ def import_questionnaire():
             return _back(version)
     # ``translate`` renders the reasons of left-out parts, which the pure importers give as templates.
     return render_template("questionnaires/import.html", form=form, problems=problems, error=error,
-                           dropped=dropped, translate=_)
+                           dropped=dropped)
 
 
 @bp.route("/versions/<int:version_id>/export/<any(json, xlsform, surveyjs):fmt>")

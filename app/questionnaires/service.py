@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import service as audit
 from app.extensions import db
 from app.platform.columns import utcnow
+from app.platform.i18n import translated
 from app.platform.tabular import display_name
 from app.questionnaires.models import Questionnaire, QuestionnaireVersion, VersionStatus, document_hash
 from questionnaire.diff import Change, diff_documents
@@ -482,7 +483,7 @@ def condition_problems(version: QuestionnaireVersion, loc: str, field: str, text
     container[index][field] = text
     head, _, sub = loc.partition(".")
     path = format_path(("items", int(head)) + (("items", int(sub)) if sub else ()) + (field,))
-    return [p.message for p in semantic_problems(doc) if p.path == path]
+    return [translated(p) for p in semantic_problems(doc) if p.path == path]
 
 
 # ------------------------------------------------------------------------------ diff
@@ -509,7 +510,7 @@ def format_of(filename: str) -> str:
 
 
 def _no_constant(name: str):
-    raise _NotJSON(f"not valid JSON: {name} is not a number JSON allows")
+    raise _NotJSON(_("not valid JSON: %(name)s is not a number JSON allows", name=name))
 
 
 class _NotJSON(ValueError):
@@ -540,18 +541,19 @@ def _read(filename: str, data: bytes) -> Imported:
         try:
             parsed = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
         except UnicodeDecodeError:
-            raise QuestionnaireError([Problem("", "the file is not UTF-8 text")]) from None
+            raise QuestionnaireError([Problem("", _("the file is not UTF-8 text"))]) from None
         except json.JSONDecodeError as exc:
-            raise QuestionnaireError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                                  f"column {exc.colno}")]) from None
+            # json's own reason is English: the line and column say where to look.
+            raise QuestionnaireError([Problem("", _("not valid JSON: an error at line %(line)d, column %(column)d",
+                                                    line=exc.lineno, column=exc.colno))]) from None
         except _NotJSON as exc:
             raise QuestionnaireError([Problem("", str(exc))]) from None
         except RecursionError:
-            raise QuestionnaireError([Problem("", "not valid JSON for a questionnaire: nested far too deeply")]) \
+            raise QuestionnaireError([Problem("", _("not valid JSON for a questionnaire: nested far too deeply"))]) \
                 from None
         except ValueError:  # an integer of thousands of digits
-            raise QuestionnaireError([Problem("", "not valid JSON for a questionnaire: a number is far too long")]) \
-                from None
+            raise QuestionnaireError([Problem("", _("not valid JSON for a questionnaire: a number is far too "
+                                                    "long"))]) from None
         if fmt == "surveyjs":
             return read_surveyjs(parsed)
         problems = validate_document(parsed)
@@ -602,7 +604,10 @@ def export(version: QuestionnaireVersion, fmt: str, departments: list[tuple[str,
     if fmt != "json" and validate_document(version.document):
         raise BuilderError(_("Only a questionnaire without problems can be exported to XLSForm or SurveyJS."))
     if fmt == "xlsform":
-        data = export_xlsform(version.document)
+        try:
+            data = export_xlsform(version.document)
+        except QuestionnaireError as exc:  # a text XLSForm cannot write (both kinds of quotes): said, not a 500
+            raise BuilderError("; ".join(translated(p) for p in exc.problems)) from None
     else:
         document = version.document if fmt == "json" else export_surveyjs(version.document, departments)
         data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

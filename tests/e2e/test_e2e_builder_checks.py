@@ -32,12 +32,12 @@ def test_the_live_check_refuses_an_unknown_question_and_option(session, make_use
     page.goto(f"/admin/questionnaires/versions/{draft.id}/items/{loc}")
     condition, live = page.locator("#show_if"), page.locator("#show_if-live")
     condition.press_sequentially("{visitt} = 'no'")
-    expect(live).to_have_text("{visitt} does not refer to any question")  # as the draft's list says it
+    expect(live).to_have_text("{visitt} 没有对应任何题目")  # as the draft's list says it, in Chinese
     expect(live).to_have_class(re.compile(r"\bbad\b"))
     expect(condition).to_have_attribute("aria-invalid", "true")
     condition.fill("")
     condition.press_sequentially("{visit} = 'maybe'")
-    expect(live).to_have_text("'maybe' is not an option of {visit} (options: yes, no)")
+    expect(live).to_have_text("'maybe' 不是 {visit} 的选项（选项有：yes, no）")
     condition.fill("")
     condition.press_sequentially("{visit} = 'no'")
     expect(live).to_have_text("✓")
@@ -50,7 +50,7 @@ def test_the_live_check_refuses_an_unknown_question_and_option(session, make_use
     page.select_option("select[name=where]", "end")
     page.locator("form[action$='/items'] button[type=submit]").click()
     page.goto(f"/admin/questionnaires/versions/{draft.id}")
-    expect(page.locator("#problems.errors")).to_contain_text("still the placeholder text '新题目'")
+    expect(page.locator("#problems.errors")).to_contain_text("仍是占位文字 '新题目'：请填写正式内容")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form[action$='/publish'] button[type=submit]").click()
     expect(page.locator("main > div.flash-error").first).to_contain_text(

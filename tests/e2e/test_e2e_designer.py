@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -18,8 +19,9 @@ def syntax_error(expression: str) -> str:
     try:
         parse_expression(expression)
     except ExpressionError as exc:
-        return zh("Syntax error at character %(position)d: %(message)s", position=exc.position + 1,
-                  message=exc.message)
+        with force_locale("zh"):  # the parser's reason too, through the catalog
+            return gettext("Syntax error at character %(position)d: %(message)s", position=exc.position + 1,
+                           message=exc.reason.render(gettext))
     raise AssertionError(f"{expression!r} parses")
 
 

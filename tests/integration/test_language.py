@@ -275,3 +275,66 @@ def test_times_are_shown_in_the_citys_local_time_in_one_format(city):
     draw = db.session.scalar(select(Draw).where(Draw.drawn_at.is_not(None)).order_by(Draw.id).limit(1))
     page = logged_in(city, "operator").get(f"/admin/rounds/{draw.campaign_id}/draw").get_data(as_text=True)
     assert f"<dd>{shanghai(draw.drawn_at)}</dd>" in page and f"<dd>{shanghai(draw.frozen_at)}</dd>" in page
+
+
+def test_a_designers_problems_and_a_refused_import_are_in_chinese(city, names):
+    """What the builder says of a faulty draft (its page, the preview) and of a file it
+    refuses (an XLSForm, a JSON document) is Chinese: the pure validator's English templates go through the catalog,
+    the places are named by the question's key and the field's name; only the designer's own literals (keys,
+    option values, conditions, the file's column names) stay as written, marked as such. The same pages in English
+    hold those English words: this test would fail if they came back to the Chinese pages."""
+    import copy
+    import json
+
+    from app.questionnaires import service
+    from app.questionnaires.models import QuestionnaireVersion
+    from tests.integration.test_questionnaire_import_drops import faulty_form
+
+    base = db.session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)).first()
+    document = copy.deepcopy(base.document)
+    document["items"] += [
+        {"type": "single", "key": "visit", "label": {"zh": "近期是否去过大厅？"}, "show_if": "{visitt} = 'no'",
+         "options": [{"value": "yes", "label": {"zh": "去过"}}, {"value": "no", "label": {"en": "No"}}]},
+        {"type": "text", "key": "hall", "label": {"zh": "大厅哪里需要改进？"}, "show_if": "{visit} == 'no'",
+         "required_if": "{visit} = 'maybe'", "max_length": 0},
+        {"type": "number", "key": "count", "label": {"zh": "去过几次？"}, "min": 5, "max": 1, "colour": "red"},
+    ]
+    draft = service.create("有问题的草稿", document)
+    db.session.commit()
+    designer = logged_in(city, "designer")
+    pages = {f"/admin/questionnaires/versions/{draft.id}": "", f"/admin/questionnaires/versions/{draft.id}/preview": ""}
+    for path in pages:
+        response = designer.get(path)
+        assert response.status_code == 200, path
+        pages[path] = visible_text(_problem_lists(response.get_data(as_text=True)))
+    version_page = pages[f"/admin/questionnaires/versions/{draft.id}"]
+    # (the text as read, without the literals: 「hall」's key and the condition are the designer's own)
+    read = re.sub(r"\s+", "", version_page)
+    assert "「」的显示条件：第9个字符处：比较请用单个=" in read and "「」的显示条件：{}没有对应任何题目" in read, read
+
+    refused = {}
+    for name, data in (("faulty.xlsx", faulty_form()),
+                       ("faulty.json", json.dumps({"schema_version": 1, "title": {"en": "Only English"},
+                                                   "items": [{"type": "geopoint", "key": "Where"}]}).encode())):
+        response = designer.post_form("/admin/questionnaires/import", {"file": (io.BytesIO(data), name),
+                                                                        "questionnaire": "new"},
+                                      content_type="multipart/form-data")
+        assert response.status_code == 200 and "文件无法导入" in response.get_data(as_text=True), name
+        refused[name] = visible_text(_problem_lists(response.get_data(as_text=True)))
+    assert all(pages.values()) and all(refused.values()), (pages, refused)
+    found = {where: foreign_words(text, names) for where, text in {**pages, **refused}.items()}
+    assert not any(found.values()), found
+
+    # In English the same pages say the validator's words (which the test above would find on a Chinese page).
+    designer.set_cookie("lang", "en")
+    english = visible_text(_problem_lists(designer.get(f"/admin/questionnaires/versions/{draft.id}").get_data(
+        as_text=True)))
+    assert "use a single = to compare" in english and "does not refer to any question" in english
+    assert {"single", "compare", "refer"} <= set(foreign_words(english, names))
+    service.discard_draft(db.session.get(QuestionnaireVersion, draft.id))
+    db.session.commit()
+
+
+def _problem_lists(page: str) -> str:
+    """The lists of problems of a builder's page (the draft's, the question's, the preview's, the import's report)."""
+    return "\n".join(re.findall(r'<section class="card (?:errors|warnings)".*?</section>', page, re.S))

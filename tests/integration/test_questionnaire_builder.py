@@ -301,7 +301,7 @@ def test_a_condition_referring_to_a_later_question_is_saved_but_flagged(client, 
     data["show_if"] = "{efficiency} <= 2"
     response = client.post_form(f"{BASE}/versions/{draft.id}/items/{block_at}.0", data)
     assert response.status_code == 200
-    assert "is defined later" in response.get_data(as_text=True)
+    assert "在后面才出现：条件只能使用在它之前提问的题目" in response.get_data(as_text=True)
     assert reload(draft)["items"][block_at]["items"][0]["show_if"] == "{efficiency} <= 2"
     # ... and publishing is refused until it is fixed.
     response = client.post_form(f"{BASE}/versions/{draft.id}/publish", {"confirm": "y"}, follow_redirects=True)
@@ -420,7 +420,7 @@ def test_the_preview_of_an_invalid_draft_lists_its_problems(client, designer):
     data["show_if"] = "{nothing} = 1"
     client.post_form(f"{BASE}/versions/{draft.id}/items/{block_at}.0", data)
     page = client.get(f"{BASE}/versions/{draft.id}/preview").get_data(as_text=True)
-    assert "does not refer to any question" in page
+    assert "没有对应任何题目" in page
 
 
 # ------------------------------------------------------------------------------ import / export pages
@@ -470,8 +470,8 @@ def test_a_bad_xlsform_is_reported_by_row_and_nothing_is_imported(client, design
 
 
 def test_broken_json_and_unknown_extensions_are_refused(client, designer):
-    for name, data, text in [("q.json", b"{not json", "not valid JSON"),
-                             ("q.json", json.dumps({"title": {"zh": "x"}}).encode(), "items"),
+    for name, data, text in [("q.json", b"{not json", "不是有效的 JSON"),
+                             ("q.json", json.dumps({"title": {"zh": "x"}}).encode(), "题目列表"),
                              ("q.csv", b"a,b", ".surveyjs.json")]:
         response = client.post_form(f"{BASE}/import", {"file": (io.BytesIO(data), name), "questionnaire": "new"},
                                     content_type="multipart/form-data")

@@ -70,3 +70,16 @@ def test_unknown_extension_and_missing_version(runner, tmp_path):
     assert runner.invoke(args=["questionnaire", "export", "99", str(tmp_path / "x.json")]).exit_code == 1
     assert runner.invoke(args=["questionnaire", "export", "1", str(tmp_path / "x.csv")]).exit_code == 1
     assert version_count() == 1
+
+
+def test_the_cli_says_the_problems_in_english(runner, tmp_path):
+    from tests.integration.test_questionnaire_import_drops import faulty_form
+
+    path = tmp_path / "faulty.xlsx"
+    path.write_bytes(faulty_form())
+    result = runner.invoke(args=["questionnaire", "import", str(path)])
+    assert result.exit_code == 1 and version_count() == 1
+    assert "survey row 2, column type: the choice list 'colour' is not in the choices sheet" in result.output
+    assert "survey row 4: {later} is defined later: an expression can only use questions asked before it" \
+        in result.output
+    assert "没有" not in result.output

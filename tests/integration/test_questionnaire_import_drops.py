@@ -1,6 +1,8 @@
 """Importing a form from another tool: what cannot be imported is listed, and the draft is created only once the
 designer confirms (the import page's checkbox, the CLI's --allow-drops); an .xls workbook is read too."""
+import html
 import io
+import re
 import json
 from pathlib import Path
 
@@ -59,8 +61,9 @@ def test_the_import_page_lists_what_is_left_out_and_imports_only_once_confirmed(
     for row in (2, 3, 5):
         assert f"第 {row} 行" in page
     # The reasons in the designer's language: no device data is collected, a photo cannot be answered.
-    assert "本平台不收集答题人设备或答题过程的任何信息（题型 start）" in page
-    assert "本平台无法回答照片或图片类题目（题型 image）" in page
+    # (the file's own words, the types, are marked as literals: no text to translate)
+    assert '本平台不收集答题人设备或答题过程的任何信息（题型 <span translate="no">start</span>）' in page
+    assert '本平台无法回答照片或图片类题目（题型 <span translate="no">image</span>）' in page
 
     response = upload(client, kobo_form(), "kobo.xlsx", allow_drops="y")
     assert response.status_code == 302 and versions() == before + 1
@@ -129,3 +132,38 @@ def test_editing_an_imported_question_keeps_its_written_names_until_renamed(clie
     item = db.session.get(QuestionnaireVersion, draft.id).document["items"][1]
     assert item["key"] == "signer" and "source_name" not in item
     assert item["options"][0]["source_value"] == "John Hancock"
+
+
+def faulty_form() -> bytes:
+    """An XLSForm with four problems, each of a different kind."""
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    for row in (["type", "name", "label", "relevant"],
+                ["select_one colour", "colour", "最喜欢的颜色", None],    # row 2: no such choice list
+                [None, "orphan", "没有题型的一行", None],                  # row 3: no type
+                ["text", "why", "原因", "${later} = 'x'"],                # row 4: a question asked later
+                ["text", "later", "后面的问题", None],
+                ["end_group", None, None, None]):                        # row 6: no group to end
+        survey.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_refused_xlsform_lists_every_problem_in_chinese(client, designer):
+    before = versions()
+    page = upload(client, faulty_form(), "faulty.xlsx").get_data(as_text=True)
+    assert versions() == before and "文件无法导入" in page
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*</tr>", page, re.S)
+    said = [(re.sub(r"<[^>]+>", "", where), html.unescape(re.sub(r"<[^>]+>", "", what))) for where, what in rows]
+    assert said == [
+        ("工作表 survey 第 2 行 type 列", "choices 工作表中没有选项列表 'colour'"),
+        ("工作表 survey 第 2 行", "没有选项：至少需要 1 个"),
+        ("工作表 survey 第 3 行 type 列", "该行没有填写 type"),
+        ("工作表 survey 第 4 行", "{later} 在后面才出现：条件只能使用在它之前提问的题目"),
+        ("工作表 survey 第 6 行 type 列", "end_group 没有对应的 begin_group"),
+    ], said
+    client.set_cookie("lang", "en")
+    page = upload(client, faulty_form(), "faulty.xlsx").get_data(as_text=True)
+    assert 'the row has no <span translate="no">type</span>' in page and "该行" not in page
