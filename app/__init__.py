@@ -165,7 +165,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.platform.dates import filter_range
     from app.platform.i18n import html_lang, select_locale
     from app.pool.service import stratum_label
-    from app.questionnaires.places import literal, problem_place, problem_text
+    from app.questionnaires.places import change_text, literal, problem_place, problem_text
 
     app.jinja_env.globals.update(
         role_label=role_label,
@@ -176,7 +176,7 @@ def register_template_helpers(app: Flask) -> None:
         html_lang=html_lang,
         languages=lambda: app.config["LANGUAGES"],
         # A questionnaire's problems (the builder's, the preview's, an import's) said in the reader's language.
-        problem_place=problem_place, problem_text=problem_text, literal=literal,
+        problem_place=problem_place, problem_text=problem_text, literal=literal, change_text=change_text,
     )
 
     # Every moment on a page in the city's local time and the one format (app.platform.calendar.local_time).

@@ -146,3 +146,16 @@ def _within(place: Markup | None, parts: list) -> Markup:
             name, i = literal(part), i + 1
         place = name if place is None else _fill(_("%(part)s of %(whole)s"), {"part": name, "whole": place})
     return place or Markup(escape(_("the whole questionnaire")))
+
+
+def change_text(change) -> Markup:
+    """A difference between two versions (``questionnaire.diff.Change``) in the reader's language: the field's
+    name and the question type in words, the keys and values as the designer wrote them (marked as literals)."""
+    from app.questionnaires.forms import TYPE_LABELS
+
+    params = dict(change.message.params)
+    if "field" in params:
+        params["field"] = _within(None, _parts(params["field"]))
+    if params.get("type") in TYPE_LABELS:
+        params["type"] = Markup(escape(str(TYPE_LABELS[params["type"]])))
+    return _message(change.message.template, params)

@@ -388,10 +388,36 @@ def test_the_diff_page_shows_a_changed_label(client, designer):
     client.post_form(f"{BASE}/versions/{draft.id}/items/0", data)
     page = client.get(f"{BASE}/{draft.questionnaire_id}/diff?old=1&new=2").get_data(as_text=True)
     assert "从 v1 到 v2" in page
-    assert "label.zh" in page and "评价说明" in page and "填写须知" in page
-    assert "已修改" in page
+    assert "文字（中文）" in page and "评价说明" in page and "填写须知" in page
+    assert "改为" in page and "label.zh" not in page
     unchanged = client.get(f"{BASE}/{draft.questionnaire_id}/diff?old=1&new=1").get_data(as_text=True)
     assert "没有差异" in unchanged
+
+
+def test_the_diff_page_says_each_change_in_chinese_with_the_designers_literals_marked(client, designer):
+    from questionnaire.types import DEFAULT_SCALE
+    from tests.integration.test_language import foreign_words, visible_text
+
+    draft = new_draft(client)
+    document = copy.deepcopy(draft.document)
+    document["items"][0]["label"]["zh"] = "填写须知"
+    block = next(i for i in document["items"] if i["type"] == "department_block")
+    overall = next(q for q in block["items"] if q["key"] == "overall")
+    overall["options"] = [dict(o) for o in DEFAULT_SCALE if o["value"] != 1]
+    block["items"].insert(0, block["items"].pop(block["items"].index(overall)))
+    document["items"].append({"type": "nps", "key": "recommend", "label": {"zh": "是否推荐"}})
+    draft.document = document
+    db.session.commit()
+
+    page = client.get(f"{BASE}/{draft.questionnaire_id}/diff?old=1&new=2").get_data(as_text=True)
+    changes = re.findall(r'<li class="change-(\w+)">(.*?)</li>', page, re.S)
+    said = [(kind, html.unescape(re.sub(r"<[^>]+>", "", text))) for kind, text in changes]
+    assert ("added", "在顶层第5个位置添加了推荐度（0–10 分）“recommend”（是否推荐）") in said
+    assert ("option_removed", "“overall”：删除了选项 1（非常不满意）") in said
+    assert ("changed", "“intro”：文字（中文）由 '评价说明' 改为 '填写须知'") in said
+    assert ("moved", "将“overall”移到部门评价区块第1个位置（原为第6个）") in said
+    assert '<span translate="no">recommend</span>' in page
+    assert foreign_words(visible_text(page), {designer.username}) == []  # the header names the user
 
 
 # ------------------------------------------------------------------------------ preview

@@ -64,7 +64,7 @@ def test_option_changes():
     overall["not_familiar"] = False
     found = [str(c) for c in diff_documents(old, new)]
     assert found == [
-        "'overall': not_familiar changed from True to False",
+        "'overall': not_familiar changed from yes to no",
         "'overall': not_familiar_label.en changed from 'Not familiar' to (none)",
         "'overall': not_familiar_label.zh changed from '不了解' to (none)",
         "'overall': option 1 removed (非常不满意)",
