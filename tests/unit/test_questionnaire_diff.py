@@ -87,3 +87,24 @@ def test_reordered_options_and_rows():
     assert "'kind': options reordered from ['enterprise', 'citizen', 'other'] to ['other', 'citizen', 'enterprise']" in found
     assert "'service': rows reordered from ['speed', 'manner'] to ['manner', 'speed']" in found
     assert "'service': row 'manner' weight changed from 0.4 to 1" in found
+
+
+def test_every_change_is_a_message_the_chinese_catalog_translates():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    from questionnaire.examples import every_type_questionnaire
+
+    old, new = every_type_questionnaire(), every_type_questionnaire()
+    new["items"][2]["options"].reverse()
+    new["items"][2]["options"].pop()
+    new["items"].append({"type": "nps", "key": "recommend_again", "label": {"zh": "推荐"}})
+    new["title"]["zh"] = "新标题"
+    changes = diff_documents(old, new)
+    with open(Path(__file__).parents[2] / "app/translations/zh/LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po)
+    assert {c.kind for c in changes} >= {"added", "changed", "option_removed"}
+    for change in changes:
+        assert str(change) == str(change.message)
+        entry = catalog.get(change.message.template)
+        assert entry is not None and entry.string and not entry.fuzzy, change.message.template
