@@ -214,9 +214,14 @@ def stratum_label(stratum: str) -> str:
 
 
 def _category_of_audit_entry(code: str) -> str | None:
-    """A respondent category's key in an audit entry (a draw's allocation), as its label."""
-    label = stratum_label(code)
-    return None if label == code else label
+    """A respondent category's key in an audit entry (a draw's allocation), as its label; None for any other code
+    (another domain's strata are written ``key|…`` too)."""
+    from flask import g
+
+    stratum_label(code.partition("|")[0])  # loads the categories of this request
+    if code.partition("|")[0] not in g.category_labels:
+        return None
+    return stratum_label(code)
 
 
 audit_labels.register_value_labels(_category_of_audit_entry)
