@@ -501,7 +501,7 @@ def home():
                                                                            MeetingStatus.invited))
 
 
-@bp.route("/f/rsvp", methods=["POST"])
+@bp.route("/f/home/rsvp", methods=["POST"])
 @visitors
 def rsvp():
     """Attend or not."""

@@ -30,8 +30,8 @@ SECRET_PATHS: tuple[tuple[str, str], ...] = (
     ("/s/", r'(?!(?:survey|thanks)(?:[/?#\s"]|$))' + _SEGMENT),
     # A raiser's call-back check link (/c/<token>); /c/thanks is the page it redirects to.
     ("/c/", r'(?!thanks(?:[/?#\s"]|$))' + _SEGMENT),
-    # An enterprise's personal forum link; /f/home, /f/rsvp and /f/problems… are the pages it leads to.
-    ("/f/", r'(?!(?:home|rsvp|problems)(?:[/?#\s"]|$))' + _SEGMENT),
+    # An enterprise's personal forum link; /f/home… and /f/problems… are the pages it leads to.
+    ("/f/", r'(?!(?:home|problems)(?:[/?#\s"]|$))' + _SEGMENT),
     # A service point's QR link (/r/<slug>, /r/<slug>/code, /r/<slug>/thanks).
     ("/r/", _SEGMENT),
     # A staged pool import (bound to its uploader, but an identifier nobody else needs to read).

@@ -100,7 +100,7 @@ def test_a_forum_problem_goes_from_the_enterprises_phone_to_the_public_ledger(
     assert phone.locator("script").count() == 0
     a11y.check(phone, "forum: the enterprise's page")
     phone.locator("input[name=attending][value=yes]").check()
-    weights["answered"] = weighed.load(phone, lambda: phone.locator("form[action$='/f/rsvp'] button").click())
+    weights["answered"] = weighed.load(phone, lambda: phone.locator("form[action$='/f/home/rsvp'] button").click())
     expect(phone.locator("main")).to_contain_text(zh("Will attend"))
     weights["new problem"] = weighed.load(phone, lambda: phone.locator("a.btn[href$='/f/problems/new']").click())
     a11y.check(phone, "forum: submit a problem")

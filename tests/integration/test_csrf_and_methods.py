@@ -23,6 +23,7 @@ from tests.integration.test_access_matrix import url_values, world  # noqa: F401
 KNOWN_GET_WRITES = {
     # Reading a complaint file (with the complainant's identity) is itself recorded.
     "complaints.detail": ({"audit_log"}, {"complaint.view"}),
+    "forum.problem": ({"audit_log"}, {"forum.view"}),  # so is a forum problem's page, with the enterprise
     # Bulk exports and downloads of personal or sensitive data are recorded: who took what, when.
     "complaints.export": ({"audit_log"}, {"complaint.export"}),
     "complaints.attachment": ({"audit_log"}, {"complaint.attachment.download"}),

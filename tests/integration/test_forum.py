@@ -141,7 +141,7 @@ def test_the_whole_path_from_the_meeting_to_the_enterprises_verdict_and_its_reop
     firm = enterprise(app, "城关制造1号有限公司")
     home = firm.get("/f/home").get_data(as_text=True)
     assert "用地与融资难题" in home and "市政府第一会议室" in home
-    assert firm.post_form("/f/rsvp", {"attending": "yes"}).status_code == 302
+    assert firm.post_form("/f/home/rsvp", {"attending": "yes"}).status_code == 302
     assert raise_problem(firm).status_code == 302
     db.session.expire_all()
     problem = latest_problem()

@@ -53,6 +53,7 @@ NOT_SECRET = {
     ("auth.", "code"),  # a language: zh or en
     ("realtime.", "rating_id"),  # admins' review of ratings
     ("questionnaires.", "loc"),  # a question's place in the builder
+    ("questionnaires.", "key"),  # a questionnaire template's name (department, enterprise, …)
     # A complaint's tracking number on staff pages: alone it does not open the public tracking page, which
     # also wants the query code, sent in a form (POST), never in an address.
     ("complaints.", "number"),
