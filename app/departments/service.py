@@ -231,7 +231,8 @@ def _validate(table: Table) -> tuple[list[dict], ImportOutcome]:
                 row_ok = False
         sort_text = cells.get("sort_order", "").strip()
         if sort_text:
-            if sort_text.isdecimal() and int(sort_text) <= 100000:
+            # (a length check first: Python refuses int() of a string over 4,300 digits with an error)
+            if sort_text.isdecimal() and len(sort_text) <= 6 and int(sort_text) <= 100000:
                 values["sort_order"] = int(sort_text)
             else:
                 error(row, "sort_order", sort_text, _("The sort order must be a whole number from 0 to 100000."))

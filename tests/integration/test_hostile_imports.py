@@ -435,6 +435,14 @@ def test_a_superscript_sort_order_is_an_error_not_a_crash(admin):
     assert count(Department) == 0
 
 
+def test_a_sort_order_of_five_thousand_digits_is_an_error_not_a_crash(admin):
+    """int() of a string over 4,300 digits raises: the length is checked first."""
+    data = ("编码,名称,排序\nSCJG,市市场监督管理局," + "1" * 5_000 + "\n").encode()
+    response = upload(admin, "/admin/departments/import", data, "d.csv")
+    assert response.status_code == 200 and 'id="errors-title"' in response.get_data(as_text=True)
+    assert count(Department) == 0
+
+
 # --------------------------------------------------------------------------- zip bombs
 
 @functools.lru_cache(maxsize=None)
