@@ -12,8 +12,6 @@
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import secrets
 from collections import Counter
@@ -29,7 +27,7 @@ from app.forum.meetings import target
 from app.forum.models import ForumInvitation, ForumMeeting, InvitationSource, MeetingStatus
 from app.platform.columns import utcnow
 from app.pool.models import MemberStatus, Respondent, RespondentCategory
-from app.rounds.draws import MAX_SEED_LENGTH, stratum_of
+from app.rounds.draws import MAX_SEED_LENGTH, csv_text, stratum_of
 from app.rounds.models import Stratification
 
 
@@ -135,14 +133,6 @@ def draw(meeting: ForumMeeting, seed: str | None = None, actor=None) -> int:
     return len(selected)
 
 
-def _csv(header: list[str], rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def drawn_keys(meeting: ForumMeeting) -> list[str]:
     """The keys of the enterprises invited by the draw."""
     return sorted(db.session.scalars(select(Respondent.key).join(ForumInvitation,
@@ -160,12 +150,12 @@ def evidence_files(meeting: ForumMeeting) -> dict[str, str]:
     sizes, shares = plan["stratum_sizes"], plan["allocation"]
     selected = [(key, stratum[key], repr(shares[stratum[key]] / sizes[stratum[key]])) for key in drawn_keys(meeting)]
     return {
-        "frame.csv": _csv(["key", "stratum"], frame),
+        "frame.csv": csv_text(["key", "stratum"], frame),
         "plan.json": json.dumps({k: v for k, v in plan.items() if k != "frame"}, ensure_ascii=False, indent=2,
                                 sort_keys=True) + "\n",
         "seed.txt": meeting.draw_seed + "\n",
         "commitment.txt": meeting.draw_commitment + "\n",
-        "selected.csv": _csv(["key", "stratum", "inclusion_probability"], selected),
+        "selected.csv": csv_text(["key", "stratum", "inclusion_probability"], selected),
         "voided.json": "[]\n",
     }
 
