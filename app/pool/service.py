@@ -198,17 +198,21 @@ def set_targets(targets: dict[RespondentCategory, int]) -> None:
         audit.record("pool.targets", "pool", {"changes": changed})
 
 
-def stratum_label(stratum: str) -> str:
-    """What people read for a stratum key: 「四上企业 · 城关区」 for ``large_enterprise|城关区``."""
+def _categories_of_this_request() -> dict[str, RespondentCategory]:
+    """The categories by key, read once per request."""
     from flask import g
 
+    if g.get("category_labels") is None:
+        g.category_labels = {c.key: c for c in db.session.scalars(select(RespondentCategory))}
+    return g.category_labels
+
+
+def stratum_label(stratum: str) -> str:
+    """What people read for a stratum key: 「四上企业 · 城关区」 for ``large_enterprise|城关区``."""
     from app.platform.i18n import select_locale
 
-    labels = g.get("category_labels")
-    if labels is None:
-        labels = g.category_labels = {c.key: c for c in db.session.scalars(select(RespondentCategory))}
     key, _sep, district = stratum.partition("|")
-    category = labels.get(key)
+    category = _categories_of_this_request().get(key)
     name = category.label(select_locale()) if category else key
     return f"{name} · {district}" if district else name
 
@@ -216,12 +220,7 @@ def stratum_label(stratum: str) -> str:
 def _category_of_audit_entry(code: str) -> str | None:
     """A respondent category's key in an audit entry (a draw's allocation), as its label; None for any other code
     (another domain's strata are written ``key|…`` too)."""
-    from flask import g
-
-    stratum_label(code.partition("|")[0])  # loads the categories of this request
-    if code.partition("|")[0] not in g.category_labels:
-        return None
-    return stratum_label(code)
+    return stratum_label(code) if code.partition("|")[0] in _categories_of_this_request() else None
 
 
 audit_labels.register_value_labels(_category_of_audit_entry)
