@@ -41,6 +41,23 @@ from app.forum.models import (
     ProblemCategory,
 )
 from app.platform.roles import Role
+from app.policy.models import (
+    DeliveryMode,
+    InvestmentPromise,
+    ItemKind,
+    ItemStatus,
+    Policy,
+    PolicyItem,
+    PolicyItemVersion,
+    PolicyLevel,
+    PolicyMatchResult,
+    PolicyMatchRun,
+    PolicyNotice,
+    PolicyPush,
+    PolicyWindow,
+    PromiseStatus,
+)
+from app.profiles.models import EnterpriseProfile
 from app.pool.models import MemberStatus, Respondent, RespondentCategory, StagedImport
 from app.questionnaires.models import PublishedVersionImmutable, Questionnaire, QuestionnaireVersion, VersionStatus
 from app.realtime.models import (
@@ -81,4 +98,7 @@ __all__ = [
     "Assessment", "AssessmentFrozen", "AssessmentResult", "AssessmentScheme", "AssessmentStatus", "CommentRelease",
     "CommentReleaseRecord",
     "CallbackAnswer", "CallbackCall", "CallbackCheck", "CallbackFrameMember", "CallbackSealedAnswer",
+    "EnterpriseProfile", "DeliveryMode", "InvestmentPromise", "ItemKind", "ItemStatus", "Policy", "PolicyItem",
+    "PolicyItemVersion", "PolicyLevel", "PolicyMatchResult", "PolicyMatchRun", "PolicyNotice", "PolicyPush",
+    "PolicyWindow", "PromiseStatus",
 ]

@@ -130,5 +130,6 @@ def role_label(role: Role) -> str:
         Role.liaison: _("Department liaison"),
         Role.complaints: _("Complaints handler"),
         Role.forum: _("Forum organiser"),
+        Role.policy: _("Policy officer"),
         Role.auditor: _("Auditor"),
     }[role]

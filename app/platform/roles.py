@@ -14,4 +14,5 @@ class Role(str, enum.Enum):
     liaison = "liaison"
     complaints = "complaints"
     forum = "forum"  # the entrepreneurs' forum organisers (the chair's office)
+    policy = "policy"  # the policy officer (政策专员): the catalogue, profiles, matching and push
     auditor = "auditor"

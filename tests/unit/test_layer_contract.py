@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("app", "forms", "questionnaire", "rules", "sampling", "scoring")
+PACKAGES = ("app", "eligibility", "forms", "questionnaire", "rules", "sampling", "scoring")
 LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())",
         "--no-cache"]
 
@@ -40,6 +40,8 @@ def tree(tmp_path):
     ("app/responses/store.py", "from app.pool.models import Respondent", "The response store knows no person"),
     ("app/rounds/service.py", "from app.models import Campaign", "The model registry"),
     ("scoring/ranking.py", "import flask", "The pure cores import neither"),
+    ("eligibility/evaluation.py", "from app.extensions import db", "The pure cores import neither"),
+    ("app/profiles/models.py", "from app.policy.models import Policy", "Domains are layered"),
     ("rules/expressions.py", "import questionnaire", "The expression language is the standard library only"),
     ("forms/fields.py", "from app.extensions import db", "forms/ builds WTForms"),
 ])
