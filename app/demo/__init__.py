@@ -77,6 +77,10 @@ ACCOUNTS = [
                       "sign off; the meeting report (print, XLSX, publish the third) and the next agenda"),
     DemoAccount("complaints", Role.complaints, "Tousu-2026-demo",
                 tries="投诉举报: complaints in every state; accept, assign, remind, close, reopen; 统一督办"),
+    DemoAccount("policy", Role.policy, "Zhengce-2026-demo",
+                tries="政策兑现: 12 policies, 30 items (a draft, two edited after publication, one expired, one "
+                      "repealed); 1,000 enterprise profiles, some with missing or stale figures; two overdue "
+                      "investment promises"),
     DemoAccount("auditor", Role.auditor, "Jijian-2026-demo",
                 tries="月度评价 → 抽样: evidence zip for tools/verify_draw.py; complaint analysis (read-only)"),
 ]
@@ -133,6 +137,9 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     db.session.commit()
     from app.demo.callbacks import seed_callback_check
     seed_callback_check()
+    db.session.commit()
+    from app.demo.policy import seed_policy
+    seed_policy()
     db.session.commit()
     return accounts
 
