@@ -156,11 +156,13 @@ class DemoPointers:
     query_code: str
     published_months: list[str]
     forum_link: str | None = None  # the personal link of an upcoming meeting's invitation not answered yet
+    policy_item: str | None = None  # the code of a published item to match and push
 
 
 def pointers(base_url: str = "http://127.0.0.1:5000") -> DemoPointers:
     from app.complaints.models import Complaint
     from app.demo.forum import upcoming_link
+    from app.demo.policy import example_item
     from app.demo.realtime import DEMO_QUERY_CODE, TRACKING_EXAMPLE
     from app.demo.rounds import open_round, sample_link
     from app.realtime.models import ServicePoint
@@ -175,4 +177,5 @@ def pointers(base_url: str = "http://127.0.0.1:5000") -> DemoPointers:
         respondent_link=sample_link(), rating_path=f"/r/{point.slug}" if point else None,
         tracking_number=db.session.scalar(select(Complaint.tracking_number).where(
             Complaint.subject == TRACKING_EXAMPLE)),
-        query_code=DEMO_QUERY_CODE, published_months=months, forum_link=upcoming_link(base_url))
+        query_code=DEMO_QUERY_CODE, published_months=months, forum_link=upcoming_link(base_url),
+        policy_item=example_item())

@@ -16,7 +16,6 @@ Nothing here touches the pool, so no profile enters a draw's frame.
 from __future__ import annotations
 
 import random
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -44,7 +43,7 @@ NOT_LARGE = "{size} != '大型'"
 # --------------------------------------------------------------------------- windows
 
 WINDOWS = [
-    ("市政务服务中心惠企政策兑现专窗", "", "市民中心政务服务大厅二楼 C 区 18—20 号窗口",
+    ("市政务服务中心惠企政策兑现专窗", "", "市民中心政务服务大厅二楼东区 18—20 号窗口",
      "工作日 9:00—12:00，13:30—17:30（周六上午 9:00—12:00 延时服务）", "0710-12345018"),
     ("高新区政务服务中心惠企政策兑现专窗", "高新区", "高新区创新大道 88 号科创服务中心一楼 6 号窗口",
      "工作日 9:00—12:00，13:30—17:30", "0710-12345066"),
@@ -524,9 +523,15 @@ def _choose_size(rng: random.Random, category: str) -> str:
     return rng.choices(sizes, weights)[0]
 
 
-def _choose_industry(rng: random.Random, category: str) -> str:
+# The parks draw their own trades: software and research to the high-tech zone, factories to the development zone.
+DISTRICT_BIAS = {"高新区": {"I": 5, "M": 4, "C": 1.5}, "经开区": {"C": 2.5}}
+
+
+def _choose_industry(rng: random.Random, category: str, district: str) -> str:
     codes = [c for c, _l, _s in INDUSTRIES]
-    weights = [large if category == "large_enterprise" else small for _c, large, small in INDUSTRIES]
+    bias = DISTRICT_BIAS.get(district, {})
+    weights = [(large if category == "large_enterprise" else small) * bias.get(code[0], 1)
+               for code, large, small in INDUSTRIES]
     return rng.choices(codes, weights)[0]
 
 
@@ -551,7 +556,7 @@ def _qualifications(rng: random.Random, industry: str, size: str, rd_ratio: floa
 def profile_values(rng: random.Random, category: str, district: str, today: date) -> dict:
     """A plausible enterprise of the category: size, industry, figures, qualifications and update days."""
     size = _choose_size(rng, category)
-    industry = _choose_industry(rng, category)
+    industry = _choose_industry(rng, category, district)
     if rng.random() < 0.15:
         industry = industry[:3]  # some profiles carry only the major class (C36)
     (low, high), (few, many) = SIZE_FIGURES[size]
@@ -707,8 +712,11 @@ def seed_policy() -> PolicyDemo:
     return PolicyDemo({i.code: i for i in db.session.scalars(select(PolicyItem).order_by(PolicyItem.code))})
 
 
-def checksum() -> int:
-    """A fingerprint of the catalogue's codes and names (tests compare two runs)."""
-    names = "|".join(f"{i.code}:{i.current.name if i.current else ''}"
-                     for i in db.session.scalars(select(PolicyItem).order_by(PolicyItem.code)))
-    return zlib.crc32(names.encode("utf-8"))
+EXAMPLE_ITEM = "新认定高新技术企业奖励"
+
+
+def example_item() -> str | None:
+    """The code of a published item worth matching in the demo (`flask demo` prints it)."""
+    return db.session.scalar(
+        select(PolicyItem.code).join(PolicyItemVersion, PolicyItem.current_version_id == PolicyItemVersion.id)
+        .where(PolicyItem.status == ItemStatus.published, PolicyItemVersion.name == EXAMPLE_ITEM))
