@@ -506,6 +506,14 @@ SIZE_FIGURES = {"大型": ((40000, 400000), (1000, 5000)), "中型": ((2000, 400
 FIGURES = ("revenue", "employees", "tax_paid", "rd_ratio")
 STALE_AFTER = 548
 OUTSIDE_POOL = 20
+# Enterprises outside the pool are named after their trade (invented brands, one each).
+BRANDS = ("启晟", "澜拓", "澄越", "岳科", "汇溪", "沣禾", "嘉屹", "睿森", "曜川", "瀚屿", "联甬", "泓升", "禾鼎", "博岚",
+          "青砚", "拓岭", "铭川", "骏和", "奕澄", "晟屹")
+TRADES = {"C3670": "汽车零部件", "C3841": "新能源电池", "C2710": "制药", "C3311": "钢结构", "C3981": "电子元件",
+          "C2927": "塑料制品", "C1713": "印染", "C1351": "食品", "C3911": "计算机", "E4710": "建设工程",
+          "F5211": "商贸", "F5137": "电器", "G5431": "物流", "H6110": "酒店管理", "H6210": "餐饮管理",
+          "I6513": "软件", "I6520": "微电子", "M7320": "工程技术研究", "K7010": "置业", "A0141": "农业开发",
+          "O8010": "家政服务"}
 
 
 def _rng(*parts) -> random.Random:
@@ -645,10 +653,12 @@ def _outside_pool(today: date, unique_uscc) -> list[EnterpriseProfile]:
                 break
         district = rng.choice(DISTRICTS)
         category = "large_enterprise" if n % 4 == 0 else "sme"
-        profile = EnterpriseProfile(uscc=unique_uscc(rng, district), name=fake.company(), respondent_id=None,
-                                    contact_name=fake.name(), contact_phone=vault.seal(phone),
-                                    contact_phone_hash=phone_hash, contact_phone_masked=mask(phone),
-                                    **profile_values(rng, category, district, today))
+        values = profile_values(rng, category, district, today)
+        trade = next(word for code, word in TRADES.items() if code.startswith(values["industry"]))
+        form = "股份有限公司" if values["size"] == "大型" else "有限公司"
+        profile = EnterpriseProfile(uscc=unique_uscc(rng, district), name=f"{BRANDS[n % len(BRANDS)]}{trade}{form}",
+                                    respondent_id=None, contact_name=fake.name(), contact_phone=vault.seal(phone),
+                                    contact_phone_hash=phone_hash, contact_phone_masked=mask(phone), **values)
         db.session.add(profile)
         made.append(profile)
     return made

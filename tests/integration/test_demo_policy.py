@@ -178,7 +178,7 @@ def test_the_published_catalogue_gives_each_of_the_four_results(city):
 
 def test_profiles_outside_the_pool_have_their_own_sealed_phone_and_stay_out_of_the_draw(city):
     outside = db.session.scalars(select(EnterpriseProfile).where(EnterpriseProfile.respondent_id.is_(None))).all()
-    assert len(outside) == 20
+    assert len(outside) == 20 and len({p.name for p in outside}) == 20
     vault = current_vault()
     pool_hashes = set(db.session.scalars(select(Respondent.phone_hash)))
     for profile in outside:
