@@ -51,7 +51,7 @@ def match_command(item_code: str, fmt: str) -> None:
         click.echo(f"{run.profiles} profiles: " + ", ".join(f"{key} {run.counts.get(key, 0)}"
                                                            for key in matching.RESULT_ORDER))
         return
-    rows: list[list] = [[_("Unified social credit code"), _("Enterprise"), _("Result"), _("Deciding condition")]]
+    rows: list[list] = [[_("Unified social credit code"), _("Enterprise name"), _("Result"), _("Deciding condition")]]
     for found in db.session.scalars(matching.results_query(run)):
         rows.append([found.profile.uscc, found.profile.name, result_label(found.result),
                      _deciding_rule(version, found.trace)])

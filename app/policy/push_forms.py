@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,7 +20,7 @@ class Checkboxes(SelectMultipleField):
 
 
 def _result_choices():
-    return [(r.value, RESULT_LABELS[r]) for r in (Result.eligible, Result.likely)]
+    return [SelectChoice(r.value, RESULT_LABELS[r]) for r in (Result.eligible, Result.likely)]
 
 
 class CriteriaFields:
@@ -31,7 +31,7 @@ class CriteriaFields:
     districts = Checkboxes(_l("Districts (none ticked: all)"), choices=[])
 
     def set_districts(self, districts: list[tuple[str, str]]) -> None:
-        self.districts.choices = districts
+        self.districts.choices = [SelectChoice(value, label) for value, label in districts]
 
     def criteria(self) -> Criteria:
         return Criteria(tuple(self.results.data or ()), tuple(self.districts.data or ()), bool(self.ask_missing.data))
