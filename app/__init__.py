@@ -142,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
     from app.forum.ledger_routes import bp as forum_ledger_bp
     app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
+    from app.profiles.routes import bp as profiles_bp
+    app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
 
 
 def register_hooks(app: Flask) -> None:

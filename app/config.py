@@ -222,6 +222,9 @@ class Config:
     # after its closing day (the appeal period; until then a disputed link can still be traced to its
     # invitation). The round's invitations, submission marks, responses and counts stay.
     ROUND_APPEAL_DAYS = int(os.environ.get("ROUND_APPEAL_DAYS", "30"))
+    # Enterprise profiles (企业画像): a yearly figure (size, revenue, employees, tax, R&D ratio) last updated more
+    # than this many days ago is stale, and a rule that reads it cannot be decided ("missing data"): 548 ≈ 18 months.
+    POLICY_PROFILE_STALE_DAYS = int(os.environ.get("POLICY_PROFILE_STALE_DAYS", "548"))
 
 
 class DevelopmentConfig(Config):

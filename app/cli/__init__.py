@@ -30,3 +30,5 @@ def register(app) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(phones_cli)
     app.cli.add_command(casework_cli)
+    from app.cli.profiles import profiles_cli
+    app.cli.add_command(profiles_cli)
