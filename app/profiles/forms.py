@@ -3,7 +3,7 @@ value typed here and a cell of a file follow one syntax."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from app.platform.forms import NoControlCharacters
@@ -18,7 +18,7 @@ class ProfileForm(FlaskForm):
     name = _line(_l("Enterprise name"), 200)
     industry = _line(_l("Industry code"), 20, _l("GB/T 4754-2017: a section letter with up to four digits, "
                                                  "e.g. C3911, or the digits alone."))
-    size = SelectField(_l("Enterprise size"), choices=[("", "—")] + [(s, s) for s in SIZES])
+    size = SelectField(_l("Enterprise size"), choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in SIZES])
     district = _line(_l("County or district"), 50)
     registered_on = _line(_l("Date registered"), 20, _l("YYYY-MM-DD"))
     revenue = _line(_l("Last year's revenue (10k yuan)"), 30)

@@ -56,11 +56,13 @@ def edit(code: str):
     """Correct one profile by hand; the fields that change are dated today."""
     profile = _profile(code)
     form = ProfileForm(data=service.form_texts(profile) if request.method == "GET" else None)
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
         values, errors = service.read_form(profile, {name: form[name].data for name in service.FORM_FIELDS})
-        for name, message in errors.items():
-            form[name].errors.append(message)
-        if not errors:
+        for name, message in errors.items():  # every field's problem at once, the form's own checks first
+            if not form[name].errors:
+                form[name].errors.append(message)
+        if valid and not errors:
             changed = service.update_profile(profile, values)
             db.session.commit()
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
