@@ -36,7 +36,7 @@ def index():
         query = query.where(EnterpriseProfile.id.in_(service.incomplete_ids(query, filters["incomplete"])))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     today = local_today()
-    states = {p.id: service.facts(p, today) for p in page.items}
+    states = {p.id: service.gaps(p, today) for p in page.items}
     return render_template("profiles/index.html", page=page, filters=filters, sizes=SIZES,
                            districts=service.districts(), states=states)
 

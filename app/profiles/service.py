@@ -51,14 +51,18 @@ def profile_query(search: str = "", size: str = "", district: str = "") -> Selec
     return query
 
 
+def gaps(profile: EnterpriseProfile, today: date | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """The stored fields of ``profile`` that are missing, and those that are stale (derived facts left out)."""
+    known = facts(profile, today)
+    return known.missing & frozenset(STORED), known.stale & frozenset(STORED)
+
+
 def incomplete_ids(query: Select, which: str, today: date | None = None) -> list[int]:
     """The ids, among ``query``'s profiles, with a stored field missing, stale or either (``which``)."""
     today = today or local_today()
     ids = []
     for profile in db.session.scalars(query):
-        known = facts(profile, today)
-        missing = bool(known.missing & set(STORED))
-        stale = bool(known.stale & set(STORED))
+        missing, stale = (bool(fields) for fields in gaps(profile, today))
         if (which == "missing" and missing) or (which == "stale" and stale) or (which == "either" and (missing or stale)):
             ids.append(profile.id)
     return ids
@@ -79,6 +83,7 @@ class FieldLine:
     missing: bool
     stale: bool
     qualifications: list[dict[str, Any]] | None = None
+    literal: str = ""  # a code shown before the value, not a word (the industry code)
 
 
 LABELS = {
@@ -95,7 +100,7 @@ def _shown(profile: EnterpriseProfile, header: str) -> str:
         return profile.contact_phone_masked or ""
     value = importing.current_value(profile, header)
     if header == INDUSTRY:
-        return industries.label(value) if value else ""
+        return industries.label(value).partition(" ")[2] if value else ""
     if value is None:
         return ""
     if isinstance(value, date):
@@ -115,7 +120,8 @@ def field_lines(profile: EnterpriseProfile, today: date | None = None) -> list[F
             held = [{**q, "expired": bool(q.get("valid_to")) and q["valid_to"] < today.isoformat()}
                     for q in profile.qualifications or ()]
         lines.append(FieldLine(label, _shown(profile, header), updated.get(key, ""),
-                               key in known.missing, key in known.stale, held))
+                               key in known.missing, key in known.stale, held,
+                               profile.industry if header == INDUSTRY else ""))
     return lines
 
 

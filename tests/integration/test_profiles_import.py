@@ -145,6 +145,19 @@ def test_gb18030_csv_and_xlsx_read_the_same(app):
     assert plan.errors == [] and report.unchanged == 3
 
 
+def test_xlsx_cells_typed_as_numbers_and_dates_read_as_written(app):
+    from datetime import datetime
+
+    typed = [[A, "星河电子有限公司", "C3911", "中型", "高新区", datetime(2015, 3, 18), 12345.6, 230, 612.4, 5.2,
+              "高新技术企业（有效期至2027-12-31）", "周敏", 13800000001]]
+    report, plan = run(xlsx_bytes(typed), filename="profiles.xlsx")
+    assert plan.errors == [] and report.created == 1
+    star = profile(A)
+    assert star.registered_on == date(2015, 3, 18) and star.revenue == Decimal("12345.60")
+    assert star.employees == 230 and star.rd_ratio == Decimal("5.20")
+    assert star.contact_phone_masked == "138****0001"
+
+
 def test_an_update_touches_only_the_columns_in_the_file_and_dates_them(app):
     run(csv_bytes(ROWS))
     star = profile(A)

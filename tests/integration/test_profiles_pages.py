@@ -114,7 +114,7 @@ def test_a_profile_shows_each_field_with_its_day_stale_and_expired_marks_and_a_m
     star.qualifications = [{"name": "高新技术企业", "valid_to": "2020-12-31"}, {"name": "专精特新", "valid_to": None}]
     db.session.commit()
     shown = page(client, f"/admin/profiles/{A}")
-    assert "C3911 计算机、通信和其他电子设备制造业" in shown
+    assert '<code translate="no">C3911</code> 计算机、通信和其他电子设备制造业' in shown
     assert "138****0001" in shown and "13800000001" not in shown
     assert old in shown and local_today().isoformat() in shown
     row = re.search(r"从业人数</th>.*?</tr>", shown, re.S).group()
