@@ -47,7 +47,7 @@ def profile_query(search: str = "", size: str = "", district: str = "") -> Selec
     if search:
         query = query.where(EnterpriseProfile.name.contains(search, autoescape=True)
                             | EnterpriseProfile.district.contains(search, autoescape=True)
-                            | (EnterpriseProfile.uscc == search.strip().upper()))
+                            | EnterpriseProfile.uscc.contains(search.strip().upper(), autoescape=True))
     return query
 
 
