@@ -63,7 +63,8 @@ def incomplete_ids(query: Select, which: str, today: date | None = None) -> list
     ids = []
     for profile in db.session.scalars(query):
         missing, stale = (bool(fields) for fields in gaps(profile, today))
-        if (which == "missing" and missing) or (which == "stale" and stale) or (which == "either" and (missing or stale)):
+        wanted = {"missing": missing, "stale": stale, "either": missing or stale}
+        if wanted.get(which):
             ids.append(profile.id)
     return ids
 
