@@ -12,6 +12,7 @@ from app.platform.calendar import local_today
 from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 from app.profiles import importing, service
+from app.profiles.facts import stale_days
 from app.profiles.forms import ProfileForm, UploadForm
 from app.profiles.models import EnterpriseProfile
 from eligibility.fields import SIZES
@@ -47,7 +48,7 @@ def show(code: str):
     """Every field of one profile with the day it was last set, stale and missing ones marked."""
     profile = _profile(code)
     return render_template("profiles/show.html", profile=profile, lines=service.field_lines(profile),
-                           stale_days=service.stale_days())
+                           stale_days=stale_days())
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])

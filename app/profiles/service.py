@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
@@ -14,12 +13,13 @@ from app.extensions import db
 from app.platform.calendar import local_today
 from app.pool.models import Respondent
 from app.profiles import importing
+from app.profiles.facts import facts_of
 from app.profiles.importing import (
     CONTACT, DISTRICT, EMPLOYEES, INDUSTRY, NAME, PHONE, QUALIFICATIONS, RD, REGISTERED, REVENUE, SIZE, TAX,
 )
 from app.profiles.models import EnterpriseProfile
 from eligibility import industries
-from eligibility.fields import STORED, Facts, build_facts
+from eligibility.fields import STORED, Facts
 
 INCOMPLETE_CHOICES = ("missing", "stale", "either")
 
@@ -28,13 +28,9 @@ class ProfileError(ValueError):
     """An edit that cannot be saved; its text says which field and why."""
 
 
-def stale_days() -> int:
-    return current_app.config["POLICY_PROFILE_STALE_DAYS"]
-
-
 def facts(profile: EnterpriseProfile, today: date | None = None) -> Facts:
     """What policy rules would read of this profile today: values, and the missing and stale fields."""
-    return build_facts(profile.record(), profile.updated_days(), today or local_today(), stale_days())
+    return facts_of(profile, today)
 
 
 def profile_query(search: str = "", size: str = "", district: str = "") -> Select:
