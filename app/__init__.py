@@ -144,6 +144,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
     from app.policy.push_routes import bp as policy_push_bp
     app.register_blueprint(policy_push_bp)  # /admin/policy/push/… (policy officers), /p/<token> (the enterprise)
+    from app.profiles.routes import bp as profiles_bp
+    app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
 
 
 def register_hooks(app: Flask) -> None:

@@ -27,7 +27,7 @@ def database_url(raw: str | None) -> str:
 
 
 # Every staff role (app.accounts.models.Role), by name: production's default for TWO_FACTOR_ROLES.
-STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "auditor")
+STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "policy", "auditor")
 
 
 def role_list(raw: str | None, default: tuple[str, ...] = ()) -> frozenset[str]:
@@ -232,6 +232,9 @@ class Config:
                                        "暂无法判断。需补充的信息和办理窗口请点击 ${link}")
     POLICY_LINK_DAYS = int(os.environ.get("POLICY_LINK_DAYS", "90"))
     POLICY_LINK_RATE_LIMIT = "30 per minute"
+    # Enterprise profiles (企业画像): a yearly figure (size, revenue, employees, tax, R&D ratio) last updated more
+    # than this many days ago is stale, and a rule that reads it cannot be decided ("missing data"): 548 ≈ 18 months.
+    POLICY_PROFILE_STALE_DAYS = int(os.environ.get("POLICY_PROFILE_STALE_DAYS", "548"))
 
 
 class DevelopmentConfig(Config):

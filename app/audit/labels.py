@@ -62,6 +62,8 @@ ACTIONS = {
     "draw.seed": _l("Seed set"),
     "draw.void": _l("Draw voided"),
     "phones.rekey": _l("Phone key rotated"),
+    "profile.import": _l("Enterprise profiles imported"),
+    "profile.update": _l("Enterprise profile changed"),
     "pool.category.create": _l("Respondent category added"),
     "pool.export": _l("Pool exported"),
     "pool.import": _l("Pool imported"),
@@ -148,7 +150,8 @@ TARGETS = {
     "forum_meeting": lazy_pgettext("audit target", "Forum meeting"),
     "callback": lazy_pgettext("audit target", "Call-back check"),
     "policy_item_version": lazy_pgettext("audit target", "Policy item version"),
-    "enterprise_profile": lazy_pgettext("audit target", "Enterprise profile"),
+    "profile": lazy_pgettext("audit target", "Enterprise profile"),
+    "profiles": lazy_pgettext("audit target", "Enterprise profiles"),
 }
 
 

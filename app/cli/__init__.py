@@ -30,6 +30,8 @@ def register(app) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(phones_cli)
     app.cli.add_command(casework_cli)
+    from app.cli.profiles import profiles_cli
+    app.cli.add_command(profiles_cli)
 
     # Last: `flask policy match|push` join the `policy` group registered above, or make it.
     from app.cli.policy_push import add_push_commands

@@ -138,8 +138,8 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     from app.demo.callbacks import seed_callback_check
     seed_callback_check()
     db.session.commit()
-    from app.demo.policy import seed_policy
-    seed_policy()
+    from app.demo.policy import seed_policy, seed_pushes
+    seed_pushes(seed_policy())
     db.session.commit()
     return accounts
 

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.platform.calendar import local_today, local_zone
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.policy.models import (DeliveryMode, InvestmentPromise, ItemKind, ItemStatus, Policy, PolicyItem,
-                               PolicyItemVersion, PolicyLevel, PolicyWindow, PromiseStatus)
+                               PolicyItemVersion, PolicyLevel, PolicyPush, PolicyWindow, PromiseStatus)
 from app.pool.models import Respondent, RespondentCategory
 from app.profiles.models import EnterpriseProfile
 from eligibility.uscc import ALPHABET, check_character
@@ -723,6 +723,22 @@ def seed_policy() -> PolicyDemo:
 
 
 EXAMPLE_ITEM = "新认定高新技术企业奖励"
+# Pushed already in the demo (the example item is left for the visitor to match and push).
+PUSHED_ITEMS = ("专精特新“小巨人”企业一次性奖励", "研发费用税前加计扣除")
+
+
+def seed_pushes(demo: PolicyDemo) -> None:
+    """Two pushes already sent by the officer: a match of each item's current version, then its SMS."""
+    from app.policy import matching, push
+
+    officer = db.session.scalar(select(User).where(User.username == OFFICER))
+    for name in PUSHED_ITEMS:
+        version = demo.item(name).current
+        if db.session.scalar(select(PolicyPush.id).where(PolicyPush.item_version_id == version.id)) is not None:
+            continue
+        run = matching.run(version, actor=officer)
+        db.session.commit()
+        push.send(run, push.Criteria(ask_missing=name == PUSHED_ITEMS[1]), actor=officer)
 
 
 def example_item() -> str | None:

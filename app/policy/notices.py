@@ -57,7 +57,7 @@ def opt_out(notice: PolicyNotice) -> None:
     profile = notice.profile
     if profile.push_opted_out_at is None:
         profile.push_opted_out_at = utcnow()
-        audit.record("policy.opt_out", f"enterprise_profile:{profile.id}", {"notice": notice.id}, anonymous=True)
+        audit.record("policy.opt_out", f"profile:{profile.id}", {"notice": notice.id}, anonymous=True)
 
 
 def benefit(version: PolicyItemVersion) -> Benefit:

@@ -15,19 +15,21 @@ from app.accounts.models import User
 from app.config import TestConfig
 from app.demo import ACCOUNTS, seed_accounts, seed_departments
 from app.demo.pool import DISTRICTS, seed_pool
-from app.demo.policy import seed_policy
+from app.demo.policy import PUSHED_ITEMS, seed_policy, seed_pushes
 from app.extensions import db, limiter
 from app.platform.calendar import local_today
 from app.platform.phones import current_vault, mask
 from app.platform.roles import Role
 from app.policy.explain import rule_set
 from app.policy.models import (DeliveryMode, InvestmentPromise, ItemKind, ItemStatus, Policy, PolicyItem,
-                               PolicyItemVersion, PolicyLevel, PolicyWindow, PromiseStatus)
+                               PolicyItemVersion, PolicyLevel, PolicyNotice, PolicyPush, PolicyWindow,
+                               PromiseStatus)
 from app.pool.models import Respondent, RespondentCategory
 from app.profiles.facts import facts_of
 from app.profiles.models import EnterpriseProfile
 from app.rounds.draws import eligible_frame
 from app.rounds.models import Campaign
+from app.sms.models import SmsOutbox
 from eligibility.evaluation import Result, rule_errors
 from eligibility.fields import SIZES, STALE_FIELDS
 from eligibility.uscc import is_valid
@@ -61,6 +63,8 @@ def city(migrated_database, tmp_path_factory):
         app.frame_before = frame_ids()
         app.members_before = db.session.scalar(select(func.count()).select_from(Respondent))
         app.demo = seed_policy()
+        db.session.commit()
+        seed_pushes(app.demo)
         db.session.commit()
         yield app
         db.session.remove()
@@ -219,3 +223,24 @@ def test_seeding_again_changes_nothing(city):
     assert [db.session.scalar(select(func.count()).select_from(m))
             for m in (Policy, PolicyItem, PolicyItemVersion, EnterpriseProfile, InvestmentPromise,
                       PolicyWindow)] == counts
+
+
+def test_two_pushes_were_sent_to_the_matched_enterprises_and_each_link_reaches_its_page(city):
+    pushes = list(db.session.scalars(select(PolicyPush).order_by(PolicyPush.id)))
+    assert [p.version.name for p in pushes] == list(PUSHED_ITEMS)
+    for sent in pushes:
+        notices = list(db.session.scalars(select(PolicyNotice).where(PolicyNotice.push_id == sent.id)))
+        assert sent.counts["sent"] == len(notices) > 0
+        assert {n.result for n in notices} <= set(sent.criteria["results"])
+    outbox = list(db.session.scalars(select(SmsOutbox).where(SmsOutbox.kind.in_(("policy_push", "policy_update")))))
+    assert len(outbox) == sum(p.counts["sent"] for p in pushes)
+    # Enterprises lacking data were asked to update their profile, with the other message.
+    missing = db.session.scalar(select(func.count()).select_from(PolicyNotice).where(PolicyNotice.result == "missing"))
+    assert 0 < missing == sum(1 for m in outbox if m.kind == "policy_update")
+    link = re.search(r"https?://\S+(/p/\S+)", outbox[0].text).group(1)
+    page = city.test_client().get(link)
+    assert page.status_code == 200 and pushes[0].version.name in page.get_data(as_text=True)
+    # Seeding again sends nothing more.
+    seed_pushes(city.demo)
+    assert db.session.scalar(select(func.count()).select_from(SmsOutbox).where(
+        SmsOutbox.kind.in_(("policy_push", "policy_update")))) == len(outbox)
