@@ -27,7 +27,7 @@ def database_url(raw: str | None) -> str:
 
 
 # Every staff role (app.accounts.models.Role), by name: production's default for TWO_FACTOR_ROLES.
-STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "policy", "auditor")
+STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "policy", "window", "auditor")
 
 
 def role_list(raw: str | None, default: tuple[str, ...] = ()) -> frozenset[str]:

@@ -147,6 +147,7 @@ TARGETS = {
     "category": lazy_pgettext("audit target", "Respondent category"),
     "departments": lazy_pgettext("audit target", "Departments"),
     "forum": lazy_pgettext("audit target", "Forum problem"),
+    "policy": lazy_pgettext("audit target", "Policy application"),
     "forum_meeting": lazy_pgettext("audit target", "Forum meeting"),
     "callback": lazy_pgettext("audit target", "Call-back check"),
     "policy_item_version": lazy_pgettext("audit target", "Policy item version"),

@@ -81,6 +81,10 @@ ACCOUNTS = [
                 tries="政策兑现: 12 policies, 30 items (a draft, two edited after publication, one expired, one "
                       "repealed); 1,000 enterprise profiles, some with missing or stale figures; two overdue "
                       "investment promises"),
+    DemoAccount("window-city", Role.window, "Chuangkou-2026-demo",
+                tries="政策兑现专窗 (the city's window): consultations and applications of its own window"),
+    DemoAccount("window-lj", Role.window, "Linjiang-2026-demo",
+                tries="the 临江县 county window: sees its own window's applications only"),
     DemoAccount("auditor", Role.auditor, "Jijian-2026-demo",
                 tries="月度评价 → 抽样: evidence zip for tools/verify_draw.py; complaint analysis (read-only)"),
 ]
@@ -140,6 +144,9 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     db.session.commit()
     from app.demo.policy import seed_policy, seed_pushes
     seed_pushes(seed_policy())
+    db.session.commit()
+    from app.demo.policy_window import seed_window_staff
+    seed_window_staff()
     db.session.commit()
     return accounts
 
