@@ -108,6 +108,20 @@ ACTIONS = {
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),
     "forum.view": _l("Forum problem viewed"),
+    "policy.create": _l("Policy added"),
+    "policy.update": _l("Policy changed"),
+    "policy.import": _l("Policy items imported"),
+    "policy.item.create": _l("Policy item added"),
+    "policy.item.edit": _l("Policy item draft changed"),
+    "policy.item.version": _l("Policy item changed: new version"),
+    "policy.item.publish": _l("Policy item published"),
+    "policy.item.expire": _l("Policy item expired"),
+    "policy.item.repeal": _l("Policy item repealed"),
+    "policy.window.create": _l("Policy window added"),
+    "policy.window.update": _l("Policy window changed"),
+    "policy.promise.create": _l("Investment promise recorded"),
+    "policy.promise.deliver": _l("Investment promise delivered"),
+    "policy.promise.cancel": _l("Investment promise cancelled"),
     "user.create": _l("Account created"),
     "user.mobile": _l("Mobile number for reminders changed"),
     "user.password_change": _l("Password changed"),
@@ -144,6 +158,11 @@ TARGETS = {
     "forum": lazy_pgettext("audit target", "Forum problem"),
     "forum_meeting": lazy_pgettext("audit target", "Forum meeting"),
     "callback": lazy_pgettext("audit target", "Call-back check"),
+    "policy": lazy_pgettext("audit target", "Policy"),
+    "policy_item": lazy_pgettext("audit target", "Policy item"),
+    "policy_catalogue": lazy_pgettext("audit target", "Policy catalogue"),
+    "policy_window": lazy_pgettext("audit target", "Policy window"),
+    "investment_promise": lazy_pgettext("audit target", "Investment promise"),
 }
 
 
@@ -246,6 +265,9 @@ KEYS = {
     "username": lazy_pgettext("audit detail", "username"),
     "version": lazy_pgettext("audit detail", "version"),
     "reopened": lazy_pgettext("audit detail", "reopened"),
+    "title": lazy_pgettext("audit detail", "title"),
+    "level": lazy_pgettext("audit detail", "level"),
+    "delivered_on": lazy_pgettext("audit detail", "delivered on"),
 }
 
 

@@ -1,5 +1,5 @@
 """Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`,
-`flask casework …`, `flask backup …`, `flask retention …`, `flask phones …`."""
+`flask casework …`, `flask backup …`, `flask retention …`, `flask phones …`, `flask policy …`."""
 
 
 def register(app) -> None:
@@ -9,6 +9,7 @@ def register(app) -> None:
     from app.cli.demo import demo_command
     from app.cli.draw import draw_cli
     from app.cli.phones import phones_cli
+    from app.cli.policy import policy_cli
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
     from app.cli.retention import retention_cli
@@ -30,3 +31,4 @@ def register(app) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(phones_cli)
     app.cli.add_command(casework_cli)
+    app.cli.add_command(policy_cli)
