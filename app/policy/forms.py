@@ -121,7 +121,7 @@ class ItemForm(FlaskForm):
     rate_base = SelectField(_l("Figure the rate applies to"), validators=[Optional()])
     cap = _money(_l("Cap (10k yuan)"), MAX_AMOUNT)
     benefit_text = _line(_l("What the enterprise gets, in words"), 500)
-    budget = DecimalField(_l("Budget (10k yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_BUDGET)])
+    budget = _money(_l("Budget (10k yuan)"), MAX_BUDGET)
     materials = TextAreaField(_l("Materials to bring"), validators=[Optional(), NoControlCharacters(),
                                                                     Length(max=10_000)],
                               description=_l("One per line."))

@@ -1,7 +1,7 @@
 """The policy officer's catalogue: policies, items and their versions, publishing, windows and investment promises."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -296,3 +296,34 @@ def test_a_promise_is_recorded_by_finding_the_enterprise_then_delivered(client, 
                      {"confirm": "y", "delivered_on": local_today().isoformat()})
     db.session.refresh(promise)
     assert promise.status == PromiseStatus.delivered and promise.delivered_on == local_today()
+
+
+def test_every_page_of_the_catalogue_is_in_chinese(client, officer, policy, make_department):
+    from tests.integration.test_language import foreign_words, visible_text
+
+    department = make_department(name="市科技局")
+    item = catalogue.create_item(policy, content(department.id, benefit_kind="rate", amount=None, rate=Decimal("5"),
+                                                 rate_base="revenue", cap=Decimal("50")))
+    catalogue.publish(item)
+    catalogue.edit_item(item, content(department.id))
+    draft = catalogue.create_item(policy, content(department.id, name="草稿事项", rules=[
+        {"expression": "{turnover} > 1", "label": "错误的条件", "legal_ref": ""}]))
+    profile = EnterpriseProfile(uscc=uscc(3), name="星河智能制造有限公司")
+    db.session.add(profile)
+    db.session.flush()
+    promise = promises.create(profile, title="厂房租金减免", amount=None, due_on=local_today() - timedelta(days=1),
+                              department_id=department.id)
+    window = PolicyWindow(name="市政务服务中心专窗", address="市民中心", hours="工作日", phone="0571-12345678")
+    db.session.add(window)
+    db.session.commit()
+    pages = ["/admin/policy/", f"/admin/policy/policies/{policy.id}", f"/admin/policy/policies/{policy.id}/edit",
+             "/admin/policy/policies/new", f"/admin/policy/policies/{policy.id}/items/new",
+             f"/admin/policy/items/{item.id}", f"/admin/policy/items/{item.id}?version=1",
+             f"/admin/policy/items/{item.id}/edit", f"/admin/policy/items/{draft.id}", "/admin/policy/import",
+             "/admin/policy/windows", "/admin/policy/windows/new", f"/admin/policy/windows/{window.id}/edit",
+             "/admin/policy/promises", "/admin/policy/promises?overdue=1", "/admin/policy/promises/new?q=星河",
+             f"/admin/policy/promises/{promise.id}"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert foreign_words(visible_text(response.get_data(as_text=True)), set()) == [], path
