@@ -58,9 +58,9 @@ class PolicyForm(FlaskForm):
     valid_from = DateField(_l("Valid from"), validators=[Optional(), DateWithin(future_days=YEARS_AHEAD)])
     valid_to = DateField(_l("Valid to"), validators=[Optional(), DateWithin(future_days=YEARS_AHEAD)],
                          description=_l("After this day the policy's published items are shown as expired."))
-    source_url = _line(_l("Source link"), 500, description=_l("The official publication, http:// or https://."))
+    source_url = _line(_l("Source link"), 500, description=_l("The web address of the official publication."))
     full_text = TextAreaField(_l("Full text"), validators=[Optional(), NoControlCharacters(), Length(max=200_000)])
-    attachment = FileField(_l("Attachment"), description=_l("PDF, DOC, DOCX, OFD or an image (PNG, JPEG)."))
+    attachment = FileField(_l("Attachment"))  # the allowed types are named on the page (catalogue.ATTACHMENT_TYPES)
     remove_attachment = BooleanField(_l("Remove the attachment"))
 
     def __init__(self, *args, **kwargs):

@@ -65,7 +65,7 @@ COLUMNS: tuple[tuple[str, tuple[str, ...], object, bool], ...] = (
     (RULES, ("申报条件", "计算条件"), _l("one per line or separated by ；, each 表达式 | 说明 | 条款"), False),
     (REVIEWS, ("审核条件",), _l("one per line or separated by ；, each 说明 | 条款"), False),
     (SIZES_COLUMN, ("企业规模",), _l("大型, 中型, 小型, 微型 (several separated by ；); empty: all"), False),
-    (INDUSTRIES, ("行业门类",), _l("GB/T 4754 section letters A to T (several separated by ；); empty: all"), False),
+    (INDUSTRIES, ("行业门类",), _l("section letters A to T of the national industry classification (several separated by ；); empty: all"), False),
     (SUMMARY, ("说明", "摘要"), _l("a short description"), False),
 )
 HEADER_ALIASES = {

@@ -106,6 +106,12 @@ def _uploaded(form: PolicyForm) -> catalogue.Attachment | None:
     return catalogue.check_attachment(upload.filename, upload.read(limit + 1))
 
 
+def _policy_form_page(form: PolicyForm, policy: Policy | None):
+    return render_template("policy/admin/policy_form.html", form=form, policy=policy,
+                           attachment_types=catalogue.ATTACHMENT_TYPES,
+                           attachment_mb=current_app.config["POLICY_ATTACHMENT_MAX_BYTES"] // (1024 * 1024))
+
+
 @bp.route("/policies/new", methods=["GET", "POST"])
 @roles_required(Role.policy)
 def new_policy():
@@ -120,7 +126,7 @@ def new_policy():
             db.session.commit()
             flash(_("The policy is recorded."), "success")
             return redirect(url_for(".policy", policy_id=policy.id))
-    return render_template("policy/admin/policy_form.html", form=form, policy=None)
+    return _policy_form_page(form, None)
 
 
 @bp.route("/policies/<int:policy_id>")
@@ -149,7 +155,7 @@ def edit_policy(policy_id: int):
             db.session.commit()
             flash(_("The policy is saved."), "success")
             return redirect(url_for(".policy", policy_id=policy.id))
-    return render_template("policy/admin/policy_form.html", form=form, policy=policy)
+    return _policy_form_page(form, policy)
 
 
 @bp.route("/policies/<int:policy_id>/attachment")

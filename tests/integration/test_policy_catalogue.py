@@ -306,8 +306,8 @@ def test_every_page_of_the_catalogue_is_in_chinese(client, officer, policy, make
                                                  rate_base="revenue", cap=Decimal("50")))
     catalogue.publish(item)
     catalogue.edit_item(item, content(department.id))
-    draft = catalogue.create_item(policy, content(department.id, name="草稿事项", rules=[
-        {"expression": "{turnover} > 1", "label": "错误的条件", "legal_ref": ""}]))
+    draft = catalogue.create_item(policy, content(department.id, name="草稿事项", benefit_kind="text",
+                                                  benefit_text=""))  # “before it can be published: …”
     profile = EnterpriseProfile(uscc=uscc(3), name="星河智能制造有限公司")
     db.session.add(profile)
     db.session.flush()
@@ -326,4 +326,16 @@ def test_every_page_of_the_catalogue_is_in_chinese(client, officer, policy, make
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
-        assert foreign_words(visible_text(response.get_data(as_text=True)), set()) == [], path
+        assert foreign_words(visible_text(response.get_data(as_text=True)), {officer.username}) == [], path
+
+
+def test_flask_policy_expire_expires_the_items_of_ended_policies(runner, policy, make_department):
+    department = make_department()
+    item = catalogue.create_item(policy, content(department.id))
+    catalogue.publish(item)
+    policy.valid_to = local_today() - timedelta(days=1)
+    db.session.commit()
+    result = runner.invoke(args=["policy", "expire"])
+    assert result.exit_code == 0 and item.code in result.output
+    db.session.remove()
+    assert db.session.get(PolicyItem, item.id).status == ItemStatus.expired
