@@ -18,6 +18,7 @@ from app.platform.access import roles_required
 from app.platform.actions import perform
 from app.platform.feedback import flash_errors
 from app.platform.calendar import local_today
+from app.platform.exports import download
 from app.platform.forms import ConfirmForm
 from app.platform.roles import Role
 from app.policy import catalogue, importing, labels, promises, windows
@@ -333,6 +334,13 @@ def import_items():
         db.session.rollback()
     return render_template("policy/admin/import.html", form=form, report=report, columns=importing.COLUMNS,
                            dry_run=form.dry_run.data)
+
+
+@bp.route("/import/template.xlsx")
+@roles_required(Role.policy)
+def import_template():
+    """The import's template: the headers and one example row."""
+    return download(importing.template_xlsx(), _("policy-items-template") + ".xlsx")
 
 
 # --------------------------------------------------------------------------- windows

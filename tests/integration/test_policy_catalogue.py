@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.extensions import db
@@ -339,3 +339,25 @@ def test_flask_policy_expire_expires_the_items_of_ended_policies(runner, policy,
     assert result.exit_code == 0 and item.code in result.output
     db.session.remove()
     assert db.session.get(PolicyItem, item.id).status == ItemStatus.expired
+
+
+def test_a_policy_document_is_uploaded_and_downloaded_and_a_program_is_refused(client, officer):
+    import io
+
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+    response = client.post_form("/admin/policy/policies/new", {
+        "title": "某政策", "issuer": "市政府", "level": "county", "attachment": (io.BytesIO(pdf), "政策原文.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    policy_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "政策原文.pdf" in policy_page and "县区" in policy_page
+    from app.policy.models import Policy
+    policy = db.session.scalar(select(Policy))
+    download = client.get(f"/admin/policy/policies/{policy.id}/attachment")
+    assert download.data == pdf and download.mimetype == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+    response = client.post_form("/admin/policy/policies/new", {
+        "title": "另一政策", "issuer": "市政府", "level": "city",
+        "attachment": (io.BytesIO(b"MZ\x90\x00\x03"), "政策.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 200 and "政策.pdf" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Policy)) == 1

@@ -39,7 +39,7 @@ def csv_bytes(*rows: list[str], encoding: str = "utf-8") -> bytes:
 
 @pytest.fixture
 def world(app, make_department):
-    make_department(code="KJJ", name="市科技局")
+    make_department(code="KJJ", name="市科技局")  # the template's example names it
     make_department(code="SWJ", name="市税务局")
     policy = catalogue.create_policy(PolicyFields(title="关于支持科技型企业发展的若干措施", issuer="市人民政府",
                                                   level=PolicyLevel.city, doc_number="X政发〔2026〕12号"))
@@ -148,3 +148,22 @@ def test_cli_import_exits_non_zero_on_error_and_zero_on_success(runner, world, t
     assert f"ZC{world.id:04d}-01" in result.output
     db.session.remove()
     assert items() == 1
+
+
+def test_the_template_downloads_and_imports_as_it_is(client, world, make_user, login):
+    login(make_user("policy", username="officer"))
+    response = client.get("/admin/policy/import/template.xlsx")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    report = importing.import_file("模板.xlsx", response.data)  # its example names 市科技局, as the fixture's
+    assert report.ok, report.errors
+    assert items() == 1
+
+
+def test_an_xlsx_file_is_read_like_a_csv(world):
+    from app.platform.exports import Sheet, xlsx_bytes
+
+    data = xlsx_bytes([Sheet("事项", [HEADER, row(), row(**{"事项名称": "第二个", "兑现方式": "随便"})])])
+    report = importing.import_file("事项.xlsx", data)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "兑现方式")]
+    assert items() == 0
