@@ -361,3 +361,18 @@ def test_a_policy_document_is_uploaded_and_downloaded_and_a_program_is_refused(c
         "attachment": (io.BytesIO(b"MZ\x90\x00\x03"), "政策.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 200 and "政策.pdf" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Policy)) == 1
+
+
+def test_the_editor_shows_the_saved_conditions_and_more_rows_on_request(client, officer, policy, make_department):
+    department = make_department()
+    item = catalogue.create_item(policy, content(department.id))
+    db.session.commit()
+    page = client.get(f"/admin/policy/items/{item.id}/edit").get_data(as_text=True)
+    assert "持有高新技术企业证书" in page and "近三年无重大安全事故" in page and 'value="30.00"' in page
+    assert 'name="rules-2-expression"' in page and 'name="rules-3-expression"' not in page  # two blank rows
+    response = client.post_form(f"/admin/policy/items/{item.id}/edit",
+                                item_form(department.id, name="不应保存", more_rows="1"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'name="rules-2-expression"' in page  # a row more, nothing saved
+    db.session.refresh(item)
+    assert item.current.name == "高新技术企业认定奖励"
