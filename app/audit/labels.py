@@ -122,6 +122,9 @@ ACTIONS = {
     "policy.promise.create": _l("Investment promise recorded"),
     "policy.promise.deliver": _l("Investment promise delivered"),
     "policy.promise.cancel": _l("Investment promise cancelled"),
+    "policy.match": _l("Policy item matched against the enterprises"),
+    "policy.opt_out": _l("Enterprise asked for no more policy messages"),
+    "policy.push": _l("Policy item pushed by SMS"),
     "user.create": _l("Account created"),
     "user.mobile": _l("Mobile number for reminders changed"),
     "user.password_change": _l("Password changed"),
@@ -163,6 +166,8 @@ TARGETS = {
     "policy_catalogue": lazy_pgettext("audit target", "Policy catalogue"),
     "policy_window": lazy_pgettext("audit target", "Policy window"),
     "investment_promise": lazy_pgettext("audit target", "Investment promise"),
+    "policy_item_version": lazy_pgettext("audit target", "Policy item version"),
+    "enterprise_profile": lazy_pgettext("audit target", "Enterprise profile"),
 }
 
 
@@ -268,6 +273,16 @@ KEYS = {
     "title": lazy_pgettext("audit detail", "title"),
     "level": lazy_pgettext("audit detail", "level"),
     "delivered_on": lazy_pgettext("audit detail", "delivered on"),
+    "profiles": lazy_pgettext("audit detail", "enterprise profiles"),
+    "eligible": lazy_pgettext("audit detail", "eligible"),
+    "likely": lazy_pgettext("audit detail", "likely eligible"),
+    "missing": lazy_pgettext("audit detail", "missing data"),
+    "ineligible": lazy_pgettext("audit detail", "not eligible"),
+    "already": lazy_pgettext("audit detail", "sent before"),
+    "opted_out": lazy_pgettext("audit detail", "opted out"),
+    "no_phone": lazy_pgettext("audit detail", "without a mobile number"),
+    "push": lazy_pgettext("audit detail", "push"),
+    "notice": lazy_pgettext("audit detail", "policy message"),
 }
 
 

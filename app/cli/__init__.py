@@ -32,3 +32,7 @@ def register(app) -> None:
     app.cli.add_command(phones_cli)
     app.cli.add_command(casework_cli)
     app.cli.add_command(policy_cli)
+
+    # Last: `flask policy match|push` join the `policy` group registered above, or make it.
+    from app.cli.policy_push import add_push_commands
+    add_push_commands(app.cli)

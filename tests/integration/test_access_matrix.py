@@ -155,6 +155,36 @@ EXPECTED: dict[str, str | set[str]] = {
     "forum.send": {"forum"},
     "forum.track": PUBLIC,
     "forum.withdraw": {"forum"},
+    # the policy catalogue (policy officers): policies, items and versions, the import, windows, promises
+    "policy.attachment": {"policy"},
+    "policy.cancel_promise": {"policy"},
+    "policy.deliver_promise": {"policy"},
+    "policy.edit_item": {"policy"},
+    "policy.edit_policy": {"policy"},
+    "policy.edit_window": {"policy"},
+    "policy.expire": {"policy"},
+    "policy.import_items": {"policy"},
+    "policy.import_template": {"policy"},
+    "policy.index": {"policy"},
+    "policy.item": {"policy"},
+    "policy.new_item": {"policy"},
+    "policy.new_policy": {"policy"},
+    "policy.new_promise": {"policy"},
+    "policy.new_window": {"policy"},
+    "policy.policy": {"policy"},
+    "policy.promise": {"policy"},
+    "policy.promise_list": {"policy"},
+    "policy.publish": {"policy"},
+    "policy.repeal": {"policy"},
+    "policy.window_list": {"policy"},
+    # matching and precise push (policy officers), the enterprise's personal page of a pushed item
+    "policy_push.index": {"policy"},
+    "policy_push.item": {"policy"},
+    "policy_push.run_match": {"policy"},
+    "policy_push.send": {"policy"},
+    "policy_push.result": {"policy"},
+    "policy_push.notice": PUBLIC,
+    "policy_push.opt_out": PUBLIC,
     # main
     "main.health": PUBLIC,
     "main.index": STAFF,
@@ -345,7 +375,8 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
                     "static": {"filename": "css/admin.css"},
                     "assets.static": {"name": "css/survey.0000000000.css"}, "survey.open_link": {"token": "x" * 22},
                     "callbacks.answer": {"token": "x" * 22},
-                    "pool.import_preview": {"token": "no-such-upload"}, "forum.open_link": {"token": "x" * 32}}
+                    "pool.import_preview": {"token": "no-such-upload"}, "forum.open_link": {"token": "x" * 32},
+                    "policy_push.notice": {"token": "x" * 32}, "policy_push.opt_out": {"token": "x" * 32}}
     # The forum's pages get the forum's objects: its problem's number, and one of its assignments.
     forum_values = {"number": w.problem.tracking_number, "assignment_id": w.forum_a.id} if real else {
         "number": "KT00000000-0000"}
@@ -355,13 +386,15 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "version_id": w.version.id, "loc": "0", "questionnaire_id": w.version.questionnaire_id,
         "point_id": w.point_a.id, "rating_id": w.rating.id, "task_id": w.task_a.id, "slug": w.point_a.slug,
         "user_id": w.users["operator"].id, "check_id": w.callback_check.id, "meeting_id": w.meeting.id,
-        "invitation_id": w.forum_invitation.id,
+        "invitation_id": w.forum_invitation.id, "item_id": DUMMY_ID, "result_id": DUMMY_ID,
+        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
         "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID, "meeting_id": DUMMY_ID,
-        "invitation_id": DUMMY_ID,
+        "invitation_id": DUMMY_ID, "item_id": DUMMY_ID, "result_id": DUMMY_ID,
+        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID,
     }
     if endpoint.startswith("forum."):
         values.update(forum_values)
