@@ -106,13 +106,13 @@ class ImportReport:
 EXAMPLE = {
     POLICY: "X政发〔2026〕12号", NAME: "高新技术企业认定奖励", KIND: "资金奖补", DEPARTMENT: "市科技局", MODE: "申报审核",
     BENEFIT: "定额", AMOUNT: "30", MATERIALS: "申请表；营业执照复印件；高新技术企业证书", DAYS: "15",
-    RULES: "{qualifications} contains '高新技术企业' | 持有有效的高新技术企业证书 | 第三条",
     REVIEWS: "近三年无重大安全事故 | 第五条", SIZES_COLUMN: "中型；小型；微型", INDUSTRIES: "C；I",
 }
 
 
 def template_xlsx() -> bytes:
-    """The import's template: every column's header and one example row."""
+    """The import's template: every column's header and one example row (its conditions are left empty: an
+    expression's field names are Latin, and the import page shows examples of them)."""
     headers = [header for header, _o, _h, _r in COLUMNS]
     return xlsx_bytes([Sheet(_("Policy items"), [headers, [EXAMPLE.get(h, "") for h in headers]],
                              widths=[18] * len(headers))])
