@@ -152,6 +152,8 @@ class Config:
     COMPLAINT_DEADLINE_WORKDAYS = int(os.environ.get("COMPLAINT_DEADLINE_WORKDAYS", "10"))
     COMPLAINT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     COMPLAINT_ATTACHMENT_MAX_FILES = 5
+    # A policy's document (PDF, DOC, DOCX, OFD or an image), kept in the database with the policy.
+    POLICY_ATTACHMENT_MAX_BYTES = int(os.environ.get("POLICY_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
     COMPLAINT_ATTACHMENT_DIR = os.environ.get("COMPLAINT_ATTACHMENT_DIR") or str(INSTANCE_DIR / "attachments")
     # Deductions in the assessment composite: points per substantiated complaint, capped per department.
     COMPLAINT_DEDUCTION_POINTS = float(os.environ.get("COMPLAINT_DEDUCTION_POINTS", "1"))

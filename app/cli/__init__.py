@@ -9,6 +9,7 @@ def register(app) -> None:
     from app.cli.demo import demo_command
     from app.cli.draw import draw_cli
     from app.cli.phones import phones_cli
+    from app.cli.policy import policy_cli
     from app.cli.pool import pool_cli
     from app.cli.questionnaire import questionnaire_cli
     from app.cli.retention import retention_cli
@@ -32,6 +33,7 @@ def register(app) -> None:
     app.cli.add_command(casework_cli)
     from app.cli.profiles import profiles_cli
     app.cli.add_command(profiles_cli)
+    app.cli.add_command(policy_cli)
 
     # Last: `flask policy match|push` join the `policy` group registered above, or make it.
     from app.cli.policy_push import add_push_commands

@@ -155,6 +155,28 @@ EXPECTED: dict[str, str | set[str]] = {
     "forum.send": {"forum"},
     "forum.track": PUBLIC,
     "forum.withdraw": {"forum"},
+    # the policy catalogue (policy officers): policies, items and versions, the import, windows, promises
+    "policy.attachment": {"policy"},
+    "policy.cancel_promise": {"policy"},
+    "policy.deliver_promise": {"policy"},
+    "policy.edit_item": {"policy"},
+    "policy.edit_policy": {"policy"},
+    "policy.edit_window": {"policy"},
+    "policy.expire": {"policy"},
+    "policy.import_items": {"policy"},
+    "policy.import_template": {"policy"},
+    "policy.index": {"policy"},
+    "policy.item": {"policy"},
+    "policy.new_item": {"policy"},
+    "policy.new_policy": {"policy"},
+    "policy.new_promise": {"policy"},
+    "policy.new_window": {"policy"},
+    "policy.policy": {"policy"},
+    "policy.promise": {"policy"},
+    "policy.promise_list": {"policy"},
+    "policy.publish": {"policy"},
+    "policy.repeal": {"policy"},
+    "policy.window_list": {"policy"},
     # matching and precise push (policy officers), the enterprise's personal page of a pushed item
     "policy_push.index": {"policy"},
     "policy_push.item": {"policy"},
@@ -373,12 +395,14 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "user_id": w.users["operator"].id, "check_id": w.callback_check.id, "meeting_id": w.meeting.id,
         "invitation_id": w.forum_invitation.id, "item_id": DUMMY_ID, "result_id": DUMMY_ID,
         "code": "91350100M000100Y43",
+        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
         "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID, "meeting_id": DUMMY_ID,
         "invitation_id": DUMMY_ID, "item_id": DUMMY_ID, "result_id": DUMMY_ID, "code": "91350100M000100Y43",
+        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID,
     }
     if endpoint.startswith("forum."):
         values.update(forum_values)
