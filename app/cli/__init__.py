@@ -35,6 +35,3 @@ def register(app) -> None:
     app.cli.add_command(profiles_cli)
     app.cli.add_command(policy_cli)
 
-    # Last: `flask policy match|push` join the `policy` group registered above, or make it.
-    from app.cli.policy_push import add_push_commands
-    add_push_commands(app.cli)

@@ -1,4 +1,4 @@
-"""`flask policy …`: the policy catalogue from the shell (`import`, `expire`; matching and pushing join the group)."""
+"""`flask policy …`: the policy window from the shell (`import`, `expire`; `match`, `push` from policy_push.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +8,10 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.platform.calendar import local_today
+from app.cli.policy_push import match_command, push_command
 from app.policy import catalogue, importing
 
-policy_cli = AppGroup("policy", help="The policy catalogue (惠企政策).")
+policy_cli = AppGroup("policy", help="The policy window: the catalogue, matching and precise push (惠企政策).")
 
 
 @policy_cli.command("import")
@@ -43,3 +44,8 @@ def expire_command() -> None:
     click.echo(f"{len(expired)} items expired")
     for item in expired:
         click.echo(item.code)
+
+
+# Matching and precise push live beside (app/cli/policy_push.py); one group holds them all.
+policy_cli.add_command(match_command)
+policy_cli.add_command(push_command)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -90,13 +89,3 @@ def push_command(item_code: str, dry_run: bool, results: str, ask_missing: bool,
     click.echo(f"{label} {counts.get('sent', 0)}; selected {counts['selected']}, already {counts['already']}, "
                f"opted out {counts['opted_out']}, no phone {counts['no_phone']}, capped {counts['capped']}, "
                f"failed {counts.get('failed', 0)}")
-
-
-def add_push_commands(cli: click.Group) -> None:
-    """Add `match` and `push` to the `policy` group of ``cli`` (registering a group when none exists yet)."""
-    group = cli.commands.get("policy")
-    if not isinstance(group, click.Group):
-        group = AppGroup("policy", help="The policy window: catalogue, matching and precise push.")
-        cli.add_command(group)
-    group.add_command(match_command)
-    group.add_command(push_command)
