@@ -237,6 +237,9 @@ class Config:
     # Enterprise profiles (企业画像): a yearly figure (size, revenue, employees, tax, R&D ratio) last updated more
     # than this many days ago is stale, and a rule that reads it cannot be decided ("missing data"): 548 ≈ 18 months.
     POLICY_PROFILE_STALE_DAYS = int(os.environ.get("POLICY_PROFILE_STALE_DAYS", "548"))
+    # The policy window (app.policy_window): one SMS per step of an application, with its tracking link.
+    POLICY_SMS_CASE_TEMPLATE_CODE = os.environ.get("POLICY_SMS_CASE_TEMPLATE_CODE", "SMS_POLICY_CASE")
+    POLICY_SMS_CASE_TEMPLATE_TEXT = "【惠企政策】贵企业的申请${number}${news}，详情请点击 ${link}"
 
 
 class DevelopmentConfig(Config):

@@ -106,6 +106,7 @@ ACTIONS = {
     "forum.meeting.held": _l("Meeting held"),
     "forum.meeting.update": _l("Meeting changed"),
     "forum.notify": _l("Enterprise told by SMS"),
+    "policy.notify": _l("Enterprise told of its application by SMS"),
     "forum.phone_reveal": _l("Enterprise's full number shown"),
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),
