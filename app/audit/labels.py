@@ -316,6 +316,11 @@ VALUES = {
 _LOOKUPS: list[Callable[[str], str | None]] = []
 
 
+def register_actions(labels: dict[str, Any]) -> None:
+    """A domain's actions recorded under codes it builds (``policy.<step>``), with their names."""
+    ACTIONS.update(labels)
+
+
 def register_value_labels(lookup: Callable[[str], str | None]) -> None:
     """Let a domain name its codes on the auditor's page: ``lookup(code)`` gives a label, or None if not its own."""
     _LOOKUPS.append(lookup)

@@ -49,8 +49,19 @@ def confirmation_label(value: Confirmation | str) -> str:
                 sign_off=_("Raiser unreachable, signed off by a supervisor"))
 
 
+# Steps a kind records beyond the engine's own (``register_events``): step → a function giving its label.
+_KIND_EVENTS: dict[str, object] = {}
+
+
+def register_events(labels: dict[str, object]) -> None:
+    """A kind's own history steps and their labels (callables, so that they are translated when shown)."""
+    _KIND_EVENTS.update(labels)
+
+
 def event_label(kind: str) -> str:
     """One step of a case's history."""
+    if kind in _KIND_EVENTS:
+        return str(_KIND_EVENTS[kind]())
     return pick(kind, submitted=_("Complaint received"), raised=_("Problem raised"),
                 accepted=_("Accepted for handling"), declined=_("Not accepted"),
                 assigned=_("Assigned to a department"), acknowledged=_("Assignment acknowledged"),

@@ -3,6 +3,7 @@ action added without one would show its code to the auditor."""
 import re
 from pathlib import Path
 
+import app.policy_window.labels  # noqa: F401 (registers the names of an application's steps)
 from app.audit.labels import ACTIONS, CASE_STEPS, TARGETS
 from app.casework.models import CaseKind
 from app.rounds.models import CampaignStatus

@@ -1,0 +1,64 @@
+"""The policy window's words in the reader's language: stages, decisions, origins, channels, consent, receipt, and
+the steps an application's history records (registered with the engine's history labels)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+
+from app.audit import labels as audit_labels
+from app.casework import labels as case_labels
+from app.casework.labels import pick
+from app.policy_window.models import Channel, Consent, Decision, Origin, Receipt, Stage
+
+
+def stage_label(stage: Stage | str) -> str:
+    return pick(stage, draft=_("Being filled in"), consent=_("Awaiting the enterprise's consent"),
+                intake=_("At the window"), supplement=_("Materials missing"), handling=_("With the department"),
+                review=_("Decision under the window's review"), approved=_("Approved, to be paid"),
+                paid=_("Paid, awaiting confirmation of receipt"), delivered=_("Received"),
+                rejected=_("Not approved"), declined=_("Declined by the enterprise"), withdrawn=_("Withdrawn"))
+
+
+def decision_label(decision: Decision | str) -> str:
+    return pick(decision, approved=_("Approved"), partly=_("Partly approved"), rejected=_("Not approved"),
+                rework=_("Returned for missing materials"))
+
+
+def origin_label(origin: Origin | str) -> str:
+    return pick(origin, window=_("At the window"), online=_("Online"), automatic=_("Without application"))
+
+
+def channel_label(channel: Channel | str) -> str:
+    return pick(channel, window=_("At the window"), phone=_("By phone"), online=_("Online"))
+
+
+def consent_label(consent: Consent | str) -> str:
+    return pick(consent, accepted=pgettext("consent", "Accepted"), declined=pgettext("consent", "Declined"), correction=_("Asked to correct its data"))
+
+
+def receipt_label(receipt: Receipt | str) -> str:
+    return pick(receipt, link=_("Confirmed by the enterprise"), phone=_("Confirmed by phone to the window"))
+
+
+# An application's history: every step recorded by app.policy_window.cases.move (and the engine's own).
+STEPS = {
+    "applied": _l("Application received"),
+    "handed_in": _l("Application handed in online"),
+    "materials": _l("Materials received"),
+    "supplement": _l("Missing materials requested"),
+    "supplemented": _l("Missing materials handed in"),
+    "declared": _l("Declared figures recorded"),
+    "referred": _l("Referred to the department"),
+    "decided": _l("Department decided"),
+    "returned": _l("Returned for missing materials"),
+    "reviewed": _l("Decision reviewed by the window"),
+    "paid": _l("Payment recorded"),
+    "delivered": _l("Delivery recorded"),
+    "received": _l("Receipt confirmed"),
+    "withdrawn_application": _l("Application withdrawn"),
+    "consent_asked": _l("Enterprise asked to consent"),
+    "consented": _l("Enterprise consented"),
+    "consent_declined": _l("Enterprise declined"),
+    "correction": _l("Enterprise asked to correct its data"),
+}
+case_labels.register_events({step: (lambda label=label: label) for step, label in STEPS.items()})
+audit_labels.register_actions({f"policy.{step}": label for step, label in STEPS.items()})
