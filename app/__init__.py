@@ -142,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
     from app.forum.ledger_routes import bp as forum_ledger_bp
     app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
+    from app.policy.public_routes import bp as policy_public_bp
+    app.register_blueprint(policy_public_bp)  # /policies (public catalogue and self-check)
 
 
 def register_hooks(app: Flask) -> None:
