@@ -223,3 +223,43 @@ def test_catalogue_is_the_same_for_staff_of_any_role(client, catalogue, make_use
     assert client.get("/policies").status_code == 200
     assert listed_codes(client.get("/policies").get_data(as_text=True)) == anonymous
     assert client.get("/policies/ZC-2026-012-01").status_code == 200
+
+
+def test_pages_and_the_result_are_in_chinese(client, catalogue):
+    from tests.integration.test_language import foreign_words, visible_text
+
+    pages = {
+        "/policies": client.get("/policies"),
+        "/policies?kind=tax": client.get("/policies", query_string={"kind": "tax"}),
+        "item": client.get("/policies/ZC-2026-012-01"),
+        "missing": check(client, "ZC-2026-012-01", {"revenue": "2500"}),
+        "bad input": check(client, "ZC-2026-012-01", {"revenue": "x", "registered_on": "1800-01-01"}),
+        "rate": check(client, "ZC-2026-013-01", {"size": "小型", "tax_paid": "300"}),
+    }
+    make_item(catalogue["hightech"].current.department, "ZC-2026-015-01", "制造业研发投入奖励",
+              rules=[{"expression": "{industry_door} = 'C' and {district} = '高新区'", "label": "高新区制造业企业"},
+                     {"expression": "{employees} >= 20 and {rd_ratio} >= 3", "label": "研发人员与投入达标"}],
+              benefit={"benefit_kind": "text", "benefit_text": "优先推荐申报省级项目"})
+    pages["every kind of question"] = client.get("/policies/ZC-2026-015-01")
+    pages["bad industry"] = check(client, "ZC-2026-015-01", {"industry": "Z99", "employees": "-1", "rd_ratio": "101"})
+    for where, response in pages.items():
+        assert response.status_code == 200, where
+        assert foreign_words(visible_text(response.get_data(as_text=True)), set()) == [], where
+    bad = pages["bad industry"].get_data(as_text=True)
+    assert "国民经济行业分类代码：门类字母" in bad and bad.count('class="err"') == 3 and 'id="result"' not in bad
+
+
+def test_self_check_reads_the_industry_code_district_and_figures(client, catalogue):
+    make_item(catalogue["hightech"].current.department, "ZC-2026-015-01", "制造业研发投入奖励",
+              rules=[{"expression": "{industry_door} = 'C' and {district} = '高新区'", "label": "高新区制造业企业"},
+                     {"expression": "{employees} >= 20 and {rd_ratio} >= 3", "label": "研发人员与投入达标"}],
+              reviews=[], benefit={"benefit_kind": "text", "benefit_text": "优先推荐申报省级项目"})
+    page = client.get("/policies/ZC-2026-015-01").get_data(as_text=True)
+    for name in ("industry", "district", "employees", "rd_ratio"):
+        assert f'name="{name}"' in page
+    assert "优先推荐申报省级项目" in page
+    eligible = check(client, "ZC-2026-015-01", {"industry": " c3911 ", "district": "高新区", "employees": "25",
+                                                "rd_ratio": "3.5"}).get_data(as_text=True)
+    assert ">符合<" in eligible and "预计金额" not in eligible  # a text benefit has no amount
+    elsewhere = check(client, "ZC-2026-015-01", {"industry": "C3911", "district": "滨江区"}).get_data(as_text=True)
+    assert "不符合" in elsewhere  # the first rule fails on what was entered; the figures left empty do not matter
