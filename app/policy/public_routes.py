@@ -13,6 +13,7 @@ from app.policy.explain import RESULT_HINTS, result_label
 from app.policy.models import ItemKind, PolicyLevel
 from app.policy.public_forms import answers_of, self_check_form
 from eligibility.fields import SIZES
+from rules.expressions import ExpressionError
 
 bp = Blueprint("policy_public", __name__)
 DEFAULT_SELF_CHECK_LIMIT = "30 per hour"
@@ -47,10 +48,13 @@ def item(code: str):
     """One item: what it gives, to whom, how, where; and the self-check against its conditions."""
     entry = public.published(code)
     version = entry.version
-    keys = public.asked_fields(version)
-    form = self_check_form(keys, public.mentioned_qualifications(version))
+    try:
+        keys = public.asked_fields(version)
+        form = self_check_form(keys, public.mentioned_qualifications(version))
+    except ExpressionError:  # a rule that does not parse (the catalogue refuses them): no self-check, no 500
+        keys, form = [], None
     check = None
-    if request.method == "POST" and form.validate_on_submit():
+    if form is not None and request.method == "POST" and form.validate_on_submit():
         check = public.self_check(version, answers_of(form, keys), local_today())
     return render_template("policy/public/item.html", entry=entry, version=version, policy=entry.policy,
                            form=form, keys=keys, check=check, windows=public.windows(),

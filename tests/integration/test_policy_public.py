@@ -263,3 +263,13 @@ def test_self_check_reads_the_industry_code_district_and_figures(client, catalog
     assert ">符合<" in eligible and "预计金额" not in eligible  # a text benefit has no amount
     elsewhere = check(client, "ZC-2026-015-01", {"industry": "C3911", "district": "滨江区"}).get_data(as_text=True)
     assert "不符合" in elsewhere  # the first rule fails on what was entered; the figures left empty do not matter
+
+
+def test_an_item_whose_rule_does_not_parse_still_shows_without_a_self_check(client, catalogue):
+    make_item(catalogue["hightech"].current.department, "ZC-2026-016-01", "规则有误的事项",
+              rules=[{"expression": "{revenue} >= ", "label": "上年营业收入达标"}])
+    response = client.get("/policies/ZC-2026-016-01")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "上年营业收入达标" in html and "本事项暂不支持自测" in html and 'name="revenue"' not in html
+    assert check(client, "ZC-2026-016-01", {"revenue": "1"}).status_code == 200
