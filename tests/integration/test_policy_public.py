@@ -273,3 +273,8 @@ def test_an_item_whose_rule_does_not_parse_still_shows_without_a_self_check(clie
     html = response.get_data(as_text=True)
     assert "上年营业收入达标" in html and "本事项暂不支持自测" in html and 'name="revenue"' not in html
     assert check(client, "ZC-2026-016-01", {"revenue": "1"}).status_code == 200
+
+
+def test_the_landing_page_links_to_the_catalogue(client):
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)  # a visitor lands on the login page
+    assert '<a href="/policies">惠企政策</a>' in html
