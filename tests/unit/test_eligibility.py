@@ -208,13 +208,14 @@ def test_literal_of_the_wrong_type_is_named(text, expected):
     assert rendered(rule_errors(text)) == [expected]
 
 
-def test_syntax_error_gives_its_position():
-    errors = rendered(rule_errors("{revenue} >= "))
-    assert len(errors) == 1 and "(at character" in errors[0]
-    unclosed = rendered(rule_errors("({revenue} >= 1"))
-    assert len(unclosed) == 1 and "(at character" in unclosed[0]
-    position = int(unclosed[0].rsplit("at character ", 1)[1].rstrip(")"))
-    assert 1 <= position <= len("({revenue} >= 1") + 1
+@pytest.mark.parametrize("text, expected", [
+    ("{revenue} >= ", "the expression ends too early: a value is missing (at character 14)"),
+    ("{revenue} >> 1", "unexpected '>': expected a {variable}, a number, a 'string' or '(' (at character 12)"),
+    ("{district} = '高新区", "unterminated string: add the closing ' (at character 14)"),
+    ("({revenue} >= 1", "expected ')' to close the '(' at character 1 (at character 16)"),
+])
+def test_syntax_error_gives_its_position_counted_from_one(text, expected):
+    assert rendered(rule_errors(text)) == [expected]
 
 
 # --------------------------------------------------------------------------- the benefit estimate
