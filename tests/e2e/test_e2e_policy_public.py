@@ -3,7 +3,7 @@ opens an item and checks an enterprise against it; nothing overflows the screen;
 from __future__ import annotations
 
 from tests.e2e.support import expect, zh
-from tests.integration.test_policy_public import catalogue, make_item  # noqa: F401  (a fixture and a helper)
+from tests.integration.test_policy_public import catalogue  # noqa: F401  (a fixture)
 
 
 def no_sideways_scroll(page) -> None:
