@@ -288,4 +288,6 @@ class RuleSet:
             result = Result.likely
         else:
             result = Result.eligible
-        return Match(result, tuple(checks), self.reviews)
+        found = new(Match)  # as the checks: the frozen dataclass without its object.__setattr__ calls
+        found.__dict__.update(result=result, checks=tuple(checks), reviews=self.reviews)
+        return found
