@@ -1,6 +1,7 @@
 """The public policy catalogue (/policies) and its self-check: no login, no JavaScript, nothing stored."""
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 from decimal import Decimal
@@ -173,7 +174,8 @@ def check(client, code: str, data: dict):
     return client.post_form(f"/policies/{code}", data)
 
 
-def test_self_check_gives_the_result_with_its_trace_and_stores_nothing(client, app, catalogue):
+def test_self_check_gives_the_result_with_its_trace_and_stores_nothing(client, app, catalogue, caplog):
+    caplog.set_level(logging.DEBUG)
     before = row_counts()
     eligible = check(client, "ZC-2026-012-01", {"revenue": "2500", "registered_on": "2020-05-01",
                                                 "qualifications": ["高新技术企业"]})
@@ -193,6 +195,10 @@ def test_self_check_gives_the_result_with_its_trace_and_stores_nothing(client, a
     small = check(client, "ZC-2026-013-01", {"size": "小型", "tax_paid": "300"}).get_data(as_text=True)
     assert ">符合<" in small and "20 万元" in small  # 10% of 300 is 30, capped at 20
     assert row_counts() == before  # no row added or removed anywhere: nothing was stored
+    assert "2500" not in caplog.text and "2020-05-01" not in caplog.text  # nor logged
+    cookie = client.get_cookie("session")
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
+    assert set(session) <= {"csrf_token"}  # nor kept in the visitor's session
 
 
 def test_self_check_bad_input_is_named_and_nothing_decided(client, catalogue):
