@@ -142,6 +142,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)  # /admin/users/… for admins, /account/password for everybody
     from app.forum.ledger_routes import bp as forum_ledger_bp
     app.register_blueprint(forum_ledger_bp)  # /forum/ledger (public), /admin/forum/meetings/<id>/report, agenda
+    from app.policy.push_routes import bp as policy_push_bp
+    app.register_blueprint(policy_push_bp)  # /admin/policy/push/… (policy officers), /p/<token> (the enterprise)
+    from app.profiles.routes import bp as profiles_bp
+    app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
     from app.policy.public_routes import bp as policy_public_bp
     app.register_blueprint(policy_public_bp)  # /policies (public catalogue and self-check)
 

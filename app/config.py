@@ -27,7 +27,7 @@ def database_url(raw: str | None) -> str:
 
 
 # Every staff role (app.accounts.models.Role), by name: production's default for TWO_FACTOR_ROLES.
-STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "auditor")
+STAFF_ROLES = ("admin", "designer", "operator", "hr", "liaison", "complaints", "forum", "policy", "window", "auditor")
 
 
 def role_list(raw: str | None, default: tuple[str, ...] = ()) -> frozenset[str]:
@@ -223,6 +223,19 @@ class Config:
     # after its closing day (the appeal period; until then a disputed link can still be traced to its
     # invitation). The round's invitations, submission marks, responses and counts stay.
     ROUND_APPEAL_DAYS = int(os.environ.get("ROUND_APPEAL_DAYS", "30"))
+    # Precise push of policy items (app.policy.push): the SMS to an enterprise an item may fit, the one asking an
+    # enterprise whose data are missing or stale to update them, how long its personal link (/p/<token>) works,
+    # and how often one client may open such links.
+    POLICY_SMS_PUSH_TEMPLATE_CODE = os.environ.get("POLICY_SMS_PUSH_TEMPLATE_CODE", "SMS_POLICY_PUSH")
+    POLICY_SMS_PUSH_TEMPLATE_TEXT = "【惠企政策】${name}：贵企业可能符合“${item}”，条件、材料和办理窗口请点击 ${link}"
+    POLICY_SMS_UPDATE_TEMPLATE_CODE = os.environ.get("POLICY_SMS_UPDATE_TEMPLATE_CODE", "SMS_POLICY_UPDATE")
+    POLICY_SMS_UPDATE_TEMPLATE_TEXT = ("【惠企政策】${name}：“${item}”可能适用于贵企业，但所需企业信息缺失或已过期，"
+                                       "暂无法判断。需补充的信息和办理窗口请点击 ${link}")
+    POLICY_LINK_DAYS = int(os.environ.get("POLICY_LINK_DAYS", "90"))
+    POLICY_LINK_RATE_LIMIT = "30 per minute"
+    # Enterprise profiles (企业画像): a yearly figure (size, revenue, employees, tax, R&D ratio) last updated more
+    # than this many days ago is stale, and a rule that reads it cannot be decided ("missing data"): 548 ≈ 18 months.
+    POLICY_PROFILE_STALE_DAYS = int(os.environ.get("POLICY_PROFILE_STALE_DAYS", "548"))
 
 
 class DevelopmentConfig(Config):

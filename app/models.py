@@ -58,6 +58,13 @@ from app.policy.models import (
     PromiseStatus,
 )
 from app.profiles.models import EnterpriseProfile
+from app.policy_window.models import (
+    AutomaticBatch,
+    Consultation,
+    PolicyCase,
+    PolicyPayment,
+    WindowPost,
+)
 from app.pool.models import MemberStatus, Respondent, RespondentCategory, StagedImport
 from app.questionnaires.models import PublishedVersionImmutable, Questionnaire, QuestionnaireVersion, VersionStatus
 from app.realtime.models import (
@@ -101,4 +108,5 @@ __all__ = [
     "EnterpriseProfile", "DeliveryMode", "InvestmentPromise", "ItemKind", "ItemStatus", "Policy", "PolicyItem",
     "PolicyItemVersion", "PolicyLevel", "PolicyMatchResult", "PolicyMatchRun", "PolicyNotice", "PolicyPush",
     "PolicyWindow", "PromiseStatus",
+    "AutomaticBatch", "Consultation", "PolicyCase", "PolicyPayment", "WindowPost",
 ]

@@ -62,6 +62,8 @@ ACTIONS = {
     "draw.seed": _l("Seed set"),
     "draw.void": _l("Draw voided"),
     "phones.rekey": _l("Phone key rotated"),
+    "profile.import": _l("Enterprise profiles imported"),
+    "profile.update": _l("Enterprise profile changed"),
     "pool.category.create": _l("Respondent category added"),
     "pool.export": _l("Pool exported"),
     "pool.import": _l("Pool imported"),
@@ -108,6 +110,9 @@ ACTIONS = {
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),
     "forum.view": _l("Forum problem viewed"),
+    "policy.match": _l("Policy item matched against the enterprises"),
+    "policy.opt_out": _l("Enterprise asked for no more policy messages"),
+    "policy.push": _l("Policy item pushed by SMS"),
     "user.create": _l("Account created"),
     "user.mobile": _l("Mobile number for reminders changed"),
     "user.password_change": _l("Password changed"),
@@ -142,8 +147,12 @@ TARGETS = {
     "category": lazy_pgettext("audit target", "Respondent category"),
     "departments": lazy_pgettext("audit target", "Departments"),
     "forum": lazy_pgettext("audit target", "Forum problem"),
+    "policy": lazy_pgettext("audit target", "Policy application"),
     "forum_meeting": lazy_pgettext("audit target", "Forum meeting"),
     "callback": lazy_pgettext("audit target", "Call-back check"),
+    "policy_item_version": lazy_pgettext("audit target", "Policy item version"),
+    "profile": lazy_pgettext("audit target", "Enterprise profile"),
+    "profiles": lazy_pgettext("audit target", "Enterprise profiles"),
 }
 
 
@@ -246,6 +255,16 @@ KEYS = {
     "username": lazy_pgettext("audit detail", "username"),
     "version": lazy_pgettext("audit detail", "version"),
     "reopened": lazy_pgettext("audit detail", "reopened"),
+    "profiles": lazy_pgettext("audit detail", "enterprise profiles"),
+    "eligible": lazy_pgettext("audit detail", "eligible"),
+    "likely": lazy_pgettext("audit detail", "likely eligible"),
+    "missing": lazy_pgettext("audit detail", "missing data"),
+    "ineligible": lazy_pgettext("audit detail", "not eligible"),
+    "already": lazy_pgettext("audit detail", "sent before"),
+    "opted_out": lazy_pgettext("audit detail", "opted out"),
+    "no_phone": lazy_pgettext("audit detail", "without a mobile number"),
+    "push": lazy_pgettext("audit detail", "push"),
+    "notice": lazy_pgettext("audit detail", "policy message"),
 }
 
 

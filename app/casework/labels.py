@@ -18,7 +18,8 @@ def pick(item, **labels: str) -> str:
 
 def kind_label(kind: CaseKind | str) -> str:
     """The front door a case came in by."""
-    return pick(kind, complaint=pgettext("case kind", "Complaint"), forum=pgettext("case kind", "Forum problem"))
+    return pick(kind, complaint=pgettext("case kind", "Complaint"), forum=pgettext("case kind", "Forum problem"),
+                policy=pgettext("case kind", "Policy application"))
 
 
 def status_label(status: CaseStatus | str) -> str:

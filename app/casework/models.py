@@ -28,6 +28,7 @@ class CaseKind(str, enum.Enum):
 
     complaint = "complaint"  # 投诉举报
     forum = "forum"          # 企业家恳谈会诉求
+    policy = "policy"        # 惠企政策兑现申请
 
 
 class CaseStatus(str, enum.Enum):

@@ -1,5 +1,5 @@
 """Command-line tools: `flask users …`, `flask demo`, `flask audit …`, `flask pool …`, `flask questionnaire …`, `flask draw …`, `flask scores …`,
-`flask casework …`, `flask backup …`, `flask retention …`, `flask phones …`."""
+`flask casework …`, `flask backup …`, `flask retention …`, `flask phones …`, `flask policy …`."""
 
 
 def register(app) -> None:
@@ -30,3 +30,9 @@ def register(app) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(phones_cli)
     app.cli.add_command(casework_cli)
+    from app.cli.profiles import profiles_cli
+    app.cli.add_command(profiles_cli)
+
+    # Last: `flask policy match|push` join the `policy` group registered above, or make it.
+    from app.cli.policy_push import add_push_commands
+    add_push_commands(app.cli)

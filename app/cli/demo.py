@@ -58,6 +58,10 @@ def demo_command(base_url: str | None) -> None:
                f"meetings at {base_url}/admin/forum/")
     if where.forum_link:
         click.echo(f"  An invited enterprise's personal link (open it on a phone-sized window): {where.forum_link}")
+    if where.policy_item:
+        click.echo(f"Policy window (惠企政策兑现): 12 policies with 30 items and profiles of the pool's enterprises, "
+                   f"kept by the 政策专员 account; match and push item {where.policy_item} from its pages or the shell "
+                   f"(docs/zh/policy-guide.md).")
     if where.published_months:
         click.echo(f"Published assessments ({', '.join(where.published_months)}); check a draw with "
                    f"`flask draw verify {where.published_months[-1]}` and the audit log with `flask audit verify`.")

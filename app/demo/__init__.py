@@ -77,6 +77,14 @@ ACCOUNTS = [
                       "sign off; the meeting report (print, XLSX, publish the third) and the next agenda"),
     DemoAccount("complaints", Role.complaints, "Tousu-2026-demo",
                 tries="投诉举报: complaints in every state; accept, assign, remind, close, reopen; 统一督办"),
+    DemoAccount("policy", Role.policy, "Zhengce-2026-demo",
+                tries="政策兑现: 12 policies, 30 items (a draft, two edited after publication, one expired, one "
+                      "repealed); 1,000 enterprise profiles, some with missing or stale figures; two overdue "
+                      "investment promises"),
+    DemoAccount("window-city", Role.window, "Chuangkou-2026-demo",
+                tries="政策兑现专窗 (the city's window): consultations and applications of its own window"),
+    DemoAccount("window-lj", Role.window, "Linjiang-2026-demo",
+                tries="the 临江县 county window: sees its own window's applications only"),
     DemoAccount("auditor", Role.auditor, "Jijian-2026-demo",
                 tries="月度评价 → 抽样: evidence zip for tools/verify_draw.py; complaint analysis (read-only)"),
 ]
@@ -134,6 +142,12 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     from app.demo.callbacks import seed_callback_check
     seed_callback_check()
     db.session.commit()
+    from app.demo.policy import seed_policy, seed_pushes
+    seed_pushes(seed_policy())
+    db.session.commit()
+    from app.demo.policy_window import seed_window_staff
+    seed_window_staff()
+    db.session.commit()
     return accounts
 
 
@@ -149,11 +163,13 @@ class DemoPointers:
     query_code: str
     published_months: list[str]
     forum_link: str | None = None  # the personal link of an upcoming meeting's invitation not answered yet
+    policy_item: str | None = None  # the code of a published item to match and push
 
 
 def pointers(base_url: str = "http://127.0.0.1:5000") -> DemoPointers:
     from app.complaints.models import Complaint
     from app.demo.forum import upcoming_link
+    from app.demo.policy import example_item
     from app.demo.realtime import DEMO_QUERY_CODE, TRACKING_EXAMPLE
     from app.demo.rounds import open_round, sample_link
     from app.realtime.models import ServicePoint
@@ -168,4 +184,5 @@ def pointers(base_url: str = "http://127.0.0.1:5000") -> DemoPointers:
         respondent_link=sample_link(), rating_path=f"/r/{point.slug}" if point else None,
         tracking_number=db.session.scalar(select(Complaint.tracking_number).where(
             Complaint.subject == TRACKING_EXAMPLE)),
-        query_code=DEMO_QUERY_CODE, published_months=months, forum_link=upcoming_link(base_url))
+        query_code=DEMO_QUERY_CODE, published_months=months, forum_link=upcoming_link(base_url),
+        policy_item=example_item())

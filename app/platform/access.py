@@ -131,5 +131,6 @@ def role_label(role: Role) -> str:
         Role.complaints: _("Complaints handler"),
         Role.forum: _("Forum organiser"),
         Role.policy: _("Policy officer"),
+        Role.window: _("Policy window staff"),
         Role.auditor: _("Auditor"),
     }[role]

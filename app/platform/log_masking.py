@@ -32,6 +32,8 @@ SECRET_PATHS: tuple[tuple[str, str], ...] = (
     ("/c/", r'(?!thanks(?:[/?#\s"]|$))' + _SEGMENT),
     # An enterprise's personal forum link; /f/home… and /f/problems… are the pages it leads to.
     ("/f/", r'(?!(?:home|problems)(?:[/?#\s"]|$))' + _SEGMENT),
+    # An enterprise's personal link of a pushed policy item (/p/<token>, /p/<token>/opt-out).
+    ("/p/", _SEGMENT),
     # A service point's QR link (/r/<slug>, /r/<slug>/code, /r/<slug>/thanks).
     ("/r/", _SEGMENT),
     # A staged pool import (bound to its uploader, but an identifier nobody else needs to read).

@@ -15,4 +15,5 @@ class Role(str, enum.Enum):
     complaints = "complaints"
     forum = "forum"  # the entrepreneurs' forum organisers (the chair's office)
     policy = "policy"  # the policy officer (政策专员): the catalogue, profiles, matching and push
+    window = "window"  # policy window staff (政策兑现窗口): consultations and applications of their window
     auditor = "auditor"

@@ -157,6 +157,20 @@ EXPECTED: dict[str, str | set[str]] = {
     "forum.send": {"forum"},
     "forum.track": PUBLIC,
     "forum.withdraw": {"forum"},
+    # matching and precise push (policy officers), the enterprise's personal page of a pushed item
+    "policy_push.index": {"policy"},
+    "policy_push.item": {"policy"},
+    "policy_push.run_match": {"policy"},
+    "policy_push.send": {"policy"},
+    "policy_push.result": {"policy"},
+    "policy_push.notice": PUBLIC,
+    "policy_push.opt_out": PUBLIC,
+    # enterprise profiles (policy officers)
+    "profiles.index": {"policy"},
+    "profiles.show": {"policy"},
+    "profiles.edit": {"policy"},
+    "profiles.import_upload": {"policy"},
+    "profiles.import_preview": {"policy"},
     # main
     "main.health": PUBLIC,
     "main.index": STAFF,
@@ -348,6 +362,8 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
                     "assets.static": {"name": "css/survey.0000000000.css"}, "survey.open_link": {"token": "x" * 22},
                     "callbacks.answer": {"token": "x" * 22},
                     "pool.import_preview": {"token": "no-such-upload"}, "forum.open_link": {"token": "x" * 32},
+                    "policy_push.notice": {"token": "x" * 32}, "policy_push.opt_out": {"token": "x" * 32},
+                    "profiles.import_preview": {"token": "no-such-upload"},
                     "policy_public.item": {"code": "NO-SUCH-ITEM"}}
     # The forum's pages get the forum's objects: its problem's number, and one of its assignments.
     forum_values = {"number": w.problem.tracking_number, "assignment_id": w.forum_a.id} if real else {
@@ -358,13 +374,14 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "version_id": w.version.id, "loc": "0", "questionnaire_id": w.version.questionnaire_id,
         "point_id": w.point_a.id, "rating_id": w.rating.id, "task_id": w.task_a.id, "slug": w.point_a.slug,
         "user_id": w.users["operator"].id, "check_id": w.callback_check.id, "meeting_id": w.meeting.id,
-        "invitation_id": w.forum_invitation.id,
+        "invitation_id": w.forum_invitation.id, "item_id": DUMMY_ID, "result_id": DUMMY_ID,
+        "code": "91350100M000100Y43",
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
         "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID, "meeting_id": DUMMY_ID,
-        "invitation_id": DUMMY_ID,
+        "invitation_id": DUMMY_ID, "item_id": DUMMY_ID, "result_id": DUMMY_ID, "code": "91350100M000100Y43",
     }
     if endpoint.startswith("forum."):
         values.update(forum_values)
