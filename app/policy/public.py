@@ -27,11 +27,12 @@ from app.policy.models import DeliveryMode, ItemKind, ItemStatus, Policy, Policy
 from app.profiles.facts import stale_days
 from eligibility.benefits import Benefit
 from eligibility.evaluation import Match, RuleSet
+from eligibility import industries
 from eligibility.fields import SIZES, build_facts
 from rules.expressions import Compare, Literal, Var, parse_expression
 
 PER_PAGE = 20
-SECTIONS = "ABCDEFGHIJKLMNOPQRST"  # GB/T 4754's doors (门类)
+SECTIONS = tuple(industries.SECTIONS)  # GB/T 4754's sections (门类) A–T
 
 # TODO(lead): switch to app.policy.labels once it lands; these are the public catalogue's own until then.
 KIND_LABELS = {
@@ -52,6 +53,12 @@ LEVEL_LABELS = {
     PolicyLevel.city: _l("City"),
     PolicyLevel.county: _l("County level"),
 }
+
+
+def section_label(section: str) -> str:
+    """``C 制造业``: a section of the industry classification with its name."""
+    name = industries.SECTIONS.get(str(section).upper()[:1], "")
+    return f"{section} {name}" if name else str(section)
 
 
 def kind_label(kind: ItemKind | str) -> str:

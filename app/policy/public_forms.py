@@ -1,9 +1,7 @@
 """The public self-check's form: only the fields an item's rules read, every one optional (empty means missing)."""
 from __future__ import annotations
 
-import re
-
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
@@ -11,25 +9,28 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.platform.dates import DateWithin
 from app.platform.forms import NoControlCharacters
+from app.platform.i18n import translated
+from eligibility import industries
 from eligibility.fields import SIZES
-
-INDUSTRY_CODE = re.compile(r"[A-T](\d{2,4})?")
 
 
 class Checkboxes(SelectMultipleField):
     widget, option_widget = ListWidget(prefix_label=False), CheckboxInput()
 
-    def pre_validate(self, form) -> None:  # an unknown box is ignored by process_formdata's choices below
+    def pre_validate(self, form) -> None:  # a box that is not offered is dropped, not an error
         values = {str(c.value) for c in self.choices}
         self.data = [d for d in self.data or () if d in values]
 
 
 def _industry_code(form, field) -> None:
-    text = "".join((field.data or "").split()).upper()
-    field.data = text
-    if text and not INDUSTRY_CODE.fullmatch(text):
-        raise ValidationError(_("Enter an industry code of GB/T 4754: a section letter A to T, optionally "
-                                "followed by 2 to 4 digits (for example C3911)."))
+    """A code of GB/T 4754 as the profile import reads it (``C3911``, ``c 39``, ``3911``), written back normalised."""
+    if not (field.data or "").strip():
+        field.data = ""
+        return
+    try:
+        field.data = industries.normalise(field.data)
+    except industries.IndustryError as error:
+        raise ValidationError(translated(error)) from None
 
 
 def _field(key: str, qualifications: list[str]):

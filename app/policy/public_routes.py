@@ -23,7 +23,7 @@ DEFAULT_SELF_CHECK_LIMIT = "30 per hour"
 def policy_public_labels():
     """The catalogue's label functions, for its templates."""
     return {"kind": public.kind_label, "mode": public.mode_label, "level": public.level_label,
-            "result": result_label, "hint": lambda r: str(RESULT_HINTS[r])}
+            "result": result_label, "section": public.section_label, "hint": lambda r: str(RESULT_HINTS[r])}
 
 
 @bp.route("/policies")

@@ -116,6 +116,7 @@ def test_department_filter(client, catalogue):
     department_id = catalogue["tax"].current.department_id
     html = client.get("/policies", query_string={"department": department_id}).get_data(as_text=True)
     assert listed_codes(html) == {"ZC-2026-013-01"}
+    assert '>C 制造业</option>' in html  # the industry sections offered with their names
     # The filter offers only departments with a published item (the science bureau's draft does not count twice).
     assert html.count("<option value=\"%d\" selected" % department_id) == 1
 
@@ -140,7 +141,7 @@ def test_item_page_says_everything_in_plain_words(client, catalogue):
                   "2026-03-01", "2028-12-31", "上年营业收入2000万元以上", "第三条第一款", "近三年无重大安全事故",
                   "第五条", "营业执照复印件", "上年度财务审计报告", "15 个工作日", "市科技局",
                   "市政务服务中心惠企政策兑现专窗", "市民中心B座2楼12号窗口", "工作日 9:00–17:00", "0571-8888 1234",
-                  "申报审核", "资金奖补"):
+                  "申报审核", "资金奖补", "C 制造业"):
         assert words in html, words
     assert "需人工审核" in html  # the review condition is marked as checked by a person
     assert '<a href="https://www.example.gov.cn/zc/12.html" rel="noopener noreferrer external">' in html
@@ -252,7 +253,7 @@ def test_pages_and_the_result_are_in_chinese(client, catalogue):
         assert response.status_code == 200, where
         assert foreign_words(visible_text(response.get_data(as_text=True)), set()) == [], where
     bad = pages["bad industry"].get_data(as_text=True)
-    assert "国民经济行业分类代码：门类字母" in bad and bad.count('class="err"') == 3 and 'id="result"' not in bad
+    assert "“Z”不是国民经济行业分类的门类" in bad and bad.count('class="err"') == 3 and 'id="result"' not in bad
 
 
 def test_self_check_reads_the_industry_code_district_and_figures(client, catalogue):
@@ -264,9 +265,9 @@ def test_self_check_reads_the_industry_code_district_and_figures(client, catalog
     for name in ("industry", "district", "employees", "rd_ratio"):
         assert f'name="{name}"' in page
     assert "优先推荐申报省级项目" in page
-    eligible = check(client, "ZC-2026-015-01", {"industry": " c3911 ", "district": "高新区", "employees": "25",
+    eligible = check(client, "ZC-2026-015-01", {"industry": "3911", "district": "高新区", "employees": "25",
                                                 "rd_ratio": "3.5"}).get_data(as_text=True)
-    assert ">符合<" in eligible and "预计金额" not in eligible  # a text benefit has no amount
+    assert ">符合<" in eligible and "预计金额" not in eligible  # digits alone: the section follows; no amount
     elsewhere = check(client, "ZC-2026-015-01", {"industry": "C3911", "district": "滨江区"}).get_data(as_text=True)
     assert "不符合" in elsewhere  # the first rule fails on what was entered; the figures left empty do not matter
 
