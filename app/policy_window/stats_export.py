@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 
 from app.platform import exports
 from app.platform.exports import Sheet, sheet_title
@@ -16,10 +16,10 @@ def _rate(rate: stats.Rate) -> float | None:
 
 
 def header(with_budget: bool) -> list[str]:
-    columns = [_("Name"), _("Pushes"), _("Consultations"), _("Applications"), _("Approvals"), _("Rejections"),
+    columns = [_("Name"), _("Pushes"), _("Consultations"), _("Applications"), pgettext("policy stats", "Approvals"), _("Rejections"),
                _("Amount approved (10k yuan)"), _("Amount paid (10k yuan)"), _("Finished cases"),
                _("Median working days"), _("90th percentile of working days"), _("Promised working days"),
-               _("On-time rate"), _("Cases judged for timeliness"), _("Delivered rate"), _("Approved cases"),
+               pgettext("policy stats", "On-time rate"), _("Cases judged for timeliness"), _("Delivered rate"), _("Approved cases"),
                _("Supplement requests per case"), _("Share finished with one visit"), _("Delivered cases")]
     if with_budget:
         columns += [_("Budget (10k yuan)"), _("Paid against the budget (10k yuan)"), _("Budget used")]
@@ -63,7 +63,7 @@ def method_lines(found: stats.Figures) -> list[tuple[str, str]]:
             "to them since, so a period's figures grow until its cases are finished.")),
         (_("Pushes"), _("Policy notices sent to enterprises in the period; not counted per window.")),
         (_("Consultations"), _("Questions asked in the period, at the window, by phone or online.")),
-        (_("Approvals"), _("Cases approved or partly approved and past the window's review (to be paid, paid, "
+        (pgettext("policy stats", "Approvals"), _("Cases approved or partly approved and past the window's review (to be paid, paid, "
                            "or received).")),
         (_("Rejections"), _("Cases not approved.")),
         (_("Amounts"), _("In 10k yuan: the approved amounts of the approvals, and every payment recorded on the "
@@ -75,7 +75,7 @@ def method_lines(found: stats.Figures) -> list[tuple[str, str]]:
         (_("Median and 90th percentile"), _(
             "Over the finished cases, by nearest rank: the smallest value with at least 50% (90%) of the values "
             "at or below it (numpy.percentile, method inverted_cdf).")),
-        (_("On-time rate"), _(
+        (pgettext("policy stats", "On-time rate"), _(
             "Cases finished within the item's promised working days, among the judged cases: the finished ones "
             "and the unfinished ones whose promised time ran out before the day judged. Rejected, withdrawn and "
             "declined cases are not judged.")),
