@@ -263,7 +263,7 @@ def _budget(item_ids: Iterable[int], end: date) -> dict[int, tuple[float | None,
     budgets = {}
     items = {i.id: i for i in db.session.scalars(select(PolicyItem).where(PolicyItem.id.in_(list(item_ids))))}
     paid = dict(db.session.execute(
-        select(PolicyItemVersion.item_id, func.sum(PolicyPayment.amount))
+        select(PolicyItemVersion.item_id, func.sum(PolicyPayment.amount)).select_from(PolicyPayment)
         .join(PolicyCase, PolicyPayment.case_id == PolicyCase.id)
         .join(PolicyItemVersion, PolicyCase.item_version_id == PolicyItemVersion.id)
         .where(PolicyPayment.paid_on <= end, PolicyItemVersion.item_id.in_(list(items)))
@@ -290,7 +290,7 @@ def figures(start: date, end: date, *, window_id: int | None = None, department_
     if item_id is not None:
         consult_query = consult_query.where(Consultation.item_id == item_id)
     item_department = dict(db.session.execute(
-        select(PolicyItem.id, PolicyItemVersion.department_id)
+        select(PolicyItem.id, PolicyItemVersion.department_id).select_from(PolicyItem)
         .join(PolicyItemVersion, PolicyItem.current_version_id == PolicyItemVersion.id)).all())
     consultations = [(i, w, n) for i, w, n in db.session.execute(consult_query)
                      if department_id is None or item_department.get(i) == department_id]
@@ -299,7 +299,7 @@ def figures(start: date, end: date, *, window_id: int | None = None, department_
     pushes: dict[tuple[int, int], int] = {}
     if window_id is None:
         push_query = (select(PolicyItemVersion.item_id, PolicyItemVersion.department_id, func.count())
-                      .join(PolicyItemVersion, PolicyNotice.item_version_id == PolicyItemVersion.id)
+                      .select_from(PolicyNotice).join(PolicyItemVersion, PolicyNotice.item_version_id == PolicyItemVersion.id)
                       .where(PolicyNotice.sent_at >= low, PolicyNotice.sent_at < high)
                       .group_by(PolicyItemVersion.item_id, PolicyItemVersion.department_id))
         if department_id is not None:
