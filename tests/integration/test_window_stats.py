@@ -386,3 +386,15 @@ def test_flask_policy_stats_prints_the_figures_as_json(runner, world):
     assert {d["label"]: d["applications"] for d in printed["by_department"]} == {"市科技局": 5, "市经信局": 2}
     refused = runner.invoke(args=["policy", "stats", "--from", "2026-11-30", "--to", "2026-11-01"])
     assert refused.exit_code != 0
+
+
+def test_the_page_and_the_workbook_hold_no_english_word(client, world, make_user, login):
+    from tests.integration.test_language import foreign_words, visible_text
+
+    login(make_user("policy"))
+    page = client.get("/admin/window/stats/", query_string=PERIOD).get_data(as_text=True)
+    assert foreign_words(visible_text(page), {"policy-user"}) == []  # the account name in the header
+    book = load_workbook(io.BytesIO(client.get("/admin/window/stats/export.xlsx", query_string=PERIOD).data))
+    cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+             if isinstance(v, str)]
+    assert foreign_words("\n".join(cells), set()) == []
