@@ -31,7 +31,6 @@ from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from app.assessment import channels
 from app.extensions import db
