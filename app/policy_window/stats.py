@@ -255,7 +255,9 @@ class Figures:
 
 
 def _item_labels() -> dict[int, str]:
-    return {i.id: i.code for i in db.session.scalars(select(PolicyItem))}
+    """An item's code and the name of its current version: ``ZC-2026-012-01 研发投入奖补``."""
+    return {i.id: f"{i.code} {i.current.name}" if i.current is not None else i.code
+            for i in db.session.scalars(select(PolicyItem))}
 
 
 def _budget(item_ids: Iterable[int], end: date) -> dict[int, tuple[float | None, float]]:

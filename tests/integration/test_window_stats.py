@@ -43,7 +43,7 @@ from app.policy.models import (
     PolicyPush,
     PolicyWindow,
 )
-from app.policy_window import stats, stats_export
+from app.policy_window import stats
 from app.policy_window.models import (
     Channel,
     Consultation,
@@ -202,7 +202,7 @@ def test_the_figures_equal_the_hand_computation(world):
 
     items = by_key(found.items)
     a = items[world.item_a.id]
-    assert a.label == "ZC-2026-020-01" and a.applications == 5
+    assert a.label == "ZC-2026-020-01 研发投入奖补" and a.applications == 5
     # Budget: every payment on item A's cases up to 11-30, the October case's included: 10+10+15+20 = 55 of 100.
     assert (a.budget, a.budget_used, a.budget_share) == (100.0, 55.0, 0.55)
     assert items[world.item_b.id].budget is None

@@ -19,7 +19,7 @@
       series: [
         { type: "bar", name: el.dataset.median, data: rows.map(function (r) { return r.median; }) },
         { type: "bar", name: el.dataset.p90, data: rows.map(function (r) { return r.p90; }) },
-        { type: "scatter", name: el.dataset.promised, symbol: "rect", symbolSize: [18, 3],
+        { type: "scatter", name: el.dataset.promised, symbol: "rect", symbolSize: [90, 3], z: 3,
           data: rows.map(function (r) { return r.promised; }) }
       ]
     });
