@@ -150,6 +150,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
     from app.policy.public_routes import bp as policy_public_bp
     app.register_blueprint(policy_public_bp)  # /policies (public catalogue and self-check)
+    from app.policy_window.stats_routes import bp as policy_stats_bp
+    app.register_blueprint(policy_stats_bp)  # /admin/window/stats: the window's statistics (policy, window staff)
 
 
 def register_hooks(app: Flask) -> None:
