@@ -23,7 +23,7 @@ from app.extensions import db
 from app.platform.calendar import local_today
 from app.policy.models import DeliveryMode, PolicyWindow
 from app.policy_window import intake
-from app.policy_window.models import PolicyCase, Stage, WindowPost
+from app.policy_window.models import Consultation, PolicyCase, Stage, WindowPost
 from app.sms.models import SmsOutbox
 from tests.integration.test_complaints import PNG
 from tests.integration.test_policy_match import build, make_item
@@ -284,3 +284,20 @@ def test_files_are_downloaded_by_the_window_and_the_assigned_department_only(app
     other.post_form("/login", {"username": make_user("liaison", username="liaison-x").username,
                                "password": "correct horse battery"})
     assert other.get(url).status_code == 403
+
+
+def test_the_window_staffs_pages_are_in_chinese(app, client, login, desk):
+    from tests.integration.test_language import foreign_words, visible_text
+
+    login(desk.city_staff)
+    number = open_at_window(client, desk)
+    client.post_form(f"/admin/window/cases/{number}/supplement", {"missing": [LICENCE, ACCOUNTS, LEASE]})
+    client.post_form("/admin/window/consultations/new", {"channel": "window", "enterprise_name": "某企业",
+                                                         "item_id": desk.item.id, "question": "需要哪些材料？"})
+    consultation = db.session.scalars(select(Consultation)).one()
+    names = {desk.city_staff.username, desk.city_staff.display_name} | {p.uscc for p in desk.world.profiles.values()}
+    for url in ("/admin/window/", f"/admin/window/cases/{number}", "/admin/window/new?q=91000000000000001A",
+                "/admin/window/consultations", f"/admin/window/consultations/{consultation.id}"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert foreign_words(visible_text(page.get_data(as_text=True)), names) == [], url
