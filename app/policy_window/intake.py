@@ -102,8 +102,9 @@ def start_at_window(version: PolicyItemVersion, profile: EnterpriseProfile, wind
 
 
 def receive(case: PolicyCase, received_names, files: list[tuple[str, bytes]] | None, actor) -> list[str]:
-    """Materials received at the window (ticked on the checklist) and their scans; returns the newly ticked."""
-    _at(case, *AT_THE_WINDOW)
+    """Materials received at the window (ticked on the checklist) and their scans; returns the newly ticked.
+    (Once the missing ones are asked for, what comes in is a hand-in: ``hand_in``.)"""
+    _at(case, Stage.intake)
     names = _known(case, received_names)
     stored = _store_scans(case, files or [], actor)
     if not names and not stored:

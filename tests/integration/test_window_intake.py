@@ -301,3 +301,15 @@ def test_the_window_staffs_pages_are_in_chinese(app, client, login, desk):
         page = client.get(url)
         assert page.status_code == 200
         assert foreign_words(visible_text(page.get_data(as_text=True)), names) == [], url
+
+
+def test_an_application_withdrawn_before_acceptance_ends_without_a_department(app, desk):
+    case = intake.start_at_window(desk.item.current, desk.world.profiles["eligible"], desk.city, desk.city_staff)
+    with pytest.raises(CaseError):
+        intake.withdraw(case, "", desk.city_staff)  # a reason is needed
+    intake.withdraw(case, "企业资料不全，暂不申请", desk.city_staff)
+    assert case.stage == Stage.withdrawn and case.status == CaseStatus.declined and case.assignments == []
+    with pytest.raises(CaseError):  # nothing more happens to it
+        intake.receive(case, [LICENCE], [], desk.city_staff)
+    db.session.commit()
+    assert {"policy.app_withdrawn", "policy.retract"} <= set(db.session.scalars(select(AuditEntry.action)))
