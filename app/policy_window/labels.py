@@ -54,7 +54,7 @@ STEPS = {
     "paid": _l("Payment recorded"),
     "delivered": _l("Delivery recorded"),
     "received": _l("Receipt confirmed"),
-    "withdrawn_application": _l("Application withdrawn"),
+    "app_withdrawn": _l("Application withdrawn"),  # a history step's name holds 16 characters at most
     "consent_asked": _l("Enterprise asked to consent"),
     "consented": _l("Enterprise consented"),
     "consent_declined": _l("Enterprise declined"),
