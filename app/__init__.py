@@ -148,6 +148,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(policy_push_bp)  # /admin/policy/push/… (policy officers), /p/<token> (the enterprise)
     from app.profiles.routes import bp as profiles_bp
     app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
+    from app.policy_window.decision_routes import bp as policy_decisions_bp
+    app.register_blueprint(policy_decisions_bp)  # /admin/window/decisions/…: decide, review, pay, receipt
 
 
 def register_hooks(app: Flask) -> None:
