@@ -137,6 +137,14 @@ def _amount(value) -> Decimal:
     return amount
 
 
+def lead_of(case: PolicyCase) -> CaseAssignment | None:
+    """The lead department's newest assignment of this cycle: after a rework or a decision sent back, the
+    department is assigned anew in the same cycle, and its newest assignment is the one that decides (the engine's
+    ``lead_assignment`` names the first)."""
+    leads = [a for a in case.current_assignments if a.lead]
+    return leads[-1] if leads else case.lead_assignment
+
+
 def _deciding(assignment: CaseAssignment) -> PolicyCase:
     case = assignment.case
     if case.kind != CaseKind.policy or not assignment.lead:
@@ -287,7 +295,7 @@ def review(case: PolicyCase, actor, approve: bool, note: str = "") -> PolicyCase
 def _send_back(case: PolicyCase, actor, note: str) -> PolicyCase:
     if len(note) < MIN_REASON:
         raise CaseError(_("Say why the decision goes back to the department (at least 5 characters)."))
-    lead = case.lead_assignment
+    lead = lead_of(case)
     if lead is None:
         raise CaseError(_("The application has no department to send the decision back to."))
     today = local_today()
