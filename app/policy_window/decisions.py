@@ -183,7 +183,7 @@ def decide(assignment: CaseAssignment, decision: Decision | str, *, amount=None,
         text = _approval(case, decision, amount, _text(amount_reason), note, details)
     case.decision, case.decision_note = decision, note if decision != Decision.rejected else text
     case.decided_at, case.decided_by_id = utcnow(), actor.id if actor is not None else None
-    casework.reply(assignment, decision_text(case), actor=actor)
+    casework.reply(assignment, _("The department's decision: %(text)s", text=decision_text(case)), actor=actor)
     move(case, Stage.review, "decided", text, public=False, actor=actor, details=details)
     return case
 
