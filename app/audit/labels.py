@@ -107,6 +107,7 @@ ACTIONS = {
     "forum.meeting.update": _l("Meeting changed"),
     "forum.notify": _l("Enterprise told by SMS"),
     "policy.notify": _l("Enterprise told of its application by SMS"),
+    "policy.payment": _l("Payment on a policy application recorded"),
     "forum.phone_reveal": _l("Enterprise's full number shown"),
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),

@@ -52,7 +52,7 @@ STEPS = {
     "returned": _l("Returned for missing materials"),
     "reviewed": _l("Decision reviewed by the window"),
     "sent_back": _l("Decision sent back to the department by the window"),
-    "payment": _l("Part payment recorded"),
+    "part_payment": _l("Part payment recorded"),
     "paid": _l("Payment recorded"),
     "delivered": _l("Delivery recorded"),
     "received": _l("Receipt confirmed"),

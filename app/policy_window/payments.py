@@ -101,7 +101,7 @@ def record_payment(case: PolicyCase, amount, paid_on: date, voucher: str, paying
              actor=actor, details={"paid": str(case.paid_total), "payments": len(case.payments)})
         notify.tell(case, "paid")
     else:
-        casework.event(case, "payment", _("%(amount)s (10k yuan) paid; %(left)s to pay.", amount=amount,
+        casework.event(case, "part_payment", _("%(amount)s (10k yuan) paid; %(left)s to pay.", amount=amount,
                                           left=outstanding(case)), actor=actor)
     return payment
 

@@ -237,3 +237,29 @@ def test_the_window_reviews_on_its_page_and_a_county_window_cannot_see_it(world,
     response = client.post_form(f"/admin/window/decisions/{number}/review", {"verdict": "confirm"})
     assert response.status_code == 302
     assert fresh(case).stage == Stage.approved and "已有办理结果" in outbox_texts()[-1]
+
+
+def test_a_rework_from_the_page_lists_the_ticked_and_the_typed_materials(world, client):
+    case = world.open()
+    login_as(client, world.liaison)
+    response = client.post_form(f"/admin/window/decisions/assignment/{lead(case).id}",
+                                {"decision": "rework", "missing": ["上年度财务审计报告"],
+                                 "other_missing": "研发项目立项文件\n\n知识产权证明"})
+    assert response.status_code == 302
+    case = fresh(case)
+    assert case.stage == Stage.supplement and case.supplement_requests == 1
+    assert case.supplement_list == ["上年度财务审计报告", "研发项目立项文件", "知识产权证明"]
+
+
+def test_the_window_closes_a_rejection_after_a_phone_call_from_its_page(world, client):
+    case = world.open()
+    decisions.decide(lead(case), "rejected", failed="0", note="上年营业收入未达2000万元", actor=world.liaison)
+    decisions.review(case, world.city_staff, True)
+    db.session.commit()
+    login_as(client, world.city_staff)
+    url = f"/admin/window/decisions/{case.tracking_number}"
+    page = client.get(url + "/review").get_data(as_text=True)
+    assert "登记电话回访" in page and "上年营业收入2000万元以上" in page
+    assert client.post_form(url + "/rejection-call", {"satisfaction": "unsatisfied"}).status_code == 302
+    case = fresh(case)
+    assert case.status == CaseStatus.closed and case.outcome == Outcome.explained
