@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.audit import service as audit
 from app.casework import service as casework
@@ -27,6 +28,7 @@ from app.departments.models import Department
 from app.extensions import db
 from app.platform.calendar import local_today
 from app.platform.columns import utcnow
+from app.policy.models import PolicyItem
 from app.policy_window import budget, notify, scope
 from app.policy_window.cases import move
 from app.policy_window.decisions import MIN_REASON, decision_text, paid_in_money
@@ -75,10 +77,14 @@ def record_payment(case: PolicyCase, amount, paid_on: date, voucher: str, paying
         raise CaseError(_("The day of payment cannot be in the future."))
     if paying_department is None:
         raise CaseError(_("Choose the paying department."))
+    item = case.version.item
+    # One payment at a time per item (PostgreSQL; SQLite writes one at a time anyway): two windows paying at once
+    # must not both find the budget, or the case's approved amount, still free.
+    db.session.execute(select(PolicyItem.id).where(PolicyItem.id == item.id).with_for_update())
+    db.session.refresh(case, ["payments"])
     if amount > outstanding(case):
         raise CaseError(_("The payments would exceed the approved amount: %(left)s (10k yuan) is left to pay.",
                           left=outstanding(case)))
-    item = case.version.item
     budget_total, used = budget.total(item), budget.used(item)
     over = budget_total is not None and used + amount > budget_total
     reason = (over_budget_reason or "").strip()
