@@ -111,6 +111,7 @@ ACTIONS = {
     "policy_window.consultation.answer": _l("Consultation answered"),
     "policy_window.consultation.edit": _l("Consultation's enterprise or item set"),
     "policy_window.consultation.apply": _l("Consultation turned into an application"),
+    "policy.payment": _l("Payment on a policy application recorded"),
     "forum.phone_reveal": _l("Enterprise's full number shown"),
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),

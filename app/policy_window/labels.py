@@ -51,6 +51,8 @@ STEPS = {
     "decided": _l("Department decided"),
     "returned": _l("Returned for missing materials"),
     "reviewed": _l("Decision reviewed by the window"),
+    "sent_back": _l("Decision sent back to the department by the window"),
+    "part_payment": _l("Part payment recorded"),
     "paid": _l("Payment recorded"),
     "delivered": _l("Delivery recorded"),
     "received": _l("Receipt confirmed"),

@@ -187,6 +187,17 @@ EXPECTED: dict[str, str | set[str]] = {
     "policy_push.result": {"policy"},
     "policy_push.notice": PUBLIC,
     "policy_push.opt_out": PUBLIC,
+    # the policy window's decisions (issue 18): the lead department's liaison decides on its own assignment (403 for
+    # another department's); window staff (their own window's cases, 404 for another's) and the policy officer review
+    # the decision and record payments, delivery and the receipt confirmed by phone
+    "policy_decisions.decide": {"liaison"},
+    "policy_decisions.deliver": {"policy", "window"},
+    "policy_decisions.pay": {"policy", "window"},
+    "policy_decisions.payment_list": {"policy", "window"},
+    "policy_decisions.receipt": {"policy", "window"},
+    "policy_decisions.rejection_call": {"policy", "window"},
+    "policy_decisions.review": {"policy", "window"},
+    "policy_decisions.review_decision": {"policy", "window"},
     # enterprise profiles (policy officers)
     "profiles.index": {"policy"},
     "profiles.show": {"policy"},
