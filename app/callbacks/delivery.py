@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
+from flask import has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -80,7 +80,10 @@ def follow_ups(check: CallbackCheck) -> list[FollowUp]:
 
 
 def _link(case: Case) -> str | None:
-    """The organisers' page of the case (the window's), if the kind is registered and its pages are served."""
+    """The organisers' page of the case (the window's), if the kind is registered, its pages are served and there is
+    a request to build the address from (an export has no use for it)."""
+    if not has_request_context():
+        return None
     try:
         return url_for(kinds.of(case).organiser_endpoint, number=case.tracking_number)
     except (KeyError, BuildError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectChoice
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from app.callbacks.draw import LARGEST_PER_DEPARTMENT
 from app.callbacks.models import NOT_RECEIVED, AmountRight, Purpose, Received, Satisfied, Solved
@@ -17,8 +17,9 @@ PURPOSES = {Purpose.resolution: _l("Call-back check of closed cases (solved?)"),
 
 
 class CheckForm(FlaskForm):
+    # Left out of a request (as before purposes existed), it is the default: a resolution check.
     purpose = RadioField(_l("What to check"), default=Purpose.resolution.value, validators=[
-        InputRequired(message=_l("Choose what to check."))],
+        DataRequired(message=_l("Choose what to check."))],
         choices=[SelectChoice(p.value, label) for p, label in PURPOSES.items()],
         description=_l("A delivery check draws from policy applications paid or delivered in the period (by the "
                        "day paid), per department."))

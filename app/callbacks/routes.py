@@ -42,10 +42,8 @@ def _check_form() -> CheckForm:
     form = CheckForm()
     allowed = _purposes()
     form.purpose.choices = [(p.value, PURPOSES[p]) for p in allowed]
-    if len(allowed) == 1:
-        form.purpose.default = allowed[0].value
-        if not form.is_submitted():
-            form.purpose.data = allowed[0].value
+    if len(allowed) == 1 and not form.purpose.raw_data:  # the one purpose this user may choose
+        form.purpose.data = allowed[0].value
     return form
 
 
