@@ -37,6 +37,7 @@ from app.sms.models import SmsOutbox
 from scoring import wilson
 from tests.conftest import PASSWORD
 from tests.integration.test_callbacks import closed_case
+from tests.integration.test_language import foreign_words, visible_text
 from tools import verify_draw
 
 NUMBERS = count(1)
@@ -197,6 +198,7 @@ def test_the_enterprise_answers_four_questions_once_and_the_answers_know_no_case
     visitor = app.test_client()
     page = visitor.get(f"/c/{tokens[cases[0].id]}").get_data(as_text=True)
     assert "是否收到" in page and "请窗口与我联系" in page and "<script" not in page
+    assert "您的身份" in page and foreign_words(visible_text(page), set()) == []
     given = [{**ANSWER}, {**ANSWER, "received": "no", "amount_right": "not_money", "visits": "3",
                           "satisfied": "not_satisfied", "follow_up": "y"},
              {**ANSWER, "received": "partly", "amount_right": "no", "visits": "2", "satisfied": "basically"}]
@@ -324,6 +326,9 @@ def test_the_report_gives_received_visits_and_amount_with_wilson_intervals_and_t
     page = officer.get(f"/admin/callbacks/{check.id}").get_data(as_text=True)
     assert "50.0%" in page and "18.8%–81.2%" in page and "1.33" in page and "样本过少，无法判断" in page
     assert in_a[3].tracking_number in page and in_a[0].tracking_number not in page
+    assert foreign_words(visible_text(page), {"policy-dc"}) == []
+    listing = officer.get("/admin/callbacks/").get_data(as_text=True)
+    assert foreign_words(visible_text(listing), {"policy-dc"}) == []
     sheets = load_workbook(io.BytesIO(officer.get(f"/admin/callbacks/{check.id}/report.xlsx").data))
     figures, listed = sheets.worksheets
     header = [cell.value for cell in figures[1]]
@@ -335,6 +340,8 @@ def test_the_report_gives_received_visits_and_amount_with_wilson_intervals_and_t
     assert values["BBB"][header.index("回访确认收到率")] is None
     assert [cell.value for cell in listed[1]] == ["受理编号", "政策事项", "窗口", "部门代码", "部门"]
     assert [row[0] for row in listed.iter_rows(min_row=2, values_only=True)] == [f.tracking_number for f in follow]
+    for sheet in sheets.worksheets:
+        assert foreign_words(" ".join(str(cell.value) for cell in sheet[1]), set()) == []
 
 
 # --------------------------------------------------------------------------- the staff's pages and roles
