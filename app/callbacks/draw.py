@@ -47,6 +47,12 @@ from app.rounds.draws import DrawError, Verification, clean_seed, compare_select
 
 SOLVED, UNSOLVED, DELIVERED = "solved", "unsolved", "delivered"
 LARGEST_PER_DEPARTMENT = 500
+# What the frame is, in plan.json (a file for auditors, in the language of the rest of its fields).
+POPULATIONS = {
+    Purpose.resolution: "cases closed in the period with a valid outcome and a phone, under their lead department",
+    Purpose.delivery: "policy applications at stage paid or delivered, paid in the period, with a phone, "
+                      "under their lead department",
+}
 
 
 class CallbackError(ValueError):
@@ -254,7 +260,9 @@ def evidence_files(check: CallbackCheck) -> dict[str, str]:
     if check.status not in (CheckStatus.drawn, CheckStatus.closed):
         raise CallbackError(_("Only a completed draw can be exported."))
     plan = {"purpose": check.purpose.value, "allocation": check.allocation, "stratum_sizes": check.stratum_sizes,
-            "minimum": check.minimum, "maximum": check.maximum, "period": [check.period_start.isoformat(), check.period_end.isoformat()],
+            "minimum": check.minimum, "maximum": check.maximum,
+            "period": [check.period_start.isoformat(), check.period_end.isoformat()],
+            "population": POPULATIONS[check.purpose],
             "allocation_rule": "per department min(N, maximum) if N >= minimum else 0, "
                                "shared between its strata in proportion to N_h"}
     return {
