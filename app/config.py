@@ -134,6 +134,11 @@ class Config:
     CALLBACK_SMS_TEMPLATE_CODE = os.environ.get("CALLBACK_SMS_TEMPLATE_CODE", "SMS_CALLBACK_CHECK")
     CALLBACK_SMS_TEMPLATE_TEXT = "您反映的事项已办结。为核实办理情况，请匿名回答三个问题（约1分钟，仅可提交一次）：${link}"
     CALLBACK_RELEASE_BATCH = 10
+    # 兑现回访 (a delivery check): its own message, as its questions are about a policy application paid or delivered.
+    CALLBACK_DELIVERY_SMS_TEMPLATE_CODE = os.environ.get("CALLBACK_DELIVERY_SMS_TEMPLATE_CODE",
+                                                         "SMS_CALLBACK_DELIVERY")
+    CALLBACK_DELIVERY_SMS_TEMPLATE_TEXT = ("您申请的惠企政策已兑现。为核实是否到位，请匿名回答四个问题（约1分钟，"
+                                           "仅可提交一次）：${link}")
     # Bursts flagged for review: this many ratings from one client within the window (all points) …
     REALTIME_BURST_CLIENT_COUNT = 5
     REALTIME_BURST_CLIENT_MINUTES = 60

@@ -295,10 +295,13 @@ KEYS = {
     "no_phone": lazy_pgettext("audit detail", "without a mobile number"),
     "push": lazy_pgettext("audit detail", "push"),
     "notice": lazy_pgettext("audit detail", "policy message"),
+    "purpose": lazy_pgettext("audit detail", "what is checked"),
 }
 
 
 VALUES = {
+    "resolution": lazy_pgettext("audit value", "call-back check (solved?)"),
+    "delivery": lazy_pgettext("audit value", "delivery check (received?)"),
     "draft": lazy_pgettext("audit value", "draft"),
     "drawn": lazy_pgettext("audit value", "drawn"),
     "sending": lazy_pgettext("audit value", "sending"),

@@ -6,6 +6,11 @@ the mark says that the link was used, never with what — and joins ``callback_a
 (``release``, the idea of ``app.responses.store``): rows written together share tell-tale system columns, and a
 lone answer inserted right after a call was marked would betray whose it was. Closing the check stops every link
 and releases whatever is still sealed.
+
+A delivery check (兑现回访) asks its four questions (``answer_delivery``); its answers are sealed and released the
+same way, into ``callback_delivery_answers``. The one thing that may reach the calling side is the enterprise's
+own request to be contacted (``follow_up_requested``), allowed only after "not received" or "partly": it names the
+case to the window, never the answers.
 """
 from __future__ import annotations
 
@@ -22,11 +27,16 @@ from app.audit import service as audit
 from app.callbacks import raisers
 from app.callbacks.draw import CallbackError
 from app.callbacks.models import (
+    NOT_RECEIVED,
+    AmountRight,
     CallbackAnswer,
     CallbackCall,
     CallbackCheck,
+    CallbackDeliveryAnswer,
     CallbackSealedAnswer,
     CheckStatus,
+    Purpose,
+    Received,
     Satisfied,
     Solved,
 )
@@ -86,6 +96,7 @@ def send(check_id: int, user_id: int | None = None) -> tuple[int, int]:
         return 0, 0
     config = current_app.config
     base = public_base_url()  # a job has no request to build the address from
+    prefix = "CALLBACK_DELIVERY" if check.purpose == Purpose.delivery else "CALLBACK"
     sent = failed = 0
     ids = list(db.session.scalars(select(CallbackCall.id).where(
         CallbackCall.check_id == check_id, CallbackCall.sent_at.is_(None), CallbackCall.token_hash.is_(None))
@@ -101,8 +112,8 @@ def send(check_id: int, user_id: int | None = None) -> tuple[int, int]:
         call = db.session.get(CallbackCall, call_id)
         phone = raisers.phone(db.session.get(Case, call.case_id))
         accepted = phone is not None and send_one(
-            phone, kind="callback", template_code=config["CALLBACK_SMS_TEMPLATE_CODE"],
-            template_text=config["CALLBACK_SMS_TEMPLATE_TEXT"],
+            phone, kind="callback", template_code=config[f"{prefix}_SMS_TEMPLATE_CODE"],
+            template_text=config[f"{prefix}_SMS_TEMPLATE_TEXT"],
             params={"link": f"{base}{LINK_PATH}{token}"}, reference=f"callback:{call_id}")
         if accepted:
             call.sent_at = utcnow()
@@ -128,15 +139,37 @@ def answer(call: CallbackCall, solved: Solved | str, satisfied: Satisfied | str,
     solved, satisfied = Solved(solved), Satisfied(satisfied)
     if returns not in RETURNS:
         raise CallbackError(_("Choose how many times you had to go back."))
+    _seal(call, {"department_id": call.department_id, "claimed_solved": call.claimed_solved,
+                 "solved": solved.value, "satisfied": satisfied.value, "returns": returns})
+
+
+def answer_delivery(call: CallbackCall, received: Received | str, amount_right: AmountRight | str, visits: int,
+                    satisfied: Satisfied | str, follow_up: bool = False) -> None:
+    """Seal one enterprise's four answers to a delivery check and mark the call used; CallbackError if refused.
+
+    ``follow_up``: the enterprise asks the window to contact it — allowed after "not received" or "partly" only,
+    and recorded on the call (which knows the case), apart from the answers, which know neither the case nor it.
+    """
+    received, amount_right, satisfied = Received(received), AmountRight(amount_right), Satisfied(satisfied)
+    if visits not in RETURNS:
+        raise CallbackError(_("Choose how many times you had to come to a window."))
+    if follow_up and received not in NOT_RECEIVED:
+        raise CallbackError(_("A contact from the window can be asked for only when it was not received, or only "
+                              "partly."))
+    _seal(call, {"department_id": call.department_id, "received": received.value,
+                 "amount_right": amount_right.value, "visits": visits, "satisfied": satisfied.value},
+          follow_up=follow_up)
+
+
+def _seal(call: CallbackCall, payload: dict, follow_up: bool = False) -> None:
+    """Mark the call used (and, if asked, for a follow-up) and seal the answers, in one transaction."""
     check_id = call.check_id
-    payload = {"department_id": call.department_id, "claimed_solved": call.claimed_solved,
-               "solved": solved.value, "satisfied": satisfied.value, "returns": returns}
     # Conditional: of two submissions at once (a double tap, two tabs) only the first marks the call.
     marked = db.session.execute(
         update(CallbackCall).where(CallbackCall.id == call.id, CallbackCall.used.is_(False),
                                    CallbackCall.check_id.in_(select(CallbackCheck.id).where(
                                        CallbackCheck.id == check_id, CallbackCheck.status == CheckStatus.drawn)))
-        .values(used=True))
+        .values(used=True, follow_up_requested=bool(follow_up)))
     if marked.rowcount != 1:
         db.session.rollback()
         raise CallbackError(_("This link has already been used, or the check has ended."))
@@ -145,8 +178,20 @@ def answer(call: CallbackCall, solved: Solved | str, satisfied: Satisfied | str,
     release(check_id, current_app.config["CALLBACK_RELEASE_BATCH"])
 
 
+def _answer_row(check_id: int, purpose: Purpose, payload: dict):
+    """The anonymous row a sealed payload becomes, in its purpose's table."""
+    if purpose == Purpose.delivery:
+        return CallbackDeliveryAnswer(check_id=check_id, department_id=payload["department_id"],
+                                      received=Received(payload["received"]),
+                                      amount_right=AmountRight(payload["amount_right"]), visits=payload["visits"],
+                                      satisfied=Satisfied(payload["satisfied"]))
+    return CallbackAnswer(check_id=check_id, department_id=payload["department_id"],
+                          claimed_solved=payload["claimed_solved"], solved=Solved(payload["solved"]),
+                          satisfied=Satisfied(payload["satisfied"]), returns=payload["returns"])
+
+
 def release(check_id: int, minimum: int = 1) -> int:
-    """Move a check's sealed answers into ``callback_answers`` in random order, if at least ``minimum`` wait.
+    """Move a check's sealed answers into its purpose's answer table in random order, if at least ``minimum`` wait.
 
     As ``app.responses.store.release``: the DELETE … RETURNING is the claim between concurrent releases.
     """
@@ -160,10 +205,9 @@ def release(check_id: int, minimum: int = 1) -> int:
         db.session.rollback()
         return 0
     secrets.SystemRandom().shuffle(sealed)
+    purpose = db.session.scalar(select(CallbackCheck.purpose).where(CallbackCheck.id == check_id))
     for payload in sealed:
-        db.session.add(CallbackAnswer(check_id=check_id, department_id=payload["department_id"],
-                                      claimed_solved=payload["claimed_solved"], solved=Solved(payload["solved"]),
-                                      satisfied=Satisfied(payload["satisfied"]), returns=payload["returns"]))
+        db.session.add(_answer_row(check_id, purpose, payload))
     db.session.commit()
     return len(sealed)
 

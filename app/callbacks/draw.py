@@ -13,6 +13,10 @@ cases than ``minimum`` is drawn from not at all and reported as too few to judge
 shared between its two strata in proportion to their sizes (``sampling.allocation_plan``). Cases whose raiser
 left no phone cannot be called: they are not in the frame, and the check counts them per department.
 
+A **delivery** check (兑现回访, ``Purpose.delivery``) draws in the same way from the policy applications paid or
+delivered in the period (``app.callbacks.delivery.paid_cases``), one stratum per department,
+``<department code>|delivered``: every one of them is reported delivered, and whether it was is the question.
+
 The steps are a round's (``app.rounds.draws``): ``create`` freezes the frame and records its SHA-256
 commitment, to be published before any seed exists; ``set_seed``; ``draw`` takes the smallest tickets
 (``sampling.select``). ``evidence_files`` are the files ``tools/verify_draw.py`` replays.
@@ -31,8 +35,8 @@ from sqlalchemy.orm import selectin_polymorphic, selectinload
 
 import sampling
 from app.audit import labels as audit_labels, service as audit
-from app.callbacks import raisers
-from app.callbacks.models import CallbackCall, CallbackCheck, CallbackFrameMember, CheckStatus
+from app.callbacks import delivery, raisers
+from app.callbacks.models import CallbackCall, CallbackCheck, CallbackFrameMember, CheckStatus, Purpose
 from app.casework.models import INVALID_OUTCOMES, Case, CaseAssignment, CaseStatus
 from app.departments.models import Department
 from app.extensions import db
@@ -41,16 +45,24 @@ from app.platform.columns import utcnow
 from app.platform.dates import EARLIEST
 from app.rounds.draws import DrawError, Verification, clean_seed, compare_selection, csv_text
 
-SOLVED, UNSOLVED = "solved", "unsolved"
+SOLVED, UNSOLVED, DELIVERED = "solved", "unsolved", "delivered"
 LARGEST_PER_DEPARTMENT = 500
+# What the frame is, in plan.json (a file for auditors, in the language of the rest of its fields).
+POPULATIONS = {
+    Purpose.resolution: "cases closed in the period with a valid outcome and a phone, under their lead department",
+    Purpose.delivery: "policy applications at stage paid or delivered, paid in the period, with a phone, "
+                      "under their lead department",
+}
 
 
 class CallbackError(ValueError):
     """A user-facing reason why a step of the check is refused."""
 
 
-def stratum(department_code: str, claimed_solved: bool) -> str:
-    """The stratum of a case: its department's code and whether the department claimed it solved."""
+def stratum(department_code: str, claimed_solved: bool, purpose: Purpose = Purpose.resolution) -> str:
+    """The stratum of a case: its department's code and what the department claims (solved or not; delivered)."""
+    if purpose == Purpose.delivery:
+        return f"{department_code}|{DELIVERED}"
     return f"{department_code}|{SOLVED if claimed_solved else UNSOLVED}"
 
 
@@ -64,7 +76,7 @@ class Stratum:
 
     label: str
     department: str  # the department's name, or its code if it no longer exists
-    claimed_solved: bool
+    claimed_solved: bool  # claimed solved; in a delivery check, reported delivered
     size: int
     drawn: int
 
@@ -72,7 +84,8 @@ class Stratum:
 def strata(check: CallbackCheck) -> list[Stratum]:
     """The check's strata with N_h and n_h, by department code, claimed solved first."""
     names = {code: name for code, name in db.session.execute(select(Department.code, Department.name))}
-    return [Stratum(label, names.get(department_of(label), department_of(label)), label.endswith(f"|{SOLVED}"),
+    return [Stratum(label, names.get(department_of(label), department_of(label)),
+                    label.endswith((f"|{SOLVED}", f"|{DELIVERED}")),
                     size, check.allocation.get(label, 0))
             for label, size in sorted(check.stratum_sizes.items(),
                                       key=lambda item: (department_of(item[0]), not item[0].endswith(f"|{SOLVED}")))]
@@ -125,24 +138,36 @@ def allocate(stratum_sizes: dict[str, int], minimum: int, maximum: int) -> dict[
     return dict(sorted(allocation.items()))
 
 
-def create(start: date, end: date, minimum: int, maximum: int, user) -> CallbackCheck:
-    """Step 1: freeze the frame of the period's closed cases and record its commitment."""
+def population(purpose: Purpose, start: date, end: date) -> list[tuple[Case, Department, bool]]:
+    """The cases a check of ``purpose`` draws from, each with its lead department and the department's claim."""
+    if purpose == Purpose.delivery:
+        return [(case, department, True) for case, department in delivery.paid_cases(start, end)]
+    return [(case, department, case.solved) for case, department in closed_cases(start, end)]
+
+
+def create(start: date, end: date, minimum: int, maximum: int, user,
+           purpose: Purpose | str = Purpose.resolution) -> CallbackCheck:
+    """Step 1: freeze the frame of the period's cases (closed; or paid or delivered) and record its commitment."""
+    purpose = Purpose(purpose)
     check_plan(start, end, minimum, maximum)
     frame, without_phone = [], Counter()
-    for case, department in closed_cases(start, end):
+    for case, department, claimed in population(purpose, start, end):
         if raisers.reachable(case):
-            frame.append((case, department, stratum(department.code, case.solved)))
+            frame.append((case, department, claimed, stratum(department.code, claimed, purpose)))
         else:
             without_phone[str(department.id)] += 1
     if not frame:
+        if purpose == Purpose.delivery:
+            raise CallbackError(_("No policy application paid or delivered in this period can be called back: "
+                                  "nothing to draw."))
         raise CallbackError(_("No case closed in this period can be called back: nothing to draw."))
-    keys, strata = [case.tracking_number for case, _, _ in frame], [label for _, _, label in frame]
+    keys, strata = [case.tracking_number for case, *_ in frame], [label for *_, label in frame]
     try:
         fingerprint = sampling.commitment(keys, strata)
     except ValueError as exc:
         raise CallbackError(_("The frame cannot be committed to: %(reason)s", reason=str(exc))) from None
     sizes = dict(sorted(Counter(strata).items()))
-    check = CallbackCheck(period_start=start, period_end=end, minimum=minimum, maximum=maximum,
+    check = CallbackCheck(purpose=purpose, period_start=start, period_end=end, minimum=minimum, maximum=maximum,
                           status=CheckStatus.frozen, stratum_sizes=sizes, allocation=allocate(sizes, minimum, maximum),
                           without_phone=dict(sorted(without_phone.items())), frame_size=len(frame),
                           commitment=fingerprint, created_at=utcnow(), created_by_id=user.id if user else None)
@@ -150,9 +175,10 @@ def create(start: date, end: date, minimum: int, maximum: int, user) -> Callback
     db.session.flush()
     db.session.execute(insert(CallbackFrameMember.__table__), [
         {"check_id": check.id, "case_id": case.id, "key": case.tracking_number, "stratum": label,
-         "department_id": department.id, "claimed_solved": case.solved} for case, department, label in frame])
+         "department_id": department.id, "claimed_solved": claimed} for case, department, claimed, label in frame])
     audit.record("callback.freeze", f"callback:{check.id}", {
-        "period": [start.isoformat(), end.isoformat()], "minimum": minimum, "maximum": maximum,
+        "purpose": purpose.value, "period": [start.isoformat(), end.isoformat()], "minimum": minimum,
+        "maximum": maximum,
         "frame_size": check.frame_size, "commitment": check.commitment, "allocation": check.allocation,
         "without_phone": sum(without_phone.values())}, actor=user)
     return check
@@ -233,8 +259,10 @@ def evidence_files(check: CallbackCheck) -> dict[str, str]:
     """The files an auditor replays with tools/verify_draw.py, as for a round's draw."""
     if check.status not in (CheckStatus.drawn, CheckStatus.closed):
         raise CallbackError(_("Only a completed draw can be exported."))
-    plan = {"allocation": check.allocation, "stratum_sizes": check.stratum_sizes, "minimum": check.minimum,
-            "maximum": check.maximum, "period": [check.period_start.isoformat(), check.period_end.isoformat()],
+    plan = {"purpose": check.purpose.value, "allocation": check.allocation, "stratum_sizes": check.stratum_sizes,
+            "minimum": check.minimum, "maximum": check.maximum,
+            "period": [check.period_start.isoformat(), check.period_end.isoformat()],
+            "population": POPULATIONS[check.purpose],
             "allocation_rule": "per department min(N, maximum) if N >= minimum else 0, "
                                "shared between its strata in proportion to N_h"}
     return {
@@ -260,9 +288,10 @@ def verify(check: CallbackCheck) -> Verification:
 def _stratum_of_audit_entry(code: str) -> str | None:
     """A check's stratum in an audit entry (``SCJG|solved``), as its page names it."""
     department, _sep, claim = code.rpartition("|")
-    if not department or claim not in (SOLVED, UNSOLVED):
+    if not department or claim not in (SOLVED, UNSOLVED, DELIVERED):
         return None
-    return f"{department} {_('Claimed solved') if claim == SOLVED else _('Not claimed solved')}"
+    words = {SOLVED: _("Claimed solved"), UNSOLVED: _("Not claimed solved"), DELIVERED: _("Reported delivered")}
+    return f"{department} {words[claim]}"
 
 
 audit_labels.register_value_labels(_stratum_of_audit_entry)

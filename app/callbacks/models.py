@@ -1,6 +1,11 @@
 """The call-back check's tables: the check and its frozen frame, the calls (one per sampled case, with the hash of
 its link), and the answers — which know no case and no person.
 
+A check has a **purpose**: ``resolution`` (回访抽查: closed cases of every kind, claimed solved against confirmed
+solved) or ``delivery`` (兑现回访: policy applications paid or delivered in the period, received or not). One
+mechanism — frame, commitment, seed, draw, links, sealed answers — with one answer table per purpose
+(``callback_answers``, ``callback_delivery_answers``), so that neither holds a column the other's questions need.
+
 Two sides, as with a round (``app.rounds`` / ``app.responses``):
 
 - the calling side knows the case: ``CallbackFrameMember`` (every case that could be drawn, frozen with the
@@ -26,6 +31,13 @@ from app.platform.columns import UTCDateTime, random_id, utcnow
 
 def _enum(cls, name: str, length: int = 12):
     return Enum(cls, native_enum=False, create_constraint=True, length=length, name=name)
+
+
+class Purpose(str, enum.Enum):
+    """What a check verifies."""
+
+    resolution = "resolution"  # 回访抽查: closed cases, was it solved
+    delivery = "delivery"  # 兑现回访: paid or delivered policy applications, was it received
 
 
 class CheckStatus(str, enum.Enum):
@@ -54,12 +66,33 @@ class Satisfied(str, enum.Enum):
     not_satisfied = "not_satisfied"
 
 
+class Received(str, enum.Enum):
+    """Did the enterprise receive what was paid or delivered? (its word)"""
+
+    yes = "yes"
+    partly = "partly"
+    no = "no"
+
+
+NOT_RECEIVED = frozenset({Received.partly, Received.no})  # the answers after which a follow-up may be asked for
+
+
+class AmountRight(str, enum.Enum):
+    """Was the amount right? ``not_money``: the item was a certificate, a reduction, a service."""
+
+    yes = "yes"
+    no = "no"
+    not_money = "not_money"
+
+
 class CallbackCheck(db.Model):
     """One call-back check of the cases closed in a period: its plan, its draw's evidence, its progress."""
 
     __tablename__ = "callback_checks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose, "callback_check_purpose", 12), default=Purpose.resolution,
+                                             index=True)
     period_start: Mapped[date] = mapped_column()
     period_end: Mapped[date] = mapped_column()
     __table_args__ = (CheckConstraint("minimum >= 1 AND maximum >= minimum", name="per_department_bounds"),)
@@ -126,6 +159,9 @@ class CallbackCall(db.Model):
     send_failures: Mapped[int] = mapped_column(default=0)
     # That the link was used — never when, never with what answer.
     used: Mapped[bool] = mapped_column(default=False)
+    # 兑现回访: the enterprise, having said it did not receive it (or only partly), asked the window to contact it.
+    # Its own explicit consent to be known to the window; the answers themselves stay on the anonymous side.
+    follow_up_requested: Mapped[bool] = mapped_column(default=False)
 
     check: Mapped[CallbackCheck] = relationship(back_populates="calls")
 
@@ -154,3 +190,20 @@ class CallbackAnswer(db.Model):
     returns: Mapped[int] = mapped_column()  # times the raiser had to go back: 0, 1, 2, or 3 for "3 or more"
 
     __table_args__ = (CheckConstraint("returns BETWEEN 0 AND 3", name="returns_range"),)
+
+
+class CallbackDeliveryAnswer(db.Model):
+    """One enterprise's answers to a delivery check (兑现回访): the check, the department, the four answers — and
+    nothing that leads back: no case, no call, no person, no time, no follow-up request."""
+
+    __tablename__ = "callback_delivery_answers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    check_id: Mapped[int] = mapped_column(ForeignKey("callback_checks.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    received: Mapped[Received] = mapped_column(_enum(Received, "callback_received", 8))
+    amount_right: Mapped[AmountRight] = mapped_column(_enum(AmountRight, "callback_amount_right", 10))
+    visits: Mapped[int] = mapped_column()  # times the enterprise came to a window: 0, 1, 2, or 3 for "3 or more"
+    satisfied: Mapped[Satisfied] = mapped_column(_enum(Satisfied, "callback_satisfied", 16))
+
+    __table_args__ = (CheckConstraint("visits BETWEEN 0 AND 3", name="visits_range"),)

@@ -8,6 +8,15 @@ A department with fewer closed cases than the check's minimum, or fewer answers,
 is shown for it; the share among claimed-solved cases is shown only when both it and the rest hold the minimum
 (or the rest is empty), so that no subtraction isolates a handful of answers. Only released answers count
 (``app.callbacks.calls.release``); the page says how many wait.
+
+A **delivery check** (兑现回访) has its own table (``delivery_rows``), per department: the applications paid or
+delivered in the period, drawn, answered; the **confirmed-received rate** — the share answering "received" (yes);
+"partly" is counted apart (shown as its own share, never added to received), as a part payment is not delivery;
+the **amount-right rate** among the answers about money (an item that was not money is left out of its n); the
+**visits** to a window — the mean (with "3 or more" counted as 3, so a lower bound) and the share at most one,
+against the promise of 只跑一次; satisfied or basically satisfied. Shares have their n and 95% Wilson interval, and
+the same minimum applies. Below it, the **follow-up list**: the drawn cases whose enterprise asked to be contacted
+(``app.callbacks.delivery.follow_ups``) — by their own consent, and without their answers.
 """
 from __future__ import annotations
 
@@ -17,13 +26,18 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.callbacks import delivery
 from app.callbacks.draw import SOLVED, department_of
 from app.callbacks.models import (
     CONFIRMED_SOLVED,
+    AmountRight,
     CallbackAnswer,
     CallbackCall,
     CallbackCheck,
+    CallbackDeliveryAnswer,
     CallbackSealedAnswer,
+    Purpose,
+    Received,
     Satisfied,
 )
 from app.departments.models import Department
@@ -66,8 +80,24 @@ class DepartmentRow:
         return self.answered / self.sampled if self.sampled else None
 
 
-def rows(check: CallbackCheck) -> list[DepartmentRow]:
-    """One row per department that closed a case in the period, in the departments' display order."""
+@dataclass(frozen=True)
+class _Department:
+    """What every report row starts from: the frame's sizes, the calls and the released answers of a department."""
+
+    department: Department
+    sizes: Counter
+    without_phone: int
+    sampled: int
+    answered: int
+    answers: list
+
+    @property
+    def in_frame(self) -> int:
+        return sum(self.sizes.values())
+
+
+def _departments(check: CallbackCheck, answer_model) -> list[_Department]:
+    """Per department of the frame (or left out of it for want of a phone), in the departments' display order."""
     frame: dict[str, Counter] = {}
     for label, size in check.stratum_sizes.items():
         frame.setdefault(department_of(label), Counter())[label.rsplit("|", 1)[1]] += size
@@ -75,27 +105,38 @@ def rows(check: CallbackCheck) -> list[DepartmentRow]:
     calls = {d: (n, used) for d, n, used in db.session.execute(
         select(CallbackCall.department_id, func.count(), func.count().filter(CallbackCall.used.is_(True)))
         .where(CallbackCall.check_id == check.id).group_by(CallbackCall.department_id))}
-    answers: dict[int, list[CallbackAnswer]] = {}
-    for answer in db.session.scalars(select(CallbackAnswer).where(CallbackAnswer.check_id == check.id)):
+    answers: dict[int, list] = {}
+    for answer in db.session.scalars(select(answer_model).where(answer_model.check_id == check.id)):
         answers.setdefault(answer.department_id, []).append(answer)
-    codes = set(frame)
     departments = db.session.scalars(Department.ordered().where(
-        Department.code.in_(codes) | Department.id.in_(without_phone))).all()
+        Department.code.in_(set(frame)) | Department.id.in_(without_phone))).all()
+    return [_Department(department, frame.get(department.code, Counter()), without_phone.get(department.id, 0),
+                        *calls.get(department.id, (0, 0)), answers.get(department.id, []))
+            for department in departments]
+
+
+def _too_few(check: CallbackCheck, in_frame: int, answers: int) -> str:
+    """Why a department cannot be judged, or ""."""
+    if in_frame < check.minimum:
+        if check.purpose == Purpose.delivery:
+            return _("Fewer paid or delivered applications that could be called (%(n)d) than the minimum "
+                     "(%(minimum)d).", n=in_frame, minimum=check.minimum)
+        return _("Fewer closed cases that could be called (%(n)d) than the minimum (%(minimum)d).",
+                 n=in_frame, minimum=check.minimum)
+    if answers < check.minimum:
+        return _("Fewer answers (%(n)d) than the minimum (%(minimum)d).", n=answers, minimum=check.minimum)
+    return ""
+
+
+def rows(check: CallbackCheck) -> list[DepartmentRow]:
+    """One row per department that closed a case in the period, in the departments' display order."""
     table = []
-    for department in departments:
-        sizes = frame.get(department.code, Counter())
-        in_frame = sum(sizes.values())
-        closed = in_frame + without_phone.get(department.id, 0)
-        sampled, answered = calls.get(department.id, (0, 0))
-        given = answers.get(department.id, [])
+    for found in _departments(check, CallbackAnswer):
+        department, sizes, in_frame = found.department, found.sizes, found.in_frame
+        closed = in_frame + found.without_phone
+        sampled, answered, given = found.sampled, found.answered, found.answers
         claimed = Share(sizes[SOLVED], in_frame) if in_frame else None
-        if in_frame < check.minimum:
-            reason = _("Fewer closed cases that could be called (%(n)d) than the minimum (%(minimum)d).",
-                       n=in_frame, minimum=check.minimum)
-        elif len(given) < check.minimum:
-            reason = _("Fewer answers (%(n)d) than the minimum (%(minimum)d).", n=len(given), minimum=check.minimum)
-        else:
-            reason = ""
+        reason = _too_few(check, in_frame, len(given))
         figures = {}
         if not reason:
             of_claimed = [a for a in given if a.claimed_solved]
@@ -106,8 +147,7 @@ def rows(check: CallbackCheck) -> list[DepartmentRow]:
             figures = {"confirmed": _confirmed(given),
                        "confirmed_of_claimed": _confirmed(of_claimed) if shown else None,
                        "satisfied": Share(sum(a.satisfied != Satisfied.not_satisfied for a in given), len(given))}
-        row = DepartmentRow(department, closed, without_phone.get(department.id, 0), claimed, sampled, answered,
-                            reason, **figures)
+        row = DepartmentRow(department, closed, found.without_phone, claimed, sampled, answered, reason, **figures)
         table.append(row)
     return table
 
@@ -115,6 +155,51 @@ def rows(check: CallbackCheck) -> list[DepartmentRow]:
 def _confirmed(answers: list[CallbackAnswer]) -> Share:
     """How many of ``answers`` say the matter was solved or partly solved."""
     return Share(sum(a.solved in CONFIRMED_SOLVED for a in answers), len(answers))
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A department's figures in a delivery check (兑现回访)."""
+
+    department: Department
+    reported: int             # applications paid or delivered in the period
+    without_phone: int        # of which no number to call: they could not be drawn
+    sampled: int
+    answered: int
+    too_few: str
+    received: Share | None = None       # answered "received" (yes)
+    partly: Share | None = None         # answered "partly received" — apart, never counted as received
+    amount_right: Share | None = None   # the amount was right, among the answers about money
+    visits_mean: float | None = None    # times at a window, "3 or more" counted as 3
+    once: Share | None = None           # at most one visit: 只跑一次 kept
+    satisfied: Share | None = None      # satisfied or basically satisfied
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.sampled if self.sampled else None
+
+
+def delivery_rows(check: CallbackCheck) -> list[DeliveryRow]:
+    """One row per department with an application paid or delivered in the period, in display order."""
+    table = []
+    for found in _departments(check, CallbackDeliveryAnswer):
+        given: list[CallbackDeliveryAnswer] = found.answers
+        reason = _too_few(check, found.in_frame, len(given))
+        figures = {}
+        if not reason:
+            n = len(given)
+            money = [a for a in given if a.amount_right != AmountRight.not_money]
+            figures = {
+                "received": Share(sum(a.received == Received.yes for a in given), n),
+                "partly": Share(sum(a.received == Received.partly for a in given), n),
+                "amount_right": Share(sum(a.amount_right == AmountRight.yes for a in money), len(money))
+                if money else None,
+                "visits_mean": sum(a.visits for a in given) / n,
+                "once": Share(sum(a.visits <= 1 for a in given), n),
+                "satisfied": Share(sum(a.satisfied != Satisfied.not_satisfied for a in given), n)}
+        table.append(DeliveryRow(found.department, found.in_frame + found.without_phone, found.without_phone,
+                                 found.sampled, found.answered, reason, **figures))
+    return table
 
 
 def waiting(check: CallbackCheck) -> int:
@@ -133,6 +218,8 @@ def _bounds(share: Share | None) -> list:
 
 def workbook(check: CallbackCheck) -> bytes:
     """The report as XLSX with Chinese headers: one row per department, shares as percentages."""
+    if check.purpose == Purpose.delivery:
+        return delivery_workbook(check)
     header = [_("Department code"), _("Department"), _("Closed cases (valid outcome)"),
               _("Closed cases without a phone"), _("Claimed solved rate"), _("Cases drawn"), _("Links answered"),
               _("Response rate"),
@@ -154,3 +241,36 @@ def workbook(check: CallbackCheck) -> bytes:
     title = _("Call-back check %(start)s to %(end)s", start=check.period_start.isoformat(),
               end=check.period_end.isoformat())
     return xlsx_bytes([Sheet(title[:31], [header, *body], formats, [12, 20] + [12] * 15 + [40], wrap=(18,))])
+
+
+def _n(share: Share | None):
+    return None if share is None else share.n
+
+
+def _judgement(too_few: str) -> str:
+    return _("Too few to judge: %(reason)s", reason=too_few) if too_few else _("Judged on the answers")
+
+
+def delivery_workbook(check: CallbackCheck) -> bytes:
+    """A delivery check's report as XLSX: the figures per department, and the follow-up list on a second sheet."""
+    header = [_("Department code"), _("Department"), _("Applications paid or delivered"),
+              _("Applications without a phone"), _("Cases drawn"), _("Links answered"), _("Response rate"),
+              _("Confirmed received rate"), _("Answers (n)"), _("Lower bound (95%)"), _("Upper bound (95%)"),
+              _("Partly received"), _("Amount right rate"), _("Answers about money (n)"), _("Lower bound (95%)"),
+              _("Upper bound (95%)"), _("Mean visits to a window"), _("At most one visit (只跑一次)"),
+              _("Lower bound (95%)"), _("Upper bound (95%)"), _("Satisfied or basically satisfied"), _("Judgement")]
+    body = [[row.department.code, row.department.name, row.reported, row.without_phone, row.sampled, row.answered,
+             row.response_rate, _percent(row.received), _n(row.received), *_bounds(row.received),
+             _percent(row.partly), _percent(row.amount_right), _n(row.amount_right), *_bounds(row.amount_right),
+             row.visits_mean, _percent(row.once), *_bounds(row.once), _percent(row.satisfied),
+             _judgement(row.too_few)] for row in delivery_rows(check)]
+    percent = "0.0%"
+    formats = [None, None, None, None, None, None, percent, percent, None, percent, percent, percent, percent, None,
+               percent, percent, "0.00", percent, percent, percent, percent, None]
+    title = _("Delivery check %(start)s to %(end)s", start=check.period_start.isoformat(),
+              end=check.period_end.isoformat())
+    follow = [[_("Tracking number"), _("Policy item"), _("Window"), _("Department code"), _("Department")]]
+    follow += [[f.tracking_number, f.item, f.window, f.department.code, f.department.name]
+               for f in delivery.follow_ups(check)]
+    return xlsx_bytes([Sheet(title[:31], [header, *body], formats, [12, 20] + [12] * 19 + [40], wrap=(22,)),
+                       Sheet(_("Follow-up list")[:31], follow, (), [20, 40, 20, 12, 20])])

@@ -1,4 +1,7 @@
-"""The call-back check's pages: the staff's list, a check (draw, send, report, evidence), and the raiser's link."""
+"""The call-back check's pages: the staff's list, a check (draw, send, report, evidence), and the raiser's link.
+
+Who: complaints handlers run every check and auditors read them (admins hold every role); the policy officer runs
+and reads delivery checks (兑现回访) only — a resolution check is not found for them."""
 from __future__ import annotations
 
 import io
@@ -9,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.callbacks import calls, draw, report
-from app.callbacks.forms import AnswerForm, CheckForm
-from app.callbacks.models import CallbackCheck, CheckStatus
+from app.callbacks import calls, delivery, draw, report
+from app.callbacks.forms import PURPOSES, AnswerForm, CheckForm, DeliveryAnswerForm
+from app.callbacks.models import CallbackCheck, CheckStatus, Purpose
 from app.extensions import db
 from app.platform.access import roles_required, visitors
 from app.platform.actions import bad_request, perform, unconfirmed
@@ -23,31 +26,56 @@ from app.rounds.forms import SeedForm
 
 bp = Blueprint("callbacks", __name__)
 
-# Complaints handlers run a check (admins hold every role); auditors read it and replay its draw.
-RUN = (Role.complaints,)
-READ = (Role.complaints, Role.auditor)
+# Complaints handlers run a check (admins hold every role); auditors read it and replay its draw. The policy officer
+# runs delivery checks (兑现回访), and sees no other.
+RUN = (Role.complaints, Role.policy)
+READ = (Role.complaints, Role.auditor, Role.policy)
+EVERY_PURPOSE = (Role.complaints, Role.auditor)
+
+
+def _purposes() -> list[Purpose]:
+    """The purposes of the checks the current user may see (and, if they run checks, create)."""
+    return list(Purpose) if current_user.has_role(*EVERY_PURPOSE) else [Purpose.delivery]
+
+
+def _check_form() -> CheckForm:
+    form = CheckForm()
+    allowed = _purposes()
+    form.purpose.choices = [(p.value, PURPOSES[p]) for p in allowed]
+    if len(allowed) == 1 and not form.purpose.raw_data:  # the one purpose this user may choose
+        form.purpose.data = allowed[0].value
+    return form
+
+
+def _get(check_id: int) -> CallbackCheck:
+    """The check, or 404 when it does not exist or is of a purpose the user may not see."""
+    found = db.get_or_404(CallbackCheck, check_id)
+    if found.purpose not in _purposes():
+        abort(404)
+    return found
 
 
 @bp.route("/admin/callbacks/")
 @roles_required(*READ)
 def index():
-    """Every check, newest first, and (for handlers) a form for a new one."""
-    return render_template("callbacks/index.html", checks=_checks(), form=CheckForm())
+    """Every check the user may see, newest first, and (for those who run them) a form for a new one."""
+    return render_template("callbacks/index.html", checks=_checks(), form=_check_form())
 
 
 def _checks() -> list[CallbackCheck]:
-    return list(db.session.scalars(select(CallbackCheck).order_by(CallbackCheck.id.desc())))
+    return list(db.session.scalars(select(CallbackCheck).where(CallbackCheck.purpose.in_(_purposes()))
+                                   .order_by(CallbackCheck.id.desc())))
 
 
 @bp.route("/admin/callbacks/new", methods=["POST"])
 @roles_required(*RUN)
 def create():
-    """Freeze the frame of a period's closed cases and record its commitment (step 1)."""
+    """Freeze the frame of a period's cases (closed; or paid or delivered) and record its commitment (step 1)."""
     def again(form: CheckForm):
         return render_template("callbacks/index.html", checks=_checks(), form=form), 400
 
-    return perform(CheckForm(), lambda f: draw.create(f.period_start.data, f.period_end.data, f.minimum.data,
-                                                      f.maximum.data, current_user),
+    return perform(_check_form(), lambda f: draw.create(f.period_start.data, f.period_end.data, f.minimum.data,
+                                                        f.maximum.data, current_user, f.purpose.data),
                    done=lambda check: _("Frame frozen: %(n)d cases. Publish the commitment before setting the seed.",
                                         n=check.frame_size),
                    back=url_for(".index"), refused=draw.CallbackError,
@@ -58,17 +86,21 @@ def create():
 @roles_required(*READ)
 def check(check_id: int):
     """A check: its frame and commitment, the seed, the draw and its verification, sending, and the report."""
-    found = db.get_or_404(CallbackCheck, check_id)
+    found = _get(check_id)
     drawn = found.status in (CheckStatus.drawn, CheckStatus.closed)
+    is_delivery = found.purpose == Purpose.delivery
     return render_template(
-        "callbacks/check.html", check=found, rows=report.rows(found), waiting=report.waiting(found),
+        "callbacks/check.html", check=found, waiting=report.waiting(found),
+        rows=report.delivery_rows(found) if is_delivery else report.rows(found),
+        follow_ups=delivery.follow_ups(found) if is_delivery else [],
+        runner=current_user.has_role(*RUN), delivery=is_delivery,
         verification=draw.verify(found) if drawn else None, unsent=calls.unsent(found) if drawn else 0,
         strata=draw.strata(found), seed_form=SeedForm(), form=EmptyForm(),
         confirm_form=ConfirmForm())
 
 
 def _step(check_id: int, form, work, *, invalid=None):
-    found = db.get_or_404(CallbackCheck, check_id)
+    found = _get(check_id)
     return perform(form, lambda f: work(found, f), done=lambda message: message,
                    back=url_for(".check", check_id=check_id), refused=draw.CallbackError, invalid=invalid)
 
@@ -125,7 +157,7 @@ def close(check_id: int):
 @roles_required(*READ)
 def evidence(check_id: int):
     """frame.csv, plan.json, seed.txt, commitment.txt, selected.csv: what tools/verify_draw.py replays."""
-    found = db.get_or_404(CallbackCheck, check_id)
+    found = _get(check_id)
     if found.status not in (CheckStatus.drawn, CheckStatus.closed):
         abort(404)
     buffer = io.BytesIO()
@@ -139,7 +171,7 @@ def evidence(check_id: int):
 @roles_required(*READ)
 def export(check_id: int):
     """The report per department as a workbook with Chinese headers."""
-    found = db.get_or_404(CallbackCheck, check_id)
+    found = _get(check_id)
     return download(report.workbook(found), f"callback-{found.id}-{found.period_start}-{found.period_end}.xlsx",
                     XLSX_MIMETYPE)
 
@@ -149,11 +181,13 @@ def export(check_id: int):
 @bp.route(calls.LINK_PATH + "<token>", methods=["GET", "POST"])
 @visitors
 def answer(token: str):
-    """The raiser's one page: three questions, answered once, anonymously."""
+    """The raiser's one page: three questions (four for a delivery check), answered once, anonymously."""
     access, call = calls.find(token)
     if access != calls.Access.ok:
         return render_template("callbacks/gone.html", access=access.value), 404 if access == calls.Access.unknown \
             else 410
+    if call.check.purpose == Purpose.delivery:
+        return _answer_delivery(call)
     form = AnswerForm()
     if form.validate_on_submit():
         try:
@@ -162,6 +196,19 @@ def answer(token: str):
             return render_template("callbacks/gone.html", access=calls.Access.used.value), 410
         return redirect(url_for(".thanks"))
     return render_template("callbacks/answer.html", form=form), 400 if form.is_submitted() else 200
+
+
+def _answer_delivery(call):
+    """The enterprise's one page of a delivery check: four questions and, if not received, a request for contact."""
+    form = DeliveryAnswerForm()
+    if form.validate_on_submit():
+        try:
+            calls.answer_delivery(call, form.received.data, form.amount_right.data, form.visits.data,
+                                  form.satisfied.data, follow_up=form.follow_up.data)
+        except draw.CallbackError:
+            return render_template("callbacks/gone.html", access=calls.Access.used.value), 410
+        return redirect(url_for(".thanks"))
+    return render_template("callbacks/answer_delivery.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.route(calls.LINK_PATH + "thanks")

@@ -67,17 +67,18 @@ EXPECTED: dict[str, str | set[str]] = {
     "auth.set_language": PUBLIC,
     # casework (the 三率 page: a liaison sees its own department, by whole ended months, with the small-group rule)
     "casework_rates.index": {"auditor", "complaints", "forum", "hr", "liaison"},
-    # callbacks (the call-back check: handlers run it, auditors read it and replay its draw, raisers answer)
+    # callbacks (the call-back check: handlers run it, auditors read it and replay its draw, raisers answer;
+    # issue 18: the policy officer runs delivery checks (兑现回访) — a resolution check is 404 for them)
     "callbacks.answer": PUBLIC,
-    "callbacks.check": {"auditor", "complaints"},
-    "callbacks.close": {"complaints"},
-    "callbacks.create": {"complaints"},
-    "callbacks.evidence": {"auditor", "complaints"},
-    "callbacks.export": {"auditor", "complaints"},
-    "callbacks.index": {"auditor", "complaints"},
-    "callbacks.run_draw": {"complaints"},
-    "callbacks.send": {"complaints"},
-    "callbacks.set_seed": {"complaints"},
+    "callbacks.check": {"auditor", "complaints", "policy"},
+    "callbacks.close": {"complaints", "policy"},
+    "callbacks.create": {"complaints", "policy"},
+    "callbacks.evidence": {"auditor", "complaints", "policy"},
+    "callbacks.export": {"auditor", "complaints", "policy"},
+    "callbacks.index": {"auditor", "complaints", "policy"},
+    "callbacks.run_draw": {"complaints", "policy"},
+    "callbacks.send": {"complaints", "policy"},
+    "callbacks.set_seed": {"complaints", "policy"},
     "callbacks.thanks": PUBLIC,
     # complaints
     "complaints.accept": {"complaints"},
