@@ -298,6 +298,20 @@ def test_a_promise_is_recorded_by_finding_the_enterprise_then_delivered(client, 
     assert promise.status == PromiseStatus.delivered and promise.delivered_on == local_today()
 
 
+def test_a_delivered_promise_reads_as_delivered_not_as_an_sms_delivery(client, officer, make_department):
+    department = make_department()
+    profile = EnterpriseProfile(uscc=uscc(4), name="云栖生物科技有限公司")
+    db.session.add(profile)
+    db.session.flush()
+    promise = promises.create(profile, title="研发中心用地保障", amount=None,
+                              due_on=local_today() + timedelta(days=5), department_id=department.id)
+    promises.deliver(promise, local_today())
+    db.session.commit()
+    for page in (client.get("/admin/policy/promises"), client.get(f"/admin/policy/promises/{promise.id}")):
+        text = page.get_data(as_text=True)
+        assert "已兑现" in text and "已送达" not in text
+
+
 def test_every_page_of_the_catalogue_is_in_chinese(client, officer, policy, make_department):
     from tests.integration.test_language import foreign_words, visible_text
 
