@@ -65,7 +65,7 @@ class CatalogueFilter:
         return cls(
             text=" ".join((args.get("q") or "").split())[:100],
             kind=_choice(args.get("kind"), (k.value for k in ItemKind)),
-            department_id=int(department) if department.isdigit() and len(department) < 10 else None,
+            department_id=int(department) if department.isdecimal() and len(department) < 10 else None,
             level=_choice(args.get("level"), (v.value for v in PolicyLevel)),
             size=_choice(args.get("size"), SIZES),
             industry=_choice((args.get("industry") or "").upper(), SECTIONS),

@@ -298,3 +298,10 @@ def test_an_item_whose_rule_does_not_parse_still_shows_without_a_self_check(clie
 def test_the_landing_page_links_to_the_catalogue(client):
     html = client.get("/", follow_redirects=True).get_data(as_text=True)  # a visitor lands on the login page
     assert '<a href="/policies">惠企政策</a>' in html
+
+
+def test_a_department_filter_that_is_no_number_is_ignored(client, catalogue):
+    """"²" passes str.isdigit() but int() refuses it: the filter is ignored, never a 500."""
+    response = client.get("/policies?department=²")
+    assert response.status_code == 200
+    assert listed_codes(response.get_data(as_text=True)) == {"ZC-2026-012-01", "ZC-2026-013-01"}
