@@ -25,6 +25,7 @@ from io import BytesIO
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.audit import service as audit
 from app.casework.attachments import sniff
@@ -448,4 +449,6 @@ def catalogue_query(*, status: str = "", kind: str = "", department_id: int | No
         items = items.where(PolicyItemVersion.kind == ItemKind(kind))
     if department_id:
         items = items.where(PolicyItemVersion.department_id == department_id)
-    return items.order_by(PolicyItem.code)
+    # the page shows each item's current version and its department: loaded here, not one query per row
+    return items.order_by(PolicyItem.code).options(contains_eager(PolicyItem.current)
+                                                   .joinedload(PolicyItemVersion.department))

@@ -268,7 +268,7 @@ def _check_rows(rows, report: ImportReport) -> list:
         days = 20
         if cells.get(DAYS, "").strip():
             text = cells[DAYS].strip()
-            if not text.isdigit() or not 1 <= int(text) <= catalogue.MAX_PROMISED_DAYS:
+            if not text.isdecimal() or not 1 <= int(text) <= catalogue.MAX_PROMISED_DAYS:
                 error(DAYS, text, _("A whole number of working days from 1 to %(limit)d.",
                                     limit=catalogue.MAX_PROMISED_DAYS))
             else:

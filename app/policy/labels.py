@@ -37,7 +37,8 @@ def status_label(value) -> str:
 
 def promise_status_label(value) -> str:
     """待兑现 / 已兑现 / 已撤销."""
-    return pick(value, promised=_("To be delivered"), delivered=_("Delivered"),
+    return pick(value, promised=_("To be delivered"),
+                delivered=pgettext("investment promise", "Delivered"),
                 cancelled=pgettext("investment promise", "Cancelled"))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import contains_eager
 
 from app.accounts.models import User
 from app.audit import service as audit
@@ -77,7 +78,8 @@ def latest_run(version: PolicyItemVersion) -> PolicyMatchRun | None:
 def results_query(run_: PolicyMatchRun, result: str | None = None, district: str | None = None):
     """The run's results (with their profiles), optionally of one result and one district, by USCC."""
     query = (select(PolicyMatchResult).join(EnterpriseProfile, PolicyMatchResult.profile_id == EnterpriseProfile.id)
-             .where(PolicyMatchResult.run_id == run_.id).order_by(EnterpriseProfile.uscc))
+             .where(PolicyMatchResult.run_id == run_.id).order_by(EnterpriseProfile.uscc)
+             .options(contains_eager(PolicyMatchResult.profile)))  # one query, not one per row's profile
     if result:
         query = query.where(PolicyMatchResult.result == result)
     if district is not None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.audit import service as audit
 from app.departments.models import Department
@@ -55,7 +56,8 @@ def promises_query(today: date, *, overdue_only: bool = False, status: str = "")
     elif status:
         query = query.where(InvestmentPromise.status == PromiseStatus(status))
     rank = case((overdue, 0), (InvestmentPromise.status == PromiseStatus.promised, 1), else_=2)
-    return query.order_by(rank, InvestmentPromise.due_on, InvestmentPromise.id)
+    return query.order_by(rank, InvestmentPromise.due_on, InvestmentPromise.id).options(
+        joinedload(InvestmentPromise.profile), joinedload(InvestmentPromise.department))  # the list's columns
 
 
 def create(profile: EnterpriseProfile, *, title: str, amount: Decimal | None, due_on: date, department_id: int,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from app.departments.models import Department
 from app.extensions import db
+from app.platform.calendar import local_today
 from app.policy import explain
 from app.policy.models import ItemKind, ItemStatus, Policy, PolicyItem, PolicyItemVersion, \
     PolicyLevel, PolicyWindow
@@ -64,7 +65,7 @@ class CatalogueFilter:
         return cls(
             text=" ".join((args.get("q") or "").split())[:100],
             kind=_choice(args.get("kind"), (k.value for k in ItemKind)),
-            department_id=int(department) if department.isdigit() and len(department) < 10 else None,
+            department_id=int(department) if department.isdecimal() and len(department) < 10 else None,
             level=_choice(args.get("level"), (v.value for v in PolicyLevel)),
             size=_choice(args.get("size"), SIZES),
             industry=_choice((args.get("industry") or "").upper(), SECTIONS),
@@ -85,7 +86,9 @@ def _published():
     return (select(PolicyItem, PolicyItemVersion, Policy)
             .join(PolicyItemVersion, PolicyItemVersion.id == PolicyItem.current_version_id)
             .join(Policy, Policy.id == PolicyItem.policy_id)
-            .where(PolicyItem.status == ItemStatus.published))
+            .where(PolicyItem.status == ItemStatus.published)
+            # a policy that has ended is shown as expired to staff: off the catalogue before `flask policy expire`
+            .where(or_(Policy.valid_to.is_(None), Policy.valid_to >= local_today())))
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ def check(run: PolicyMatchRun, criteria: Criteria) -> None:
     item = version.item
     if item.status != ItemStatus.published or item.current_version_id != version.id:
         raise PushError(_("Only the published current version of an item can be pushed."))
+    if item.policy.valid_to is not None and item.policy.valid_to < local_today():
+        raise PushError(_("The item's policy has ended: it can no longer be pushed."))
     newest = latest_run(version)
     if newest is None or newest.id != run.id:
         raise PushError(_("A newer match exists: push from the newest match."))

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.platform.access import roles_required
@@ -35,7 +36,8 @@ def index():
                                   filters["district"])
     if filters["incomplete"] in service.INCOMPLETE_CHOICES:
         query = query.where(EnterpriseProfile.id.in_(service.incomplete_ids(query, filters["incomplete"])))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query.options(selectinload(EnterpriseProfile.respondent)),  # the member column, at once
+                       per_page=PER_PAGE, error_out=False)
     today = local_today()
     states = {p.id: service.gaps(p, today) for p in page.items}
     return render_template("profiles/index.html", page=page, filters=filters, sizes=SIZES,

@@ -298,6 +298,20 @@ def test_a_promise_is_recorded_by_finding_the_enterprise_then_delivered(client, 
     assert promise.status == PromiseStatus.delivered and promise.delivered_on == local_today()
 
 
+def test_a_delivered_promise_reads_as_delivered_not_as_an_sms_delivery(client, officer, make_department):
+    department = make_department()
+    profile = EnterpriseProfile(uscc=uscc(4), name="云栖生物科技有限公司")
+    db.session.add(profile)
+    db.session.flush()
+    promise = promises.create(profile, title="研发中心用地保障", amount=None,
+                              due_on=local_today() + timedelta(days=5), department_id=department.id)
+    promises.deliver(promise, local_today())
+    db.session.commit()
+    for page in (client.get("/admin/policy/promises"), client.get(f"/admin/policy/promises/{promise.id}")):
+        text = page.get_data(as_text=True)
+        assert "已兑现" in text and "已送达" not in text
+
+
 def test_every_page_of_the_catalogue_is_in_chinese(client, officer, policy, make_department):
     from tests.integration.test_language import foreign_words, visible_text
 
@@ -394,3 +408,40 @@ def test_publishing_an_item_or_a_new_version_matches_it_against_every_profile(ap
     assert version.number == 2
     newer = db.session.scalar(select(PolicyMatchRun).where(PolicyMatchRun.item_version_id == version.id))
     assert newer.counts["eligible"] == 1 and newer.id != run.id
+
+
+def statements_of(fetch) -> list[str]:
+    """The SQL statements ``fetch()`` sends."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        fetch()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return sent
+
+
+def test_the_catalogue_and_promise_lists_cost_the_same_queries_for_many_rows(client, officer, policy,
+                                                                           make_department):
+    """A list of 30 items or 30 promises is not one query per row (their versions, departments, enterprises)."""
+    department = make_department(name="市科技局")
+    for n in range(30):
+        catalogue.create_item(policy, content(department.id, name=f"事项{n:02d}"))
+        profile = EnterpriseProfile(uscc=uscc(100 + n), name=f"企业{n:02d}")
+        db.session.add(profile)
+        db.session.flush()
+        promises.create(profile, title=f"承诺{n:02d}", amount=None, due_on=local_today() + timedelta(days=n),
+                        department_id=department.id)
+    db.session.commit()
+    db.session.expire_all()
+    pages: dict[str, str] = {}
+    sent = statements_of(lambda: pages.update(items=client.get("/admin/policy/").get_data(as_text=True)))
+    assert "事项29" in pages["items"]
+    assert len([s for s in sent if "policy_item_versions" in s]) <= 2, sent
+    db.session.expire_all()
+    sent = statements_of(lambda: pages.update(promises=client.get("/admin/policy/promises").get_data(as_text=True)))
+    assert "企业29" in pages["promises"] and "承诺29" in pages["promises"]
+    assert len([s for s in sent if "enterprise_profiles" in s]) <= 1, sent

@@ -167,3 +167,12 @@ def test_an_xlsx_file_is_read_like_a_csv(world):
     report = importing.import_file("事项.xlsx", data)
     assert [(e.row, e.column) for e in report.errors] == [(3, "兑现方式")]
     assert items() == 0
+
+
+def test_promised_days_written_as_a_superscript_are_an_error_not_a_crash(world):
+    """"²" passes str.isdigit() but is no number int() reads: the row is refused by column, not a 500."""
+    report = importing.import_file("事项.csv", csv_bytes(row(**{"承诺时限(工作日)": "1²"})))
+    assert [(e.row, e.column) for e in report.errors] == [(2, "承诺时限(工作日)")]
+    assert items() == 0
+    report = importing.import_file("事项.csv", csv_bytes(row(**{"承诺时限(工作日)": "１５"})))  # full-width digits
+    assert report.ok, report.errors

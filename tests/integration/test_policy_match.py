@@ -265,3 +265,22 @@ def test_cli_match_is_formula_safe_and_refuses_an_unknown_code(runner, world):
     assert "'=HYPERLINK" in text
     result = runner.invoke(args=["policy", "match", "NO-SUCH-CODE"])
     assert result.exit_code != 0 and "NO-SUCH-CODE" in result.output
+
+
+def test_the_results_of_a_run_come_with_their_profiles_in_one_query(world):
+    """The officer's list and `flask policy match --format csv` read every result's enterprise: one query."""
+    from sqlalchemy import event
+
+    run = matching.run(world.version, today=TODAY)
+    db.session.commit()
+    db.session.expire_all()
+    assert run.id  # (the run itself reloaded before counting)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        names = [found.profile.name for found in db.session.scalars(matching.results_query(run))]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(names) == 7 and "甲科技有限公司" in names
+    assert len(statements) == 1, statements

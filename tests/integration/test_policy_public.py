@@ -87,6 +87,19 @@ def test_catalogue_lists_only_published_items_without_login(client, catalogue):
     assert re.search(r'<form method="get" action="/policies"', html)  # search is a plain GET form
 
 
+def test_an_item_whose_policy_has_ended_leaves_the_catalogue_at_once(client, catalogue):
+    """Staff see it as expired the day after the policy's end: the public does not see it offered."""
+    from datetime import timedelta
+
+    from app.platform.calendar import local_today
+
+    catalogue["tax"].policy.valid_to = local_today() - timedelta(days=1)
+    db.session.commit()
+    assert listed_codes(client.get("/policies").get_data(as_text=True)) == {"ZC-2026-012-01"}
+    assert client.get("/policies/ZC-2026-013-01").status_code == 404
+    assert client.get("/policies/ZC-2026-012-01").status_code == 200
+
+
 @pytest.mark.parametrize("code", ["ZC-2026-014-01", "ZC-2025-001-01", "NO-SUCH-ITEM"])
 def test_draft_repealed_or_unknown_item_page_is_not_found(client, catalogue, code):
     assert client.get(f"/policies/{code}").status_code == 404
@@ -285,3 +298,10 @@ def test_an_item_whose_rule_does_not_parse_still_shows_without_a_self_check(clie
 def test_the_landing_page_links_to_the_catalogue(client):
     html = client.get("/", follow_redirects=True).get_data(as_text=True)  # a visitor lands on the login page
     assert '<a href="/policies">惠企政策</a>' in html
+
+
+def test_a_department_filter_that_is_no_number_is_ignored(client, catalogue):
+    """"²" passes str.isdigit() but int() refuses it: the filter is ignored, never a 500."""
+    response = client.get("/policies?department=²")
+    assert response.status_code == 200
+    assert listed_codes(response.get_data(as_text=True)) == {"ZC-2026-012-01", "ZC-2026-013-01"}

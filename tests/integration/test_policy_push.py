@@ -176,6 +176,24 @@ def test_only_a_published_current_version_from_its_newest_match_is_pushed(world)
     assert outbox() == []
 
 
+def test_an_item_whose_policy_has_ended_is_not_pushed(world):
+    """The officer's pages show it as expired before `flask policy expire` runs: it is not sent either."""
+    from datetime import timedelta
+
+    from app.platform.calendar import local_today
+
+    run = matched(world)
+    world.item.policy.valid_to = local_today() - timedelta(days=1)
+    db.session.commit()
+    try:
+        push.send(run, push.Criteria())
+    except push.PushError as exc:
+        assert "已过有效期" in str(exc)
+    else:
+        raise AssertionError("an item of an ended policy was pushed")
+    assert outbox() == []
+
+
 # --------------------------------------------------------------------------- the officer's pages
 
 def test_the_officer_previews_confirms_and_sees_the_push_on_record(client, world, officer):

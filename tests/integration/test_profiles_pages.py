@@ -209,3 +209,28 @@ def test_the_cli_imports_a_good_file_and_refuses_a_bad_one_with_exit_status_1(ap
     assert "row 3, 统一社会信用代码:" in result.output and "nothing imported" in result.output
     db.session.expire_all()
     assert profile(B).name == "青禾软件科技有限公司"
+
+
+def test_the_list_reads_the_pool_members_of_a_page_at_once(app, client, officer):
+    """A page of 50 profiles linked to pool members costs a fixed number of queries, not one per row."""
+    from sqlalchemy import event
+
+    from app.pool.models import Respondent
+    from eligibility.uscc import check_character
+    from tests.integration.test_pool_import import csv_bytes as pool_csv, run_import
+
+    run_import(pool_csv([[f"成员{n}", "sme", "城关区", f"单位{n}", f"1380000{n:04d}"] for n in range(40)]))
+    for n, member in enumerate(db.session.scalars(select(Respondent).order_by(Respondent.id))):
+        first17 = f"9135010000000{n:04d}"
+        db.session.add(EnterpriseProfile(uscc=first17 + check_character(first17), name=f"企业{n:02d}",
+                                         respondent_id=member.id))
+    db.session.commit()
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        text = page(client, "/admin/profiles/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert "P000040" in text and "企业39" in text
+    assert len([s for s in statements if "respondents" in s.lower()]) <= 2, statements
