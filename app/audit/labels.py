@@ -106,6 +106,7 @@ ACTIONS = {
     "forum.meeting.held": _l("Meeting held"),
     "forum.meeting.update": _l("Meeting changed"),
     "forum.notify": _l("Enterprise told by SMS"),
+    "profile.push_restore": _l("Policy messages to an enterprise restored"),
     "policy.notify": _l("Enterprise told of its application by SMS"),
     "policy_window.consultation.create": _l("Consultation logged at the policy window"),
     "policy_window.consultation.answer": _l("Consultation answered"),

@@ -11,7 +11,6 @@ from datetime import date
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.casework import rates
 from app.casework.labels import kind_label

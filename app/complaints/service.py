@@ -41,7 +41,6 @@ from app.complaints.models import Complaint, ComplaintCategory
 from app.departments.models import Department
 from app.extensions import db
 from app.platform import readable_codes
-from app.platform.calendar import local_today
 from app.platform.columns import utcnow
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.platform.roles import Role

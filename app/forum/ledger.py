@@ -142,7 +142,7 @@ class LedgerFilter:
         """From a query string; a value that means nothing is ignored (the reader sees everything)."""
         def number(name: str) -> int | None:
             text = args.get(name, "")
-            return int(text) if text.isdigit() and len(text) < 10 else None
+            return int(text) if text.isdecimal() and len(text) < 10 else None
 
         category = args.get("category", "")
         stage = args.get("status", "")

@@ -175,7 +175,7 @@ def choose(meeting_id: int):
     item = _meeting(meeting_id)
     form = ChooseForm()
     # The search results the boxes came from: any pool member's id; the service checks each is an enterprise.
-    form.respondents.choices = [SelectChoice(int(v), "") for v in request.form.getlist("respondents") if v.isdigit()]
+    form.respondents.choices = [SelectChoice(int(v), "") for v in request.form.getlist("respondents") if v.isdecimal()]
     return perform(form, lambda form: invitations.choose(item, form.respondents.data, actor=current_user),
                    done=lambda n: ngettext("%(num)d enterprise invited.", "%(num)d enterprises invited.", n),
                    back=_back_to(item), refused=REFUSED)

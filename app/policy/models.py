@@ -21,6 +21,7 @@ from app.departments.models import Department
 from app.extensions import db
 from app.platform.columns import UTCDateTime, utcnow
 from app.profiles.models import EnterpriseProfile
+from eligibility.benefits import Benefit
 
 
 def _enum(cls, name: str, length: int = 16):
@@ -155,6 +156,12 @@ class PolicyItemVersion(db.Model):
     item: Mapped[PolicyItem] = relationship(back_populates="versions", foreign_keys=[item_id])
     department: Mapped[Department] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def benefit(self) -> Benefit:
+        """What the enterprise gets, as the eligibility core computes it."""
+        return Benefit(self.benefit_kind or "text", self.amount, self.rate, self.rate_base or "", self.cap,
+                       self.benefit_text or "")
 
 
 class PolicyMatchRun(db.Model):

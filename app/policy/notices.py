@@ -20,7 +20,7 @@ from app.policy import explain
 from app.policy.models import DeliveryMode, PolicyItemVersion, PolicyNotice, PolicyWindow
 from app.policy.push import find
 from app.profiles.models import EnterpriseProfile
-from eligibility.benefits import FIXED, RATE, Benefit
+from eligibility.benefits import FIXED, RATE
 from eligibility.evaluation import Result
 
 MODE_NAMES = {
@@ -60,11 +60,6 @@ def opt_out(notice: PolicyNotice) -> None:
         audit.record("policy.opt_out", f"profile:{profile.id}", {"notice": notice.id}, anonymous=True)
 
 
-def benefit(version: PolicyItemVersion) -> Benefit:
-    return Benefit(version.benefit_kind or "text", version.amount, version.rate, version.rate_base or "", version.cap,
-                   version.benefit_text or "")
-
-
 @dataclass(frozen=True)
 class Estimate:
     """What a rate gives this enterprise: the amount, and the figure it was computed from."""
@@ -76,7 +71,7 @@ class Estimate:
 
 def estimate(version: PolicyItemVersion, profile: EnterpriseProfile) -> Estimate | None:
     """For a rate, the amount from the profile's own figure (None when not a rate or the figure is unknown)."""
-    found = benefit(version)
+    found = version.benefit
     if found.kind != RATE:
         return None
     record = profile.record()
@@ -101,7 +96,7 @@ def wan(value: Decimal | float) -> str:
 
 def benefit_lines(version: PolicyItemVersion, found: Estimate | None) -> list[str]:
     """What the enterprise gets, in words: the amount, or the rate with its cap and the estimate, or the text."""
-    what = benefit(version)
+    what = version.benefit
     out = []
     if what.kind == FIXED and what.amount is not None:
         out.append(_("A fixed amount of %(amount)s.", amount=wan(what.amount)))

@@ -199,11 +199,6 @@ def conditions(version: PolicyItemVersion) -> list[Condition]:
             + [Condition(r["label"], r.get("legal_ref", ""), True) for r in version.reviews or ()])
 
 
-def benefit_of(version: PolicyItemVersion) -> Benefit:
-    return Benefit(version.benefit_kind, amount=version.amount, rate=version.rate, base=version.rate_base or "",
-                   cap=version.cap, text=version.benefit_text or "")
-
-
 def benefit_words(benefit: Benefit) -> str:
     """What the item gives, in words: an amount, a rate of a figure with its cap, or the item's text."""
     if benefit.kind == "fixed" and benefit.amount is not None:
@@ -302,4 +297,4 @@ def self_check(version: PolicyItemVersion, answers: Mapping[str, Any], today: da
     trace = explain.trace_json(match)
     figures = {k: facts.values.get(k) for k in ("revenue", "tax_paid") if k not in facts.unknown}
     missing = list(dict.fromkeys(ASKED.get(k, k) for k in match.missing_fields))
-    return SelfCheck(match, explain.lines(version, trace), missing, benefit_of(version).estimate(figures))
+    return SelfCheck(match, explain.lines(version, trace), missing, version.benefit.estimate(figures))

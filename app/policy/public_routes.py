@@ -59,6 +59,6 @@ def item(code: str):
     return render_template("policy/public/item.html", entry=entry, version=version, policy=entry.policy,
                            form=form, keys=keys, check=check, windows=public.windows(),
                            conditions=public.conditions(version),
-                           benefit_words=public.benefit_words(public.benefit_of(version)), money=public.money,
+                           benefit_words=public.benefit_words(version.benefit), money=public.money,
                            source=public.source_link(entry.policy.source_url))
 

@@ -40,7 +40,6 @@ from app.casework.models import AssignmentStatus, CaseAssignment, CaseKind, Case
 from app.platform.calendar import local_today
 from app.platform.columns import utcnow
 from app.policy.models import ItemKind, PolicyItemVersion
-from app.policy.notices import benefit
 from app.policy_window import notify, scope
 from app.policy_window.cases import move
 from app.policy_window.labels import decision_label
@@ -84,7 +83,7 @@ class Ceiling:
 
 
 def ceiling(case: PolicyCase) -> Ceiling:
-    found = benefit(case.version)
+    found = case.version.benefit
     values = figures(case)
     amount = found.estimate(values)
     if found.kind == RATE:

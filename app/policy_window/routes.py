@@ -236,7 +236,7 @@ def _co_choices(case: PolicyCase) -> list[SelectChoice]:
 def _what_it_gets(case: PolicyCase) -> list[str]:
     version = case.version
     found = None
-    what = notices.benefit(version)
+    what = version.benefit
     if what.kind == RATE:
         figures = {**case.profile.record(), **(case.declared or {})}
         amount = what.estimate(figures)

@@ -40,3 +40,9 @@ class UploadForm(FlaskForm):
         _l("Spreadsheet"),
         validators=[FileRequired(), FileAllowed(["csv", "xlsx"], _l("Choose a .csv or .xlsx file."))],
     )
+
+
+class RestorePushForm(FlaskForm):
+    """Policy messages again, at the enterprise's request (it asked for none from its personal page)."""
+
+    reason = StringField(_l("How the enterprise asked for it"), validators=[NoControlCharacters(), Length(max=200)])

@@ -14,7 +14,8 @@ from app.platform.forms import EmptyForm
 from app.platform.roles import Role
 from app.profiles import importing, service
 from app.profiles.facts import stale_days
-from app.profiles.forms import ProfileForm, UploadForm
+from app.platform.actions import perform
+from app.profiles.forms import ProfileForm, RestorePushForm, UploadForm
 from app.profiles.models import EnterpriseProfile
 from eligibility.fields import SIZES
 
@@ -50,7 +51,17 @@ def show(code: str):
     """Every field of one profile with the day it was last set, stale and missing ones marked."""
     profile = _profile(code)
     return render_template("profiles/show.html", profile=profile, lines=service.field_lines(profile),
-                           stale_days=stale_days())
+                           stale_days=stale_days(), restore_form=RestorePushForm(formdata=None))
+
+
+@bp.route("/<code>/push-restore", methods=["POST"])
+@roles_required(Role.policy)
+def restore_push(code: str):
+    """The enterprise asked (by phone, at a window) to receive policy messages again."""
+    profile = _profile(code)
+    back = url_for(".show", code=profile.uscc)
+    return perform(RestorePushForm(), lambda form: service.restore_push(profile, form.reason.data, actor=current_user),
+                   done=_("The enterprise receives policy messages again."), back=back, refused=service.ProfileError)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from app.audit import service as audit
@@ -194,3 +194,14 @@ def _member_id(profile: EnterpriseProfile, key: str) -> int | None:
     if holder is not None:
         raise importing.CellError(str(_l("This pool member already has the profile of %(code)s.", code=holder.uscc)))
     return member.id
+
+
+def restore_push(profile: EnterpriseProfile, reason: str, actor=None) -> None:
+    """Policy messages to this enterprise again, after it asked for none (at its request, with the reason)."""
+    if profile.push_opted_out_at is None:
+        raise ProfileError(_("This enterprise receives policy messages."))
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ProfileError(_("Say how the enterprise asked for it (at least 5 characters)."))
+    profile.push_opted_out_at = None
+    audit.record("profile.push_restore", f"profile:{profile.id}", {"reason_given": True}, actor=actor)

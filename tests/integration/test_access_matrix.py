@@ -205,6 +205,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "profiles.edit": {"policy"},
     "profiles.import_upload": {"policy"},
     "profiles.import_preview": {"policy"},
+    "profiles.restore_push": {"policy"},
     # the policy window's statistics (issue 18 item 7): the policy officer every window, window staff their own
     "policy_stats.index": {"policy", "window"},
     "policy_stats.export": {"policy", "window"},

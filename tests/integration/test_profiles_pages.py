@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -234,3 +234,20 @@ def test_the_list_reads_the_pool_members_of_a_page_at_once(app, client, officer)
         event.remove(db.engine, "before_cursor_execute", listener)
     assert "P000040" in text and "企业39" in text
     assert len([s for s in statements if "respondents" in s.lower()]) <= 2, statements
+
+
+def test_an_enterprise_that_asked_for_no_policy_messages_gets_them_again_only_with_a_reason(app, client, officer):
+    run(csv_bytes(ROWS))
+    star = profile(A)
+    assert "恢复推送" not in page(client, f"/admin/profiles/{A}")  # nothing to restore
+    star.push_opted_out_at = datetime.now(timezone.utc)
+    db.session.commit()
+    assert "恢复推送" in page(client, f"/admin/profiles/{A}")
+    client.post_form(f"/admin/profiles/{A}/push-restore", {"reason": "否"})
+    db.session.refresh(star)
+    assert star.push_opted_out_at is not None  # no reason given: nothing changes
+    client.post_form(f"/admin/profiles/{A}/push-restore", {"reason": "企业致电窗口要求恢复"})
+    db.session.refresh(star)
+    assert star.push_opted_out_at is None
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "profile.push_restore")) == 1
