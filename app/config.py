@@ -240,6 +240,13 @@ class Config:
     # The policy window (app.policy_window): one SMS per step of an application, with its tracking link.
     POLICY_SMS_CASE_TEMPLATE_CODE = os.environ.get("POLICY_SMS_CASE_TEMPLATE_CODE", "SMS_POLICY_CASE")
     POLICY_SMS_CASE_TEMPLATE_TEXT = "【惠企政策】贵企业的申请${number}${news}，详情请点击 ${link}"
+    # The enterprise's side of the window (/w/…): its tracking page, online applications and questions.
+    POLICY_WINDOW_LINK_RATE_LIMIT = "30 per minute"
+    POLICY_WINDOW_FORM_RATE_LIMIT = "10 per hour;30 per day"  # asking for a code, asking a question (per client)
+    POLICY_SMS_CODE_TEMPLATE_CODE = os.environ.get("POLICY_SMS_CODE_TEMPLATE_CODE", "SMS_POLICY_CODE")
+    POLICY_SMS_CODE_TEMPLATE_TEXT = "【惠企政策】您的验证码为${code}，10分钟内有效，用于网上申报惠企政策。"
+    POLICY_SMS_CODE_TTL_MINUTES = 10
+    POLICY_SMS_CODE_ATTEMPTS = 5
 
 
 class DevelopmentConfig(Config):

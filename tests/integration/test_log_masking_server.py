@@ -59,6 +59,8 @@ NOT_SECRET = {
     ("complaints.", "number"),
     # A forum problem's number: staff pages, or the enterprise's pages, which open only with its link's session.
     ("forum.", "number"),
+    # A published policy item's code (/w/apply/<code>, /w/ask/<code>): public, printed on the item's page.
+    ("policy_window_public.", "code"),
 }
 
 
