@@ -107,6 +107,10 @@ ACTIONS = {
     "forum.meeting.update": _l("Meeting changed"),
     "forum.notify": _l("Enterprise told by SMS"),
     "policy.notify": _l("Enterprise told of its application by SMS"),
+    # The enterprise's side of the window (app/policy_window/online.py).
+    "policy.code_sent": _l("Code for an online application sent by SMS"),
+    "policy.draft_saved": _l("Online application draft saved"),
+    "policy.asked_online": _l("Question about a policy asked online"),
     "forum.phone_reveal": _l("Enterprise's full number shown"),
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),
