@@ -115,17 +115,17 @@ def apply(code: str):
         profile = online.applicant(form.uscc.data)
         if profile is None:  # unknown, or no phone on record: one message for both
             session.pop(APPLYING, None)
-            return render_template("policy_window/public/apply_at_window.html", item=item,
-                                   windows=online.windows())
+            return _private(render_template("policy_window/public/apply_at_window.html", item=item,
+                                   windows=online.windows()))
         sent = online.send_code(profile)
         db.session.commit()
         if not sent:
             form.uscc.errors = [_("No more codes can be sent to this enterprise's phone today. Please try again "
                                   "tomorrow or apply at a window.")]
-            return render_template("policy_window/public/apply.html", item=item, form=form)
+            return _private(render_template("policy_window/public/apply.html", item=item, form=form))
         session[APPLYING] = {"profile": profile.id, "item": item.id}
         return redirect(url_for(".apply_code", code=code))
-    return render_template("policy_window/public/apply.html", item=item, form=form)
+    return _private(render_template("policy_window/public/apply.html", item=item, form=form))
 
 
 @bp.route("/w/apply/<code>/code", methods=["GET", "POST"])
@@ -149,7 +149,7 @@ def apply_code(code: str):
             db.session.commit()
             session.pop(APPLYING, None)
             return _private(redirect(url_for(".track", token=links.token(case))))
-    return render_template("policy_window/public/code.html", item=item, form=form)
+    return _private(render_template("policy_window/public/code.html", item=item, form=form))
 
 
 # --------------------------------------------------------------------------- the tracking page and its actions
@@ -251,7 +251,7 @@ def ask(code: str):
         else:
             db.session.commit()
             return _private(redirect(url_for(".question", token=token)))
-    return render_template("policy_window/public/ask.html", item=item, form=form)
+    return _private(render_template("policy_window/public/ask.html", item=item, form=form))
 
 
 @bp.route(online.QUESTION_PATH + "<token>")
