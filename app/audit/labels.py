@@ -177,6 +177,7 @@ TARGETS = {
     "policy_item_version": lazy_pgettext("audit target", "Policy item version"),
     "profile": lazy_pgettext("audit target", "Enterprise profile"),
     "profiles": lazy_pgettext("audit target", "Enterprise profiles"),
+    "consultation": lazy_pgettext("audit target", "Policy consultation"),
 }
 
 
