@@ -150,6 +150,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(policy_window_public_bp)  # /w/… the enterprise's applications, tracking, questions
     from app.profiles.routes import bp as profiles_bp
     app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
+    from app.policy.public_routes import bp as policy_public_bp
+    app.register_blueprint(policy_public_bp)  # /policies (public catalogue and self-check)
 
 
 def register_hooks(app: Flask) -> None:

@@ -7,6 +7,7 @@ decided: the result is "missing data", naming the field, never "ineligible".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Any, Iterable, Mapping
 
@@ -56,8 +57,9 @@ class Facts:
     missing: frozenset[str]
     stale: frozenset[str]
 
-    @property
+    @cached_property
     def unknown(self) -> frozenset[str]:
+        """Missing or stale (computed once: every rule of every item asks)."""
         return self.missing | self.stale
 
 

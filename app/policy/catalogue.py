@@ -34,6 +34,7 @@ from app.platform.calendar import local_today
 from app.platform.columns import utcnow
 from app.platform.i18n import translated
 from app.platform.tabular import display_name
+from app.policy import matching
 from app.policy.models import (
     DeliveryMode,
     ItemKind,
@@ -382,6 +383,7 @@ def edit_item(item: PolicyItem, content: ItemContent, *, actor=None) -> PolicyIt
     item.current = version
     audit.record("policy.item.version", f"policy_item:{item.code}", {"version": number, "changes": changed},
                  actor=actor)
+    matching.run(version, actor=actor)  # a new version is published: who it fits is known at once
     return version
 
 
@@ -399,6 +401,7 @@ def publish(item: PolicyItem, *, actor=None, today: date | None = None) -> None:
     item.status, item.status_changed_at = ItemStatus.published, utcnow()
     item.current.published_at = utcnow()
     audit.record("policy.item.publish", f"policy_item:{item.code}", {"version": item.current.number}, actor=actor)
+    matching.run(item.current, actor=actor, today=today)  # on publishing, the item is matched against every profile
 
 
 def expire(item: PolicyItem, *, actor=None) -> None:

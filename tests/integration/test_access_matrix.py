@@ -111,6 +111,8 @@ EXPECTED: dict[str, str | set[str]] = {
     "complaints.withdraw": {"complaints"},
     # the forum's public ledger, meeting report and agenda
     "forum_ledger.index": PUBLIC,
+    "policy_public.index": PUBLIC,
+    "policy_public.item": PUBLIC,
     "forum_ledger.meeting": PUBLIC,
     "forum_ledger.report_page": {"forum", "auditor"},
     "forum_ledger.report_xlsx": {"forum", "auditor"},
@@ -398,7 +400,8 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
                     "profiles.import_preview": {"token": "no-such-upload"},
                     **{f"policy_window_public.{name}": {"token": "x" * 32} for name in (
                         "apply_from_notice", "track", "save_draft", "submit", "hand_in", "receipt", "consent",
-                        "question")}}
+                        "question")},
+                    "policy_public.item": {"code": "NO-SUCH-ITEM"}}
     # The forum's pages get the forum's objects: its problem's number, and one of its assignments.
     forum_values = {"number": w.problem.tracking_number, "assignment_id": w.forum_a.id} if real else {
         "number": "KT00000000-0000"}

@@ -376,3 +376,21 @@ def test_the_editor_shows_the_saved_conditions_and_more_rows_on_request(client, 
     assert response.status_code == 200 and 'name="rules-2-expression"' in page  # a row more, nothing saved
     db.session.refresh(item)
     assert item.current.name == "高新技术企业认定奖励"
+
+
+def test_publishing_an_item_or_a_new_version_matches_it_against_every_profile(app, policy, make_department):
+    department = make_department()
+    for n, qualification in enumerate(("高新技术企业", "专精特新", "")):
+        db.session.add(EnterpriseProfile(uscc=uscc(n), name=f"企业{n}", district="高新区", qualifications=(
+            [{"name": qualification, "valid_to": None}] if qualification else []),
+            field_updated={"qualifications": local_today().isoformat()}))
+    item = catalogue.create_item(policy, content(department.id, reviews=[]))
+    assert db.session.scalar(select(func.count()).select_from(PolicyMatchRun)) == 0  # a draft is not matched
+    catalogue.publish(item)
+    run = db.session.scalar(select(PolicyMatchRun).where(PolicyMatchRun.item_version_id == item.current.id))
+    assert run.profiles == 3 and run.counts["eligible"] == 1 and run.counts["ineligible"] == 2
+    version = catalogue.edit_item(item, content(department.id, reviews=[], rules=[
+        {"expression": "{qualifications} contains '专精特新'", "label": "专精特新企业", "legal_ref": "第四条"}]))
+    assert version.number == 2
+    newer = db.session.scalar(select(PolicyMatchRun).where(PolicyMatchRun.item_version_id == version.id))
+    assert newer.counts["eligible"] == 1 and newer.id != run.id
