@@ -198,3 +198,9 @@ def test_asking_for_codes_is_rate_limited(app, client, world):
     app.config["POLICY_WINDOW_FORM_RATE_LIMIT"] = "2 per minute"
     statuses = [client.post_form(APPLY, {"uscc": "91999999999999999X"}).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_the_public_item_page_leads_to_applying_and_asking_online(client, world):
+    page = client.get("/policies/ZC-2026-012-01").get_data(as_text=True)
+    assert 'href="/w/apply/ZC-2026-012-01"' in page and 'href="/w/ask/ZC-2026-012-01"' in page
+    assert "网上申报" in page and "咨询问题" in page
