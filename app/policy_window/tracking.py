@@ -35,6 +35,7 @@ class Page:
     case: PolicyCase
     stage_label: str
     holder: str
+    department: str
     due_on: date | None
     overdue: bool
     decision_label: str
@@ -74,6 +75,7 @@ def page(case: PolicyCase, today: date | None = None) -> Page:
     shown = case.stage in DECIDED and case.decision is not None
     return Page(
         case=case, stage_label=labels.stage_label(case.stage), holder=holder(case),
+        department=lead.department.name if lead is not None else "",
         due_on=due if case.stage not in DECIDED else None,
         overdue=bool(lead is not None and case.stage == Stage.handling and lead.overdue(today)),
         decision_label=labels.decision_label(case.decision) if shown else "",

@@ -167,6 +167,7 @@ def test_a_rejection_shows_the_failed_condition_and_its_article(client, world):
     db.session.commit()
     page = small_and_plain(client.get(track))
     assert "不予批准" in page and "上年营业收入2000万元以上" in page and "第三条第一款" in page
+    assert "责任部门：市科技局" in page  # the department that decided, once referred
 
 
 @pytest.mark.parametrize("choice, stage, step", [("accepted", Stage.review, "consented"),
