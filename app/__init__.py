@@ -152,6 +152,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
     from app.policy.public_routes import bp as policy_public_bp
     app.register_blueprint(policy_public_bp)  # /policies (public catalogue and self-check)
+    from app.policy_window.stats_routes import bp as policy_stats_bp
+    app.register_blueprint(policy_stats_bp)  # /admin/window/stats: the window's statistics (policy, window staff)
+    from app.policy_window.routes import bp as policy_window_bp
+    app.register_blueprint(policy_window_bp, url_prefix="/admin/window")  # window staff: queue, intake, consultations
+    from app.policy_window.decision_routes import bp as policy_decisions_bp
+    app.register_blueprint(policy_decisions_bp)  # /admin/window/decisions/…: decide, review, pay, receipt
 
 
 def register_hooks(app: Flask) -> None:

@@ -241,6 +241,9 @@ class Config:
     # The policy window (app.policy_window): one SMS per step of an application, with its tracking link.
     POLICY_SMS_CASE_TEMPLATE_CODE = os.environ.get("POLICY_SMS_CASE_TEMPLATE_CODE", "SMS_POLICY_CASE")
     POLICY_SMS_CASE_TEMPLATE_TEXT = "【惠企政策】贵企业的申请${number}${news}，详情请点击 ${link}"
+    # A question asked online gets its answer by one SMS with the question's tracking link.
+    POLICY_SMS_ANSWER_TEMPLATE_CODE = os.environ.get("POLICY_SMS_ANSWER_TEMPLATE_CODE", "SMS_POLICY_ANSWER")
+    POLICY_SMS_ANSWER_TEMPLATE_TEXT = "【惠企政策】您咨询的问题已答复，详情请点击 ${link}"
     # The enterprise's side of the window (/w/…): its tracking page, online applications and questions.
     POLICY_WINDOW_LINK_RATE_LIMIT = "30 per minute"
     POLICY_WINDOW_FORM_RATE_LIMIT = "10 per hour;30 per day"  # asking for a code, asking a question (per client)

@@ -24,6 +24,7 @@ from app.assessment.inputs import load_inputs
 from app.casework import rates as casework_rates
 from app.complaints import analysis as complaint_analysis
 from app.platform.calendar import local_today
+from app.policy_window import stats as policy_stats
 from app.realtime import service as realtime
 from app.rounds.models import Campaign
 
@@ -124,6 +125,23 @@ def casework_figures(campaign: Campaign) -> Figures:
     return Figures(ids, scores, counts, inputs)
 
 
+def policy_figures(campaign: Campaign) -> Figures:
+    """The month's 惠企政策兑现 rates (``app.policy_window.stats.channel_rates``): per department responsible for an
+    item, the on-time rate (delivered within the promised working days, among the judged cases) and the delivered
+    rate (paid and confirmed, among the approved cases); its score is the mean of the rates that have a
+    denominator, × 100, its count the sum of the denominators; every numerator and denominator is digested."""
+    ids, scores, counts, inputs = [], [], [], []
+    for department_id, found in policy_stats.channel_rates(*round_month(campaign), local_today()).items():
+        score = found.composite()
+        if score is None:
+            continue
+        ids.append(department_id)
+        scores.append(score)
+        counts.append(sum(rate.denominator for rate in found.rates().values()))
+        inputs.append(";".join(f"{name}={rate.numerator}/{rate.denominator}" for name, rate in found.rates().items()))
+    return Figures(ids, scores, counts, inputs)
+
+
 SURVEY = register(Channel("survey", _l("Survey channel weight"), load_inputs, base=True))
 REALTIME = register(Channel("realtime", _l("Real-time ratings channel weight"), realtime_figures))
 # Deductions are points off the composite: an additive channel with a negative weight.
@@ -132,3 +150,6 @@ COMPLAINTS = register(Channel("complaints", _l("Complaint deductions weight (poi
 # The 三率 of casework: a scored channel (0–100), like the real-time ratings; weight 0 unless a scheme gives one.
 CASEWORK = register(Channel("casework", _l("Casework rates (三率) channel weight (mean of the rates × 100)"),
                             casework_figures))
+# 惠企政策兑现: the policy window's on-time and delivered rates (scored, 0–100); weight 0 unless a scheme gives one.
+POLICY = register(Channel("policy", _l("Policy delivery (惠企政策兑现) channel weight (mean of the on-time and "
+                                       "delivered rates × 100)"), policy_figures))

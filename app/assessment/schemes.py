@@ -37,7 +37,7 @@ audit_labels.register_value_labels(_scheme_of_audit_entry)
 def channel_label(key: str) -> str:
     """A scoring channel's name in the reader's language."""
     return {"survey": _("Monthly survey"), "realtime": _("Real-time ratings"), "complaints": _("Complaints"),
-            "casework": _("Casework rates")}.get(key, key)
+            "casework": _("Casework rates"), "policy": _("Policy delivery to enterprises")}.get(key, key)
 
 
 def comment_release_label(release: CommentRelease) -> str:

@@ -107,6 +107,11 @@ ACTIONS = {
     "forum.meeting.update": _l("Meeting changed"),
     "forum.notify": _l("Enterprise told by SMS"),
     "policy.notify": _l("Enterprise told of its application by SMS"),
+    "policy_window.consultation.create": _l("Consultation logged at the policy window"),
+    "policy_window.consultation.answer": _l("Consultation answered"),
+    "policy_window.consultation.edit": _l("Consultation's enterprise or item set"),
+    "policy_window.consultation.apply": _l("Consultation turned into an application"),
+    "policy.payment": _l("Payment on a policy application recorded"),
     # The enterprise's side of the window (app/policy_window/online.py).
     "policy.code_sent": _l("Code for an online application sent by SMS"),
     "policy.draft_saved": _l("Online application draft saved"),
@@ -173,6 +178,7 @@ TARGETS = {
     "policy_item": lazy_pgettext("audit target", "Policy item"),
     "policy_catalogue": lazy_pgettext("audit target", "Policy catalogue"),
     "policy_window": lazy_pgettext("audit target", "Policy window"),
+    "policy_consultation": lazy_pgettext("audit target", "Policy consultation"),
     "investment_promise": lazy_pgettext("audit target", "Investment promise"),
     "policy_item_version": lazy_pgettext("audit target", "Policy item version"),
     "profile": lazy_pgettext("audit target", "Enterprise profile"),
@@ -197,6 +203,7 @@ CASE_STEPS = {
     "remind": lazy_pgettext("case step", "department reminded"),
     "reopen": lazy_pgettext("case step", "reopened"),
     "reply": lazy_pgettext("case step", "department replied"),
+    "retract": lazy_pgettext("case step", "withdrawn by the raiser"),
     "request_confirmation": lazy_pgettext("case step", "raiser asked to confirm"),
     "withdraw": lazy_pgettext("case step", "assignment withdrawn"),
 }

@@ -25,6 +25,9 @@ class Kind:
     ``file_endpoint``: where a file of the kind's cases is downloaded (called with ``attachment_id``).
     ``confirm_on_reply``: when every department has answered, ask the raiser to confirm at once (with the lead
     department's outcome and reply) instead of waiting for an organiser.
+    ``answer_template``: the kind's own answer for the LEAD department, included on the assignment page in place of
+    the engine's reply form (given ``item``, ``case``, ``kind``); its form posts to the kind's own route, which
+    answers through ``service.reply``. Co-departments keep the engine's reply form. Empty: the engine's form.
     """
 
     kind: CaseKind
@@ -36,6 +39,7 @@ class Kind:
     phone: Callable[[Case], str | None] | None = None
     file_endpoint: str = ""
     confirm_on_reply: bool = False
+    answer_template: str = ""
 
 
 _KINDS: dict[CaseKind, Kind] = {}

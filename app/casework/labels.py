@@ -69,7 +69,8 @@ def event_label(kind: str) -> str:
                 reminded=_("Department reminded"), replied=_("Department replied"),
                 confirming=_("Raiser asked to confirm"), attempt=_("Raiser could not be reached"),
                 closed=_("Closed and answered"), substantiated=_("Found substantiated against"),
-                reopened=_("Reopened"), note=_("Note"))
+                reopened=_("Reopened"), note=_("Note"),
+                retracted=_("Withdrawn by the raiser"))
 
 
 def _value_of_audit_entry(code: str) -> str | None:

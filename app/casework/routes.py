@@ -123,6 +123,8 @@ def reply(assignment_id: int):
     form.outcome.flags.required = kind.confirm_on_reply and item.lead
 
     def work(form: ReplyForm):
+        if item.lead and kind.answer_template:  # the kind's own answer (a policy decision) has its own route
+            raise CaseError(_("As the lead department, answer with the form on the assignment page."))
         if form.outcome.flags.required and not form.outcome.data:
             raise CaseError(_("Choose the outcome."))
         casework.reply(item, form.reply.data, attachments.files_of(form.evidence), outcome=form.outcome.data or None,

@@ -125,6 +125,26 @@ def decline(case: Case, reason: str, actor=None) -> None:
     _audit(case, "decline", {}, actor=actor)
 
 
+def retract(case: Case, reason: str, *, public: bool = True, actor=None) -> None:
+    """The raiser withdraws the case (撤回) before it is closed: every pending assignment of this cycle is taken
+    back and the case ends unhandled, as a declined case does, with the reason. It is never *closed*: a closing
+    needs an outcome and the raiser's verdict, and a withdrawn case has neither, so it counts in no solved or
+    satisfaction rate (withdrawn assignments count nowhere; answered ones keep their deadline's verdict)."""
+    require(case, CaseStatus.submitted, CaseStatus.accepted, CaseStatus.assigned, CaseStatus.replied,
+            CaseStatus.confirming)
+    reason = _reason(reason, _("Give the reason."), 2)
+    taken_back = []
+    for assignment in case.current_assignments:
+        if assignment.status == AssignmentStatus.pending:
+            assignment.status = AssignmentStatus.withdrawn
+            event(case, "withdrawn", reason, public=False, department_id=assignment.department_id, actor=actor)
+            taken_back.append(assignment.department.code)
+    case.decline_reason = reason
+    case.status, case.declined_at = CaseStatus.declined, utcnow()
+    event(case, "retracted", reason, public=public, actor=actor)
+    _audit(case, "retract", {"departments": taken_back}, actor=actor)
+
+
 # --------------------------------------------------------------------------- assignment and supervision
 
 def default_due_date(workdays: int | None = None) -> date:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.platform.calendar import local_today
 from app.cli.policy_push import match_command, push_command
+from app.cli.policy_stats import stats_command
 from app.policy import catalogue, importing
 
 policy_cli = AppGroup("policy", help="The policy window: the catalogue, matching and precise push (惠企政策).")
@@ -49,3 +50,4 @@ def expire_command() -> None:
 # Matching and precise push live beside (app/cli/policy_push.py); one group holds them all.
 policy_cli.add_command(match_command)
 policy_cli.add_command(push_command)
+policy_cli.add_command(stats_command)

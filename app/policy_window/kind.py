@@ -38,4 +38,5 @@ def notify(case: PolicyCase, what: str) -> None:
 
 kinds.register(kinds.Kind(kind=CaseKind.policy, organiser_role=Role.window, raised_template="policy_window/_raised.html",
                           organiser_endpoint="policy_window.case", file_endpoint="policy_window.attachment",
-                          notify=notify, identity=identity, phone=phone))
+                          notify=notify, identity=identity, phone=phone,
+                          answer_template="policy_window/decision/_answer.html"))

@@ -51,10 +51,12 @@ STEPS = {
     "decided": _l("Department decided"),
     "returned": _l("Returned for missing materials"),
     "reviewed": _l("Decision reviewed by the window"),
+    "sent_back": _l("Decision sent back to the department by the window"),
+    "part_payment": _l("Part payment recorded"),
     "paid": _l("Payment recorded"),
     "delivered": _l("Delivery recorded"),
     "received": _l("Receipt confirmed"),
-    "withdrawn_application": _l("Application withdrawn"),
+    "app_withdrawn": _l("Application withdrawn"),  # a history step's name holds 16 characters at most
     "consent_asked": _l("Enterprise asked to consent"),
     "consented": _l("Enterprise consented"),
     "consent_declined": _l("Enterprise declined"),

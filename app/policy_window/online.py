@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.casework import attachments
 from app.casework import service as casework
 from app.casework.errors import CaseError
-from app.casework.models import CaseStatus, Outcome, Satisfaction
+from app.casework.models import CaseStatus, Satisfaction
 from app.extensions import db
 from app.platform import security
 from app.platform.columns import utcnow
@@ -30,13 +30,12 @@ from app.platform.links import public_url
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.policy.explain import rule_set
 from app.policy.models import DeliveryMode, ItemStatus, PolicyItem, PolicyItemVersion, PolicyNotice, PolicyWindow
-from app.policy_window import cases
+from app.policy_window import cases, intake, payments
 from app.policy_window.models import (
     OPEN_STAGES,
     Channel,
     Consent,
     Consultation,
-    Decision,
     Origin,
     PolicyCase,
     PolicySmsCode,
@@ -220,29 +219,23 @@ def submit(case: PolicyCase) -> None:
 
 
 def hand_in(case: PolicyCase, names: list[str], files: list[tuple[str, bytes]]) -> bool:
-    """Hand in missing materials online (no visit counted): the named items of the open list with their scans.
-    Back to the window once the list is complete; True then."""
+    """Hand in missing materials online: the named items of the open list, with their scans. The window's own
+    hand-in (``intake.hand_in``) with no visit counted; back at the window once the list is complete (True)."""
     _require(case, Stage.supplement)
-    wanted = list(case.supplement_list or [])
     names = [n for n in dict.fromkeys(names or []) if n]
-    if not names or any(n not in wanted for n in names):
+    if not names or any(n not in (case.supplement_list or []) for n in names):
         raise OnlineError(_("Choose the missing materials you hand in."))
     if not [f for f in files if f[0] or f[1]]:
         raise OnlineError(_("Attach the scans of the materials you hand in."))
-    _store(case, files, "、".join(names))
-    remaining = [n for n in wanted if n not in names]
-    case.supplement_list = remaining
-    note = "、".join(names)
-    cases.move(case, Stage.supplement if remaining else Stage.intake, "supplemented", note,
-               details={"online": True, "remaining": len(remaining)})
-    return not remaining
+    intake.hand_in(case, names, files, in_person=False, actor=None)
+    return case.stage == Stage.intake
 
 
 # --------------------------------------------------------------------------- receipt and consent
 
 def confirm_receipt(case: PolicyCase, satisfaction: Satisfaction | str, comment: str = "") -> None:
-    """The enterprise confirms from its link that the money (or the delivery) arrived: the application is
-    delivered, and the engine's case closes as solved with the enterprise's own verdict."""
+    """The enterprise confirms from its link that the money (or the delivery) arrived, with its rating: the
+    application is delivered and the engine's case closes as solved with its own verdict (``payments``)."""
     _require(case, Stage.paid)
     try:
         satisfaction = Satisfaction(satisfaction)
@@ -250,19 +243,7 @@ def confirm_receipt(case: PolicyCase, satisfaction: Satisfaction | str, comment:
         raise OnlineError(_("Choose how satisfied you are.")) from None
     if satisfaction == Satisfaction.unreachable:
         raise OnlineError(_("Choose how satisfied you are."))
-    case.receipt, case.receipt_at = Receipt.link, utcnow()
-    cases.move(case, Stage.delivered, "received")
-    if case.status != CaseStatus.closed:
-        if case.status != CaseStatus.confirming:
-            outcome = Outcome.partly_solved if case.decision == Decision.partly else Outcome.solved
-            lead = case.lead_assignment
-            reply = (lead.reply if lead is not None and lead.reply else "") or case.decision_note \
-                or _("The policy was delivered and its receipt confirmed by the enterprise.")
-            if case.status == CaseStatus.replied:
-                casework.request_confirmation(case, outcome=outcome, public_reply=reply)
-            else:  # no department answered through the engine (e.g. an instant item): settle here
-                case.outcome, case.public_reply, case.status = outcome, reply, CaseStatus.confirming
-        casework.confirm_by_raiser(case, satisfaction, comment)
+    payments.confirm_receipt(case, Receipt.link, satisfaction, comment=(comment or "").strip()[:500])
 
 
 def consent(case: PolicyCase, choice: Consent | str, note: str = "") -> None:

@@ -187,6 +187,17 @@ EXPECTED: dict[str, str | set[str]] = {
     "policy_push.result": {"policy"},
     "policy_push.notice": PUBLIC,
     "policy_push.opt_out": PUBLIC,
+    # the policy window's decisions (issue 18): the lead department's liaison decides on its own assignment (403 for
+    # another department's); window staff (their own window's cases, 404 for another's) and the policy officer review
+    # the decision and record payments, delivery and the receipt confirmed by phone
+    "policy_decisions.decide": {"liaison"},
+    "policy_decisions.deliver": {"policy", "window"},
+    "policy_decisions.pay": {"policy", "window"},
+    "policy_decisions.payment_list": {"policy", "window"},
+    "policy_decisions.receipt": {"policy", "window"},
+    "policy_decisions.rejection_call": {"policy", "window"},
+    "policy_decisions.review": {"policy", "window"},
+    "policy_decisions.review_decision": {"policy", "window"},
     # the policy window, the enterprise's side (issue 18): online application, tracking, questions
     "policy_window_public.apply_from_notice": PUBLIC,
     "policy_window_public.apply": PUBLIC,
@@ -205,6 +216,27 @@ EXPECTED: dict[str, str | set[str]] = {
     "profiles.edit": {"policy"},
     "profiles.import_upload": {"policy"},
     "profiles.import_preview": {"policy"},
+    # the policy window's statistics (issue 18 item 7): the policy officer every window, window staff their own
+    "policy_stats.index": {"policy", "window"},
+    "policy_stats.export": {"policy", "window"},
+    # the policy window, window staff's side (issue 18): queue, intake up to referral, consultations; the files
+    # also for the liaison of an assigned department (the engine's assignment page links them)
+    "policy_window.index": {"policy", "window"},
+    "policy_window.new": {"policy", "window"},
+    "policy_window.case": {"policy", "window"},
+    "policy_window.materials": {"policy", "window"},
+    "policy_window.supplement": {"policy", "window"},
+    "policy_window.hand_in": {"policy", "window"},
+    "policy_window.declare": {"policy", "window"},
+    "policy_window.accept": {"policy", "window"},
+    "policy_window.withdraw": {"policy", "window"},
+    "policy_window.consultation_list": {"policy", "window"},
+    "policy_window.new_consultation": {"policy", "window"},
+    "policy_window.consultation": {"policy", "window"},
+    "policy_window.answer_consultation": {"policy", "window"},
+    "policy_window.consultation_subject": {"policy", "window"},
+    "policy_window.consultation_apply": {"policy", "window"},
+    "policy_window.attachment": {"liaison", "policy", "window"},
     # main
     "main.health": PUBLIC,
     "main.index": STAFF,
@@ -413,14 +445,14 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "user_id": w.users["operator"].id, "check_id": w.callback_check.id, "meeting_id": w.meeting.id,
         "invitation_id": w.forum_invitation.id, "item_id": DUMMY_ID, "result_id": DUMMY_ID,
         "code": "91350100M000100Y43",
-        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID,
+        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID, "consultation_id": DUMMY_ID,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
         "questionnaire_id": DUMMY_ID, "point_id": DUMMY_ID, "rating_id": "no-such-rating", "task_id": DUMMY_ID,
         "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID, "meeting_id": DUMMY_ID,
         "invitation_id": DUMMY_ID, "item_id": DUMMY_ID, "result_id": DUMMY_ID, "code": "91350100M000100Y43",
-        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID,
+        "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID, "consultation_id": DUMMY_ID,
     }
     if endpoint.startswith("forum."):
         values.update(forum_values)

@@ -32,14 +32,14 @@ def forum(monkeypatch):
 
 
 def test_the_registry_lists_the_survey_first_and_refuses_a_second_key_or_base():
-    assert [c.key for c in channels.channels()] == ["survey", "realtime", "complaints", "casework"]
+    assert [c.key for c in channels.channels()] == ["survey", "realtime", "complaints", "casework", "policy"]
     assert channels.base().key == "survey" and [c.key for c in channels.others()] == ["realtime", "complaints",
-                                                                                      "casework"]
+                                                                                      "casework", "policy"]
     with pytest.raises(ValueError):
         channels.register(channels.Channel("realtime", "again", channels.realtime_figures))
     with pytest.raises(ValueError):
         channels.register(channels.Channel("other", "another survey", channels.SURVEY.load, base=True))
-    assert len(channels.channels()) == 4
+    assert len(channels.channels()) == 5
 
 
 def test_a_registered_channel_is_weighed_in_the_form_stored_and_scored(client, make_user, login, closed_round,  # noqa: F811
@@ -52,7 +52,7 @@ def test_a_registered_channel_is_weighed_in_the_form_stored_and_scored(client, m
     assert client.post_form("/admin/assessment/schemes/new", {**SCHEME_FORM, "forum": "0.5"}).status_code == 302
     scheme = scoring.default_scheme()
     assert scheme.channel_weights == {"survey": 0.5, "realtime": 0.0, "complaints": 0.0, "casework": 0.0,
-                                      "forum": 0.5}
+                                      "policy": 0.0, "forum": 0.5}
 
     # Without figures for the round the survey decides alone, as for the real-time and complaint channels.
     survey_only = scoring.score(campaign, scheme, None)

@@ -110,24 +110,24 @@ def test_a_page_reveals_nothing_of_another_enterprise(client, world):
 def test_missing_materials_are_named_and_handed_in_online(client, world):
     case, track = open_online(world)
     cases.move(case, Stage.intake, "handed_in")
-    case.supplement_list, case.supplement_requests = ["上年度财务审计报告", "研发费用专项审计报告"], 1
+    case.supplement_list, case.supplement_requests = ["营业执照复印件", "上年度财务审计报告"], 1
     cases.move(case, Stage.supplement, "supplement")
     db.session.commit()
     page = small_and_plain(client.get(track))
-    assert "待补正" in page and "上年度财务审计报告" in page and "研发费用专项审计报告" in page
+    assert "待补正" in page and "上年度财务审计报告" in page and "营业执照复印件" in page
     assert 'enctype="multipart/form-data"' in page
 
     # Without a scan nothing is handed in.
     client.post_form(track + "/hand-in", {"names": ["上年度财务审计报告"]})
     db.session.expire_all()
-    assert db.session.get(PolicyCase, case.id).supplement_list == ["上年度财务审计报告", "研发费用专项审计报告"]
+    assert db.session.get(PolicyCase, case.id).supplement_list == ["营业执照复印件", "上年度财务审计报告"]
 
     client.post_form(track + "/hand-in", {"names": ["上年度财务审计报告"], "files": (io.BytesIO(PNG), "audit.png")},
                      content_type="multipart/form-data")
     db.session.expire_all()
     case = db.session.get(PolicyCase, case.id)
-    assert case.stage == Stage.supplement and case.supplement_list == ["研发费用专项审计报告"]
-    client.post_form(track + "/hand-in", {"names": ["研发费用专项审计报告"], "files": (io.BytesIO(PNG), "rd.png")},
+    assert case.stage == Stage.supplement and case.supplement_list == ["营业执照复印件"]
+    client.post_form(track + "/hand-in", {"names": ["营业执照复印件"], "files": (io.BytesIO(PNG), "rd.png")},
                      content_type="multipart/form-data")
     db.session.expire_all()
     case = db.session.get(PolicyCase, case.id)

@@ -3,6 +3,7 @@ would show its code to the enterprise on its tracking page and to the auditor.""
 import re
 from pathlib import Path
 
+from app.casework.models import CaseEvent
 from app.policy_window.labels import STEPS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "app" / "policy_window"
@@ -18,3 +19,4 @@ def test_every_recorded_step_of_an_application_has_a_name():
         steps.update(EVENT.findall(text))
     assert "applied" in steps  # the scan found the code's calls
     assert sorted(steps - STEPS.keys()) == []
+    assert [step for step in STEPS if len(step) > CaseEvent.kind.type.length] == []  # a history step's name fits
