@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -186,10 +185,6 @@ def _ask(case: PolicyCase) -> str:
     return "capped" if capped else "failed"
 
 
-def _still_eligible(version: PolicyItemVersion, profile: EnterpriseProfile, today: date) -> bool:
-    return rule_set(version).match(facts_of(profile, today)).result == Result.eligible
-
-
 def create_batch(version: PolicyItemVersion, run: PolicyMatchRun, window: PolicyWindow,
                  excluded: dict[int, str], actor: User | None) -> AutomaticBatch:
     """The reviewed list becomes a batch: one case per enterprise left on it, with the prepared decision, and one
@@ -197,6 +192,9 @@ def create_batch(version: PolicyItemVersion, run: PolicyMatchRun, window: Policy
     check_version(version)
     if run.item_version_id != version.id:
         raise AutomaticError(_("The match is not of this version."))
+    # One batch of a version at a time (PostgreSQL): a second one, made at the same moment, waits here and then
+    # finds the first one's enterprises holding their cases.
+    db.session.execute(select(PolicyItemVersion.id).where(PolicyItemVersion.id == version.id).with_for_update())
     listed = listing(version, run, window)
     if not listed.current:
         raise AutomaticError(_("The match is not today's newest: run it again and review the list."))
@@ -208,16 +206,16 @@ def create_batch(version: PolicyItemVersion, run: PolicyMatchRun, window: Policy
                            exclusions=[{"profile_id": pid, "reason": reason} for pid, reason in reasons.items()])
     db.session.add(batch)
     db.session.flush()
-    today, now = local_today(), utcnow()
+    today, now, rules = local_today(), utcnow(), rule_set(version)
     for candidate in listed.candidates:
         profile = candidate.profile
         if profile.id in reasons:
             continue
-        if not _still_eligible(version, profile, today):  # its data changed since the match
+        if rules.match(facts_of(profile, today)).result != Result.eligible:  # its data changed since the match
             counts["changed"] += 1
             continue
         case = cases.open_case(version, profile, window, Origin.automatic, actor=actor, batch=batch)
-        case.decision, case.approved_amount = Decision.approved, candidate.amount
+        case.decision, case.approved_amount = Decision.approved, estimate(version, profile)
         case.decided_at, case.decided_by_id = now, actor.id if actor else None
         cases.move(case, Stage.consent, "consent_asked", actor=actor, details={"batch": batch.id})
         counts["listed"] += 1

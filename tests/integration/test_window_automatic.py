@@ -332,3 +332,14 @@ def test_the_departments_liaison_reads_its_items_batches_only(app, auto, make_us
         assert ("ZC-2026-012-03" in index) == (status == 200)
         # Reading only: the list and the batch are not theirs to make.
         assert client.get(f"/admin/window/automatic/items/{auto.item.id}").status_code == 403
+
+
+def test_an_enterprise_whose_data_changed_since_the_match_is_not_granted(auto, make_user):
+    officer = make_user("policy")
+    run = automatic.prepare(auto.version, officer, auto.gaoxin).run
+    auto.world.profiles["eligible"].revenue = Decimal("900")  # 甲's figures corrected after the match
+    db.session.commit()
+    batch = automatic.create_batch(auto.version, run, auto.gaoxin, {}, officer)
+    db.session.commit()
+    assert batch.counts["changed"] == 1 and batch.counts["listed"] == 2
+    assert set(cases_of(auto.version)) == {"戊材料有限公司", "庚软件有限公司"}
