@@ -3,8 +3,8 @@
 One column added, ``[]`` for the batches already there (none exist before this part ships). The downgrade drops
 it in place (SQLite 3.35+ and PostgreSQL alter the table without rebuilding it, so no application row is touched).
 
-Revision ID: 0025_waut
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-07 01:20:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0025_waut'
-down_revision = '0024'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
