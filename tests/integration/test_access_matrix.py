@@ -124,7 +124,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "departments.create": {"admin"},
     "departments.edit": {"admin"},
     "departments.import_departments": {"admin"},
-    "departments.index": {"auditor", "complaints", "designer", "forum", "hr", "operator"},
+    "departments.index": {"auditor", "complaints", "designer", "forum", "hr", "operator", "policy", "window"},
     "departments.set_active": {"admin"},
     # forum (the organisers; the enterprises' pages open with their personal link)
     "forum.assign": {"forum"},
