@@ -49,17 +49,9 @@ def post(user, window: PolicyWindow) -> None:
     db.session.commit()
 
 
-def tracking_page_stand_in(app) -> None:
-    """The enterprise's tracking page (another module) is where every SMS of an application links to; until it is
-    part of the build, a stand-in gives its address."""
-    if "policy_window_public.track" not in app.view_functions:
-        app.add_url_rule("/w/<token>", endpoint="policy_window_public.track", view_func=lambda token: "")
-
-
 @pytest.fixture
 def desk(app, make_department, make_user, tmp_path) -> Desk:
     app.config["COMPLAINT_ATTACHMENT_DIR"] = str(tmp_path / "attachments")
-    tracking_page_stand_in(app)
     world = build(make_department)
     department = world.version.department
     item = make_item(department, "ZC-2026-012-03", "科技型企业厂房租金补贴", materials=[LICENCE, ACCOUNTS, LEASE],
