@@ -177,6 +177,28 @@ def test_an_exclusion_needs_a_reason_and_an_enterprise_of_the_list(auto, make_us
     assert outbox() == []
 
 
+def test_an_accepted_offer_goes_to_the_windows_review_as_the_departments_answer(auto, make_user):
+    from app.casework.models import AssignmentStatus, CaseStatus
+    from app.policy_window import decisions, online
+
+    officer = make_user("policy")
+    listed = automatic.prepare(auto.version, officer, auto.city)
+    automatic.create_batch(auto.version, listed.run, auto.city, {}, officer)
+    db.session.commit()
+    case = cases_of(auto.version)["甲科技有限公司"]
+    online.consent(case, Consent.accepted)
+    db.session.commit()
+    # The prepared decision is, in the engine, the responsible department's answer, by whoever made the batch.
+    assert case.stage == Stage.review and case.status == CaseStatus.replied
+    lead = case.lead_assignment
+    assert lead.department_id == auto.version.department_id and lead.status == AssignmentStatus.replied
+    assert lead.replied_by_id == officer.id and "25.00" in lead.reply
+    # So the window reviews it like any decision (it was refused as "not every department has answered").
+    decisions.review(case, officer, True)
+    db.session.commit()
+    assert case.stage == Stage.approved and case.approved_amount == Decimal("25.00")
+
+
 def test_no_enterprise_gets_a_second_case_for_the_same_version(auto, make_user):
     officer = make_user("policy")
     run = automatic.prepare(auto.version, officer, auto.city).run
