@@ -26,6 +26,7 @@ from sqlalchemy import text
 from app import create_app
 from app.config import TestConfig, database_url
 from app.extensions import db, limiter
+from tests.seeded_rows import remember_seeded_rows, restore_postgres_tables  # noqa: F401 (tests import it here)
 
 POSTGRES_URL = database_url(os.environ["TEST_DATABASE_URL"]) if os.environ.get("TEST_DATABASE_URL") else None
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -45,9 +46,6 @@ def reset_postgres_schema(url: str) -> None:
         db.engine.dispose()
 
 
-SEEDED_ROWS: dict[str, list[dict]] = {}  # PostgreSQL: what the migrations inserted, restored after each test
-
-
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory) -> str:
     """A database URL whose schema is at the newest migration."""
@@ -60,25 +58,9 @@ def migrated_database(tmp_path_factory) -> str:
     with app.app_context():
         upgrade()
         if on_postgres():
-            with db.engine.connect() as connection:
-                for table in db.metadata.sorted_tables:
-                    rows = [dict(r._mapping) for r in connection.execute(table.select())]
-                    if rows:
-                        SEEDED_ROWS[table.name] = rows
+            remember_seeded_rows()
         db.engine.dispose()
     return url
-
-
-def restore_postgres_tables() -> None:
-    """Empty every table, then put back the migrations' seed rows and move the id sequences past them."""
-    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-    with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        for table in db.metadata.sorted_tables:
-            if table.name in SEEDED_ROWS:
-                connection.execute(table.insert(), SEEDED_ROWS[table.name])
-                connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"))
 
 
 @pytest.fixture
