@@ -145,8 +145,10 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     from app.demo.policy import seed_policy, seed_pushes
     seed_pushes(seed_policy())
     db.session.commit()
-    from app.demo.policy_window import seed_window_staff
+    from app.demo.policy_window import seed_window_cases, seed_window_staff
     seed_window_staff()
+    db.session.commit()
+    seed_window_cases(base_url)
     db.session.commit()
     return accounts
 
