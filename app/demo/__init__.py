@@ -69,8 +69,8 @@ ACCOUNTS = [
                 tries="考核结果: six published rounds with trends, XLSX export, corrections; "
                       "score the open round once closed"),
     DemoAccount("liaison", Role.liaison, "Lianluo-2026-demo", "SCJG",
-                tries="own results only (k=5); 差评整改 follow-ups of its service window; 待办: a policy "
-                      "application (新设小微企业开办补助) overdue at 市场监管局 — decide it"),
+                tries="own results only (k=5); 差评整改 follow-ups of its service window; 待办: an application for "
+                      "新设小微企业开办补助 overdue at 市场监管局 — decide it"),
     DemoAccount("liaison-zjj", Role.liaison, "Zhujian-2026-demo", "ZJJ",
                 tries="an overdue complaint assigned to 住建局: reply with evidence"),
     DemoAccount("forum", Role.forum, "Kentan-2026-demo",
