@@ -146,6 +146,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(policy_bp, url_prefix="/admin/policy")  # the policy officer's catalogue
     from app.policy.push_routes import bp as policy_push_bp
     app.register_blueprint(policy_push_bp)  # /admin/policy/push/… (policy officers), /p/<token> (the enterprise)
+    from app.policy_window.public_routes import bp as policy_window_public_bp
+    app.register_blueprint(policy_window_public_bp)  # /w/… the enterprise's applications, tracking, questions
     from app.profiles.routes import bp as profiles_bp
     app.register_blueprint(profiles_bp, url_prefix="/admin/profiles")
     from app.policy.public_routes import bp as policy_public_bp

@@ -249,6 +249,13 @@ class Config:
     # A question asked online gets its answer by one SMS with the question's tracking link.
     POLICY_SMS_ANSWER_TEMPLATE_CODE = os.environ.get("POLICY_SMS_ANSWER_TEMPLATE_CODE", "SMS_POLICY_ANSWER")
     POLICY_SMS_ANSWER_TEMPLATE_TEXT = "【惠企政策】您咨询的问题已答复，详情请点击 ${link}"
+    # The enterprise's side of the window (/w/…): its tracking page, online applications and questions.
+    POLICY_WINDOW_LINK_RATE_LIMIT = "30 per minute"
+    POLICY_WINDOW_FORM_RATE_LIMIT = "10 per hour;30 per day"  # asking for a code, asking a question (per client)
+    POLICY_SMS_CODE_TEMPLATE_CODE = os.environ.get("POLICY_SMS_CODE_TEMPLATE_CODE", "SMS_POLICY_CODE")
+    POLICY_SMS_CODE_TEMPLATE_TEXT = "【惠企政策】您的验证码为${code}，10分钟内有效，用于网上申报惠企政策。"
+    POLICY_SMS_CODE_TTL_MINUTES = 10
+    POLICY_SMS_CODE_ATTEMPTS = 5
 
 
 class DevelopmentConfig(Config):

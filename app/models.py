@@ -63,6 +63,7 @@ from app.policy_window.models import (
     Consultation,
     PolicyCase,
     PolicyPayment,
+    PolicySmsCode,
     WindowPost,
 )
 from app.pool.models import MemberStatus, Respondent, RespondentCategory, StagedImport

@@ -113,6 +113,10 @@ ACTIONS = {
     "policy_window.consultation.edit": _l("Consultation's enterprise or item set"),
     "policy_window.consultation.apply": _l("Consultation turned into an application"),
     "policy.payment": _l("Payment on a policy application recorded"),
+    # The enterprise's side of the window (app/policy_window/online.py).
+    "policy.code_sent": _l("Code for an online application sent by SMS"),
+    "policy.draft_saved": _l("Online application draft saved"),
+    "policy.asked_online": _l("Question about a policy asked online"),
     "forum.phone_reveal": _l("Enterprise's full number shown"),
     "forum.raise": _l("Problem raised"),
     "forum.report_publish": _l("Meeting report published"),
@@ -180,6 +184,7 @@ TARGETS = {
     "policy_item_version": lazy_pgettext("audit target", "Policy item version"),
     "profile": lazy_pgettext("audit target", "Enterprise profile"),
     "profiles": lazy_pgettext("audit target", "Enterprise profiles"),
+    "consultation": lazy_pgettext("audit target", "Policy consultation"),
 }
 
 

@@ -34,10 +34,16 @@ SECRET_PATHS: tuple[tuple[str, str], ...] = (
     ("/f/", r'(?!(?:home|problems)(?:[/?#\s"]|$))' + _SEGMENT),
     # An enterprise's personal link of a pushed policy item (/p/<token>, /p/<token>/opt-out).
     ("/p/", _SEGMENT),
+    # An enterprise's question page (/w/q/<token>) and its application's tracking page (/w/<token>, /w/<token>/…);
+    # /w/apply/<item code> and /w/ask/<item code> name a public item, not a secret.
+    ("/w/q/", _SEGMENT),
+    ("/w/", r'(?!(?:q|apply|ask)(?:[/?#\s"]|$))' + _SEGMENT),
     # A service point's QR link (/r/<slug>, /r/<slug>/code, /r/<slug>/thanks).
     ("/r/", _SEGMENT),
     # A staged pool import (bound to its uploader, but an identifier nobody else needs to read).
     ("/admin/pool/import/", _SEGMENT),
+    # A staged profile import, likewise.
+    ("/admin/profiles/import/", _SEGMENT),
 )
 
 _PATTERN = re.compile("|".join(f"(?:({re.escape(prefix)}){secret})" for prefix, secret in SECRET_PATHS))

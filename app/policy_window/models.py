@@ -221,3 +221,18 @@ class PolicyPayment(db.Model):
 
     case: Mapped[PolicyCase] = relationship(back_populates="payments")
     department: Mapped[Department] = relationship()
+
+
+class PolicySmsCode(db.Model):
+    """A one-time code sent to an enterprise profile's contact phone, so that it may start an application online
+    from the public item page (USCC + code). Only a keyed hash of the code is kept; it expires, allows a few
+    attempts, and all of the profile's codes go once one is used (as the real-time ratings' codes)."""
+
+    __tablename__ = "policy_sms_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("enterprise_profiles.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -199,6 +199,18 @@ EXPECTED: dict[str, str | set[str]] = {
     "policy_decisions.rejection_call": {"policy", "window"},
     "policy_decisions.review": {"policy", "window"},
     "policy_decisions.review_decision": {"policy", "window"},
+    # the policy window, the enterprise's side (issue 18): online application, tracking, questions
+    "policy_window_public.apply_from_notice": PUBLIC,
+    "policy_window_public.apply": PUBLIC,
+    "policy_window_public.apply_code": PUBLIC,
+    "policy_window_public.track": PUBLIC,
+    "policy_window_public.save_draft": PUBLIC,
+    "policy_window_public.submit": PUBLIC,
+    "policy_window_public.hand_in": PUBLIC,
+    "policy_window_public.receipt": PUBLIC,
+    "policy_window_public.consent": PUBLIC,
+    "policy_window_public.ask": PUBLIC,
+    "policy_window_public.question": PUBLIC,
     # enterprise profiles (policy officers)
     "profiles.index": {"policy"},
     "profiles.show": {"policy"},
@@ -420,6 +432,9 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
                     "pool.import_preview": {"token": "no-such-upload"}, "forum.open_link": {"token": "x" * 32},
                     "policy_push.notice": {"token": "x" * 32}, "policy_push.opt_out": {"token": "x" * 32},
                     "profiles.import_preview": {"token": "no-such-upload"},
+                    **{f"policy_window_public.{name}": {"token": "x" * 32} for name in (
+                        "apply_from_notice", "track", "save_draft", "submit", "hand_in", "receipt", "consent",
+                        "question")},
                     "policy_public.item": {"code": "NO-SUCH-ITEM"}}
     # The forum's pages get the forum's objects: its problem's number, and one of its assignments.
     forum_values = {"number": w.problem.tracking_number, "assignment_id": w.forum_a.id} if real else {

@@ -59,6 +59,15 @@ NOT_SECRET = {
     ("complaints.", "number"),
     # A forum problem's number: staff pages, or the enterprise's pages, which open only with its link's session.
     ("forum.", "number"),
+    # A published policy item's code (/w/apply/<code>, /w/ask/<code>): public, printed on the item's page.
+    ("policy_window_public.", "code"),
+    ("policy_public.", "code"),  # the public catalogue's item page
+    # An application's number on the window's and the departments' pages: the enterprise's tracking page opens
+    # only with its link's token (/w/<token>, masked), never with the number.
+    ("policy_window.", "number"), ("policy_decisions.", "number"),
+    # An enterprise's unified social credit code on the policy officer's profile pages: a public registration
+    # number (printed on its business licence), and staff only.
+    ("profiles.show", "code"), ("profiles.edit", "code"), ("profiles.restore_push", "code"),
 }
 
 

@@ -44,7 +44,7 @@ def test_the_page_shows_what_the_enterprise_gets_why_what_to_bring_and_where(cli
     assert "有效期内的高新技术企业" in page
     # What to bring, how it is delivered, the promised time, the windows of its district and of the city.
     assert "营业执照复印件" in page and "上年度财务审计报告" in page
-    assert "申报审核" in page and "网上申报功能即将开通" in page and "15个工作日" in page
+    assert "申报审核" in page and "开始申请" in page and "15个工作日" in page
     assert "高新区政务服务中心惠企专窗" in page and "市政务服务中心惠企政策兑现专窗" in page
     assert "城关区政务服务中心惠企专窗" not in page
     assert "0571-88881111" in page and "科技大道8号" in page
