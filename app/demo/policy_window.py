@@ -33,7 +33,7 @@ from app.platform.phones import current_vault
 from app.policy import matching
 from app.policy.explain import rule_set
 from app.policy.models import ItemStatus, PolicyItem, PolicyItemVersion, PolicyWindow
-from app.policy_window import cases, consultations, decisions, intake, links, payments
+from app.policy_window import cases, consultations, decisions, intake, links, online, payments
 from app.policy_window.models import (AutomaticBatch, Channel, Consent, Decision, Origin, PolicyCase, Receipt,
                                       Stage, WindowPost)
 from app.profiles.facts import facts_of
@@ -218,8 +218,8 @@ def _approve_and_pay(desk: Desk, case: PolicyCase, district: str, start: float, 
 
 def _confirm(desk: Desk, case: PolicyCase, district: str, receipt: Receipt | None, days_ago: float,
              satisfaction: Satisfaction = Satisfaction.satisfied) -> None:
-    if receipt == Receipt.link:
-        payments.confirm_receipt(case, Receipt.link, satisfaction, comment="资金已到账，谢谢。")
+    if receipt == Receipt.link:  # the enterprise, from its tracking page
+        online.confirm_receipt(case, satisfaction, comment="资金已到账，谢谢。")
     elif receipt == Receipt.phone:
         payments.confirm_receipt_by_phone(case, desk.user(district), satisfaction, note="电话回访，企业确认已到账。")
     else:
@@ -246,7 +246,12 @@ def _city(desk: Desk, rng: random.Random) -> None:
         _approve_and_pay(desk, case, city, start, Decimal("50"), _voucher(100 + n), receipt,
                          (Satisfaction.satisfied, Satisfaction.basically)[n % 2])
     rest = iter(paid[GIANT_PAID:])
-    _open(desk, city, giant, next(rest), 1, origin=Origin.online)  # the enterprise's own draft, online
+    draft = online.start(giant, next(rest))  # the enterprise's own draft, from its link
+    _settle(desk, draft, 1)
+    handed_in = online.start(rd, _profiles(desk, rd, None, None, 1, rng)[0])  # handed in online, at the window now
+    online.save_draft(handed_in, {"revenue": 3100})
+    online.submit(handed_in)
+    _refer(desk, handed_in, city, 2)
     at_window = _open(desk, city, giant, next(rest), 1)
     _receive_all(desk, at_window, city, but=2)
     _settle(desk, at_window, 1)
@@ -307,6 +312,10 @@ def _city(desk: Desk, rng: random.Random) -> None:
     turned = consultations.log(window, Channel.window, "材料已带齐，能否今天就申请“小巨人”奖励？", profile=asked[1],
                                item=giant.item, answer="可以，当场转为申请办理。", actor=actor)
     consultations.apply(turned, actor)
+    asked_online, _token = online.ask(giant.item, "外地迁入本市的企业，原认定的“小巨人”称号能否申请本市奖励？",
+                                      "13907100018")
+    consultations.answer(asked_online, "称号在有效期内、且已在本市注册纳税的，可以申请。", actor)
+    online.ask(rd.item, "研发费用专项审计报告必须由本市的会计师事务所出具吗？", "13907100019")
 
 
 def _linjiang(desk: Desk, rng: random.Random) -> None:
@@ -356,6 +365,10 @@ BATCH = [(Consent.accepted, Receipt.link), (Consent.accepted, Receipt.phone), (C
          (None, None)]
 
 
+CONSENT_NOTES = {Consent.declined: "企业暂不需要，放弃享受。",
+                 Consent.correction: "企业成立日期登记有误，应为2022年3月，请更正。"}
+
+
 def _batch(desk: Desk, rng: random.Random) -> None:
     """One 免申即享 batch at the city's window, opened as a batch does (one case per listed enterprise, awaiting
     consent, with the prepared decision), and every answer to it."""
@@ -379,14 +392,7 @@ def _batch(desk: Desk, rng: random.Random) -> None:
         _settle(desk, case, start)
         if consent is None:
             continue
-        case.consent, case.consent_at = consent, utcnow()
-        if consent == Consent.declined:
-            cases.move(case, Stage.declined, "consent_declined", "企业暂不需要，放弃享受。")
-            casework.decline(case, "企业放弃享受该项政策。")
-        elif consent == Consent.correction:
-            cases.move(case, Stage.intake, "correction", "企业成立日期登记有误，应为2022年3月，请更正。")
-        else:
-            cases.move(case, Stage.review, "consented")
+        online.consent(case, consent, CONSENT_NOTES.get(consent, ""))  # the enterprise, from its tracking page
         _settle(desk, case, start - 2)
         if consent != Consent.accepted or paid == "unpaid":
             continue

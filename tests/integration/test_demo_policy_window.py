@@ -29,8 +29,8 @@ from app.platform.calendar import local_today
 from app.policy.models import PolicyItem, PolicyWindow
 from app.policy_window import budget, scope
 from app.policy_window.decisions import conditions
-from app.policy_window.models import (AutomaticBatch, Consent, Consultation, Decision, PolicyCase, PolicyPayment,
-                                      Receipt, Stage)
+from app.policy_window.models import (AutomaticBatch, Channel, Consent, Consultation, Decision, Origin, PolicyCase,
+                                      PolicyPayment, Receipt, Stage)
 from tests.conftest import Client, on_postgres, restore_postgres_tables
 
 
@@ -162,6 +162,15 @@ def test_consultations_at_the_windows_one_turned_into_an_application(city):
     assert any(c.answer for c in found) and any(not c.answer for c in found)
     assert any(c.case_id for c in found)
     assert {c.window.district for c in found} >= {"", "临江县"}
+    asked_online = [c for c in found if c.channel == Channel.online]
+    assert any(c.answer for c in asked_online) and any(not c.answer for c in asked_online)
+    assert all(c.phone_masked and c.token_hash for c in asked_online)
+
+
+def test_the_enterprises_own_steps_came_online(city):
+    found = all_cases()
+    assert any(c.origin == Origin.online and c.stage == Stage.draft for c in found)
+    assert any(c.origin == Origin.online and c.stage == Stage.handling and c.visits == 0 for c in found)
 
 
 def test_seeding_again_changes_nothing(city):
