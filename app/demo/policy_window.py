@@ -161,13 +161,12 @@ def _phone(profile: EnterpriseProfile) -> str | None:
 
 
 def _open(desk: Desk, district: str, version: PolicyItemVersion, profile: EnterpriseProfile, days_ago: float,
-          declared: dict | None = None, origin: Origin = Origin.window) -> PolicyCase:
-    """An application opened at the window (as ``intake.start_at_window``: one visit), or online (a draft)."""
-    actor = desk.user(district) if origin == Origin.window else None
-    case = cases.open_case(version, profile, desk.windows[district], origin, actor=actor, declared=declared,
-                           phone_e164=_phone(profile))
-    if origin == Origin.window:
-        case.visits = 1
+          declared: dict | None = None) -> PolicyCase:
+    """An application opened at the window, as ``intake.start_at_window`` does (one visit), with the number the
+    enterprise gives for its messages."""
+    case = cases.open_case(version, profile, desk.windows[district], Origin.window, actor=desk.user(district),
+                           declared=declared, phone_e164=_phone(profile))
+    case.visits = 1
     _settle(desk, case, days_ago)
     return case
 
