@@ -158,6 +158,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(policy_window_bp, url_prefix="/admin/window")  # window staff: queue, intake, consultations
     from app.policy_window.decision_routes import bp as policy_decisions_bp
     app.register_blueprint(policy_decisions_bp)  # /admin/window/decisions/…: decide, review, pay, receipt
+    from app.policy_window.automatic_routes import bp as policy_automatic_bp
+    app.register_blueprint(policy_automatic_bp)  # /admin/window/automatic/…: 免申即享 lists and batches
 
 
 def register_hooks(app: Flask) -> None:

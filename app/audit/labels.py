@@ -138,6 +138,7 @@ ACTIONS = {
     "policy.match": _l("Policy item matched against the enterprises"),
     "policy.opt_out": _l("Enterprise asked for no more policy messages"),
     "policy.push": _l("Policy item pushed by SMS"),
+    "policy.automatic_batch": _l("Enterprises asked to confirm an item without application"),
     "user.create": _l("Account created"),
     "user.mobile": _l("Mobile number for reminders changed"),
     "user.password_change": _l("Password changed"),
@@ -302,6 +303,13 @@ KEYS = {
     "push": lazy_pgettext("audit detail", "push"),
     "notice": lazy_pgettext("audit detail", "policy message"),
     "purpose": lazy_pgettext("audit detail", "what is checked"),
+    # 免申即享 batches (app/policy_window/automatic.py)
+    "batch": lazy_pgettext("audit detail", "batch"),
+    "window": lazy_pgettext("audit detail", "window"),
+    "holding": lazy_pgettext("audit detail", "already holding an application"),
+    "excluded": lazy_pgettext("audit detail", "taken off the list"),
+    "changed": lazy_pgettext("audit detail", "no longer eligible"),
+    "listed": lazy_pgettext("audit detail", "asked to confirm"),
 }
 
 

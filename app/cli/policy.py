@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.platform.calendar import local_today
+from app.cli.policy_cases import cases_command
 from app.cli.policy_push import match_command, push_command
 from app.cli.policy_stats import stats_command
 from app.policy import catalogue, importing
@@ -51,3 +52,5 @@ def expire_command() -> None:
 policy_cli.add_command(match_command)
 policy_cli.add_command(push_command)
 policy_cli.add_command(stats_command)
+# The window's applications (app/cli/policy_cases.py).
+policy_cli.add_command(cases_command)

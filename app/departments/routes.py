@@ -15,7 +15,7 @@ from app.platform.roles import Role
 
 bp = Blueprint("departments", __name__)
 
-VIEWERS = (Role.operator, Role.hr, Role.designer, Role.complaints, Role.forum, Role.auditor)
+VIEWERS = (Role.operator, Role.hr, Role.designer, Role.complaints, Role.forum, Role.policy, Role.window, Role.auditor)
 
 
 @bp.route("/")

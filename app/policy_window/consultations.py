@@ -117,6 +117,8 @@ def apply(consultation: Consultation, actor) -> PolicyCase:
     if item.status != ItemStatus.published or item.current is None:
         raise CaseError(_("Applications are taken only for the current version of a published item."))
     case = intake.start_at_window(item.current, consultation.profile, consultation.window, actor)
+    if consultation.channel != Channel.window:
+        case.visits = 0  # asked by phone or online: the enterprise has not come to the window (yet)
     consultation.case_id = case.id
     audit.record("policy_window.consultation.apply", target(consultation), {"case": case.tracking_number},
                  actor=actor)

@@ -33,10 +33,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from app.accounts.models import User
 from app.casework import service as casework
 from app.casework.deadlines import due_date
 from app.casework.errors import CaseError
 from app.casework.models import AssignmentStatus, CaseAssignment, CaseKind, CaseStatus, Outcome, Satisfaction
+from app.extensions import db
 from app.platform.calendar import local_today
 from app.platform.columns import utcnow
 from app.policy.models import ItemKind, PolicyItemVersion
@@ -258,6 +260,24 @@ def decision_text(case: PolicyCase) -> str:
             words.append(_("condition not met: %(label)s", label=found.label) + ref)
     text = "；".join(words) + "。"
     return text + case.decision_note if case.decision_note else text
+
+
+def take_offer(case: PolicyCase) -> None:
+    """A 免申即享 offer the enterprise accepted: the decision prepared with its batch (approved, at the estimate, by
+    whoever made the batch) becomes, in the engine, the lead department's answer — the case is accepted, assigned to
+    the item's responsible department and answered at once with that decision — so that the window reviews it like
+    any decision, and the payment and the enterprise's receipt close it like an application."""
+    if case.status != CaseStatus.submitted or case.decision is None:
+        return
+    decider = db.session.get(User, case.decided_by_id) if case.decided_by_id else None
+    version = case.version
+    lead = version.department
+    casework.accept(case, actor=decider)
+    casework.assign(case, [lead], due_date(local_today(), version.promised_days),
+                    _("Without application (免申即享): the decision prepared with the batch."), lead_id=lead.id,
+                    actor=decider)
+    casework.reply(lead_of(case), _("The department's decision: %(text)s", text=decision_text(case)),
+                   actor=decider)
 
 
 # --------------------------------------------------------------------------- the window reviews

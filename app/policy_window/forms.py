@@ -1,7 +1,7 @@
 """Forms of the window staff's pages: opening an application, materials, 一次性告知, hand-in, declared figures,
 acceptance and referral, withdrawal; consultations. Choices (checklist names, items, departments, windows) are set
 by the views."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -80,7 +80,7 @@ class ConsultationForm(FlaskForm):
     enterprise_name = StringField(_l("Enterprise name"), validators=[Optional(), NoControlCharacters(),
                                                                      Length(max=200)])
     item_id = SelectField(_l("Policy item"), coerce=int, validators=[Optional()])
-    question = TextAreaField(_l("Question"), validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
+    question = TextAreaField(_lp("policy window", "Question"), validators=[DataRequired(), NoControlCharacters(), Length(max=4000)])
     answer = TextAreaField(_l("Answer"), validators=[Optional(), NoControlCharacters(), Length(max=8000)],
                            description=_l("Leave empty to answer later."))
 

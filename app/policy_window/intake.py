@@ -201,5 +201,7 @@ def withdraw(case: PolicyCase, reason: str, actor) -> None:
         raise CaseError(_("Give the reason."))
     if case.status in (CaseStatus.declined, CaseStatus.closed):
         raise CaseError(_("This application has ended already."))
+    if case.payments:
+        raise CaseError(_("Money has been paid on this application: it is no longer withdrawn."))
     casework.retract(case, reason, public=False, actor=actor)
     cases.move(case, Stage.withdrawn, "app_withdrawn", reason, actor=actor, details={"reason_given": True})

@@ -28,7 +28,8 @@ def origin_label(origin: Origin | str) -> str:
 
 
 def channel_label(channel: Channel | str) -> str:
-    return pick(channel, window=_("At the window"), phone=_("By phone"), online=_("Online"))
+    return pick(channel, window=pgettext("consultation channel", "At the window"),
+                phone=pgettext("consultation channel", "By phone"), online=pgettext("consultation channel", "Online"))
 
 
 def consent_label(consent: Consent | str) -> str:

@@ -14,11 +14,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.platform.links import public_url
+from app.platform.links import public_base_url
 from app.policy_window.models import PolicyCase
 
 TOKEN_LENGTH = 32
-ENDPOINT = "policy_window_public.track"
+TRACK_PATH = "/w/"  # the tracking page, /w/<token> (app.policy_window.public_routes; masked in logs)
 
 
 def _digest(token: str) -> str:
@@ -40,8 +40,9 @@ def issue(case: PolicyCase) -> str:
 
 
 def url(case: PolicyCase) -> str:
-    """The enterprise's tracking address of the case."""
-    return public_url(ENDPOINT, token=token(case))
+    """The enterprise's tracking address of the case (built from the configured public address, so that a job or
+    the command line can send it as well as a request)."""
+    return f"{public_base_url()}{TRACK_PATH}{token(case)}"
 
 
 def find(value: str) -> PolicyCase | None:

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -137,12 +137,15 @@ class AutomaticBatch(db.Model):
     run_id: Mapped[int] = mapped_column(ForeignKey("policy_match_runs.id"))
     window_id: Mapped[int] = mapped_column(ForeignKey("policy_windows.id"))
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The enterprises taken off the list before it was sent: [{"profile_id": 7, "reason": "已迁出本市"}]
+    exclusions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     version: Mapped[PolicyItemVersion] = relationship()
     run: Mapped[PolicyMatchRun] = relationship()
     window: Mapped[PolicyWindow] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
 
 class PolicyCase(Case):

@@ -26,11 +26,11 @@ from app.casework.models import CaseStatus, Satisfaction
 from app.extensions import db
 from app.platform import security
 from app.platform.columns import utcnow
-from app.platform.links import public_url
+from app.platform.links import public_base_url
 from app.platform.phones import PhoneError, current_vault, mask, normalise
 from app.policy.explain import rule_set
 from app.policy.models import DeliveryMode, ItemStatus, PolicyItem, PolicyItemVersion, PolicyNotice, PolicyWindow
-from app.policy_window import cases, intake, payments
+from app.policy_window import cases, decisions, intake, payments
 from app.policy_window.models import (
     OPEN_STAGES,
     Channel,
@@ -260,6 +260,7 @@ def consent(case: PolicyCase, choice: Consent | str, note: str = "") -> None:
     case.consent, case.consent_at = choice, utcnow()
     if choice == Consent.accepted:
         cases.move(case, Stage.review, "consented")
+        decisions.take_offer(case)  # the prepared decision, answered in the engine: the window reviews it
     elif choice == Consent.declined:
         cases.move(case, Stage.declined, "consent_declined", note)
         if case.status == CaseStatus.submitted:
@@ -283,7 +284,7 @@ def question_token(consultation: Consultation) -> str:
 
 def question_url(consultation: Consultation) -> str:
     """The address of an online question's page, where its answer shows (for the answer's SMS)."""
-    return public_url("policy_window_public.question", token=question_token(consultation))
+    return f"{public_base_url()}{QUESTION_PATH}{question_token(consultation)}"
 
 
 def find_question(token: str) -> Consultation | None:

@@ -1,7 +1,7 @@
 """The enterprise's forms on its side of the window (every one with its CSRF token; none needs JavaScript)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -55,7 +55,7 @@ CONSENT_CHOICES = [
 
 
 class ConsentForm(FlaskForm):
-    choice = RadioField(_l("Your answer"), choices=CONSENT_CHOICES,
+    choice = RadioField(_lp("enterprise", "Your answer"), choices=CONSENT_CHOICES,
                         validators=[InputRequired(message=_l("Choose your answer."))])
     note = TextAreaField(_l("Which data are wrong, and what they should be"),
                          validators=[Optional(), NoControlCharacters(), Length(max=1000)])

@@ -154,7 +154,7 @@ def apply_code(code: str):
 
 # --------------------------------------------------------------------------- the tracking page and its actions
 
-@bp.route("/w/<token>")
+@bp.route(links.TRACK_PATH + "<token>")
 @visitors
 @limiter.limit(_link_limit)
 def track(token: str):
@@ -171,7 +171,7 @@ def track(token: str):
         eligibility=result_label(case.eligibility) if case.eligibility else ""))
 
 
-@bp.route("/w/<token>/draft", methods=["POST"])
+@bp.route(links.TRACK_PATH + "<token>/draft", methods=["POST"])
 @visitors
 @limiter.limit(_link_limit)
 def save_draft(token: str):
@@ -185,7 +185,7 @@ def save_draft(token: str):
                             done=_("Saved."), back=url_for(".track", token=token), refused=CaseError))
 
 
-@bp.route("/w/<token>/submit", methods=["POST"])
+@bp.route(links.TRACK_PATH + "<token>/submit", methods=["POST"])
 @visitors
 @limiter.limit(_link_limit)
 def submit(token: str):
@@ -196,7 +196,7 @@ def submit(token: str):
                             back=url_for(".track", token=token), refused=CaseError, invalid=bad_request))
 
 
-@bp.route("/w/<token>/hand-in", methods=["POST"])
+@bp.route(links.TRACK_PATH + "<token>/hand-in", methods=["POST"])
 @visitors
 @limiter.limit(_link_limit)
 def hand_in(token: str):
@@ -210,7 +210,7 @@ def hand_in(token: str):
                             back=url_for(".track", token=token), refused=CaseError))
 
 
-@bp.route("/w/<token>/receipt", methods=["POST"])
+@bp.route(links.TRACK_PATH + "<token>/receipt", methods=["POST"])
 @visitors
 @limiter.limit(_link_limit)
 def receipt(token: str):
@@ -222,7 +222,7 @@ def receipt(token: str):
                             refused=CaseError))
 
 
-@bp.route("/w/<token>/consent", methods=["POST"])
+@bp.route(links.TRACK_PATH + "<token>/consent", methods=["POST"])
 @visitors
 @limiter.limit(_link_limit)
 def consent(token: str):

@@ -15,7 +15,7 @@ from app.casework.labels import event_label
 from app.platform.calendar import local_today
 from app.policy.explain import lines
 from app.policy.notices import wan
-from app.policy_window import labels, online
+from app.policy_window import decisions, labels, online
 from app.policy_window.models import Decision, PolicyCase, Stage
 from eligibility.fields import BY_KEY
 
@@ -53,24 +53,21 @@ class Page:
 
 def holder(case: PolicyCase) -> str:
     """Who has the application now: the lead department while it handles it, the window otherwise."""
-    lead = case.lead_assignment
+    lead = decisions.lead_of(case)
     if case.stage == Stage.handling and lead is not None:
         return lead.department.name
     return case.window.name
 
 
 def failed_rule(case: PolicyCase) -> dict | None:
-    """A rejection's failed condition and its article, from the version's rules."""
-    rules = case.version.rules or []
-    if case.decision != Decision.rejected or case.failed_rule is None or case.failed_rule >= len(rules):
-        return None
-    rule = rules[case.failed_rule]
-    return {"label": rule.get("label") or rule.get("expression", ""), "legal_ref": rule.get("legal_ref", "")}
+    """A rejection's failed condition and its article (a computed rule or a condition checked by a person)."""
+    found = decisions.failed_condition(case) if case.decision == Decision.rejected else None
+    return {"label": found.label, "legal_ref": found.legal_ref} if found is not None else None
 
 
 def page(case: PolicyCase, today: date | None = None) -> Page:
     today = today or local_today()
-    lead = case.lead_assignment
+    lead = decisions.lead_of(case)
     due = lead.due_on if lead is not None else None
     shown = case.stage in DECIDED and case.decision is not None
     return Page(

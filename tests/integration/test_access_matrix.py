@@ -124,7 +124,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "departments.create": {"admin"},
     "departments.edit": {"admin"},
     "departments.import_departments": {"admin"},
-    "departments.index": {"auditor", "complaints", "designer", "forum", "hr", "operator"},
+    "departments.index": {"auditor", "complaints", "designer", "forum", "hr", "operator", "policy", "window"},
     "departments.set_active": {"admin"},
     # forum (the organisers; the enterprises' pages open with their personal link)
     "forum.assign": {"forum"},
@@ -211,6 +211,14 @@ EXPECTED: dict[str, str | set[str]] = {
     "policy_window_public.consent": PUBLIC,
     "policy_window_public.ask": PUBLIC,
     "policy_window_public.question": PUBLIC,
+    # 免申即享 (issue 18 item 5): policy officers and window staff review lists and make batches; the item's
+    # department's liaison reads its items' batches
+    "policy_automatic.index": {"liaison", "policy", "window"},
+    "policy_automatic.item": {"policy", "window"},
+    "policy_automatic.run_match": {"policy", "window"},
+    "policy_automatic.create": {"policy", "window"},
+    "policy_automatic.batches": {"liaison", "policy", "window"},
+    "policy_automatic.batch": {"liaison", "policy", "window"},
     # enterprise profiles (policy officers)
     "profiles.index": {"policy"},
     "profiles.show": {"policy"},
@@ -448,6 +456,7 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "invitation_id": w.forum_invitation.id, "item_id": DUMMY_ID, "result_id": DUMMY_ID,
         "code": "91350100M000100Y43",
         "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID, "consultation_id": DUMMY_ID,
+        "batch_id": DUMMY_ID,
     } if real else {
         "campaign_id": DUMMY_ID, "department_id": DUMMY_ID, "number": "TS00000000-0000", "assignment_id": DUMMY_ID,
         "attachment_id": DUMMY_ID, "key": "NOSUCHKEY", "version_id": DUMMY_ID, "loc": "0",
@@ -455,6 +464,7 @@ def url_values(endpoint: str, arguments: set[str], w: World, real: bool) -> dict
         "slug": "no-such-point", "user_id": DUMMY_ID, "check_id": DUMMY_ID, "meeting_id": DUMMY_ID,
         "invitation_id": DUMMY_ID, "item_id": DUMMY_ID, "result_id": DUMMY_ID, "code": "91350100M000100Y43",
         "policy_id": DUMMY_ID, "window_id": DUMMY_ID, "promise_id": DUMMY_ID, "consultation_id": DUMMY_ID,
+        "batch_id": DUMMY_ID,
     }
     if endpoint.startswith("forum."):
         values.update(forum_values)

@@ -43,7 +43,7 @@ def test_a_consultation_is_logged_answered_later_and_turned_into_an_application(
     case = db.session.scalars(select(PolicyCase)).one()
     assert opened.headers["Location"].endswith(f"/admin/window/cases/{case.tracking_number}")
     assert (case.profile_id, case.version.item_id, case.window_id) == (profile.id, desk.item.id, desk.city.id)
-    assert case.stage == Stage.intake and case.visits == 1
+    assert case.stage == Stage.intake and case.visits == 0  # asked by phone: the enterprise has not come yet
     assert only_consultation().case_id == case.id
     again = client.post_form(f"/admin/window/consultations/{consultation.id}/apply", {}, follow_redirects=True)
     assert "已转为申请" in again.get_data(as_text=True)
@@ -109,3 +109,9 @@ def test_an_online_questions_answer_goes_out_by_sms_with_its_link(app, desk: Des
     # A question asked at the window gets no SMS.
     spoken = consulting.log(desk.city, "window", "现场提问", enterprise_name="乙", actor=desk.city_staff)
     assert consulting.answer(spoken, "现场已答复。", desk.city_staff, link="https://zc.example.cn/q/x") is False
+
+
+def test_an_application_from_a_question_asked_at_the_window_counts_that_visit(app, desk: Desk):
+    asked = consulting.log(desk.city, Channel.window, "租金补贴怎么申请？", profile=desk.world.profiles["eligible"],
+                           item=desk.item, actor=desk.city_staff)
+    assert consulting.apply(asked, desk.city_staff).visits == 1

@@ -11,13 +11,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from flask import Blueprint
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.casework import service as casework
 from app.extensions import db
-from app.platform.access import public
 from app.platform.calendar import local_today
 from app.policy.models import PolicyWindow
 from app.policy_window import cases
@@ -26,21 +24,6 @@ from app.sms.models import SmsOutbox
 from tests.integration.test_policy_match import make_item, profile
 
 REVIEWS = [{"label": "近三年无重大安全事故", "legal_ref": "第五条"}]
-
-
-def stub_tracking_page(app) -> None:
-    """The enterprise's tracking page is another module's (``policy_window_public.track``): the SMS links need
-    its address, so a stand-in is registered when it is not there."""
-    if "policy_window_public.track" in app.view_functions:
-        return
-    bp = Blueprint("policy_window_public", __name__)
-
-    @bp.route("/w/<token>")
-    @public
-    def track(token):
-        return "ok"
-
-    app.register_blueprint(bp)
 
 
 @dataclass
@@ -77,7 +60,6 @@ class World:
 
 
 def build(app, make_department, make_user) -> World:
-    stub_tracking_page(app)
     kj, zjj, cz = make_department("KJ", "市科技局"), make_department("ZJJ", "市住建局"), make_department("CZ", "市财政局")
     liaison = make_user("liaison", username="liaison-kj", department=kj)
     other = make_user("liaison", username="liaison-zjj", department=zjj)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from app.extensions import db
 from app.platform.calendar import local_today
 from app.policy.models import DeliveryMode, PolicyWindow
 from app.policy_window import intake
-from app.policy_window.models import Consultation, PolicyCase, Stage, WindowPost
+from app.policy_window.models import Consultation, PolicyCase, PolicyPayment, Stage, WindowPost
 from app.sms.models import SmsOutbox
 from tests.integration.test_complaints import PNG
 from tests.integration.test_policy_match import build, make_item
@@ -49,17 +50,9 @@ def post(user, window: PolicyWindow) -> None:
     db.session.commit()
 
 
-def tracking_page_stand_in(app) -> None:
-    """The enterprise's tracking page (another module) is where every SMS of an application links to; until it is
-    part of the build, a stand-in gives its address."""
-    if "policy_window_public.track" not in app.view_functions:
-        app.add_url_rule("/w/<token>", endpoint="policy_window_public.track", view_func=lambda token: "")
-
-
 @pytest.fixture
 def desk(app, make_department, make_user, tmp_path) -> Desk:
     app.config["COMPLAINT_ATTACHMENT_DIR"] = str(tmp_path / "attachments")
-    tracking_page_stand_in(app)
     world = build(make_department)
     department = world.version.department
     item = make_item(department, "ZC-2026-012-03", "科技型企业厂房租金补贴", materials=[LICENCE, ACCOUNTS, LEASE],
@@ -313,3 +306,14 @@ def test_an_application_withdrawn_before_acceptance_ends_without_a_department(ap
         intake.receive(case, [LICENCE], [], desk.city_staff)
     db.session.commit()
     assert {"policy.app_withdrawn", "policy.retract"} <= set(db.session.scalars(select(AuditEntry.action)))
+
+
+def test_an_application_with_money_paid_on_it_is_no_longer_withdrawn(app, desk):
+    case = intake.start_at_window(desk.item.current, desk.world.profiles["eligible"], desk.city, desk.city_staff)
+    case.stage = Stage.approved
+    db.session.add(PolicyPayment(case=case, amount=Decimal("5"), paid_on=local_today(), voucher="PZ-1",
+                                 department_id=desk.item.current.department_id))
+    db.session.flush()
+    with pytest.raises(CaseError, match="兑付"):
+        intake.withdraw(case, "企业要求撤回", desk.city_staff)
+    assert case.stage == Stage.approved

@@ -249,3 +249,15 @@ def test_opening_tracking_links_is_rate_limited(app, client, world):
     app.config["POLICY_WINDOW_LINK_RATE_LIMIT"] = "3 per minute"
     statuses = [client.get("/w/" + "y" * 32).status_code for _ in range(4)]
     assert statuses == [404, 404, 404, 429]
+
+
+def test_a_rejection_on_a_condition_checked_by_a_person_names_it_too(client, world):
+    case, track = open_online(world)
+    case.version.reviews = [{"label": "近三年无重大安全生产事故", "legal_ref": "第五条"}]
+    referred(case)
+    case.decision, case.failed_rule = Decision.rejected, len(case.version.rules)  # the first review condition
+    cases.move(case, Stage.review, "decided")
+    cases.move(case, Stage.rejected, "reviewed")
+    db.session.commit()
+    page = small_and_plain(client.get(track))
+    assert "不予批准" in page and "近三年无重大安全生产事故" in page and "第五条" in page
