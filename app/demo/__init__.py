@@ -69,7 +69,8 @@ ACCOUNTS = [
                 tries="考核结果: six published rounds with trends, XLSX export, corrections; "
                       "score the open round once closed"),
     DemoAccount("liaison", Role.liaison, "Lianluo-2026-demo", "SCJG",
-                tries="own results only (k=5); 差评整改 follow-ups of its service window"),
+                tries="own results only (k=5); 差评整改 follow-ups of its service window; 待办: an application for "
+                      "新设小微企业开办补助 overdue at 市场监管局 — decide it"),
     DemoAccount("liaison-zjj", Role.liaison, "Zhujian-2026-demo", "ZJJ",
                 tries="an overdue complaint assigned to 住建局: reply with evidence"),
     DemoAccount("forum", Role.forum, "Kentan-2026-demo",
@@ -80,11 +81,16 @@ ACCOUNTS = [
     DemoAccount("policy", Role.policy, "Zhengce-2026-demo",
                 tries="政策兑现: 12 policies, 30 items (a draft, two edited after publication, one expired, one "
                       "repealed); 1,000 enterprise profiles, some with missing or stale figures; two overdue "
-                      "investment promises"),
+                      "investment promises; every window's applications (高新区's too) and statistics; the closed "
+                      "兑现回访 check (回访抽查) with its follow-up list"),
     DemoAccount("window-city", Role.window, "Chuangkou-2026-demo",
-                tries="政策兑现专窗 (the city's window): consultations and applications of its own window"),
+                tries="政策兑现专窗 (the city's window): consultations and applications of its own window, one in "
+                      "every stage — 补正 with its one list, a decision to review, one to pay, a part payment, "
+                      "receipts to confirm by phone; the 免申即享 batch with every consent answer; a budget "
+                      "nearly used (小巨人奖励)"),
     DemoAccount("window-lj", Role.window, "Linjiang-2026-demo",
-                tries="the 临江县 county window: sees its own window's applications only"),
+                tries="the 临江县 county window: sees its own window's applications only — one overdue at "
+                      "市场监管局, one in 补正, one at intake, paid and received ones, a rejection"),
     DemoAccount("auditor", Role.auditor, "Jijian-2026-demo",
                 tries="月度评价 → 抽样: evidence zip for tools/verify_draw.py; complaint analysis (read-only)"),
 ]
@@ -145,8 +151,10 @@ def seed_demo(base_url: str = "http://127.0.0.1:5000") -> list[DemoAccount]:
     from app.demo.policy import seed_policy, seed_pushes
     seed_pushes(seed_policy())
     db.session.commit()
-    from app.demo.policy_window import seed_window_staff
+    from app.demo.policy_window import seed_window_cases, seed_window_staff
     seed_window_staff()
+    db.session.commit()
+    seed_window_cases(base_url)
     db.session.commit()
     return accounts
 
