@@ -35,7 +35,8 @@ from app.platform.links import public_base_url
 from app.platform.phones import current_vault
 from app.policy.matching import latest_run, target
 from app.policy.models import ItemStatus, PolicyMatchResult, PolicyMatchRun, PolicyNotice, PolicyPush
-from app.pool.models import MemberStatus, Respondent
+from app.pool.models import Respondent
+from app.profiles.contact import LEFT_THE_POOL, phone_of
 from app.profiles.models import EnterpriseProfile
 from app.sms.models import SmsDailyCount
 from app.sms.notify import send_one, within_daily_cap
@@ -121,17 +122,6 @@ def check(run: PolicyMatchRun, criteria: Criteria) -> None:
         raise PushError(_("Enterprises that are not eligible are never sent the item."))
 
 
-def _phone(profile: EnterpriseProfile, member: Respondent | None, vault) -> tuple[str, str] | None | bool:
-    """(sealed number, its lookup hash) to send to; None without a number; False when the member left the pool."""
-    if profile.contact_phone:
-        return profile.contact_phone, profile.contact_phone_hash or vault.lookup_hash(vault.open(profile.contact_phone))
-    if member is None or member.erased_on is not None or not member.phone:
-        return None
-    if member.status == MemberStatus.opted_out:
-        return False
-    return member.phone, member.phone_hash
-
-
 def plan(run: PolicyMatchRun, criteria: Criteria) -> Plan:
     """Who the criteria select in the run, and the counts of those left out (already, opted out, no number)."""
     out = Plan()
@@ -157,14 +147,14 @@ def plan(run: PolicyMatchRun, criteria: Criteria) -> Plan:
         if profile.push_opted_out_at is not None:
             counts["opted_out"] += 1
             continue
-        phone = _phone(profile, member, vault)
-        if phone is False:
+        phone = phone_of(profile, member, vault)
+        if phone is LEFT_THE_POOL:
             counts["opted_out"] += 1
             continue
         if phone is None:
             counts["no_phone"] += 1
             continue
-        out.recipients.append(Recipient(result_id, profile.id, result, profile.name, *phone))
+        out.recipients.append(Recipient(result_id, profile.id, result, profile.name, phone.sealed, phone.lookup_hash))
     return out
 
 

@@ -22,6 +22,7 @@ from app.policy.explain import rule_set, trace_json
 from app.policy.models import ItemStatus, PolicyItemVersion, PolicyWindow
 from app.policy_window import links
 from app.policy_window.models import Origin, PolicyCase, Stage
+from app.profiles.contact import phone_of
 from app.profiles.facts import stale_days
 from app.profiles.models import EnterpriseProfile
 from eligibility.fields import BY_KEY, NUMBER, build_facts
@@ -71,16 +72,16 @@ def open_case(version: PolicyItemVersion, profile: EnterpriseProfile, window: Po
     item = version.item
     if item.status != ItemStatus.published or item.current_version_id != version.id:
         raise CaseError(_("Applications are taken only for the current version of a published item."))
-    vault = current_vault()
     if phone_e164:
-        sealed, masked = vault.seal(phone_e164), None
-    else:
-        sealed, masked = profile.contact_phone, profile.contact_phone_masked
+        sealed, masked = current_vault().seal(phone_e164), mask(phone_e164)
+    else:  # the profile's contact phone, else its pool member's (as a push reaches it)
+        known = phone_of(profile)
+        sealed, masked = (known.sealed, known.masked) if known else ("", "")
     case = PolicyCase(version=version, profile=profile, window=window, origin=origin, stage=FIRST_STAGE[origin],
                       subject=f"{version.name} · {profile.name}"[:200], identity_shared=True, batch=batch,
                       declared=clean_declared(declared or {}),
                       materials=[{"name": name, "received": False} for name in version.materials or ()],
-                      phone=sealed or "", phone_masked=masked if masked is not None else mask(phone_e164))
+                      phone=sealed, phone_masked=masked)
     check_eligibility(case)
     casework.add_numbered(case, TRACKING_PREFIX)
     links.issue(case)

@@ -147,12 +147,14 @@ def test_a_batch_opens_one_case_per_enterprise_awaiting_consent_with_the_prepare
         assert case.eligibility == "eligible"
     assert found["甲科技有限公司"].approved_amount == Decimal("25.00")
     assert found["戊材料有限公司"].approved_amount == Decimal("50.00")
-    # One SMS each to those with a number of their own: 甲 only (戊 has none, 己 only its pool member's).
+    # One SMS each to those with a number: 甲's own, 己's pool member's (as a push reaches it); 戊 has none.
     messages = outbox()
-    assert len(messages) == 1 and messages[0].phone_masked == "138****0001"
+    member = found["己电子有限公司"].profile.respondent
+    assert [m.phone_masked for m in messages] == ["138****0001", member.phone_masked]
+    assert found["己电子有限公司"].phone_masked == member.phone_masked
     assert found["甲科技有限公司"].tracking_number in messages[0].text and "/w/" in messages[0].text
     assert batch.counts == {"eligible": 4, "likely": 0, "missing": 2, "holding": 0, "excluded": 1, "changed": 0,
-                            "listed": 3, "sent": 1, "no_phone": 2, "capped": 0, "failed": 0}
+                            "listed": 3, "sent": 2, "no_phone": 1, "capped": 0, "failed": 0}
     # The exclusion is kept with its reason.
     assert batch.exclusions == [{"profile_id": profile_id(auto, "opted_out"), "reason": "已迁出本市，不再享受"}]
     # Each case's history says the enterprise was asked; the batch's audit entry holds counts only.
