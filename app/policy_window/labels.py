@@ -7,7 +7,9 @@ from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from app.audit import labels as audit_labels
 from app.casework import labels as case_labels
 from app.casework.labels import pick
+from app.policy.explain import result_label
 from app.policy_window.models import Channel, Consent, Decision, Origin, Receipt, Stage
+from eligibility.evaluation import Result
 
 
 def stage_label(stage: Stage | str) -> str:
@@ -63,5 +65,22 @@ STEPS = {
     "consent_declined": _l("Enterprise declined"),
     "correction": _l("Enterprise asked to correct its data"),
 }
+def _value_of_audit_entry(code: str) -> str | None:
+    """A stage, decision, origin, consent, receipt or eligibility result in an audit entry, by its name."""
+    for values, label in ((Stage, stage_label), (Decision, decision_label), (Origin, origin_label),
+                          (Consent, consent_label), (Receipt, receipt_label)):
+        if code in values._value2member_map_:
+            return label(code)
+    if code in Result._value2member_map_:
+        return result_label(code)
+    return str(NEWS_LABELS[code]()) if code in NEWS_LABELS else None
+
+
+# What an SMS about an application told the enterprise (``policy.notify``'s ``what``), beyond the stages' names.
+NEWS_LABELS = {"received": lambda: _("Application accepted"), "decided": lambda: _("Decision made"),
+               "progress": lambda: _("Progress update")}
+
+
+audit_labels.register_value_labels(_value_of_audit_entry)
 case_labels.register_events({step: (lambda label=label: label) for step, label in STEPS.items()})
 audit_labels.register_actions({f"policy.{step}": label for step, label in STEPS.items()})

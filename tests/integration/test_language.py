@@ -56,6 +56,7 @@ ALLOWED_PATTERNS = [re.compile(p) for p in (
     r"v\d+",                                     # a version (v3)
     r"\d+[a-z]?",
     r"[A-Z]{1,4}\d{3,}",                         # a pool member's number (P000123)
+    r"[0-9A-HJ-NPQRTUWXY]{18}",                  # an enterprise's unified social credit code (USCC)
     r"[A-Za-z](_[A-Za-z])?",                     # a formula's variable (n, k, N_h)
     r"docs/[A-Z_]+\.md",                          # the project's documentation, named for auditors
 )]
