@@ -147,8 +147,10 @@ def _refusal(access: notices.Access):
     return render_template("policy/notice/invalid.html", expired=access == notices.Access.expired), status
 
 
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"  # the address carries the token
+def _own_site_referrer(response):
+    """The address carries the token: no Referer leaves the site; its forms (apply, opt out) send one to the site
+    itself, as Flask-WTF wants over HTTPS (same-origin, the site's default, said here on purpose)."""
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -164,7 +166,7 @@ def notice(token: str):
     db.session.commit()
     response = current_app.make_response(render_template(
         "policy/notice/page.html", page=notices.page(found), token=token, form=EmptyForm()))
-    return _no_referrer(response)
+    return _own_site_referrer(response)
 
 
 @bp.route(push.LINK_PATH + "<token>/opt-out", methods=["POST"])
@@ -180,4 +182,4 @@ def opt_out(token: str):
     notices.opt_out(found)
     db.session.commit()
     flash(_("Your enterprise will receive no more policy messages."), "success")
-    return _no_referrer(redirect(url_for(".notice", token=token)))
+    return _own_site_referrer(redirect(url_for(".notice", token=token)))

@@ -6,7 +6,7 @@
   at its stage: hand in the draft, hand in missing materials, answer a 免申即享 offer, confirm receipt;
 - ``/w/ask/<code>`` and ``/w/q/<token>``: a question about an item, and its page where the answer shows.
 
-Tokens are masked in every log (app.platform.log_masking) and the pages send no referrer.
+Tokens are masked in every log (app.platform.log_masking), and no Referer leaves the site (same-origin).
 """
 from __future__ import annotations
 
@@ -52,8 +52,10 @@ def _form_limit() -> str:
 
 
 def _private(response):
+    """A page whose address carries the token: never cached; the Referer goes to this site only (same-origin, the
+    site's default), which its forms need — over HTTPS, Flask-WTF refuses a POST without a same-origin Referer."""
     response = current_app.make_response(response)
-    response.headers["Referrer-Policy"] = "no-referrer"  # the address carries the token
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -265,7 +265,7 @@ def test_stats_equal_what_the_export_rows_give(app, march, runner):
 
 def test_the_commands_refuse_a_bad_period_or_kind(app, runner):
     for args in (["--from", "2026-03-32", "--to", "2026-03-31"], ["--from", "2026-03-10", "--to", "2026-03-01"],
-                 ["--from", "2026-03-01", "--to", "2026-03-31", "--kind", "policy"]):
+                 ["--from", "2026-03-01", "--to", "2026-03-31", "--kind", "grant"]):
         result = runner.invoke(args=["casework", "stats", *args])
         assert result.exit_code == 2 and "Traceback" not in result.output
     assert "2026-03-32" in runner.invoke(args=["casework", "export", "--from", "2026-03-32",

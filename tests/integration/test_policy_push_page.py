@@ -50,7 +50,7 @@ def test_the_page_shows_what_the_enterprise_gets_why_what_to_bring_and_where(cli
     assert "0571-88881111" in page and "科技大道8号" in page
     assert "<script" not in page and len(response.data) < 30_000
     assert 'name="viewport"' in page
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     notice = db.session.scalars(select(PolicyNotice).where(
         PolicyNotice.profile_id == world.profiles["eligible"].id)).one()
     assert notice.opened_at is not None

@@ -40,7 +40,7 @@ def start_from_push(client, world) -> str:
     path = sent_links(world)["138****0001"]  # 甲科技, eligible, 高新区
     response = client.post_form(path + "/apply")
     assert response.status_code == 302
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     return TRACK.search(response.headers["Location"]).group(0)
 
 

@@ -48,7 +48,7 @@ def small_and_plain(response) -> str:
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<script" not in page and len(response.data) < 30_000 and 'name="viewport"' in page
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     return page
 
 
