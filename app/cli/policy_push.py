@@ -14,9 +14,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.platform.exports import csv_bytes
 from app.policy import matching, push
-from app.policy.explain import result_label
+from app.policy.explain import deciding_rule, result_label
 from app.policy.models import PolicyItem, PolicyItemVersion
-from eligibility.evaluation import Result, State
+from eligibility.evaluation import Result
 
 
 def _version(code: str) -> PolicyItemVersion:
@@ -24,17 +24,6 @@ def _version(code: str) -> PolicyItemVersion:
     if item is None or item.current is None:
         raise click.ClickException(f"no item with the code {code!r} (or it has no version yet)")
     return item.current
-
-
-def _deciding_rule(version: PolicyItemVersion, trace: list[dict]) -> str:
-    """The first failed rule, else the first undecided one: its label with its legal reference."""
-    entry = next((e for e in trace if e["state"] == State.fails.value), None) or \
-        next((e for e in trace if e["state"] == State.unknown.value), None)
-    if entry is None:
-        return ""
-    rule = (version.rules or [])[entry["index"]]
-    label = rule.get("label") or rule["expression"]
-    return f"{label}（{rule['legal_ref']}）" if rule.get("legal_ref") else label
 
 
 @click.command("match")
@@ -53,7 +42,7 @@ def match_command(item_code: str, fmt: str) -> None:
     rows: list[list] = [[_("Unified social credit code"), _("Enterprise name"), _("Result"), _("Deciding condition")]]
     for found in db.session.scalars(matching.results_query(run)):
         rows.append([found.profile.uscc, found.profile.name, result_label(found.result),
-                     _deciding_rule(version, found.trace)])
+                     deciding_rule(version, found.trace)])
     sys.stdout.buffer.write(csv_bytes(rows))
     sys.stdout.flush()
 

@@ -132,15 +132,22 @@ def missing_fields(trace: list[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
+def deciding_rule(version: PolicyItemVersion, trace: list[dict[str, Any]]) -> str:
+    """The first failed rule, else the first undecided one, with its article ("" when every rule holds)."""
+    entry = next((e for e in trace if e["state"] == State.fails.value), None) or \
+        next((e for e in trace if e["state"] == State.unknown.value), None)
+    if entry is None:
+        return ""
+    rule = (version.rules or [])[entry["index"]]
+    label = rule.get("label") or rule["expression"]
+    return f"{label}（{rule['legal_ref']}）" if rule.get("legal_ref") else label
+
+
 def summary(version: PolicyItemVersion, result: str, trace: list[dict[str, Any]]) -> str:
     """One line: the result, and for 不符合 the first failed rule with its article, for 缺少信息 the fields."""
     label = result_label(result)
-    if result == Result.ineligible.value:
-        first = next((e for e in trace if e["state"] == State.fails.value), None)
-        if first is not None:
-            rule = (version.rules or [])[first["index"]]
-            ref = f"（{rule['legal_ref']}）" if rule.get("legal_ref") else ""
-            return f"{label}：{rule.get('label') or rule['expression']}{ref}"
+    if result == Result.ineligible.value and deciding_rule(version, trace):
+        return f"{label}：{deciding_rule(version, trace)}"
     if result == Result.missing.value:
         return f"{label}：{'、'.join(field_label(k) for k in missing_fields(trace))}"
     return label
