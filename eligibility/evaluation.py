@@ -59,9 +59,12 @@ class Review:
     legal_ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RuleCheck:
-    """One rule's verdict for one enterprise: the values it read, and the fields that kept it undecided."""
+    """One rule's verdict for one enterprise: the values it read, and the fields that kept it undecided.
+
+    Not frozen: a match makes 300,000 of them for the whole catalogue, and a frozen dataclass pays a setattr call
+    per field (docs/PERFORMANCE.md § Policy matching). Nothing changes one once made."""
 
     index: int
     rule: Rule
@@ -71,7 +74,7 @@ class RuleCheck:
     stale: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Match:
     result: Result
     checks: tuple[RuleCheck, ...]
@@ -258,7 +261,7 @@ class RuleSet:
     def match(self, facts: Facts) -> Match:
         checks = []
         values, missing, stale, unknown = facts.values, facts.missing, facts.stale, facts.unknown
-        get, new, holds, fails = values.get, object.__new__, State.holds, State.fails
+        get, holds, fails = values.get, State.holds, State.fails
         any_failed = any_unknown = False
         for index, rule, evaluate, fields in self._plan:
             value = evaluate(values, unknown)
@@ -267,18 +270,16 @@ class RuleSet:
                 read = ((key, None if key in missing else get(key)),)
             else:
                 read = tuple([(key, None if key in missing else get(key)) for key in fields])
-            check = new(RuleCheck)  # a frozen dataclass made without its six object.__setattr__ calls (speed)
             if value is UNKNOWN:
                 any_unknown = True
-                check.__dict__.update(index=index, rule=rule, state=State.unknown, values=read,
-                                      missing=tuple([k for k in fields if k in missing]),
-                                      stale=tuple([k for k in fields if k in stale]))
+                check = RuleCheck(index, rule, State.unknown, read, tuple([k for k in fields if k in missing]),
+                                  tuple([k for k in fields if k in stale]))
             else:
                 if value is True or (value is not False and truthy(value)):
                     state = holds
                 else:
                     state, any_failed = fails, True
-                check.__dict__.update(index=index, rule=rule, state=state, values=read, missing=(), stale=())
+                check = RuleCheck(index, rule, state, read, (), ())
             checks.append(check)
         if any_failed:
             result = Result.ineligible
@@ -288,6 +289,4 @@ class RuleSet:
             result = Result.likely
         else:
             result = Result.eligible
-        found = new(Match)  # as the checks: the frozen dataclass without its object.__setattr__ calls
-        found.__dict__.update(result=result, checks=tuple(checks), reviews=self.reviews)
-        return found
+        return Match(result, tuple(checks), self.reviews)
